@@ -1,0 +1,52 @@
+# Pantau — the two set-up commands are `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DB     ?= data/demo.duckdb
+CASES  ?= 20000
+PORT   ?= 8501
+export PM4PY_SHOW_PROGRESS_BAR := False
+
+.PHONY: run test lint bench demo clean install install-test browser
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# A stamp per extra, rebuilt whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Debian's Chromium for the end-to-end test (Playwright cannot download its own browser here).
+browser:
+	@bash scripts/install-chromium.sh
+
+$(DB): | $(VENV)/.installed
+	$(BIN)/pantau demo --db $(DB) --cases $(CASES)
+
+demo: $(DB)
+
+run: $(VENV)/.installed $(DB)
+	$(BIN)/pantau dashboard --db $(DB) --port $(PORT)
+
+test: $(VENV)/.installed-test browser
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check . || true
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) data/demo.duckdb .pytest_cache .ruff_cache

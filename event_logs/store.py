@@ -1,0 +1,148 @@
+"""The DuckDB store: create, migrate and open the one database file Pantau works on.
+
+Readers (notebooks, the dashboard) use ``open_store(path)`` (read-only, short-lived);
+writers (ingest, simulate, analyze) use ``open_store(path, read_only=False)``, which
+creates and migrates the schema. DuckDB allows one writing process *or* many reading
+processes per file: a lock held elsewhere becomes :class:`StoreLockedError` with a hint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from importlib.resources import files
+from pathlib import Path
+
+import duckdb
+
+from pantau import __version__
+from pantau.errors import SchemaVersionError, StoreError, StoreLockedError
+
+SCHEMA_VERSION = 1
+# version -> SQL file that brings a database from version-1 to version (1 creates it).
+MIGRATIONS: dict[int, str] = {1: "schema_v1.sql"}
+
+_LOCK_HINT = (
+    "another process has this database open for writing (a running 'pantau' command, the "
+    "dashboard's Data page, or a notebook connected without read_only=True). Close it or wait "
+    "for it to finish, then try again; notebooks should use event_logs.open_store(path), "
+    "which opens read-only."
+)
+
+
+def sql_text(name: str) -> str:
+    """The text of a bundled SQL file in ``event_logs/sql/``."""
+    return files("event_logs").joinpath("sql", name).read_text(encoding="utf-8")
+
+
+def _connect(path: str | Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            pid = re.search(r"PID (\d+)", text)
+            who = f" (held by process {pid.group(1)})" if pid else ""
+            raise StoreLockedError(f"the database is locked{who}", file=str(path), hint=_LOCK_HINT) from exc
+        raise StoreError(f"cannot open the database: {text}", file=str(path)) from exc
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot open the database: {exc}", file=str(path)) from exc
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The store's schema version; 0 for an empty database."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_info'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    row = con.execute("SELECT value FROM schema_info WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection, *, path: str = "<db>") -> int:
+    """Bring the schema up to :data:`SCHEMA_VERSION`, one migration per transaction."""
+    current = schema_version(con)
+    if current > SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"database schema version {current} is newer than this Pantau ({SCHEMA_VERSION})",
+            file=path,
+            hint="upgrade Pantau, or open a database it created",
+        )
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql_text(MIGRATIONS[version]))
+            con.execute(
+                "INSERT OR REPLACE INTO schema_info VALUES ('schema_version', ?), ('pantau_version', ?)",
+                [str(version), __version__],
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    return SCHEMA_VERSION
+
+
+def open_store(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the store at ``path``.
+
+    ``read_only=True`` (the default, for notebooks and the dashboard) requires an existing
+    database of a known schema version. ``read_only=False`` creates the file and schema
+    when missing and applies pending migrations.
+    """
+    path = Path(path)
+    if read_only and not path.exists():
+        raise StoreError(
+            "no such database file", file=str(path),
+            hint="create one with 'pantau init --db FILE', 'pantau simulate' or 'pantau demo'",
+        )
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = _connect(path, read_only)
+    if read_only:
+        version = schema_version(con)
+        if version == 0:
+            con.close()
+            raise StoreError("not a Pantau database (no schema_info table)", file=str(path),
+                             hint="run 'pantau init --db FILE' first")
+        if version > SCHEMA_VERSION:
+            con.close()
+            raise SchemaVersionError(
+                f"database schema version {version} is newer than this Pantau ({SCHEMA_VERSION})",
+                file=str(path), hint="upgrade Pantau")
+        return con
+    migrate(con, path=str(path))
+    return con
+
+
+def init_store(path: str | Path) -> int:
+    """Create (or migrate) the store at ``path``; returns the schema version."""
+    con = open_store(path, read_only=False)
+    try:
+        return schema_version(con)
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """``BEGIN``/``COMMIT``, rolling back on any exception (one transaction per import/run)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def next_import_id(con: duckdb.DuckDBPyConnection) -> int:
+    """A fresh import id (from the store's sequence)."""
+    return int(con.execute("SELECT nextval('import_id_seq')").fetchone()[0])
+
+
+def next_event_id(con: duckdb.DuckDBPyConnection) -> int:
+    """The first free event id (events ids increase in import order)."""
+    return int(con.execute("SELECT coalesce(max(event_id), 0) + 1 FROM events").fetchone()[0])

@@ -1,0 +1,13 @@
+"""Pantau: process mining and Mutu Baku (SLA) compliance for JKN enrolment SOPs.
+
+The library lives in four packages (``sop_models``, ``event_logs``, ``analytics``,
+``dashboard``); this package holds only what they share: the version, the exception
+tree and the command-line shell (``pantau.cli``, imported by nothing else).
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("pantau")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0.0.0+unknown"

@@ -1,0 +1,24 @@
+"""``pantau analyze``: Mutu Baku checks, conformance and lanes into the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pantau.cli import app
+from pantau.cli.progress import progress_bar
+
+
+@app.command("analyze")
+def analyze(
+    db: Path = typer.Option(..., "--db", help="DuckDB database file."),
+    sop: list[str] = typer.Option(None, "--sop", help="SOP id (repeatable; default: every SOP with events)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Compute every result table for the SOPs, replacing their previous results in one transaction."""
+    from analytics import analyze as run_analysis
+
+    with progress_bar("analyze", quiet=quiet) as progress:
+        result = run_analysis(db, sop_ids=list(sop) if sop else None, progress=progress)
+    typer.echo(result.summary_line())

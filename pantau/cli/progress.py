@@ -1,0 +1,31 @@
+"""A rich progress bar that library functions drive through a ``progress(done, total)`` callback."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+ProgressFn = Callable[[int, int], None]
+
+
+@contextlib.contextmanager
+def progress_bar(description: str, *, quiet: bool) -> Iterator[ProgressFn | None]:
+    """Yield a progress callback (or None when ``quiet``); the bar goes to stderr."""
+    if quiet:
+        yield None
+        return
+    console = Console(file=sys.stderr)
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update

@@ -1,0 +1,17 @@
+"""SOP documents to reference process models.
+
+Public API::
+
+    from sop_models import load_all, get_model, parse_waktu
+    models = load_all()            # every curated SOP model, typed
+    m = get_model("batam-dinkes-integrasi-jkn")
+"""
+
+from sop_models.loader import get_model, load_all, load_model
+from sop_models.model import Bound, Conventions, SopModel, Step, Waktu
+from sop_models.waktu import parse_waktu
+
+__all__ = [
+    "Bound", "Conventions", "SopModel", "Step", "Waktu",
+    "get_model", "load_all", "load_model", "parse_waktu",
+]
