@@ -1,0 +1,159 @@
+"""``pantau analyze``: run every analysis stage and write the results into the store.
+
+One run = one transaction: previous results for the analysed SOPs are replaced together
+with the new ones, so readers see either the old run or the new one, never a mix. The
+``runs`` table records the model checksums, the calendar version and each stage's wall time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.resources import files
+from pathlib import Path
+
+import duckdb
+
+from pantau import __version__
+from pantau.errors import AnalysisError, did_you_mean
+
+RESULT_TABLES = (
+    "step_checks", "case_checks", "deviations", "variants", "lane_stats", "handovers",
+    "model_quality", "open_cases",
+)
+STAGES = ("prepare", "calendar", "mutu_baku", "conformance", "cases", "lanes", "open_cases")
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass
+class RunResult:
+    """What one analysis run did."""
+
+    run_id: int
+    sop_ids: list[str]
+    event_count: int
+    case_count: int
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    alignment_timeouts: int = 0
+
+    def summary_line(self) -> str:
+        """One line for the CLI."""
+        total = sum(self.stage_seconds.values())
+        return (
+            f"analysis run {self.run_id}: {self.case_count:,} cases, {self.event_count:,} events, "
+            f"{len(self.sop_ids)} SOP(s) in {total:.1f} s"
+            + (f"; {self.alignment_timeouts} variant(s) fell back to token replay" if self.alignment_timeouts else "")
+        )
+
+
+def results_sql() -> str:
+    """DDL of the result tables (``analytics/sql/results.sql``)."""
+    return files("analytics").joinpath("sql", "results.sql").read_text(encoding="utf-8")
+
+
+def ensure_results_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the result tables when missing (idempotent)."""
+    con.execute(results_sql())
+
+
+def _select_sops(con: duckdb.DuckDBPyConnection, sop_ids: list[str] | None) -> list[str]:
+    from sop_models import load_all
+
+    known = {m.id for m in load_all()}
+    present = [r[0] for r in con.execute("SELECT DISTINCT sop_id FROM events ORDER BY 1").fetchall()]
+    if not sop_ids:
+        chosen = [s for s in present if s in known]
+        if not chosen:
+            raise AnalysisError("the database holds no events of a known SOP",
+                                hint="import a log with 'pantau ingest' or run 'pantau simulate'")
+        return chosen
+    for sop_id in sop_ids:
+        if sop_id not in known:
+            raise AnalysisError(f"unknown SOP id '{sop_id}'", hint=did_you_mean(sop_id, sorted(known)))
+    return list(sop_ids)
+
+
+def analyze(
+    db_path: str | Path,
+    sop_ids: list[str] | None = None,
+    *,
+    progress: ProgressFn | None = None,
+    max_align_seconds_per_variant: float = 2.0,
+    max_align_seconds_total: float = 300.0,
+) -> RunResult:
+    """Compute every result table for ``sop_ids`` (default: all SOPs with events)."""
+    from analytics import calendar as work_calendar
+    from analytics import conformance, lanes, mutu_baku, open_cases
+    from event_logs.store import open_store, transaction
+    from sop_models import get_model
+
+    con = open_store(db_path, read_only=False)
+    try:
+        ensure_results_schema(con)
+        chosen = _select_sops(con, sop_ids)
+        models = {s: get_model(s) for s in chosen}
+        seconds: dict[str, float] = {}
+        done = 0
+
+        def stage(name: str, started: float) -> None:
+            nonlocal done
+            seconds[name] = round(time.perf_counter() - started, 3)
+            done += 1
+            if progress:
+                progress(done, len(STAGES))
+
+        with transaction(con):
+            t = time.perf_counter()
+            run_id = int(con.execute("SELECT nextval('run_id_seq')").fetchone()[0])
+            started = datetime.now(UTC)
+            for table in RESULT_TABLES:
+                con.execute(f"DELETE FROM {table} WHERE sop_id IN (SELECT unnest(?))", [chosen])
+            event_count, case_count, first_ts, last_ts = con.execute(
+                "SELECT count(*), count(DISTINCT case_id), min(ts), max(ts) FROM events "
+                "WHERE sop_id IN (SELECT unnest(?))", [chosen]).fetchone()
+            stage("prepare", t)
+
+            t = time.perf_counter()
+            calendar_version = work_calendar.install_for_models(con, list(models.values()), first_ts, last_ts)
+            stage("calendar", t)
+
+            t = time.perf_counter()
+            mutu_baku.build_step_checks(con, run_id, models)
+            stage("mutu_baku", t)
+
+            t = time.perf_counter()
+            stats = conformance.run_conformance(
+                con, run_id, chosen, models=models,
+                max_align_seconds_per_variant=max_align_seconds_per_variant,
+                max_align_seconds_total=max_align_seconds_total,
+            )
+            stage("conformance", t)
+
+            t = time.perf_counter()
+            mutu_baku.build_case_checks(con, run_id, models)
+            stage("cases", t)
+
+            t = time.perf_counter()
+            lanes.build_lane_stats(con, run_id, models)
+            lanes.build_handovers(con, run_id, models)
+            stage("lanes", t)
+
+            t = time.perf_counter()
+            open_cases.build_open_cases(con, run_id, models, as_of=last_ts)
+            stage("open_cases", t)
+
+            con.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, MAP(?, ?), ?, ?, ?, MAP(?, ?), ?, ?)",
+                [
+                    run_id, started, datetime.now(UTC), __version__, chosen,
+                    list(models), [m.sha256 for m in models.values()], calendar_version,
+                    event_count, case_count, list(seconds), list(seconds.values()),
+                    stats.timeouts, last_ts,
+                ],
+            )
+        return RunResult(run_id, chosen, int(event_count), int(case_count), seconds, stats.timeouts)
+    finally:
+        con.close()
