@@ -7,6 +7,7 @@ One file per SOP in ``sop_models/models/``. This module only reads and types; th
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +17,7 @@ import yaml
 
 from pantau.errors import SopModelError, UnknownSopError, did_you_mean
 from sop_models.flow import parse_flow
-from sop_models.model import Conventions, ServiceStandard, SopModel, Step, Waktu
+from sop_models.model import Conventions, ServiceStandard, SopModel, Step
 from sop_models.waktu import parse_waktu
 
 MODELS_DIR = Path(__file__).parent / "models"
@@ -40,10 +41,23 @@ def model_paths(directory: Path | None = None) -> list[Path]:
     return sorted((directory or MODELS_DIR).glob("*.yaml"))
 
 
+class _ModelLoader(yaml.SafeLoader):
+    """YAML 1.2 booleans only: in YAML 1.1 a bare ``no:`` key (the printed step number) is False."""
+
+
+_ModelLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_ModelLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
     """Parse one model file into a plain mapping; YAML errors name the file and line."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_ModelLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise SopModelError(
