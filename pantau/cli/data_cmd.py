@@ -97,9 +97,8 @@ def demo(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Build the demo database (simulate + analyze) unless it exists; atomic (temp file + rename)."""
-    from event_logs.simulator import simulate as run_simulation
-
     from analytics import analyze as run_analysis
+    from event_logs.simulator import simulate as run_simulation
 
     if db.exists() and not force:
         typer.echo(f"{db} exists; use --force to rebuild")

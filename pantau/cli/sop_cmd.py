@@ -53,9 +53,8 @@ def sop_export(
     output: Path = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
 ) -> None:
     """Export an SOP model as BPMN 2.0 XML (with lanes), PNML or Graphviz DOT."""
-    from sop_models.export import export
-
     from sop_models import get_model
+    from sop_models.export import export
 
     text = export(get_model(sop_id), fmt)
     if output:
