@@ -27,7 +27,7 @@ TOP_KEYS = {
     "id", "title", "agency", "region", "timezone", "sop_number", "revision", "created",
     "revised", "effective", "approved_by", "source", "legal_basis", "lanes", "steps", "flow",
     "conventions", "service_standard", "per_units", "four_eyes", "related", "equipment",
-    "qualifications", "warning", "record_keeping", "organisation", "notes",
+    "qualifications", "warning", "record_keeping", "organisation", "calendar_overrides", "notes",
 }
 STEP_KEYS = {
     "id", "no", "name", "lane", "lane_source", "lane_marks", "kelengkapan", "output",
@@ -182,6 +182,7 @@ def build_model(data: dict[str, Any], path: Path, text: str | None = None) -> So
         warning=data.get("warning"),
         record_keeping=data.get("record_keeping"),
         organisation=_as_tuple(data.get("organisation")),
+        calendar_overrides=_as_tuple(data.get("calendar_overrides")),
         notes=_as_tuple(data.get("notes")),
     )
 

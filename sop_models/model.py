@@ -170,6 +170,7 @@ class SopModel:
     warning: str | None = None
     record_keeping: str | None = None
     organisation: tuple[str, ...] = ()
+    calendar_overrides: tuple[str, ...] = ()  # regional holiday files in analytics/calendars/
     notes: tuple[str, ...] = ()
 
     def step(self, step_id: str) -> Step:
