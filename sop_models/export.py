@@ -2,7 +2,7 @@
 
 The BPMN XML is written here with :mod:`xml.etree` because pm4py's BPMN object knows no
 lanes; it carries a BPMNDiagram (a simple column layout from
-:func:`sop_models.builders.lane_graph`) because BPMN editors show nothing without one.
+:func:`sop_models.lane_graph.lane_graph`) because BPMN editors show nothing without one.
 DOT sources are plain text: rendering them needs no Graphviz binary
 (``st.graphviz_chart`` draws them in the browser).
 
@@ -20,7 +20,7 @@ import defusedxml.ElementTree as SafeET
 
 from pantau import __version__
 from pantau.errors import SopModelError, did_you_mean
-from sop_models.builders import GraphNode, LaneGraph, lane_graph, xml_id
+from sop_models.lane_graph import GraphNode, LaneGraph, lane_graph, xml_id
 from sop_models.model import SopModel, Step
 
 FORMATS: tuple[str, ...] = ("bpmn", "pnml", "dot")

@@ -19,9 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pantau.errors import SopModelError
+from pantau.errors import SopModelError, did_you_mean
+
+if TYPE_CHECKING:
+    from sop_models.model import SopModel
 
 
 @dataclass(frozen=True)
@@ -165,3 +168,14 @@ def happy_path(node: Node) -> list[str]:
     if isinstance(node, Xor):
         return happy_path(node.branches[0][1])
     return happy_path(node.body)
+
+
+def check_flow_steps(model: SopModel) -> None:
+    """Raise :class:`SopModelError` when the flow names a step the model does not define."""
+    known = set(model.step_ids)
+    for sid in step_ids(model.flow):
+        if sid not in known:
+            raise SopModelError(
+                f"the flow names step '{sid}', which is not in steps",
+                file=model.path, field="flow", hint=did_you_mean(sid, known),
+            )

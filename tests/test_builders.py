@@ -22,7 +22,7 @@ from pm4py.objects.petri_net.obj import Marking, PetriNet
 from pm4py.objects.petri_net.utils.petri_utils import add_arc_from_to
 
 from pantau.errors import SopModelError
-from sop_models import builders, export
+from sop_models import builders, export, lane_graph
 from sop_models.flow import And, Loop, Task, Xor, happy_path, walk
 from sop_models.loader import load_all, model_paths
 from sop_models.model import SopModel
@@ -170,7 +170,7 @@ def test_bpmn_xml_lanes_and_tasks(model: SopModel) -> None:
     tasks = {t.get("id"): t for t in root.iter(f"{BPMN}task")}
     assert len(tasks) == len(model.case_steps)
     for step in model.case_steps:
-        task = tasks[builders.xml_id(step.id)]
+        task = tasks[lane_graph.xml_id(step.id)]
         assert task.get("name") == step.name
         assert lane_of[task.get("id")] == step.lane
         doc = task.find(f"{BPMN}documentation").text
@@ -188,7 +188,7 @@ def test_bpmn_xml_gateways_match_the_flow(model: SopModel) -> None:
     assert len(list(root.iter(f"{BPMN}parallelGateway"))) == 2 * parallels
     flows = list(root.iter(f"{BPMN}sequenceFlow"))
     for xor in (n for n in nodes if isinstance(n, Xor)):
-        out = {f.get("name") for f in flows if f.get("sourceRef") == builders.xml_id(f"{xor.id}_split")}
+        out = {f.get("name") for f in flows if f.get("sourceRef") == lane_graph.xml_id(f"{xor.id}_split")}
         assert out == {name for name, _ in xor.branches}
 
 
@@ -241,7 +241,7 @@ def test_dot_lanes_has_a_cluster_per_lane(model: SopModel) -> None:
         assert f'label="{lane}";' in dot.replace('\\"', '"')
     assert f"subgraph cluster_{len(model.lanes)} " not in dot
     for step in model.case_steps:
-        assert f'"{builders.xml_id(step.id)}" [' in dot
+        assert f'"{lane_graph.xml_id(step.id)}" [' in dot
 
 
 def test_dot_escapes_quotes() -> None:
@@ -272,6 +272,6 @@ def test_export_dispatcher() -> None:
 
 
 def test_xml_id() -> None:
-    assert builders.xml_id("s01") == "s01"
+    assert lane_graph.xml_id("s01") == "s01"
     for raw in ("1", "s 01", "a:b"):
-        assert builders.xml_id(raw)[0] == "_" and " " not in builders.xml_id(raw)
+        assert lane_graph.xml_id(raw)[0] == "_" and " " not in lane_graph.xml_id(raw)
