@@ -87,8 +87,8 @@ def analyze(
     """Compute every result table for ``sop_ids`` (default: all SOPs with events)."""
     from analytics import calendar as work_calendar
     from analytics import conformance, lanes, mutu_baku, open_cases
-    from event_logs.store import open_store, transaction
-    from sop_models import get_model
+    from event_logs.store import fetch_one, open_store, transaction
+    from sop_models import get_model, load_all
 
     con = open_store(db_path, read_only=False)
     try:
@@ -107,17 +107,21 @@ def analyze(
 
         with transaction(con):
             t = time.perf_counter()
-            run_id = int(con.execute("SELECT nextval('run_id_seq')").fetchone()[0])
+            run_id = int(fetch_one(con, "SELECT nextval('run_id_seq')")[0])
             started = datetime.now(UTC)
             for table in RESULT_TABLES:
                 con.execute(f"DELETE FROM {table} WHERE sop_id IN (SELECT unnest(?))", [chosen])
-            event_count, case_count, first_ts, last_ts = con.execute(
-                "SELECT count(*), count(DISTINCT case_id), min(ts), max(ts) FROM events "
-                "WHERE sop_id IN (SELECT unnest(?))", [chosen]).fetchone()
+            event_count, case_count, last_ts = fetch_one(
+                con,
+                "SELECT count(*), count(DISTINCT (sop_id, case_id)), max(ts) FROM events "
+                "WHERE sop_id IN (SELECT unnest(?))", [chosen])
             stage("prepare", t)
 
             t = time.perf_counter()
-            calendar_version = work_calendar.install_for_models(con, list(models.values()), first_ts, last_ts)
+            # every SOP's calendar, over every event: a partial run must not drop calendars
+            # that earlier runs of other SOPs recorded in runs.calendar_version
+            all_first, all_last = fetch_one(con, "SELECT min(ts), max(ts) FROM events")
+            calendar_version = work_calendar.install_for_models(con, load_all(), all_first, all_last)
             stage("calendar", t)
 
             t = time.perf_counter()

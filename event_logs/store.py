@@ -50,14 +50,24 @@ def _connect(path: str | Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise StoreError(f"cannot open the database: {exc}", file=str(path)) from exc
 
 
+def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
+    """The first row of ``sql`` (or None), leaving no result pending on the connection.
+
+    DuckDB 2 keeps a partly fetched result open after ``fetchone()``, and the next
+    ``con.sql(...)`` or ``register`` on that connection then fails; fetch everything.
+    """
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """The store's schema version; 0 for an empty database."""
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_info'"
-    ).fetchone()[0]
+    exists = fetch_one(
+        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_info'"
+    )[0]
     if not exists:
         return 0
-    row = con.execute("SELECT value FROM schema_info WHERE key = 'schema_version'").fetchone()
+    row = fetch_one(con, "SELECT value FROM schema_info WHERE key = 'schema_version'")
     return int(row[0]) if row else 0
 
 
@@ -140,9 +150,9 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 def next_import_id(con: duckdb.DuckDBPyConnection) -> int:
     """A fresh import id (from the store's sequence)."""
-    return int(con.execute("SELECT nextval('import_id_seq')").fetchone()[0])
+    return int(fetch_one(con, "SELECT nextval('import_id_seq')")[0])
 
 
 def next_event_id(con: duckdb.DuckDBPyConnection) -> int:
     """The first free event id (events ids increase in import order)."""
-    return int(con.execute("SELECT coalesce(max(event_id), 0) + 1 FROM events").fetchone()[0])
+    return int(fetch_one(con, "SELECT coalesce(max(event_id), 0) + 1 FROM events")[0])

@@ -3,13 +3,13 @@
 -- (a test keeps that file and this schema in step). Applied by event_logs.store.init_store().
 
 CREATE TABLE IF NOT EXISTS schema_info (
-    key   VARCHAR PRIMARY KEY,   -- 'schema_version', 'created_by', ...
+    key   VARCHAR PRIMARY KEY,   -- 'schema_version', 'pantau_version'
     value VARCHAR NOT NULL
 );
 
 CREATE SEQUENCE IF NOT EXISTS import_id_seq START 1;
 
--- One row per import attempt that read a file (or per simulation run).
+-- One row per imported file (the simulator writes one row per simulated SOP).
 CREATE TABLE IF NOT EXISTS imports (
     import_id        INTEGER PRIMARY KEY,
     file_name        VARCHAR NOT NULL,      -- base name of the source file ('simulation' for the simulator)
@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS cases (
 -- Rows that could not be loaded, with the reason. Personal data is hashed here too.
 CREATE TABLE IF NOT EXISTS quarantine (
     import_id   INTEGER NOT NULL,
-    source_row  BIGINT,                    -- 1-based data row in the source file; NULL for whole-file refusals
+    source_row  BIGINT,                    -- 1-based data row in the source file
     raw         JSON,                      -- the row as read (PII columns replaced by their HMAC)
     reason      VARCHAR NOT NULL
 );
@@ -71,7 +71,7 @@ CREATE TABLE IF NOT EXISTS quarantine (
 CREATE TABLE IF NOT EXISTS sim_truth (
     case_id     VARCHAR NOT NULL,
     sop_id      VARCHAR NOT NULL,
-    kind        VARCHAR NOT NULL,          -- deviation kind (as in analytics 'deviations.kind') or 'delay'
+    kind        VARCHAR NOT NULL,          -- deviation kind (as in 'deviations.kind') or a step status: breach | deadline_missed | too_fast
     step_id     VARCHAR,                   -- the step concerned (NULL for extra activities)
     activity    VARCHAR,                   -- the activity label concerned
     detail      VARCHAR                    -- free text: what was injected
