@@ -7,7 +7,14 @@ import sys
 from collections.abc import Callable, Iterator
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 ProgressFn = Callable[[int, int], None]
 
@@ -20,7 +27,7 @@ def progress_bar(description: str, *, quiet: bool) -> Iterator[ProgressFn | None
         return
     console = Console(file=sys.stderr)
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),  # "?" while total is unknown
         TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
     ) as bar:
         task = bar.add_task(description, total=None)

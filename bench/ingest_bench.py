@@ -1,0 +1,126 @@
+"""Benchmark ``ingest_file`` on a generated 1,000,000-row CSV.
+
+Usage::
+
+    .venv/bin/python bench/ingest_bench.py [--rows 1000000] [--sop batam-dinkes-integrasi-jkn] [--dir DIR]
+
+Writes a realistic log (~10 events per case; columns no_registrasi, kegiatan, tanggal in
+mixed formats, status, petugas, kelurahan, nik, nama, jumlah_wbs, keterangan; a few % bad
+rows: missing case id, unreadable dates, exact duplicates, undocumented activities), then
+runs the import in a fresh child process and reports rows/s and the child's peak RSS
+(VmHWM from /proc/self/status: DuckDB allocates outside Python, so tracemalloc would not
+see it). Target: >= 200,000 rows/s and <= 2 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CHILD = r"""
+import json, sys, time
+from event_logs.ingest import ingest_file
+db, csv_path, sop = sys.argv[1:4]
+t0 = time.perf_counter()
+r = ingest_file(db, csv_path, sop_id=sop)
+seconds = time.perf_counter() - t0
+hwm = 0
+for line in open('/proc/self/status'):
+    if line.startswith('VmHWM:'):
+        hwm = int(line.split()[1]) * 1024
+print(json.dumps({"seconds": seconds, "peak_rss": hwm, "summary": r.summary_line(),
+                  "reasons": r.quarantine_reasons, "unmapped": r.unmapped_labels}))
+"""
+
+
+def generate(path: Path, rows: int, labels: list[str], seed: int = 1) -> None:
+    """Write ``rows`` data rows: cases of ~10 events each, a few % of them bad."""
+    rng = random.Random(seed)
+    base = datetime(2024, 1, 2, 8, 0)
+    petugas = [f"Petugas {i:02d}" for i in range(40)]
+    kelurahan = [f"Kelurahan {name}" for name in ("Sungai Panas", "Baloi", "Batu Selicin", "Lubuk Baja",
+                                                   "Tanjung Uma", "Sekupang", "Tiban", "Bengkong")]
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write("no_registrasi,kegiatan,tanggal,status,petugas,kelurahan,nik,nama,jumlah_wbs,keterangan\n")
+        written = 0
+        case = 0
+        while written < rows:
+            case += 1
+            reg = f"REG-2024-{case:07d}"
+            nik = f"{3171000000000000 + case:016d}"
+            nama = f"Warga {case}"
+            unit = rng.choice(kelurahan)
+            jumlah = rng.randint(1, 5)
+            t = base + timedelta(minutes=rng.randrange(0, 60 * 24 * 300))
+            n_events = rng.randint(8, 12)
+            for k in range(n_events):
+                if written >= rows:
+                    break
+                label = labels[min(k, len(labels) - 1)]
+                t += timedelta(minutes=rng.randint(5, 600))
+                ts = t.strftime("%Y-%m-%d %H:%M:%S") if rng.random() < 0.7 else t.strftime("%d/%m/%Y %H:%M")
+                case_id = reg
+                roll = rng.random()
+                if roll < 0.01:
+                    case_id = ""
+                elif roll < 0.02:
+                    ts = "31/31/2024 25:00"
+                elif roll < 0.03:
+                    label = "Konfirmasi via telepon"
+                line = (f"{case_id},\"{label}\",{ts},selesai,{rng.choice(petugas)},{unit},{nik},{nama},"
+                        f"{jumlah},\"catatan, {k}\"\n")
+                out.write(line)
+                written += 1
+                if roll > 0.98 and written < rows:  # exact duplicate row
+                    out.write(line)
+                    written += 1
+
+
+def main() -> None:
+    """Generate the file, run the import in a child process, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--sop", default="batam-dinkes-integrasi-jkn")
+    parser.add_argument("--dir", type=Path, default=None, help="work directory (default: a temp dir)")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from sop_models.loader import get_model
+
+    model = get_model(args.sop)
+    labels = [s.name for s in model.steps]
+    with tempfile.TemporaryDirectory(prefix="pantau-bench-") as tmp:
+        work = args.dir or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        csv_path, db = work / "bench.csv", work / "bench.duckdb"
+        for stale in (db, Path(f"{db}.wal")):
+            stale.unlink(missing_ok=True)
+        t0 = time.perf_counter()
+        generate(csv_path, args.rows, labels)
+        print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) "
+              f"in {time.perf_counter() - t0:.1f} s")
+        env = {**os.environ, "PANTAU_KEY_FILE": str(work / "bench.key"), "PM4PY_SHOW_PROGRESS_BAR": "False"}
+        proc = subprocess.run([sys.executable, "-c", CHILD, str(db), str(csv_path), args.sop],
+                              cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+        if proc.returncode:
+            sys.exit(proc.stderr)
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        rate = args.rows / result["seconds"]
+        print(result["summary"])
+        print(f"quarantine reasons: {result['reasons']}; unmapped: {result['unmapped']}")
+        print(f"ingest: {result['seconds']:.2f} s, {rate:,.0f} rows/s (target >= 200,000); "
+              f"peak RSS {result['peak_rss'] / 2**20:,.0f} MiB (target <= 2 GB); "
+              f"database {db.stat().st_size / 1e6:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

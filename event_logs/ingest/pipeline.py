@@ -1,0 +1,308 @@
+"""``ingest_file``: read, check, map and load one event-log file in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from event_logs.ingest import staging
+from event_logs.ingest.activities import LabelMapping, load_activity_map, match_labels
+from event_logs.ingest.columns import ColumnPlan, demote_field, is_weak, plan_columns
+from event_logs.ingest.pii import load_secret
+from event_logs.ingest.readers import check_quotes, detect_format, open_source
+from event_logs.ingest.result import IngestResult
+from event_logs.ingest.staging import Fields, lit
+from event_logs.ingest.timestamps import resolve_zone
+from event_logs.store import next_event_id, next_import_id, open_store, transaction
+from pantau import __version__
+from pantau.errors import IngestError, StoreError
+from sop_models.loader import get_model
+from sop_models.model import SopModel
+
+Progress = Callable[[int, int], None]
+MEMORY_LIMIT = "2GB"
+PROBLEM_KINDS = ("too many fields", "missing case_id", "missing activity", "missing timestamp",
+                 "unparsable timestamp", "unknown lifecycle")
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of the file's bytes (hex)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _earlier(con: duckdb.DuckDBPyConnection, digest: str) -> IngestResult | None:
+    """The earlier import of the same bytes, as a result (``already_imported=True``)."""
+    row = con.execute(
+        "SELECT import_id, file_name, format, rows_read, rows_loaded, rows_quarantined, rows_duplicate "
+        "FROM imports WHERE sha256 = ? ORDER BY import_id LIMIT 1", [digest]).fetchall()
+    if not row:
+        return None
+    row = row[0]
+    # A reason is "kind[ 'value'][; kind...]": count each kind at the start or after "; ".
+    parts = ", ".join(f"count(*) FILTER (WHERE starts_with(reason, {lit(k)}) OR contains(reason, {lit('; ' + k)}))"
+                      for k in PROBLEM_KINDS)
+    counts = con.execute(f"SELECT {parts} FROM quarantine WHERE import_id = ?", [row[0]]).fetchall()[0]
+    reasons = {k: int(n) for k, n in zip(PROBLEM_KINDS, counts, strict=True) if n}
+    return IngestResult(import_id=row[0], file_name=row[1], sha256=digest, format=row[2],
+                        rows_read=row[3], rows_loaded=row[4], rows_quarantined=row[5],
+                        rows_duplicate=row[6], already_imported=True, quarantine_reasons=reasons)
+
+
+def _plan(source_names: list[str], fmt: str, file: str, *, mapping: dict[str, str] | None,
+          pii_columns: Iterable[str], keep_names: bool) -> ColumnPlan:
+    plan = plan_columns(source_names, mapping=mapping, pii_columns=pii_columns,
+                        keep_names=keep_names, file=file, require_timestamp=fmt != "xes")
+    if "timestamp" not in plan.fields:  # an XES log whose events carry no time:timestamp
+        raise IngestError("no timestamps at all: the log's events have no time:timestamp attribute",
+                          file=file, hint="Pantau needs a time per event to measure Mutu Baku")
+    return plan
+
+
+def _no_timestamps(con: duckdb.DuckDBPyConnection, plan: ColumnPlan, file: str, rows: int) -> IngestError:
+    column = plan.fields["timestamp"]
+    samples = [r[0] for r in con.execute(
+        f"SELECT DISTINCT c{column} FROM ingest_rows WHERE c{column} IS NOT NULL LIMIT 3").fetchall()]
+    name = plan.names[column]
+    seen = f" (values such as {samples})" if samples else " (the column is empty)"
+    return IngestError(
+        f"no timestamps at all: none of the {rows:,} rows has a readable time in column '{name}'{seen}",
+        file=file, field=name,
+        hint="Pantau reads ISO 8601, dd/mm/yyyy [HH:MM[:SS]], dd-mm-yyyy and Excel serial numbers; "
+             "map another column with --map 'COLUMN=timestamp'",
+    )
+
+
+def _label_table(con: duckdb.DuckDBPyConnection, fields: Fields, model: SopModel,
+                 activity_map: dict[str, str] | None) -> LabelMapping:
+    """Match the distinct labels of the rows to load; store the matches as ``ingest_labels``."""
+    activity = fields.value("activity")
+    counts = dict(con.execute(f"SELECT {activity}, count(*) FROM ingest_rows "
+                              "SEMI JOIN ingest_keep USING (source_row) GROUP BY ALL").fetchall())
+    labels = match_labels(counts, model, activity_map)
+    con.execute("CREATE OR REPLACE TEMP TABLE ingest_labels (label VARCHAR PRIMARY KEY, step_id VARCHAR, lane VARCHAR)")
+    rows = [(label, step, lane) for label, (step, lane) in labels.steps.items()]
+    if rows:
+        con.executemany("INSERT INTO ingest_labels VALUES (?, ?, ?)", rows)
+    return labels
+
+
+def _write_quarantine(con: duckdb.DuckDBPyConnection, fields: Fields, import_id: int, raw_json: str) -> int:
+    """Quarantine rows (raw JSON + reason), in file order; returns how many."""
+    n = con.execute(f"""
+        INSERT INTO quarantine (import_id, source_row, raw, reason)
+        SELECT {import_id}, source_row, {raw_json}, {fields.problem()}
+        FROM ingest_rows WHERE NOT ({fields.ok()}) ORDER BY source_row""").fetchall()[0][0]
+    return int(n)
+
+
+def _write_events(con: duckdb.DuckDBPyConnection, fields: Fields, import_id: int, sop_id: str) -> int:
+    """Events, with step and lane from the label table.
+
+    event_id = first free id + source_row - 1: increasing in file order and unique across
+    imports without a sort; rows not loaded (quarantined, duplicates) leave gaps.
+    """
+    first = next_event_id(con)
+    v = fields.value
+    n = con.execute(f"""
+        INSERT INTO events (event_id, case_id, sop_id, step_id, activity, lifecycle, ts, resource,
+                            lane, agency, unit, import_id, source_row)
+        SELECT {first - 1} + r.source_row, {v('case_id')}, $sop, l.step_id, {v('activity')},
+               {v('lifecycle')}, ts, {v('resource')}, l.lane, {v('agency')}, {v('unit')}, {import_id},
+               r.source_row
+        FROM ingest_rows r SEMI JOIN ingest_keep USING (source_row)
+        LEFT JOIN ingest_labels l ON l.label = {v('activity')}""", {"sop": sop_id}).fetchall()[0][0]
+    return int(n)
+
+
+def _upsert_cases(con: duckdb.DuckDBPyConnection, fields: Fields, *, import_id: int, sop_id: str,
+                  attrs: list[staging.AttributeColumn], key: bytes) -> None:
+    """One row per (sop_id, case_id): first non-null agency/unit/nik_hash/attributes per case
+    (earlier imports win), first_ts/last_ts recomputed from all stored events of the case."""
+    v = fields.value
+    if attrs:
+        pairs = ", ".join(f"{lit(a.key)}, arg_min({a.sql(key)}, source_row)" for a in attrs)
+        attributes = f"json_merge_patch('{{}}', json_object({pairs}))"
+    else:
+        attributes = "NULL::JSON"
+    con.execute(f"""
+        INSERT INTO cases (case_id, sop_id, agency, unit, nik_hash, attributes, first_ts, last_ts, import_id)
+        WITH n AS (
+            SELECT {v('case_id')} AS case_id, arg_min({v('agency')}, source_row) AS agency,
+                   arg_min({v('unit')}, source_row) AS unit,
+                   arg_min({v('nik_hash')}, source_row) AS nik_hash, {attributes} AS attributes
+            FROM ingest_rows WHERE {fields.ok()} GROUP BY 1
+        ), span AS (
+            SELECT case_id, min(ts) AS first_ts, max(ts) AS last_ts FROM events
+            WHERE sop_id = $sop AND case_id IN (SELECT case_id FROM n) GROUP BY case_id
+        )
+        SELECT n.case_id, $sop, n.agency, n.unit, n.nik_hash, n.attributes, span.first_ts,
+               span.last_ts, {import_id}
+        FROM n JOIN span USING (case_id)
+        ON CONFLICT (sop_id, case_id) DO UPDATE SET
+            agency = coalesce(cases.agency, excluded.agency),
+            unit = coalesce(cases.unit, excluded.unit),
+            nik_hash = coalesce(cases.nik_hash, excluded.nik_hash),
+            attributes = CASE WHEN cases.attributes IS NULL THEN excluded.attributes
+                              WHEN excluded.attributes IS NULL THEN cases.attributes
+                              ELSE json_merge_patch(excluded.attributes, cases.attributes) END,
+            first_ts = excluded.first_ts,
+            last_ts = excluded.last_ts
+        """, {"sop": sop_id})
+
+
+@dataclass
+class _Staged:
+    """A file read and checked on the connection, ready to be written."""
+
+    rows: int
+    plan: ColumnPlan
+    fields: Fields
+    stats: staging.RowStats
+    to_load: int
+    labels: LabelMapping
+    details: dict[str, Any]
+
+
+def _stage(con: duckdb.DuckDBPyConnection, file_path: Path, fmt: str, *, model: SopModel, zone: str,
+           agency: str, key: bytes, mapping: dict[str, str] | None, pii_columns: list[str],
+           keep_names: bool, sheet: str | None, activity_map: dict[str, str] | None) -> _Staged:
+    """Read, hash, parse and check the file into temporary tables; nothing is written yet."""
+    file = str(file_path)
+    source = open_source(con, file_path, fmt, sheet)
+    try:
+        plan = _plan(source.names, fmt, file, mapping=mapping, pii_columns=pii_columns, keep_names=keep_names)
+        rows = staging.create_rows(con, source, plan, key, zone)
+        check_quotes(con, source, file)
+    except duckdb.Error as exc:
+        raise IngestError(f"cannot read the file: {exc}", file=file) from exc
+    finally:
+        source.close()
+    if rows == 0:
+        raise IngestError("no data rows: the file has a header but no rows", file=file)
+    if "lifecycle" in plan.fields and is_weak(plan, "lifecycle") and not staging.has_lifecycle_words(con, plan):
+        demote_field(plan, "lifecycle")  # a 'status' column of case statuses: an attribute
+    fields = Fields(plan, agency=agency, has_extra=source.extra_sql is not None)
+    stats = staging.row_stats(con, fields)
+    if not stats.parsed_ts:
+        raise _no_timestamps(con, plan, file, rows)
+    to_load = staging.create_keep(con, fields, model.id)
+    labels = _label_table(con, fields, model, activity_map)
+    return _Staged(rows, plan, fields, stats, to_load, labels, source.details)
+
+
+def _commit(con: duckdb.DuckDBPyConnection, st: _Staged, *, file_path: Path, digest: str, fmt: str,
+            sop_id: str, agency: str, key: bytes, options: dict[str, Any], started: datetime,
+            report: Progress) -> tuple[int, int, int, int]:
+    """The one transaction: quarantine, events, cases, the imports row.
+
+    Returns (import_id, loaded, quarantined, duplicate).
+    """
+    rows, plan, fields = st.rows, st.plan, st.fields
+    duplicate = rows - st.stats.bad - st.to_load
+    mapping_json = json.dumps({
+        "columns": plan.used(), "pii": [plan.names[i] for i in plan.pii],
+        "dropped": [plan.names[i] for i in plan.dropped],
+        "attributes": [a.key for a in st.stats.attributes], **options, **st.details,
+    }, ensure_ascii=False)
+    raw_json = staging.quarantine_raw_sql(plan, key, fields.has_extra)
+    with transaction(con):
+        import_id = next_import_id(con)
+        quarantined = _write_quarantine(con, fields, import_id, raw_json)
+        report(quarantined + duplicate, rows)
+        loaded = _write_events(con, fields, import_id, sop_id)
+        report(quarantined + duplicate + loaded, rows)
+        _upsert_cases(con, fields, import_id=import_id, sop_id=sop_id, attrs=st.stats.attributes, key=key)
+        if rows != loaded + quarantined + duplicate or loaded != st.to_load or quarantined != st.stats.bad:
+            raise StoreError(f"internal error: {rows} rows read but {loaded} loaded + "
+                             f"{quarantined} quarantined + {duplicate} duplicates", file=str(file_path))
+        con.execute(
+            "INSERT INTO imports (import_id, file_name, sha256, format, sop_id, agency, mapping, "
+            "rows_read, rows_loaded, rows_quarantined, rows_duplicate, started, finished, "
+            "pantau_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [import_id, file_path.name, digest, fmt, sop_id, agency, mapping_json,
+             rows, loaded, quarantined, duplicate, started, datetime.now(UTC), __version__])
+    return import_id, loaded, quarantined, duplicate
+
+
+def ingest_file(
+    db_path: str | Path,
+    file_path: str | Path,
+    *,
+    sop_id: str,
+    agency: str | None = None,
+    tz: str | None = None,
+    mapping: dict[str, str] | None = None,
+    activity_map: Path | None = None,
+    pii_columns: Iterable[str] = (),
+    keep_names: bool = False,
+    sheet: str | None = None,
+    progress: Progress | None = None,
+    models_dir: str | Path | None = None,
+) -> IngestResult:
+    """Import one event-log file (CSV, Excel, XES/XES.gz, Parquet) into the store at ``db_path``.
+
+    All writes happen in one transaction: a failure or a killed process leaves the store as
+    it was. A file whose sha256 is already in ``imports`` is not read again
+    (``already_imported=True`` with the earlier counts). ``mapping`` is ``COLUMN -> FIELD``
+    (``--map``); ``models_dir`` overrides where SOP models are read from (tests).
+    ``progress(done, total)`` is called per stage with ``total`` = rows read: ``(0, total)``
+    after reading and after checking, then — inside the transaction — after the quarantine
+    rows are written (``done`` = quarantined + duplicates) and after the events are written
+    (``done == total``, not yet committed), and once more after the commit.
+
+    Raises :class:`IngestError` (whole file refused, nothing written),
+    :class:`MissingColumnError`, :class:`StoreLockedError`, :class:`UnknownSopError`.
+    """
+    file_path = Path(file_path)
+    if not file_path.is_file():
+        raise IngestError("no such file", file=str(file_path))
+    started = datetime.now(UTC)
+    model = get_model(sop_id, models_dir)
+    fmt = detect_format(file_path)
+    digest = file_sha256(file_path)
+    amap = load_activity_map(Path(activity_map), model) if activity_map else None
+    key = load_secret()
+    report = progress or (lambda _done, _total: None)
+    agency = agency or model.agency
+
+    con = open_store(db_path, read_only=False)
+    try:
+        earlier = _earlier(con, digest)
+        if earlier is not None:
+            return earlier
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        con.execute("SET preserve_insertion_order = true")
+        con.execute("SET TimeZone = 'UTC'")  # Parquet TIMESTAMPTZ columns print as +00
+        zone = resolve_zone(con, tz or model.timezone, source="--tz" if tz else f"SOP {model.id}")
+        st = _stage(con, file_path, fmt, model=model, zone=zone, agency=agency, key=key,
+                    mapping=mapping, pii_columns=list(pii_columns), keep_names=keep_names,
+                    sheet=sheet, activity_map=amap)
+        report(0, st.rows)
+        options = {"timezone": zone, "keep_names": keep_names,
+                   "activity_map": str(activity_map) if activity_map else None}
+        import_id, loaded, quarantined, duplicate = _commit(
+            con, st, file_path=file_path, digest=digest, fmt=fmt, sop_id=sop_id, agency=agency,
+            key=key, options=options, started=started, report=report)
+        report(st.rows, st.rows)
+    except duckdb.Error as exc:  # ours are PantauErrors; anything else is the store failing
+        raise StoreError(f"the import failed and was rolled back: {exc}", file=str(file_path)) from exc
+    finally:
+        con.close()
+    return IngestResult(
+        import_id=import_id, file_name=file_path.name, sha256=digest, format=fmt,
+        rows_read=st.rows, rows_loaded=loaded, rows_quarantined=quarantined,
+        rows_duplicate=duplicate, unmapped_labels=st.labels.unmapped,
+        suggestions=st.labels.suggestions, quarantine_reasons=st.stats.kinds,
+        columns=st.plan.used(), timezone=zone,
+    )

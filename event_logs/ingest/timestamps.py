@@ -1,0 +1,78 @@
+"""Timestamp text -> TIMESTAMPTZ, as one DuckDB expression (a mixed file is fine).
+
+Recognised, per value:
+
+* ISO 8601 with an offset or ``Z`` (``2024-03-05T09:15:00+07:00``, ``...+0700``, ``...+07``,
+  ``...Z``; fractional seconds allowed): the offset in the text wins over any zone.
+* ISO 8601 without an offset (``2024-03-05 09:15``, ``2024-03-05T09:15:00.250``,
+  ``2024-03-05``), ``yyyy/mm/dd``: local time in the zone.
+* Day first, as written in Indonesia: ``dd/mm/yyyy``, ``dd-mm-yyyy``, ``dd.mm.yyyy``, each
+  with ``HH:MM``, ``HH:MM:SS``, ``HH.MM`` or no time: local time in the zone.
+* Excel serial day numbers (``45356.5``, ``45356,5`` = 2024-03-05 12:00 local), integral part
+  of five digits (1927..2173), so a bare year or a count is never read as a date.
+
+A date without a time means local midnight (00:00), not the office opening: the source did not
+say when in the day it happened, and midnight keeps the date itself right in every zone.
+Naive times take ``--tz``, else the SOP model's zone. Anything else is NULL (-> quarantine).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pantau.errors import IngestError
+
+ZONE_ALIASES: dict[str, str] = {
+    "WIB": "Asia/Jakarta",
+    "WITA": "Asia/Makassar",
+    "WIT": "Asia/Jayapura",
+}
+
+_OFFSET_RE = r"\d{4}-\d{1,2}-\d{1,2}[Tt ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)"
+_ISO_NAIVE_RE = r"\d{4}-\d{1,2}-\d{1,2}([Tt ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+_SERIAL_RE = r"\d{5}([.,]\d+)?"
+
+DAY_FIRST_FORMATS: tuple[str, ...] = tuple(
+    f"{date} {time}".strip()
+    for date in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
+    for time in ("%H:%M:%S", "%H:%M", "%H.%M", "")
+)
+
+
+def resolve_zone(con: Any, zone: str, *, source: str) -> str:
+    """The IANA name for ``zone`` (WIB/WITA/WIT accepted); IngestError when DuckDB knows no such zone."""
+    name = ZONE_ALIASES.get(zone.strip().upper(), zone.strip())
+    known = con.execute("SELECT count(*) FROM pg_timezone_names() WHERE name = ?", [name]).fetchall()[0][0]
+    if not known:
+        raise IngestError(
+            f"unknown time zone '{zone}' ({source})",
+            hint="use an IANA name such as Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT)",
+        )
+    return name
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def timestamp_sql(text: str, zone: str) -> str:
+    """A DuckDB expression turning the VARCHAR expression ``text`` (trimmed, NULL when empty)
+    into a TIMESTAMPTZ, or NULL when it is no timestamp Pantau reads.
+
+    CASE branches are evaluated only for the rows that reach them, so the common ISO case
+    costs one regex and one cast per row.
+    """
+    formats = "[" + ", ".join(_literal(f) for f in DAY_FIRST_FORMATS) + "]"
+    serial = f"try_cast(replace({text}, ',', '.') AS DOUBLE)"
+    naive = f"""CASE
+        WHEN regexp_full_match({text}, '{_ISO_NAIVE_RE}') THEN try_cast({text} AS TIMESTAMP)
+        WHEN regexp_full_match({text}, '{_SERIAL_RE}')
+            THEN TIMESTAMP '1899-12-30' + to_microseconds(round({serial} * 86400000000)::BIGINT)
+        -- digits first: strptime reads 'infinity' and 'epoch' as timestamps
+        WHEN regexp_matches({text}, '^[0-9]') THEN try_strptime({text}, {formats})
+    END"""
+    return f"""(CASE
+        WHEN {text} IS NULL THEN NULL
+        WHEN regexp_full_match({text}, '{_OFFSET_RE}') THEN try_cast(upper({text}) AS TIMESTAMPTZ)
+        ELSE timezone({_literal(zone)}, {naive})
+    END)"""
