@@ -73,6 +73,9 @@ def simulate(
     start: str = typer.Option(None, "--start", help="First arrival date (YYYY-MM-DD)."),
     end: str = typer.Option(None, "--end", help="Last arrival date (YYYY-MM-DD)."),
     sop: list[str] = typer.Option(None, "--sop", help="SOP id (repeatable; default: all)."),
+    deviation_rate: float = typer.Option(0.12, "--deviation-rate", min=0.0, max=1.0,
+                                         help="Share of cases given one injected deviation."),
+    replace: bool = typer.Option(False, "--replace", help="Delete earlier simulations of these SOPs first."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Simulate realistic case logs from the SOP models into the store."""
@@ -83,9 +86,11 @@ def simulate(
             db, cases=cases, seed=seed,
             start=date.fromisoformat(start) if start else None,
             end=date.fromisoformat(end) if end else None,
-            sop_ids=list(sop) if sop else None, progress=progress,
+            sop_ids=list(sop) if sop else None, deviation_rate=deviation_rate, replace=replace,
+            progress=progress,
         )
-    typer.echo(f"simulated {result.cases:,} cases, {result.events:,} events in {result.seconds:.1f} s")
+    typer.echo(f"simulated {result.cases:,} cases, {result.events:,} events, "
+               f"{result.truth_rows:,} ground-truth rows in {result.seconds:.1f} s")
 
 
 @app.command("demo")
