@@ -106,3 +106,33 @@ def standard(value: float | None, unit: str | None, calendar: str | None, lang: 
     qualifier = {"id": {"working": "kerja", "calendar": "kalender"},
                  "en": {"working": "working", "calendar": "calendar"}}[lang][calendar or "working"]
     return f"{amount} {word} {qualifier}" if lang == "id" else f"{amount} {qualifier} {word}"
+
+
+# Minutes in one unit of a Mutu Baku standard; a working day is 480 working minutes.
+_UNIT_MINUTES = {"minute": 1.0, "hour": 60.0, "month": 30.4375 * 1440}
+
+
+def in_unit(value: float | None, unit: str | None, calendar: str | None, lang: str = "id") -> str:
+    """Humanise an amount in a standard's unit: ``1.5, "day", "working"`` -> ``1 hari 4 jam``.
+
+    Working days are 8 working hours ("1 hari" = 480 working minutes), calendar days 24 hours;
+    months are 30.4375 calendar days. Negative amounts (time already overdue) keep their sign.
+    """
+    if value is None or unit is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    working = (calendar or "working") == "working"
+    minutes_per = (480.0 if working else 1440.0) if unit == "day" else _UNIT_MINUTES.get(unit, 1.0)
+    day_minutes = 480 if working and unit in ("minute", "hour", "day") else 1440
+    return duration(float(value) * minutes_per, lang, day_minutes=day_minutes)
+
+
+def hours(value: float | None, lang: str = "id") -> str:
+    """Calendar hours humanised: ``51`` -> ``2 hari 3 jam``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return duration(float(value) * 60, lang)
+
+
+def working_minutes(value: float | None, lang: str = "id") -> str:
+    """Working minutes humanised with 8-hour working days: ``540`` -> ``1 hari 1 jam``."""
+    return duration(value, lang, day_minutes=480)

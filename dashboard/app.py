@@ -1,0 +1,106 @@
+"""Pantau dashboard entrypoint: ``streamlit run dashboard/app.py`` (``pantau dashboard``).
+
+Only the router: page config, the language switch and the global filters in the sidebar
+(bound to URL query parameters, so a copied link shows the same view), the database state,
+then ``st.navigation`` over ``dashboard/views/*.py``. The database is ``$PANTAU_DB``.
+
+The page scripts live in ``views/``, not ``pages/``: a ``pages/`` folder next to the entrypoint
+switches Streamlit to its legacy multipage mode until ``st.navigation`` has run once in the
+process, so a shared deep link (``/kasus?case=...``) opened first on a fresh server would run
+the page without this router (no filters, no language, no database state).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data, filters, ui
+from dashboard.i18n import t
+from dashboard.models_info import models
+from pantau.errors import PantauError
+
+PAGES = (
+    ("views/ringkasan.py", "page_overview", "ringkasan", ":material/dashboard:"),
+    ("views/pelanggaran.py", "page_breaches", "pelanggaran", ":material/timer_off:"),
+    ("views/lane.py", "page_lanes", "lane", ":material/view_week:"),
+    ("views/deviasi.py", "page_deviations", "deviasi", ":material/alt_route:"),
+    ("views/kasus.py", "page_case", "kasus", ":material/search:"),
+    ("views/model.py", "page_model", "model", ":material/account_tree:"),
+    ("views/data.py", "page_data", "data", ":material/database:"),
+)
+FILTER_KEYS = ("agency", "sop", "unit", "period")
+
+st.set_page_config(page_title="Pantau", page_icon=":material/monitoring:", layout="wide")
+
+
+def _reset_filters(bounds: tuple | None) -> None:
+    for key in ("agency", "sop", "unit"):
+        st.session_state[key] = None
+    if bounds is not None:
+        st.session_state["period"] = bounds  # the whole data range: no period filter
+
+
+def _read_state() -> None:
+    try:
+        st.session_state["_db_state"] = data.read_state(data.db_path())
+        st.session_state["_db_error"] = None
+    except PantauError as exc:
+        st.session_state["_db_state"] = None
+        st.session_state["_db_error"] = str(exc)
+
+
+def _sidebar(lang: str) -> filters.Filters:
+    state = st.session_state["_db_state"]
+    options = None
+    if state is not None:
+        try:
+            options = data.load(state, "filter_options", filters.Filters())
+        except PantauError as exc:
+            st.session_state["_db_error"] = str(exc)
+    sb = st.sidebar
+    sb.subheader(t("filters", lang))
+    seen = options if options is not None else None
+    agencies = sorted({m.agency for m in models().values()}
+                      | (set(seen["agency"].dropna()) if seen is not None else set()))
+    agency = sb.selectbox(t("agency", lang), agencies, index=None, key="agency", bind="query-params",
+                          placeholder=t("all", lang))
+    sops = sorted(set(models()) | (set(seen["sop_id"].dropna()) if seen is not None else set()))
+    sop = sb.selectbox(t("sop", lang), sops, index=None, key="sop", bind="query-params",
+                       placeholder=t("all", lang))
+    units: list[str] = []
+    bounds = None
+    if options is not None and len(options):
+        scoped = options
+        if agency:
+            scoped = scoped[scoped["agency"] == agency]
+        if sop:
+            scoped = scoped[scoped["sop_id"] == sop]
+        units = sorted(scoped["unit"].dropna().unique())
+        bounds = (min(options["first_day"]), max(options["last_day"]))
+    unit = sb.selectbox(t("unit", lang), units, index=None, key="unit", bind="query-params",
+                        placeholder=t("all", lang))
+    period = None
+    if bounds is not None:
+        lo, hi = (pd.Timestamp(d).date() for d in bounds)
+        period = sb.date_input(t("period", lang), value=(lo, hi), min_value=lo, max_value=hi,
+                               key="period", bind="query-params", format="DD/MM/YYYY")
+        bounds = (lo, hi)
+    sb.button(t("reset_filters", lang), on_click=_reset_filters, args=(bounds,), icon=":material/filter_alt_off:",
+              key="reset_filters")
+    if state is not None:
+        sb.caption(t("db_caption", lang, name=data.db_path().name, run=state.run_id or "–"))
+    return filters.from_widgets(agency, sop, unit, period, bounds)
+
+
+choice = st.sidebar.segmented_control(
+    "Bahasa / Language", ["ID", "EN"], default="ID", required=True, key="lang", bind="query-params")
+LANG = "en" if choice == "EN" else "id"
+pages = [st.Page(path, title=t(key, LANG), url_path=slug, icon=icon, default=(slug == "ringkasan"))
+         for path, key, slug, icon in PAGES]
+with data.batch(), ui.guard():  # one read-only connection for this run's cache misses
+    _read_state()
+    st.session_state["_filters"] = _sidebar(LANG)
+    if st.session_state["_db_error"]:
+        st.sidebar.error(st.session_state["_db_error"])
+    st.navigation(pages).run()

@@ -1,0 +1,236 @@
+"""Plotly figures: pure functions ``DataFrame -> Figure``, no Streamlit, no SQL.
+
+Colours come from :mod:`dashboard.theme` (one per lane, agency, status, deviation kind), so
+the same lane or status has the same colour on every page. Numbers follow the language
+(``layout.separators``); month axes are labelled with :func:`dashboard.fmt.month_label`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dashboard import fmt, theme
+from dashboard.i18n import t
+from dashboard.models_info import agency_short, sop_title
+
+VIOLATION_STATUSES = ("breach", "deadline_missed", "too_fast")
+
+
+def _layout(fig: go.Figure, lang: str, height: int = 380, legend: bool = True) -> go.Figure:
+    fig.update_layout(
+        height=height, separators=theme.plotly_separators(lang), margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0}, showlegend=legend,
+        hoverlabel={"namelength": -1},
+    )
+    return fig
+
+
+def _months(values: pd.Series, lang: str) -> list[str]:
+    return [fmt.month_label(pd.Timestamp(v), lang) for v in values]
+
+
+def _sop_label(row: pd.Series) -> str:
+    return f"{agency_short(row['agency'])} · {sop_title(row['sop_id'], 34)}"
+
+
+def paired_shares(df: pd.DataFrame, columns: tuple[str, str], titles: tuple[str, str], lang: str,
+                  percent: tuple[bool, bool] = (True, True)) -> go.Figure:
+    """Agencies side by side: two horizontal bar panels of values in [0, 1] (shares, or a
+    fitness when ``percent`` is False for that panel), one bar per agency and SOP."""
+    df = df.sort_values(["agency", "sop_id"], ascending=False)
+    labels = [_sop_label(r) for _, r in df.iterrows()]
+    colours = [theme.agency_color(a) for a in df["agency"]]
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, subplot_titles=titles, horizontal_spacing=0.04)
+    for i, column in enumerate(columns, start=1):
+        values = df[column].astype(float)
+        fig.add_bar(
+            x=values, y=labels, orientation="h", marker_color=colours, row=1, col=i, name=titles[i - 1],
+            text=[fmt.percent(v, 0, lang) if percent[i - 1] else fmt.number(v, 3, lang) for v in values],
+            textposition="auto", hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+        fig.update_xaxes(range=[0, 1], tickformat=".0%" if percent[i - 1] else ".1f", row=1, col=i)
+    return _layout(fig, lang, height=120 + 34 * len(df), legend=False)
+
+
+def trend(df: pd.DataFrame, lang: str) -> go.Figure:
+    """Monthly trend per agency: share on time (lines) above cases started (bars)."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.62, 0.38], vertical_spacing=0.06,
+                        subplot_titles=(t("share_on_time", lang), t("cases_started", lang)))
+    months = sorted(df["month"].unique())
+    order = _months(pd.Series(months), lang)
+    for agency, rows in df.groupby("agency", sort=True):
+        rows = rows.sort_values("month")
+        x = _months(rows["month"], lang)
+        colour = theme.agency_color(agency)
+        fig.add_scatter(x=x, y=rows["on_time_share"], mode="lines+markers", name=agency_short(agency),
+                        line_color=colour, legendgroup=agency, row=1, col=1,
+                        hovertemplate="%{x}: %{y:.1%}<extra>" + agency_short(agency) + "</extra>")
+        fig.add_bar(x=x, y=rows["cases"], marker_color=colour, name=agency_short(agency),
+                    legendgroup=agency, showlegend=False, row=2, col=1)
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=1)
+    fig.update_xaxes(categoryorder="array", categoryarray=order)
+    _layout(fig, lang, height=480)
+    fig.update_layout(margin={"t": 90}, legend={"y": 1.14})
+    return fig
+
+
+def breaches_by_step(df: pd.DataFrame, labels: list[str], lang: str, top: int = 15) -> go.Figure:
+    """Stacked horizontal bars: violations per step, coloured by status."""
+    df = df.assign(label=labels, total=df[list(VIOLATION_STATUSES)].sum(axis=1))
+    df = df[df["total"] > 0].nlargest(top, "total").iloc[::-1]
+    fig = go.Figure()
+    for status in VIOLATION_STATUSES:
+        fig.add_bar(x=df[status], y=df["label"], orientation="h", name=t(f"status_{status}", lang),
+                    marker_color=theme.status_color(status),
+                    hovertemplate="%{y}: %{x}<extra>" + t(f"status_{status}", lang) + "</extra>")
+    fig.update_layout(barmode="stack", xaxis_title=t("step_occurrences", lang))
+    return _layout(fig, lang, height=140 + 28 * len(df))
+
+
+def breach_rate_by_lane(df: pd.DataFrame, lang: str) -> go.Figure:
+    """Horizontal bars: share of step occurrences late, per lane (lane colours)."""
+    df = df.sort_values("breach_rate")
+    labels = [f"{lane} ({agency_short(a)})" for lane, a in zip(df["lane"], df["agency"], strict=True)]
+    fig = go.Figure(go.Bar(
+        x=df["breach_rate"], y=labels, orientation="h",
+        marker_color=[theme.lane_color(x) for x in df["lane"]],
+        text=[fmt.percent(v, 1, lang) for v in df["breach_rate"]], textposition="auto",
+        customdata=df["occurrences"], hovertemplate="%{y}: %{text} (n = %{customdata})<extra></extra>",
+    ))
+    fig.update_xaxes(tickformat=".0%", title=t("breach_rate", lang))
+    return _layout(fig, lang, height=140 + 28 * len(df), legend=False)
+
+
+def overrun_histogram(df: pd.DataFrame, bin_labels: list[str], lang: str) -> go.Figure:
+    """How far over their standard breached steps ran (elapsed / standard, binned)."""
+    counts = dict(zip(df["bin"].astype(int), df["n"], strict=True))
+    y = [counts.get(i, 0) for i in range(len(bin_labels))]
+    fig = go.Figure(go.Bar(x=bin_labels, y=y, marker_color=theme.status_color("breach"),
+                           hovertemplate="%{x}: %{y}<extra></extra>"))
+    fig.update_layout(xaxis_title=t("overrun_ratio", lang), yaxis_title=t("step_occurrences", lang))
+    return _layout(fig, lang, height=330, legend=False)
+
+
+def waiting_vs_processing(df: pd.DataFrame, lang: str) -> go.Figure:
+    """Per lane: median waiting (hatched) and processing (solid) in working hours."""
+    df = df.assign(total=df["waiting_wm"].fillna(0) + df["processing_wm"].fillna(0)).sort_values("total")
+    labels = [f"{lane} ({agency_short(a)})" for lane, a in zip(df["lane"], df["agency"], strict=True)]
+    colours = [theme.lane_color(x) for x in df["lane"]]
+    fig = go.Figure()
+    for column, key, pattern, opacity in (("waiting_wm", "waiting", "/", theme.WAITING_OPACITY),
+                                          ("processing_wm", "processing", "", 1.0)):
+        minutes = df[column]
+        fig.add_bar(x=minutes / 60, y=labels, orientation="h", name=t(key, lang),
+                    marker={"color": colours, "opacity": opacity, "pattern": {"shape": pattern}},
+                    customdata=[fmt.working_minutes(v, lang) for v in minutes],
+                    hovertemplate="%{y}: %{customdata}<extra>" + t(key, lang) + "</extra>")
+    fig.update_layout(barmode="stack", xaxis_title=t("working_hours", lang))
+    return _layout(fig, lang, height=150 + 30 * len(df))
+
+
+def wip_over_time(df: pd.DataFrame, lang: str) -> go.Figure:
+    """Average work in progress per month, one line per lane (and agency)."""
+    fig = go.Figure()
+    order = _months(pd.Series(sorted(df["month"].unique())), lang)
+    for (agency, lane), rows in df.groupby(["agency", "lane"], sort=True):
+        rows = rows.sort_values("month")
+        fig.add_scatter(x=_months(rows["month"], lang), y=rows["avg_wip"], mode="lines",
+                        name=f"{lane} ({agency_short(agency)})", line_color=theme.lane_color(lane))
+    fig.update_xaxes(categoryorder="array", categoryarray=order)
+    fig.update_yaxes(title=t("avg_wip", lang))
+    _layout(fig, lang, height=420)
+    fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1, "yanchor": "top"})
+    return fig
+
+
+def handover_heatmap(df: pd.DataFrame, lang: str) -> go.Figure:
+    """Handovers between lanes: rows hand over to columns; colour = count."""
+    many = df["agency"].nunique() > 1
+
+    def name(lane: str, agency: str) -> str:
+        return f"{lane} ({agency_short(agency)})" if many else lane
+
+    df = df.assign(src=[name(a, b) for a, b in zip(df["from_lane"], df["agency"], strict=True)],
+                   dst=[name(a, b) for a, b in zip(df["to_lane"], df["agency"], strict=True)])
+    lanes = sorted(set(df["src"]) | set(df["dst"]))
+    counts = df.pivot_table(index="src", columns="dst", values="n", aggfunc="sum").reindex(index=lanes, columns=lanes)
+    delays = df.pivot_table(index="src", columns="dst", values="delay_wm", aggfunc="mean").reindex(index=lanes, columns=lanes)
+    text = [[fmt.working_minutes(v, lang) if not pd.isna(v) else "" for v in row] for row in delays.to_numpy()]
+    fig = go.Figure(go.Heatmap(
+        z=counts.to_numpy(dtype=float), x=lanes, y=lanes, colorscale="Blues", customdata=text,
+        hovertemplate=t("from", lang) + " %{y}<br>" + t("to", lang) + " %{x}<br>n = %{z}<br>"
+        + t("median_delay", lang) + ": %{customdata}<extra></extra>",
+        texttemplate="%{z}", colorbar={"title": "n"},
+    ))
+    fig.update_layout(xaxis_title=t("to_lane", lang), yaxis_title=t("from_lane", lang))
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, lang, height=180 + 42 * len(lanes), legend=False)
+
+
+def deviation_kinds(df: pd.DataFrame, lang: str) -> go.Figure:
+    """Horizontal bars: deviations per kind (cases in the hover)."""
+    df = df.sort_values("n")
+    names = [t(f"kind_{k}", lang) for k in df["kind"]]
+    fig = go.Figure(go.Bar(
+        x=df["n"], y=names, orientation="h", marker_color=[theme.deviation_color(k) for k in df["kind"]],
+        customdata=df["cases"], hovertemplate="%{y}: %{x} (" + t("cases", lang) + ": %{customdata})<extra></extra>",
+    ))
+    fig.update_xaxes(title=t("deviations", lang))
+    return _layout(fig, lang, height=120 + 32 * len(df), legend=False)
+
+
+def variants(df: pd.DataFrame, labels: list[str], lang: str) -> go.Figure:
+    """Cases per variant; the SOP path green, others grey."""
+    colours = [theme.SOP_PATH_COLOR if p else theme.OTHER_PATH_COLOR for p in df["is_sop_path"]]
+    fig = go.Figure(go.Bar(
+        x=df["cases"][::-1], y=labels[::-1], orientation="h", marker_color=colours[::-1],
+        text=[fmt.percent(v, 1, lang) for v in df["share"][::-1]], textposition="auto",
+        hovertemplate="%{y}: %{x} (%{text})<extra></extra>",
+    ))
+    fig.update_xaxes(title=t("cases", lang))
+    return _layout(fig, lang, height=120 + 28 * len(df), legend=False)
+
+
+def case_gantt(segments: pd.DataFrame, order: list[tuple[str, str]], lang: str) -> go.Figure:
+    """One case's timeline: a row per SOP step grouped by lane, waiting then work, by status.
+
+    ``segments``: label, lane, kind (waiting | work), start, end, status, hover; ``order`` the
+    (lane, step label) rows top to bottom: steps of the SOP the case never did stay as empty
+    rows, so gaps against the SOP are visible.
+    """
+    fig = go.Figure()
+    rows = order[::-1]
+    # an invisible trace fixes every row and its order on the two-level (lane, step) axis
+    fig.add_scatter(x=[segments["start"].min()] * len(rows) if len(segments) else [None] * len(rows),
+                    y=[[r[0] for r in rows], [r[1] for r in rows]], mode="markers",
+                    marker={"opacity": 0}, showlegend=False, hoverinfo="skip")
+    for kind in ("waiting", "work"):
+        part = segments[segments["kind"] == kind]
+        for status, group in part.groupby("status", sort=False):
+            ms = (group["end"] - group["start"]).dt.total_seconds() * 1000
+            name = t("waiting", lang) if kind == "waiting" else t(f"status_{status}", lang)
+            fig.add_bar(
+                base=group["start"], x=ms, y=[list(group["lane"].fillna("–")), list(group["label"])],
+                orientation="h", name=name,
+                marker={"color": theme.status_color(status) if kind == "work" else theme.UNKNOWN_COLOR,
+                        "opacity": theme.WAITING_OPACITY if kind == "waiting" else 1.0,
+                        "pattern": {"shape": "/" if kind == "waiting" else ""}},
+                customdata=group["hover"], hovertemplate="%{y}<br>%{customdata}<extra></extra>",
+                legendgroup=name, showlegend=not any(tr.name == name for tr in fig.data),
+            )
+    fig.update_layout(barmode="overlay")
+    fig.update_xaxes(type="date", tickformat="%d/%m %H:%M")
+    return _layout(fig, lang, height=max(240, 100 + 28 * len(order)))
+
+
+def ratio_label(lo: float, hi: float, lang: str) -> str:
+    """``1–1,25×`` / ``≥ 10×`` for an overrun bin."""
+    if math.isinf(hi):
+        return f"≥ {fmt.number(lo, 0, lang)}×"
+    decimals = 0 if float(lo).is_integer() and float(hi).is_integer() else 2
+    return f"{fmt.number(lo, decimals, lang)}–{fmt.number(hi, decimals, lang)}×"

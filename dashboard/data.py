@@ -1,0 +1,126 @@
+"""How the dashboard reads the store: short-lived read-only connections and a query cache.
+
+Every query batch — one script run, i.e. one page view — opens the DuckDB file read-only
+with :func:`event_logs.store.open_store` at its first cache miss and closes it when the run
+ends, so the dashboard never holds a lock a writer waits for longer than a page takes to
+draw, and always sees the file that is at the path now (an upload swaps in a new file atomically, see
+:mod:`dashboard.jobs`). Results are cached with ``st.cache_data`` keyed on the database path,
+its version (latest analysis run id, latest import id and the file's identity) and the
+filters: a new analysis run or a swapped-in file makes every entry stale at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from dashboard import queries
+from dashboard.filters import Filters
+from event_logs.store import open_store
+
+ENV_DB = "PANTAU_DB"
+DEFAULT_DB = Path("data/demo.duckdb")
+CACHE_TTL_SECONDS = 3600
+CACHE_MAX_ENTRIES = 512
+
+
+def db_path() -> Path:
+    """The database the dashboard shows: ``$PANTAU_DB`` (set by ``pantau dashboard``)."""
+    return Path(os.environ.get(ENV_DB) or DEFAULT_DB)
+
+
+@contextlib.contextmanager
+def connection(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection closed as soon as the block ends."""
+    con = open_store(path)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+# One script run (a page view) is one batch: its cache misses share one read-only connection,
+# opened at the first miss and closed when the run ends. Script runs have their own threads.
+_batch = threading.local()
+
+
+@contextlib.contextmanager
+def batch() -> Iterator[None]:
+    """Share one read-only connection among the queries of this block (opened lazily)."""
+    outer = getattr(_batch, "active", False)
+    _batch.active = True
+    try:
+        yield
+    finally:
+        if not outer:
+            _batch.active = False
+            con = getattr(_batch, "con", None)
+            _batch.con = _batch.path = None
+            if con is not None:
+                con.close()
+
+
+@contextlib.contextmanager
+def _borrow(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    if not getattr(_batch, "active", False):
+        with connection(path) as con:
+            yield con
+        return
+    if getattr(_batch, "con", None) is None or _batch.path != str(path):
+        if getattr(_batch, "con", None) is not None:
+            _batch.con.close()
+        _batch.con, _batch.path = open_store(path), str(path)
+    yield _batch.con
+
+
+@dataclass(frozen=True)
+class DbState:
+    """What the cache key needs to know about the database, read in one short connection."""
+
+    path: str
+    run_id: int            # latest analysis run (0: never analysed)
+    import_id: int         # latest import (0: nothing imported)
+    has_results: bool      # result tables exist and hold at least one run
+    cases: int             # cases in the store (the cases table)
+    file_key: tuple[int, int]  # inode and mtime: a swapped-in file is a new version
+
+    @property
+    def version(self) -> tuple[int, int, int, int]:
+        """The part of every cache key that changes when the data changes."""
+        return (self.run_id, self.import_id, *self.file_key)
+
+
+def read_state(path: str | Path) -> DbState:
+    """Read the database's version (uncached: it is the cache key). Raises StoreError."""
+    path = Path(path)
+    with _borrow(path) as con:
+        stat = path.stat()
+        return DbState(str(path.resolve()), *queries.db_version(con), (stat.st_ino, stat.st_mtime_ns))
+
+
+@st.cache_data(max_entries=CACHE_MAX_ENTRIES, ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def _cached(path: str, version: tuple[int, ...], name: str, filters: Filters,
+            params: tuple[tuple[str, Any], ...]) -> pd.DataFrame:
+    # version is unused in the body on purpose: it is part of the cache key.
+    del version
+    with _borrow(path) as con:
+        return queries.QUERIES[name](con, filters, **dict(params))
+
+
+def load(state: DbState, name: str, filters: Filters, **params: Any) -> pd.DataFrame:
+    """Run the query ``name`` of :mod:`dashboard.queries` through the cache."""
+    return _cached(state.path, state.version, name, filters, tuple(sorted(params.items())))
+
+
+def clear_cache() -> None:
+    """Forget every cached result (after an upload swapped in a new file)."""
+    _cached.clear()

@@ -1,0 +1,53 @@
+"""All the dashboard's SQL: functions ``(con, filters, **params) -> DataFrame``.
+
+Each reads result tables (and, on the Data page, the store's imports and quarantine) with
+parameters bound, never string-formatted values. Pages call them through
+:func:`dashboard.data.load`, which caches by (database, latest run, filters); the benchmark
+and the tests call them directly on a connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from dashboard.queries import breaches, cases, conformance, lanes, overview, store
+from dashboard.queries.breaches import OVERRUN_BINS
+from dashboard.queries.store import db_version
+
+QUERIES: dict[str, Callable[..., pd.DataFrame]] = {
+    "overview_totals": overview.overview_totals,
+    "overview_by_sop": overview.overview_by_sop,
+    "monthly_trend": overview.monthly_trend,
+    "open_at_risk": overview.open_at_risk,
+    "breach_counts": breaches.breach_counts,
+    "breaches_by_step": breaches.breaches_by_step,
+    "breaches_by_lane": breaches.breaches_by_lane,
+    "overrun_bins": breaches.overrun_bins,
+    "overrun_by_step": breaches.overrun_by_step,
+    "worst_cases": breaches.worst_cases,
+    "lane_summary": lanes.lane_summary,
+    "lane_wip": lanes.lane_wip,
+    "handover_matrix": lanes.handover_matrix,
+    "process_nodes": lanes.process_nodes,
+    "process_arcs": lanes.process_arcs,
+    "fitness_by_agency": conformance.fitness_by_agency,
+    "deviation_kinds": conformance.deviation_kinds,
+    "variants_for_sop": conformance.variants_for_sop,
+    "deviating_cases": conformance.deviating_cases,
+    "deviation_export": conformance.deviation_export,
+    "case_candidates": cases.case_candidates,
+    "case_sops": cases.case_sops,
+    "case_summary": cases.case_summary,
+    "case_steps": cases.case_steps,
+    "case_deviations": cases.case_deviations,
+    "case_open": cases.case_open,
+    "case_trace": cases.case_trace,
+    "filter_options": store.filter_options,
+    "imports": store.imports,
+    "quarantine_summary": store.quarantine_summary,
+    "quarantine_rows": store.quarantine_rows,
+}
+
+__all__ = ["OVERRUN_BINS", "QUERIES", "db_version"]

@@ -1,0 +1,47 @@
+"""Kasus: one case's steps, alignment and deviations; candidates for the case picker."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from dashboard.filters import Filters, where
+from dashboard.queries.base import frame
+
+
+def case_candidates(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 300) -> pd.DataFrame:
+    """Cases to pick from: the most problematic first, then the most recent."""
+    sql, params = where(f, ts="first_ts")
+    return frame(con, f"""
+        SELECT case_id, sop_id, agency, first_ts, breach_count, deviation_count, is_open
+        FROM case_checks {sql}
+        ORDER BY coalesce(breach_count, 0) + coalesce(deviation_count, 0) DESC, first_ts DESC, case_id
+        LIMIT ?""", [*params, limit])
+
+
+def case_sops(con: duckdb.DuckDBPyConnection, f: Filters, case_id: str) -> pd.DataFrame:
+    """The SOPs that have a case with this id (ids are unique only within an SOP)."""
+    return frame(con, "SELECT sop_id, agency FROM case_checks WHERE case_id = ? ORDER BY sop_id", [case_id])
+
+
+def _one_case(table: str, order: str):
+    def query(con: duckdb.DuckDBPyConnection, f: Filters, sop_id: str, case_id: str) -> pd.DataFrame:
+        return frame(con, f"SELECT * FROM {table} WHERE sop_id = ? AND case_id = ? {order}",
+                     [sop_id, case_id])
+
+    query.__doc__ = f"Rows of ``{table}`` for one case."
+    return query
+
+
+case_summary = _one_case("case_checks", "")
+case_steps = _one_case("step_checks", "ORDER BY complete_ts, occurrence, step_id")
+case_deviations = _one_case("deviations", "ORDER BY position NULLS LAST, kind, step_id")
+case_open = _one_case("open_cases", "")
+
+
+def case_trace(con: duckdb.DuckDBPyConnection, f: Filters, sop_id: str, case_id: str) -> pd.DataFrame:
+    """The case's variant: its activities in order (step ids, or labels when unmapped)."""
+    return frame(con, """
+        SELECT v.variant_id, v.activities, v.is_sop_path, v.alignment_fitness, v.case_count
+        FROM case_checks c JOIN variants v ON v.sop_id = c.sop_id AND v.variant_id = c.variant_id
+        WHERE c.sop_id = ? AND c.case_id = ?""", [sop_id, case_id])

@@ -1,0 +1,85 @@
+"""Lane & bottleneck: waiting vs processing, work in progress, handovers, the process map."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from dashboard.filters import Filters, where
+from dashboard.queries.base import frame
+
+# calendar minutes enabled -> complete; epoch arithmetic is several times faster than an interval
+MINUTES = "(epoch_us(complete_ts) - epoch_us(enabled_ts)) / 60e6"
+
+
+def _weighted(column: str) -> str:
+    # monthly medians combined, weighted by the month's step occurrences
+    return (f"sum({column} * step_occurrences) / "
+            f"nullif(sum(CASE WHEN {column} IS NOT NULL THEN step_occurrences END), 0)")
+
+
+def lane_summary(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Per agency and lane: waiting and processing (working minutes), breach rate."""
+    sql, params = where(f, month="month", unit=False)
+    return frame(con, f"""
+        SELECT agency, lane, sum(step_occurrences) AS step_occurrences,
+               {_weighted('waiting_median_wm')} AS waiting_wm,
+               {_weighted('processing_median_wm')} AS processing_wm,
+               {_weighted('waiting_p90_wm')} AS waiting_p90_wm,
+               {_weighted('breach_rate')} AS breach_rate
+        FROM lane_stats {sql} GROUP BY agency, lane
+        ORDER BY coalesce(waiting_wm, 0) + coalesce(processing_wm, 0) DESC""", params)
+
+
+def lane_wip(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Average work in progress per month and lane."""
+    sql, params = where(f, month="month", unit=False)
+    return frame(con, f"""
+        SELECT month, agency, lane, sum(avg_wip) AS avg_wip, sum(step_occurrences) AS step_occurrences
+        FROM lane_stats {sql} GROUP BY ALL ORDER BY month, agency, lane""", params)
+
+
+def handover_matrix(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Handovers between lanes (per agency): count and count-weighted median delay."""
+    sql, params = where(f, unit=False)
+    return frame(con, f"""
+        SELECT agency, from_lane, to_lane, sum(count) AS n,
+               sum(median_delay_wm * count) / nullif(sum(CASE WHEN median_delay_wm IS NOT NULL
+                                                         THEN count END), 0) AS delay_wm
+        FROM handovers {sql} GROUP BY ALL ORDER BY n DESC""", params)
+
+
+def process_nodes(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Steps of one SOP (``f.sop_id``): occurrences, breach rate, median duration (minutes)."""
+    sql, params = where(f, ts="complete_ts")
+    return frame(con, f"""
+        SELECT step_id, any_value(lane) AS lane, count(*) AS n,
+               avg((status IN ('breach', 'deadline_missed'))::DOUBLE) AS breach_rate,
+               median(({MINUTES})) AS median_min
+        FROM step_checks {sql} GROUP BY step_id ORDER BY step_id""", params)
+
+
+def process_arcs(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Directly-follows arcs between the steps of one SOP, with the start and end of cases.
+
+    ``median_min`` is the median calendar time from the previous step's completion to this
+    step's completion; ``breach_rate`` the target step's. Open cases have no end arc.
+    """
+    sql, params = where(f, ts="complete_ts")
+    return frame(con, f"""
+        WITH s AS MATERIALIZED (
+            SELECT case_id, step_id, ({MINUTES}) AS minutes,
+                   status IN ('breach', 'deadline_missed') AS late,
+                   lag(step_id) OVER w AS prev, lead(step_id) OVER w AS nxt
+            FROM step_checks {sql}
+            WINDOW w AS (PARTITION BY case_id ORDER BY complete_ts, occurrence, step_id)
+        )
+        SELECT coalesce(prev, '__start__') AS src, step_id AS dst, count(*) AS n,
+               median(minutes) AS median_min, avg(late::DOUBLE) AS breach_rate
+        FROM s GROUP BY ALL
+        UNION ALL
+        SELECT step_id, '__end__', count(*), NULL, NULL
+        FROM s WHERE nxt IS NULL
+          AND case_id NOT IN (SELECT case_id FROM open_cases WHERE sop_id = ?)
+        GROUP BY ALL
+        ORDER BY n DESC""", [*params, f.sop_id])

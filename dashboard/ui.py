@@ -1,0 +1,137 @@
+"""What every page shares: language, filters, the database state, messages and errors.
+
+``app.py`` puts the language, the filters and the database state in ``st.session_state``
+before running a page; pages read them through these helpers and never talk to DuckDB.
+Errors a user can cause (:class:`~pantau.errors.PantauError`, a locked or missing database)
+become ``st.error`` with the hint; never a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from dashboard import data
+from dashboard.data import DbState
+from dashboard.filters import Filters
+from dashboard.i18n import t
+from pantau.errors import PantauError
+
+CASE_PAGE = "views/kasus.py"
+
+
+def lang() -> str:
+    """``id`` (default) or ``en``."""
+    return "en" if st.session_state.get("lang") == "EN" else "id"
+
+
+def tr(key: str, **values: Any) -> str:
+    """The text ``key`` in the current language."""
+    return t(key, lang(), **values)
+
+
+def filters() -> Filters:
+    """The global filters set in the sidebar."""
+    return st.session_state.get("_filters") or Filters()
+
+
+def db_state() -> DbState | None:
+    """The database's state read at the start of this run, or None when it cannot be opened."""
+    return st.session_state.get("_db_state")
+
+
+def load(name: str, f: Filters | None = None, **params: Any) -> pd.DataFrame:
+    """A cached query of :mod:`dashboard.queries` on the current database."""
+    state = db_state()
+    if state is None:
+        raise PantauError(st.session_state.get("_db_error") or tr("db_unavailable"))
+    return data.load(state, name, f if f is not None else filters(), **params)
+
+
+@contextlib.contextmanager
+def guard() -> Iterator[None]:
+    """Show a user-facing error instead of a traceback (the rest of the block is skipped)."""
+    try:
+        yield
+    except PantauError as exc:
+        st.error(str(exc))
+    except duckdb.Error as exc:
+        st.error(f"{tr('db_error')}: {exc}")
+
+
+def page_header(title_key: str, intro_key: str | None = None) -> None:
+    """The page title (and a one-line explanation)."""
+    st.title(tr(title_key))
+    if intro_key:
+        st.caption(tr(intro_key))
+
+
+def require_store() -> DbState:
+    """The database state, or stop the page with the reason it cannot be read."""
+    state = db_state()
+    if state is None:
+        st.error(st.session_state.get("_db_error") or tr("db_unavailable"))
+        st.stop()
+    return state
+
+
+def require_results() -> DbState:
+    """The database state when it holds analysis results; else a clear message and stop."""
+    state = require_store()
+    if not state.has_results:
+        key = "no_cases" if state.cases == 0 else "no_results"
+        st.info(tr(key))
+        st.stop()
+    return state
+
+
+def empty(df: pd.DataFrame | None, key: str | None = None) -> bool:
+    """True (and an info message) when a query returned nothing for the current filters.
+
+    The message says why: the chosen SOP has no cases at all, or the filters match nothing.
+    """
+    if df is not None and len(df) > 0:
+        return False
+    if key is None:
+        key = "no_rows"
+        f = filters()
+        if f.sop_id:
+            options = load("filter_options", Filters())
+            if f.sop_id not in set(options["sop_id"]):
+                key = "sop_no_cases"
+    st.info(tr(key, sop=filters().sop_id or ""))
+    return True
+
+
+def sop_scope(key: str) -> str | None:
+    """One SOP for pages that need exactly one: the global filter, or a local choice."""
+    f = filters()
+    if f.sop_id:
+        return f.sop_id
+    options = load("filter_options", Filters())
+    sops = sorted(options["sop_id"].dropna().unique()) if len(options) else []
+    if not sops:
+        return None
+    from dashboard.models_info import sop_title
+
+    return st.selectbox(tr("choose_sop"), sops, key=key, format_func=lambda s: f"{s} — {sop_title(s, 50)}")
+
+
+def case_link(case_id: str, sop_id: str) -> None:
+    """A link to the Kasus page for this case (``?case=<id>&sop=<id>``)."""
+    st.page_link(CASE_PAGE, label=tr("open_case", case=case_id), icon=":material/open_in_new:",
+                 query_params={"case": case_id, "sop": sop_id})
+
+
+def selected_row(event: Any) -> int | None:
+    """The row index picked in an ``st.dataframe(on_select="rerun")``, if any."""
+    try:
+        rows = event.selection.rows
+    except AttributeError:
+        return None
+    return rows[0] if rows else None

@@ -1,0 +1,73 @@
+"""Deviasi (conformance): fitness per agency, deviation kinds, variants against the SOP path,
+the deviating cases, and CSV/Excel exports for auditors (with run id and model checksum)."""
+
+import streamlit as st
+
+from dashboard import charts, data, export, fmt, queries, tables, ui
+
+L = ui.lang()
+ui.page_header("page_deviations", "deviations_intro")
+state = ui.require_results()
+F = ui.filters()
+
+with ui.guard():
+    fit = ui.load("fitness_by_agency")
+    if ui.empty(fit):
+        st.stop()
+    closed = fit["cases"].sum()
+    cols = st.columns(3)
+    cols[0].metric(ui.tr("fitness"), fmt.number((fit["fitness"] * fit["cases"]).sum() / closed if closed else None, 3, L),
+                   help=ui.tr("fitness_help"))
+    cols[1].metric(ui.tr("share_conformant"),
+                   fmt.percent((fit["conformant_share"] * fit["cases"]).sum() / closed if closed else None, 1, L))
+    cols[2].metric(ui.tr("deviations"), fmt.number(int(fit["deviations"].sum()), 0, L))
+    st.subheader(ui.tr("fitness_per_agency"))
+    st.plotly_chart(charts.paired_shares(fit, ("fitness", "conformant_share"),
+                                         (ui.tr("fitness"), ui.tr("share_conformant")), L, percent=(False, True)))
+    st.dataframe(tables.fitness(fit, L), hide_index=True)
+
+    kinds = ui.load("deviation_kinds")
+    st.subheader(ui.tr("deviation_kinds"))
+    if not ui.empty(kinds, "no_deviations"):
+        st.plotly_chart(charts.deviation_kinds(kinds, L))
+
+    st.subheader(ui.tr("variants_vs_sop"))
+    sop = ui.sop_scope("dev_sop")
+    if sop:
+        variants = ui.load("variants_for_sop", F.with_sop(sop))
+        if not ui.empty(variants):
+            st.caption(ui.tr("variants_caption", shown=len(variants),
+                             total=fmt.number(int(variants["variants"].iloc[0]), 0, L)))
+            labels = tables.variant_labels(variants, L)
+            st.plotly_chart(charts.variants(variants, labels, L))
+            st.dataframe(tables.variants(variants, sop, L), hide_index=True)
+
+    st.subheader(ui.tr("deviating_cases"))
+    all_kinds = sorted(kinds["kind"]) if len(kinds) else []
+    chosen = st.multiselect(ui.tr("deviation_kinds"), all_kinds, key="dev_kinds",
+                            format_func=lambda k: ui.tr(f"kind_{k}"), placeholder=ui.tr("all"))
+    chosen_kinds = tuple(sorted(chosen))
+    cases = ui.load("deviating_cases", kinds=chosen_kinds)
+    if not ui.empty(cases, "no_deviations"):
+        st.caption(ui.tr("showing_of", shown=fmt.number(len(cases), 0, L),
+                         total=fmt.number(int(cases["total"].iloc[0]), 0, L)) + " " + ui.tr("pick_row"))
+        event = st.dataframe(tables.deviating(cases, L), hide_index=True, on_select="rerun",
+                             selection_mode="single-row", key="dev_cases")
+        picked = ui.selected_row(event)
+        if picked is not None:
+            ui.case_link(cases["case_id"].iloc[picked], cases["sop_id"].iloc[picked])
+
+        def rows():  # deferred: built only when an auditor clicks, with a fresh connection
+            with data.connection(state.path) as con:
+                return queries.QUERIES["deviation_export"](con, F, kinds=chosen_kinds)
+
+        name = f"pantau-deviasi-run{state.run_id}"
+        db_name = data.db_path().name
+        st.caption(ui.tr("export_note", run=state.run_id))
+        left, right = st.columns(2)
+        left.download_button(ui.tr("download_csv"), data=lambda: export.to_csv(rows()), file_name=f"{name}.csv",
+                             mime="text/csv", on_click="ignore", icon=":material/download:")
+        right.download_button(
+            ui.tr("download_xlsx"), file_name=f"{name}.xlsx", on_click="ignore", icon=":material/download:",
+            data=lambda: (lambda df: export.to_xlsx(df, export.metadata(df, F, db_name)))(rows()),
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,124 @@
+"""End-to-end: the real ``streamlit run dashboard/app.py`` in headless Debian Chromium.
+
+Opens every page of a store built by the real pipeline (simulate + analyze), fails on any
+exception or error element, switches the language, follows a link from a breach row to the
+case page, checks that filters live in the URL, and saves a full-page screenshot of each page
+to ``docs/screenshots/<page>.png`` (1400 px wide).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+from dashboard_fixture import session_db
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "docs" / "screenshots"
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="Debian's chromium is not installed"),
+]
+
+
+def _driver():
+    spec = importlib.util.spec_from_file_location("screenshots", ROOT / "scripts" / "screenshots.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def browser_page(tmp_path_factory: pytest.TempPathFactory):
+    """(driver module, base URL, Playwright page, db path) on a simulated + analysed store."""
+    from playwright.sync_api import sync_playwright
+
+    drv = _driver()
+    db = session_db(tmp_path_factory.getbasetemp(), "simulated")
+    with drv.serve(db) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=drv.CHROMIUM, args=drv.CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": drv.WIDTH, "height": 900}, locale="id-ID")
+        try:
+            yield drv, base, page, db
+        finally:
+            browser.close()
+
+
+def _worst_case(db: Path) -> tuple[str, str]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("""SELECT case_id, sop_id FROM case_checks WHERE NOT is_open
+                              ORDER BY breach_count + deviation_count DESC, case_id LIMIT 1""").fetchone()
+    finally:
+        con.close()
+
+
+def test_every_page_renders_without_errors_and_is_photographed(browser_page) -> None:
+    drv, base, page, db = browser_page
+    case_id, sop_id = _worst_case(db)
+    extra = {"kasus": f"?case={case_id}&sop={sop_id}"}
+    problems = {}
+    for slug, (title_id, _en) in drv.PAGES.items():
+        page.goto(f"{base}/{'' if slug == 'ringkasan' else slug}{extra.get(slug, '')}")
+        drv.wait_idle(page, title_id)
+        problems[slug] = drv.errors_on(page)
+        drv.shoot(page, SHOTS / f"{slug}.png")
+    assert {k: v for k, v in problems.items() if v} == {}
+    assert all((SHOTS / f"{slug}.png").stat().st_size > 20_000 for slug in drv.PAGES)
+
+
+def test_language_switch_translates_labels_and_stays_in_the_url(browser_page) -> None:
+    drv, base, page, _db = browser_page
+    page.goto(f"{base}/pelanggaran")
+    drv.wait_idle(page, "Pelanggaran Mutu Baku")
+    page.locator('[data-testid="stSidebar"]').get_by_role("radio", name="EN", exact=True).click()
+    drv.wait_idle(page, "Mutu Baku breaches")
+    assert page.get_by_text("Breaches by step", exact=True).count() == 1
+    assert page.locator('[data-testid="stSidebarNav"]').get_by_text("Overview").count() == 1
+    assert "lang=EN" in page.url
+    assert drv.errors_on(page) == []
+    # another page keeps the language
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Deviations").click()
+    drv.wait_idle(page, "Deviations")
+    assert page.get_by_text("Deviation kinds", exact=True).count() >= 1
+
+
+def test_filters_in_the_url_reproduce_the_view(browser_page) -> None:
+    drv, base, page, db = browser_page
+    con = duckdb.connect(str(db), read_only=True)
+    agency, n = con.execute("SELECT agency, count(*) FROM case_checks GROUP BY agency ORDER BY 2 DESC LIMIT 1").fetchone()
+    con.close()
+    page.goto(f"{base}/?agency={agency.replace(' ', '+')}")
+    drv.wait_idle(page, "Ringkasan")
+    assert page.get_by_role("combobox", name="Instansi").input_value() == agency
+    metric = page.locator('[data-testid="stMetricValue"]').first.inner_text()
+    assert metric == f"{n:,}".replace(",", ".")
+    # switching page keeps the filter in the URL
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Deviasi").click()
+    drv.wait_idle(page, "Deviasi")
+    assert "agency=" in page.url
+    assert drv.errors_on(page) == []
+
+
+def test_a_worst_case_row_leads_to_the_case_page(browser_page) -> None:
+    drv, base, page, _db = browser_page
+    page.goto(f"{base}/pelanggaran")
+    drv.wait_idle(page, "Pelanggaran Mutu Baku")
+    grid = page.locator('[data-testid="stDataFrame"]').last
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    # the first data row's selection checkbox (row marker column, below the 35 px header)
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+    link = page.locator('[data-testid="stPageLink"] a').first
+    link.wait_for(timeout=20_000)
+    case_id = link.inner_text().split()[-1]
+    link.click()
+    drv.wait_idle(page, "Kasus")
+    assert f"case={case_id}" in page.url
+    page.get_by_text(case_id).first.wait_for(timeout=20_000)
+    assert page.get_by_text("Linimasa", exact=True).count() == 1
+    assert drv.errors_on(page) == []

@@ -1,0 +1,286 @@
+"""Every dashboard page through Streamlit's AppTest, on real DuckDB files.
+
+Two stores: one built in SQL by ``dashboard_fixture`` (60 cases over the five real SOP models)
+and one built by the real pipeline (simulate + analyze, 300 cases). Key numbers on the pages
+are compared with SQL written here from the definitions the pages state in their help texts.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pytest
+from dashboard_fixture import build_results_db, session_db
+from streamlit.testing.v1 import AppTest
+
+from dashboard import app_path, fmt
+from sop_models import get_model, load_all
+
+PAGES = {
+    "ringkasan": ("Ringkasan", "Overview"),
+    "pelanggaran": ("Pelanggaran Mutu Baku", "Mutu Baku breaches"),
+    "lane": ("Lane & hambatan", "Lanes & bottlenecks"),
+    "deviasi": ("Deviasi", "Deviations"),
+    "kasus": ("Kasus", "Case explorer"),
+    "model": ("Model SOP", "SOP model"),
+    "data": ("Data", "Data"),
+}
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+@pytest.fixture(scope="module", params=["fixture", "simulated"])
+def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with results: SQL-built and pipeline-built."""
+    return session_db(tmp_path_factory.getbasetemp(), request.param)
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The pipeline-built store alone, for behaviour that does not depend on the numbers."""
+    return session_db(tmp_path_factory.getbasetemp(), "simulated")
+
+
+def open_page(monkeypatch: pytest.MonkeyPatch, db: Path, page: str = "ringkasan",
+              params: dict | None = None) -> AppTest:
+    """Run the app on ``db`` and switch to ``page``; fail on any exception element."""
+    monkeypatch.setenv("PANTAU_DB", str(db))
+    at = AppTest.from_file(str(app_path()), default_timeout=60)
+    at.query_params = dict(params or {})
+    if page != "ringkasan":
+        # url paths equal the file names, so the page can be chosen before the first run
+        at.switch_page(f"views/{page}.py")
+    at.run()
+    assert [e.value for e in at.exception] == []
+    return at
+
+
+def q(db: Path, sql: str, params: list | None = None):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_renders_without_error(monkeypatch, db, page) -> None:
+    at = open_page(monkeypatch, db, page)
+    assert [e.value for e in at.error] == []
+    assert at.title[0].value == PAGES[page][0]
+
+
+def test_overview_numbers_equal_sql(monkeypatch, db) -> None:
+    at = open_page(monkeypatch, db)
+    cases, on_time, conformant = q(db, """
+        SELECT count(*),
+               avg(CASE WHEN NOT is_open THEN (breach_count = 0 AND NOT coalesce(service_std_breach, false))::INT END),
+               avg(CASE WHEN NOT is_open THEN conformant::INT END)
+        FROM case_checks""")[0]
+    late = q(db, "SELECT count(*) FROM open_cases WHERE status = 'late'")[0][0]
+    median_hours = q(db, "SELECT median(throughput_hours) FROM case_checks WHERE NOT is_open")[0][0]
+    shown = metrics(at)
+    assert shown["Kasus"] == fmt.number(cases)
+    assert shown["Tepat Mutu Baku"] == fmt.percent(on_time)
+    assert shown["Sesuai alur SOP"] == fmt.percent(conformant)
+    assert shown["Terbuka & terlambat"] == fmt.number(late)
+    assert shown["Median waktu penyelesaian"] == fmt.duration(median_hours * 60)
+    table = at.dataframe[0].value
+    assert len(table) == q(db, "SELECT count(DISTINCT (agency, sop_id)) FROM case_checks")[0][0]
+
+
+def test_breach_numbers_equal_sql(monkeypatch, db) -> None:
+    at = open_page(monkeypatch, db, "pelanggaran")
+    occ, breach, missed = q(db, """SELECT count(*), count(*) FILTER (WHERE status = 'breach'),
+                                   count(*) FILTER (WHERE status = 'deadline_missed') FROM step_checks""")[0]
+    shown = metrics(at)
+    assert shown["Pelaksanaan langkah"] == fmt.number(occ)
+    assert shown["Melebihi waktu"] == fmt.number(breach)
+    assert shown["Tenggat terlewat"] == fmt.number(missed)
+    assert shown["Tingkat pelanggaran"] == fmt.percent((breach + missed) / occ)
+
+
+def test_deviation_numbers_equal_sql(monkeypatch, db) -> None:
+    at = open_page(monkeypatch, db, "deviasi")
+    fitness, deviations = q(db, """SELECT avg(alignment_fitness), sum(deviation_count)
+                                   FROM case_checks WHERE NOT is_open""")[0]
+    shown = metrics(at)
+    assert shown["Fitness"] == fmt.number(fitness, 3)
+    assert shown["Deviasi"] == fmt.number(deviations)
+    kinds = at.multiselect(key="dev_kinds").options
+    assert len(kinds) == q(db, "SELECT count(DISTINCT kind) FROM deviations")[0][0]
+    assert len(at.get("download_button")) == 2  # CSV and Excel for auditors
+
+
+def test_agency_filter_from_the_url(monkeypatch, db) -> None:
+    agency, n = q(db, "SELECT agency, count(*) FROM case_checks GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1")[0]
+    at = open_page(monkeypatch, db, params={"agency": agency})
+    assert at.selectbox(key="agency").value == agency
+    assert metrics(at)["Kasus"] == fmt.number(n)
+
+
+def test_period_filter_from_the_url(monkeypatch, db) -> None:
+    lo, hi = q(db, "SELECT min(timezone('Asia/Jakarta', first_ts))::DATE, max(timezone('Asia/Jakarta', first_ts))::DATE FROM case_checks")[0]
+    start = lo + (hi - lo) / 3
+    end = lo + 2 * (hi - lo) / 3
+    expected = q(db, "SELECT count(*) FROM case_checks WHERE first_ts >= ? AND first_ts < ?",
+                 [datetime.combine(start, datetime.min.time(), WIB),
+                  datetime.combine(end + timedelta(days=1), datetime.min.time(), WIB)])[0][0]
+    at = open_page(monkeypatch, db, params={"period": [start.isoformat(), end.isoformat()]})
+    assert at.date_input(key="period").value == (start, end)
+    assert metrics(at)["Kasus"] == fmt.number(expected)
+
+
+def test_english_switch(monkeypatch, sim) -> None:
+    at = open_page(monkeypatch, sim, params={"lang": "EN"})
+    assert at.title[0].value == "Overview"
+    assert "Within Mutu Baku" in metrics(at)
+    at.switch_page("views/pelanggaran.py").run()
+    assert at.title[0].value == PAGES["pelanggaran"][1]
+    assert [e.value for e in at.exception] == []
+
+
+def test_case_page_explains_one_case(monkeypatch, db) -> None:
+    case_id, sop_id, breaches, deviations = q(db, """
+        SELECT case_id, sop_id, breach_count, deviation_count FROM case_checks
+        WHERE NOT is_open ORDER BY deviation_count DESC, breach_count DESC, case_id LIMIT 1""")[0]
+    at = open_page(monkeypatch, db, "kasus", {"case": case_id, "sop": sop_id})
+    assert [e.value for e in at.error] == []
+    shown = metrics(at)
+    assert shown["Pelanggaran"] == fmt.number(breaches)
+    assert shown["Deviasi"] == fmt.number(deviations)
+    steps = q(db, "SELECT count(*) FROM step_checks WHERE case_id = ? AND sop_id = ?", [case_id, sop_id])[0][0]
+    rows = q(db, "SELECT count(*) FROM deviations WHERE case_id = ? AND sop_id = ?", [case_id, sop_id])[0][0]
+    trace = q(db, """SELECT len(v.activities) FROM case_checks c JOIN variants v USING (sop_id, variant_id)
+                     WHERE c.case_id = ? AND c.sop_id = ?""", [case_id, sop_id])[0][0]
+    skipped = q(db, "SELECT count(*) FROM deviations WHERE case_id = ? AND sop_id = ? AND kind = 'skipped_step'",
+                [case_id, sop_id])[0][0]
+    step_table, alignment = at.dataframe[0].value, at.dataframe[1].value
+    assert len(step_table) == steps
+    assert len(alignment) == trace + skipped
+    if rows:
+        assert len(at.dataframe[2].value) == rows
+
+
+def test_case_page_without_a_case_and_with_an_unknown_one(monkeypatch, sim) -> None:
+    at = open_page(monkeypatch, sim, "kasus")
+    assert any("Masukkan nomor kasus" in i.value for i in at.info)
+    at = open_page(monkeypatch, sim, "kasus", {"case": "TIDAK-ADA-999"})
+    assert any("TIDAK-ADA-999" in w.value for w in at.warning)
+
+
+def test_model_page_lists_the_steps(monkeypatch, sim) -> None:
+    model = get_model("batam-dinkes-integrasi-jkn")
+    at = open_page(monkeypatch, sim, "model", {"sop": model.id})
+    assert len(at.dataframe[0].value) == len(model.steps)
+    assert len(at.get("graphviz_chart")) == 1
+    assert len(at.get("download_button")) == 2
+
+
+def test_data_page_shows_imports_and_quarantine(monkeypatch, db) -> None:
+    at = open_page(monkeypatch, db, "data")
+    imports = q(db, "SELECT count(*) FROM imports")[0][0]
+    assert len(at.dataframe[0].value) == imports
+    if q(db, "SELECT count(*) FROM quarantine")[0][0]:
+        assert len(at.dataframe[1].value) == q(db, """SELECT count(*) FROM quarantine WHERE import_id =
+                                                   (SELECT max(import_id) FROM quarantine)""")[0][0]
+
+
+def test_a_filter_with_no_rows_says_so(monkeypatch, sim) -> None:
+    # an SOP of one agency with another agency: nothing matches
+    at = open_page(monkeypatch, sim, params={"sop": "dki-setda-jkn-wbs", "agency": "Dinas Kesehatan Kota Batam"})
+    assert any("Tidak ada data untuk filter ini" in i.value for i in at.info)
+    for page in ("pelanggaran", "lane", "deviasi"):
+        at.switch_page(f"views/{page}.py").run()
+        assert [e.value for e in at.exception] == [] and [e.value for e in at.error] == []
+        assert any("Tidak ada data" in i.value for i in at.info)
+
+
+def test_an_sop_without_cases_says_so(monkeypatch, tmp_path) -> None:
+    db = build_results_db(tmp_path / "two.duckdb", cases=20, sop_ids=["batam-dinkes-integrasi-jkn",
+                                                                       "batam-dinkes-jaminan-rs"])
+    for page in ("ringkasan", "pelanggaran", "lane", "deviasi"):
+        at = open_page(monkeypatch, db, page, {"sop": "muba-dinkes-uhc-bpjs"})
+        assert any("belum memiliki kasus" in i.value for i in at.info), page
+        assert [e.value for e in at.error] == []
+
+
+@pytest.mark.parametrize("kind,expected", [("empty", "belum berisi kasus"), ("unanalysed", "belum dianalisis")])
+def test_store_without_results_shows_a_message_on_every_page(monkeypatch, tmp_path_factory, kind, expected) -> None:
+    db = session_db(tmp_path_factory.getbasetemp(), kind)
+    for page in PAGES:
+        at = open_page(monkeypatch, db, page)
+        assert [e.value for e in at.error] == [], page
+        if page not in ("model", "data"):
+            assert any(expected in i.value for i in at.info), page
+    assert len(at.get("file_uploader")) == 1  # the Data page still offers the upload
+
+
+def test_missing_database_is_an_error_message_not_a_traceback(monkeypatch, tmp_path) -> None:
+    at = open_page(monkeypatch, tmp_path / "nope.duckdb", "pelanggaran")
+    assert any("no such database file" in e.value and "Hint" in e.value for e in at.error)
+    at.switch_page("views/model.py").run()  # the models need no database
+    assert at.title[0].value == "Model SOP" and [e.value for e in at.exception] == []
+
+
+def test_database_locked_by_a_writer_names_what_to_do(monkeypatch, tmp_path) -> None:
+    db = build_results_db(tmp_path / "locked.duckdb", cases=10)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('open', flush=True); time.sleep(60)", str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "open"
+        at = open_page(monkeypatch, db, "ringkasan")
+        texts = [e.value for e in at.error]
+        assert any("locked" in x and "Close it or wait" in x for x in texts), texts
+    finally:
+        writer.kill()
+        writer.wait()
+
+
+def test_upload_form_previews_and_maps_columns(monkeypatch, tmp_path, sim) -> None:
+    from dashboard_fixture import write_upload_csv
+
+    csv = write_upload_csv(tmp_path / "log_puskesmas.csv", cases=3)
+    at = open_page(monkeypatch, sim, "data")
+    at.file_uploader(key="upload_file").set_value((csv.name, csv.read_bytes(), "text/csv")).run()
+    assert [e.value for e in at.exception] == []
+    preview = at.dataframe[-1].value
+    assert list(preview.columns) == ["No Registrasi", "Kegiatan", "Tanggal", "Petugas"]
+    assert at.selectbox(key="map_case_id").value == "No Registrasi"
+    assert at.selectbox(key="map_activity").value == "Kegiatan"
+    assert at.selectbox(key="map_timestamp").value == "Tanggal"
+    assert at.selectbox(key="map_resource").value == "Petugas"
+    assert not at.button(key="upload_go").disabled
+    at.selectbox(key="map_case_id").select_index(0).run()  # "— tidak dipetakan —"
+    assert at.button(key="upload_go").disabled
+    assert any("Nomor kasus" in w.value for w in at.warning)
+
+
+def test_every_text_has_both_languages_and_every_used_key_exists() -> None:
+    import re
+
+    from dashboard import i18n, jobs, theme
+    from event_logs.ingest.columns import FIELDS
+
+    assert all(set(v) == set(i18n.LANGS) and all(v.values()) for v in i18n.STRINGS.values())
+    root = Path(app_path()).parent
+    used = set()
+    for path in root.rglob("*.py"):
+        used |= set(re.findall(r"""\b(?:t|tr|page_header|empty)\(\s*["']([a-z0-9_]+)["']\s*[,)]""", path.read_text()))
+        used |= set(re.findall(r"""page_header\("[a-z_]+", "([a-z_]+)"\)""", path.read_text()))
+    families = ([f"status_{s}" for s in theme.STATUS_COLORS] + [f"kind_{k}" for k in theme.DEVIATION_COLORS]
+                + [f"open_status_{s}" for s in ("late", "at_risk", "on_track", "no_standard")]
+                + [f"field_{f}" for f in FIELDS] + [f"job_{s}" for s in jobs.STAGES]
+                + [f"scope_{s}" for s in ("case", "program")] + ["mapping_missing", "mapping_twice"])
+    missing = sorted((used | set(families)) - set(i18n.STRINGS))
+    assert missing == []
+    assert {m.id for m in load_all()}  # models load (the Model page depends on them)

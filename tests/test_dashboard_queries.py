@@ -1,0 +1,231 @@
+"""The dashboard's SQL, filters, cache, colours, charts, process map and exports.
+
+Queries run on a real DuckDB file built by ``dashboard_fixture`` (real SOP models); expected
+numbers come from separate SQL written here from the definitions, or from the models.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import openpyxl
+import pandas as pd
+import pytest
+from dashboard_fixture import build_results_db, session_db
+
+from dashboard import charts, data, export, fmt, queries, theme, upload
+from dashboard.filters import Filters, from_widgets, where
+from dashboard.process_map import process_map_dot
+from sop_models import get_model, load_all
+
+SOP = "batam-dinkes-integrasi-jkn"
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return session_db(tmp_path_factory.getbasetemp(), "fixture")
+
+
+@pytest.fixture()
+def con(db: Path):
+    c = duckdb.connect(str(db), read_only=True)
+    yield c
+    c.close()
+
+
+def one(con, sql: str, params: list | None = None):
+    return con.execute(sql, params or []).fetchone()
+
+
+@pytest.mark.parametrize("name", sorted(queries.QUERIES))
+def test_every_query_runs_unfiltered_and_narrowed(con, name) -> None:
+    case_id = one(con, "SELECT case_id FROM case_checks WHERE sop_id = ? LIMIT 1", [SOP])[0]
+    extra = {"case_sops": {"case_id": case_id}}
+    if name.startswith("case_") and name not in ("case_candidates", "case_sops"):
+        extra[name] = {"sop_id": SOP, "case_id": case_id}
+    narrowed = Filters(agency="Dinas Kesehatan Kota Batam", sop_id=SOP, start=date(2024, 3, 1), end=date(2025, 1, 31))
+    for f in (Filters(sop_id=SOP), narrowed, Filters(sop_id=SOP, unit="no such unit")):
+        df = queries.QUERIES[name](con, f, **extra.get(name, {}))
+        assert isinstance(df, pd.DataFrame)
+
+
+def test_overview_adds_up(con) -> None:
+    rows = queries.QUERIES["overview_by_sop"](con, Filters())
+    assert rows["cases"].sum() == one(con, "SELECT count(*) FROM case_checks")[0]
+    assert rows["late"].sum() == one(con, "SELECT count(*) FROM open_cases WHERE status = 'late'")[0]
+    totals = queries.QUERIES["overview_totals"](con, Filters()).iloc[0]
+    closed = one(con, "SELECT count(*) FROM case_checks WHERE NOT is_open")[0]
+    on_time = one(con, """SELECT count(*) FROM case_checks c WHERE NOT is_open AND NOT EXISTS (
+        SELECT 1 FROM step_checks s WHERE s.case_id = c.case_id AND s.sop_id = c.sop_id
+        AND s.status IN ('breach', 'deadline_missed', 'too_fast'))
+        AND NOT coalesce(service_std_breach, false)""")[0]
+    assert totals["on_time_share"] == pytest.approx(on_time / closed)
+    trend = queries.QUERIES["monthly_trend"](con, Filters())
+    assert trend["cases"].sum() == totals["cases"]
+
+
+def test_period_filter_uses_local_days(con) -> None:
+    f = Filters(start=date(2024, 5, 1), end=date(2024, 5, 31))
+    wib = ZoneInfo("Asia/Jakarta")
+    expected = one(con, "SELECT count(*) FROM case_checks WHERE first_ts >= ? AND first_ts < ?",
+                   [datetime(2024, 5, 1, tzinfo=wib), datetime(2024, 6, 1, tzinfo=wib)])[0]
+    assert queries.QUERIES["overview_totals"](con, f)["cases"].iloc[0] == expected
+    months = queries.QUERIES["monthly_trend"](con, f)["month"]
+    assert set(pd.to_datetime(months).dt.month) <= {5}
+
+
+def test_breaches_by_step_and_overrun_bins_agree(con) -> None:
+    steps = queries.QUERIES["breaches_by_step"](con, Filters())
+    assert steps["occurrences"].sum() == one(con, "SELECT count(*) FROM step_checks")[0]
+    breached = one(con, "SELECT count(*) FROM step_checks WHERE status = 'breach' AND std_max > 0")[0]
+    assert steps["breach"].sum() >= breached
+    bins = queries.QUERIES["overrun_bins"](con, Filters())
+    assert bins["n"].sum() == breached
+    # a breach is over its standard: nothing below the first bin's lower edge
+    assert one(con, "SELECT count(*) FROM step_checks WHERE status = 'breach' AND elapsed < std_max")[0] == 0
+    worst = queries.QUERIES["worst_cases"](con, Filters(), limit=5)
+    assert list(worst["worst_ratio"]) == sorted(worst["worst_ratio"], reverse=True)
+
+
+def test_process_arcs_start_once_per_case_and_end_once_per_closed_case(con) -> None:
+    f = Filters(sop_id=SOP)
+    arcs = queries.QUERIES["process_arcs"](con, f)
+    cases = one(con, "SELECT count(DISTINCT case_id) FROM step_checks WHERE sop_id = ?", [SOP])[0]
+    closed = one(con, """SELECT count(DISTINCT s.case_id) FROM step_checks s WHERE sop_id = ? AND NOT EXISTS
+                         (SELECT 1 FROM open_cases o WHERE o.sop_id = s.sop_id AND o.case_id = s.case_id)""", [SOP])[0]
+    assert arcs.loc[arcs["src"] == "__start__", "n"].sum() == cases
+    assert arcs.loc[arcs["dst"] == "__end__", "n"].sum() == closed
+    nodes = queries.QUERIES["process_nodes"](con, f)
+    # every occurrence but a case's first is the target of exactly one arc from a step
+    inner = arcs[(arcs["src"] != "__start__") & (arcs["dst"] != "__end__")]["n"].sum()
+    assert inner == nodes["n"].sum() - cases
+
+
+def test_process_map_dot_draws_lanes_steps_and_arcs(con) -> None:
+    model = get_model(SOP)
+    f = Filters(sop_id=SOP)
+    dot = process_map_dot(model, queries.QUERIES["process_nodes"](con, f), queries.QUERIES["process_arcs"](con, f), "id")
+    assert dot.startswith(f'digraph "{SOP}"') and dot.rstrip().endswith("}")
+    for lane in {s.lane for s in model.case_steps}:
+        assert f'label="{lane}"' in dot
+    for step in model.case_steps:
+        assert f'"{step.id}" [label=' in dot
+    assert '"__start__" -> "s01"' in dot
+    assert dot.count("{") == dot.count("}")
+    empty = process_map_dot(model, pd.DataFrame(columns=["step_id", "lane", "n", "breach_rate", "median_min"]),
+                            pd.DataFrame(columns=["src", "dst", "n", "median_min", "breach_rate"]), "en")
+    assert "not observed" in empty and "dashed" in empty
+
+
+def test_deviation_export_carries_run_id_and_model_checksum(con) -> None:
+    rows = queries.QUERIES["deviation_export"](con, Filters())
+    assert len(rows) == one(con, "SELECT count(*) FROM deviations")[0]
+    checksums = {m.id: m.sha256 for m in load_all()}
+    assert all(rows["model_sha256"] == rows["sop_id"].map(checksums))
+    assert set(rows["run_id"]) == {one(con, "SELECT max(run_id) FROM runs")[0]}
+    meta = export.metadata(rows, Filters(sop_id=SOP), "demo.duckdb")
+    csv_text = export.to_csv(rows).decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("run_id,model_sha256,")
+    assert checksums[rows["sop_id"].iloc[0]] in csv_text
+    book = openpyxl.load_workbook(io.BytesIO(export.to_xlsx(rows, meta)))
+    assert book.sheetnames == ["deviasi", "metadata"]
+    assert book["deviasi"].max_row == len(rows) + 1
+    values = {r[0].value: r[1].value for r in book["metadata"].iter_rows(min_row=2)}
+    assert values["filter_sop"] == SOP and values["run_ids"] == str(rows["run_id"].iloc[0])
+
+
+def test_deviating_cases_filter_by_kind(con) -> None:
+    every = queries.QUERIES["deviating_cases"](con, Filters())
+    assert every["total"].iloc[0] == one(con, "SELECT count(DISTINCT (sop_id, case_id)) FROM deviations")[0]
+    skipped = queries.QUERIES["deviating_cases"](con, Filters(), kinds=("skipped_step",))
+    assert all("skipped_step" in k for k in skipped["kinds"])
+
+
+def test_where_binds_values_in_order() -> None:
+    sql, params = where(Filters(agency="A", sop_id="S", unit="U", start=date(2024, 1, 1), end=date(2024, 1, 31)),
+                        alias="c", ts="first_ts", extra=[("c.x = ?", [1])])
+    assert sql.startswith("WHERE c.x = ? AND c.sop_id = ? AND c.agency = ? AND c.unit = ?")
+    assert params[:4] == [1, "S", "A", "U"]
+    assert params[4].isoformat() == "2024-01-01T00:00:00+07:00"
+    assert params[5].isoformat() == "2024-02-01T00:00:00+07:00"   # end day inclusive
+    assert where(Filters())[0] == ""
+    assert where(Filters(unit="U"), unit=False)[0] == ""
+
+
+def test_period_equal_to_the_data_range_filters_nothing() -> None:
+    bounds = (date(2024, 1, 2), date(2024, 12, 27))
+    assert from_widgets(None, None, None, bounds, bounds) == Filters()
+    assert from_widgets("A", "", None, (date(2024, 2, 1),), bounds) == Filters("A", None, None, date(2024, 2, 1), None)
+
+
+def test_query_cache_is_keyed_on_the_latest_run(tmp_path, monkeypatch) -> None:
+    path = build_results_db(tmp_path / "cache.duckdb", cases=10)
+    calls = []
+    original = queries.QUERIES["overview_totals"]
+    monkeypatch.setitem(queries.QUERIES, "overview_totals", lambda con, f: calls.append(1) or original(con, f))
+    state = data.read_state(path)
+    first = data.load(state, "overview_totals", Filters())
+    data.load(state, "overview_totals", Filters())
+    assert len(calls) == 1  # second call served from the cache
+    c = duckdb.connect(str(path))
+    c.execute("INSERT INTO runs SELECT 2, started, finished, pantau_version, sop_ids, model_sha256, calendar_version, "
+              "event_count, case_count, stage_seconds, alignment_timeouts, as_of FROM runs WHERE run_id = 1")
+    c.execute("UPDATE case_checks SET run_id = 2")
+    c.execute("DELETE FROM case_checks WHERE case_id IN (SELECT case_id FROM case_checks LIMIT 3)")
+    c.close()
+    state2 = data.read_state(path)
+    assert state2.run_id == 2 and state2.version != state.version
+    second = data.load(state2, "overview_totals", Filters())
+    assert len(calls) == 2
+    assert second["cases"].iloc[0] == first["cases"].iloc[0] - 3
+
+
+def test_colours_are_stable_distinct_and_mean_the_status() -> None:
+    lanes = {lane for m in load_all() for lane in m.lanes}
+    colours = {theme.lane_color(x) for x in lanes}
+    assert len(colours) == len({" ".join(x.split()).casefold() for x in lanes})  # no two lanes share one
+    assert theme.lane_color("BPJS Kesehatan") == theme.lane_color("BPJS KESEHATAN")
+    assert theme.lane_color("Lane nobody has") == theme.lane_color("Lane nobody has")
+    assert theme.STATUS_COLORS["ok"] == "#2e7d32" and theme.STATUS_COLORS["breach"] == "#d32f2f"
+    assert set(theme.STATUS_COLORS.values()).isdisjoint(theme.LANE_PALETTE)
+    agencies = {m.agency for m in load_all()}
+    assert len({theme.agency_color(a) for a in agencies}) == len(agencies)
+
+
+def test_charts_use_the_theme_colours(con) -> None:
+    steps = queries.QUERIES["breaches_by_step"](con, Filters())
+    fig = charts.breaches_by_step(steps, list(steps["step_id"]), "id")
+    assert [t.marker.color for t in fig.data] == [theme.STATUS_COLORS[s] for s in charts.VIOLATION_STATUSES]
+    assert fig.layout.separators == ",."
+    lanes = queries.QUERIES["lane_summary"](con, Filters())
+    fig = charts.waiting_vs_processing(lanes, "en")
+    assert list(fig.data[1].marker.color) == [theme.lane_color(x) for x in lanes.sort_values(
+        "waiting_wm", key=lambda s: s.fillna(0) + lanes.loc[s.index, "processing_wm"].fillna(0))["lane"]]
+    assert fig.layout.separators == ".,"
+    assert charts.ratio_label(1.0, 1.25, "id") == "1,00–1,25×"
+    assert charts.ratio_label(10.0, math.inf, "en") == "≥ 10×"
+
+
+def test_amounts_in_a_standards_unit_are_humanised() -> None:
+    assert fmt.in_unit(1.5, "day", "working") == "1 hari 4 jam"       # 1.5 x 8 working hours
+    assert fmt.in_unit(1.5, "day", "calendar") == "1 hari 12 jam"
+    assert fmt.in_unit(-0.25, "hour", "working", "en") == "-15 minutes"
+    assert fmt.in_unit(None, "day", "working") == "–"
+
+
+def test_upload_guesses_the_columns_pantau_ingest_recognises() -> None:
+    text = "No Registrasi;Kegiatan;Tanggal;Petugas;NIK\nR-1;Verifikasi;2024-05-06 09:00;Ani;3171000000000001\n"
+    head = upload.preview("log.csv", text.encode("utf-8"))
+    assert list(head.columns) == ["No Registrasi", "Kegiatan", "Tanggal", "Petugas", "NIK"]
+    guess = upload.guess_mapping(list(head.columns))
+    assert guess["case_id"] == "No Registrasi" and guess["timestamp"] == "Tanggal" and guess["resource"] == "Petugas"
+    assert upload.mapping_problems(guess) == []
+    assert upload.mapping_problems({**guess, "case_id": None}) == ["missing:case_id"]
+    assert upload.mapping_problems({**guess, "unit": "Kegiatan"}) == ["twice:Kegiatan"]
+    assert upload.ingest_mapping({"case_id": "No Registrasi", "unit": None}) == {"No Registrasi": "case_id"}
+    assert upload.preview("x.csv", "a,b\n1,é\n".encode("cp1252"))["b"][0] == "é"
