@@ -1,0 +1,144 @@
+"""Where ``pantau analyze`` spends its time: seconds per SQL statement and per conformance sub-stage.
+
+Usage::
+
+    .venv/bin/python bench/profile_analyze.py DB [--top 15] [--cprofile]
+
+Runs ``analytics.run.analyze`` in this process on ``DB`` (it writes a run: use a copy)
+with the store connection wrapped so that every ``execute`` is timed and attributed to
+the calling function (a multi-statement script statement by statement), and with ``run_conformance``'s own sub-stage seconds (variants,
+align, token replay, deviations, precision, write) captured. ``--cprofile`` adds the
+Python hot spots (cumulative) under cProfile, which slows Python-heavy code somewhat.
+Prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("PM4PY_SHOW_PROGRESS_BAR", "False")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _label(sql: str) -> str:
+    """A short name for a statement: a script's first comment line, else its first 100 chars."""
+    text = sql.strip()
+    if text.startswith("--"):
+        return text.splitlines()[0][:100]
+    return re.sub(r"\s+", " ", text)[:100]
+
+
+class TimedConnection:
+    """A DuckDB connection whose ``execute``/``executemany`` calls are timed; the rest passes through."""
+
+    def __init__(self, con: Any, log: list[tuple[str, str, float]]) -> None:
+        self._con = con
+        self._log = log
+
+    def _timed(self, method: str, sql: str, *args: Any) -> Any:
+        caller = sys._getframe(2).f_code
+        where = f"{Path(caller.co_filename).stem}.{caller.co_name}"
+        parts = self._statements(sql) if method == "execute" and not args else [sql]
+        result = None
+        for i, part in enumerate(parts):
+            t = time.perf_counter()
+            result = getattr(self._con, method)(part, *args)
+            label = _label(sql) + (f" [statement {i + 1}: {_label(part)[:60]}]" if len(parts) > 1 else "")
+            self._log.append((where, label, time.perf_counter() - t))
+        return result
+
+    def _statements(self, sql: str) -> list[str]:
+        """A parameterless script split into its statements (timed one by one), else [sql]."""
+        try:
+            parts = [s.query for s in self._con.extract_statements(sql)]
+        except Exception:  # anything DuckDB cannot split runs as one
+            return [sql]
+        return parts if len(parts) > 1 else [sql]
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        """Timed ``execute``."""
+        return self._timed("execute", sql, *args)
+
+    def executemany(self, sql: str, *args: Any) -> Any:
+        """Timed ``executemany``."""
+        return self._timed("executemany", sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+def profile(db: str, top: int = 15, use_cprofile: bool = False) -> dict:
+    """Run analyze on ``db`` with timing hooks; the figures as a dict."""
+    import event_logs.store as store
+    from analytics import conformance, run
+
+    log: list[tuple[str, str, float]] = []
+    sub: dict[str, float] = {}
+    open_store = store.open_store
+    run_conformance = conformance.run_conformance
+
+    def timed_open(*args: Any, **kwargs: Any) -> Any:
+        return TimedConnection(open_store(*args, **kwargs), log)
+
+    def captured(*args: Any, **kwargs: Any) -> Any:
+        stats = run_conformance(*args, **kwargs)
+        sub.update(stats.seconds)
+        return stats
+
+    store.open_store = timed_open
+    conformance.run_conformance = captured
+    profiler = None
+    if use_cprofile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+    t0 = time.perf_counter()
+    if profiler:
+        profiler.enable()
+    result = run.analyze(db)
+    if profiler:
+        profiler.disable()
+    wall = time.perf_counter() - t0
+    by_caller: dict[str, float] = defaultdict(float)
+    for where, _, seconds in log:
+        by_caller[where] += seconds
+    out = {
+        "wall": wall,
+        "stage_seconds": result.stage_seconds,
+        "conformance_seconds": sub,
+        "sql_seconds": sum(s for _, _, s in log),
+        "sql_by_caller": dict(sorted(by_caller.items(), key=lambda kv: -kv[1])),
+        "top_statements": [{"caller": w, "sql": label, "seconds": s}
+                           for w, label, s in sorted(log, key=lambda r: -r[2])[:top]],
+    }
+    if profiler:
+        import io
+        import pstats
+
+        buf = io.StringIO()
+        pstats.Stats(profiler, stream=buf).sort_stats("cumulative").print_stats(25)
+        out["cprofile"] = buf.getvalue()
+    return out
+
+
+def main() -> None:
+    """CLI: profile one analyze run and print JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("db")
+    parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--cprofile", action="store_true")
+    args = parser.parse_args()
+    print(json.dumps(profile(args.db, args.top, args.cprofile)))
+
+
+if __name__ == "__main__":
+    main()
