@@ -1,0 +1,301 @@
+"""Conformance stage of ``pantau analyze``: variants, alignments, deviations, model quality.
+
+Work is split by where it is cheap:
+
+- DuckDB computes each case's trace and its variant (``sql/conformance_variants.sql``);
+  the case -> variant mapping never leaves DuckDB.
+- pm4py (through :mod:`analytics.pm4py_bridge`) aligns and token-replays each *distinct
+  variant* once against the SOP's Petri net, most frequent variants first, within a time
+  budget per variant and in total; a variant out of time falls back to token replay.
+- Python turns each variant's alignment into deviations (:mod:`analytics.conformance_rules`).
+- DuckDB expands variant results to cases, adds ``same_person`` and ``missing_kelengkapan``
+  and writes ``variants``, ``deviations``, ``model_quality`` and the staging table
+  ``conformance_cases`` (``sql/conformance_deviations.sql``, ``sql/conformance_results.sql``).
+
+The caller owns the transaction: nothing here begins or commits one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib.resources import files
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from analytics import conformance_rules as rules
+from pantau.errors import AnalysisError
+from sop_models.model import SopModel
+
+ProgressFn = Callable[[int, int], None]
+PRECISION_REPEAT_CAP = 50  # each variant enters the precision log at most this many times
+PRECISION_MAX_TRACES = 2000  # ... and holds at most this many traces (most frequent variants first)
+ALIGNED = "aligned"
+FALLBACK = "token_replay_fallback"
+SEP = "\x1f"  # trace symbol separator in the SQL (chr(31))
+
+# Temp tables this stage creates; all but conformance_cases are dropped when it is done.
+_SCRATCH = (
+    "conformance_sops", "conformance_program_steps", "conformance_steps", "conformance_four_eyes",
+    "conformance_kelengkapan", "conformance_run", "conformance_case_variant",
+    "conformance_variant_counts", "conformance_variant_results", "conformance_variant_devs",
+    "conformance_case_devs", "conformance_precision",
+)
+
+
+@dataclass
+class ConformanceStats:
+    """What the conformance stage did: counts and wall seconds per sub-stage."""
+
+    cases: int = 0
+    variants: int = 0
+    aligned: int = 0
+    timeouts: int = 0  # variants that ran out of alignment time and fell back to token replay
+    deviations: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _sql(name: str) -> str:
+    return files("analytics").joinpath("sql", name).read_text(encoding="utf-8")
+
+
+def _run_script(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    # DuckDB runs a parameterless multi-statement script in one call; inputs travel in
+    # temp tables instead of parameters for that reason.
+    con.execute(_sql(name))
+
+
+def _load(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema, rows: Sequence[tuple]) -> None:
+    """Replace temp table ``name`` by ``rows`` (tuples in ``schema`` order)."""
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
+    table = pa.Table.from_arrays([pa.array(list(c), type=f.type) for c, f in zip(columns, schema, strict=True)],
+                                 schema=schema)
+    view = f"{name}_arrow"
+    con.register(view, table)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {view}")
+    finally:
+        con.unregister(view)
+
+
+def _schema(**cols: pa.DataType) -> pa.Schema:
+    return pa.schema(list(cols.items()))
+
+
+S = pa.string()
+
+
+def _load_model_tables(con: duckdb.DuckDBPyConnection, run_id: int, sop_ids: list[str],
+                       models: Mapping[str, SopModel]) -> None:
+    steps, program, pairs, docs = [], [], [], []
+    for sop_id in sop_ids:
+        model = models[sop_id]
+        by_id = {s.id: s for s in model.steps}
+        steps += [(sop_id, s.id, s.name, s.lane) for s in model.steps]
+        program += [(sop_id, s.id) for s in model.steps if s.scope == "program"]
+        for a, b in model.four_eyes:
+            if a in by_id and b in by_id:
+                pairs.append((sop_id, a, b, rules.step_label(by_id[a], "id"), rules.step_label(by_id[b], "id"),
+                              rules.step_label(by_id[a], "en"), rules.step_label(by_id[b], "en")))
+        first = model.case_steps[0] if model.case_steps else None
+        if first is not None and first.kelengkapan:
+            docs.append((sop_id, first.id, list(first.kelengkapan),
+                         rules.step_label(first, "id"), rules.step_label(first, "en")))
+    _load(con, "conformance_sops", _schema(sop_id=S), [(s,) for s in sop_ids])
+    _load(con, "conformance_run", _schema(run_id=pa.int32()), [(run_id,)])
+    _load(con, "conformance_steps", _schema(sop_id=S, step_id=S, name=S, lane=S), steps)
+    _load(con, "conformance_program_steps", _schema(sop_id=S, step_id=S), program)
+    _load(con, "conformance_four_eyes", _schema(sop_id=S, step_a=S, step_b=S, label_a_id=S, label_b_id=S,
+                                                label_a_en=S, label_b_en=S), pairs)
+    _load(con, "conformance_kelengkapan", _schema(sop_id=S, step_id=S, items=pa.list_(S),
+                                                  label_id=S, label_en=S), docs)
+
+
+def _symbols(seq: str) -> list[str]:
+    return seq.split(SEP) if seq else []
+
+
+@dataclass
+class _Budget:
+    per_variant: float
+    total: float
+    used: float = 0.0
+
+    def next_limit(self) -> float:
+        return min(self.per_variant, self.total - self.used)
+
+
+def _check_variants(
+    sop_id: str,
+    model: SopModel,
+    ctx: Any,
+    variants: list[tuple[str, str, int]],
+    budget: _Budget,
+    stats: ConformanceStats,
+    tick: Callable[[], None],
+) -> tuple[list[tuple], list[tuple]]:
+    """Align and replay each variant of one SOP; rows for the variant results and deviations."""
+    from analytics import pm4py_bridge as bridge  # pm4py costs seconds to import: only when needed
+
+    t = time.perf_counter()
+    xors = rules.xor_branches(model.flow)
+    labels = bridge.visible_labels(ctx.net)
+    results, devs = [], []
+    aligned: dict[str, bridge.VariantAlignment] = {}
+    completed: dict[str, tuple[Any, int]] = {}  # open variants: alignment of trace + completion
+    for variant_id, seq, _count in variants:
+        symbols = _symbols(seq)
+        limit = budget.next_limit()
+        if limit > 0:
+            ali = bridge.align_variant(ctx, symbols, limit)
+            budget.used += ali.seconds
+            if not ali.timed_out:
+                aligned[variant_id] = ali
+                rest = rules.completion(symbols, model.flow) if rules.is_open(symbols, model.flow) else []
+                limit = budget.next_limit()
+                if rest and limit > 0:
+                    ext = bridge.align_variant(ctx, symbols + rest, limit)
+                    budget.used += ext.seconds
+                    if not ext.timed_out:
+                        completed[variant_id] = (ext.moves, len(symbols))
+        tick()
+    stats.seconds["align"] = stats.seconds.get("align", 0.0) + time.perf_counter() - t
+
+    t = time.perf_counter()
+    token = bridge.token_fitness(ctx, [_symbols(seq) for _, seq, _ in variants])
+    stats.seconds["token_replay"] = stats.seconds.get("token_replay", 0.0) + time.perf_counter() - t
+
+    for (variant_id, seq, _count), tok in zip(variants, token, strict=True):
+        ali = aligned.get(variant_id)
+        if ali is not None:
+            stats.aligned += 1
+            results.append((sop_id, variant_id, ali.fitness, tok, ALIGNED, ali.cost, ali.cost == 0))
+            moves, real_length = completed.get(variant_id, (ali.moves, None))
+            found = rules.classify(moves, model, xors, open_case=rules.is_open(_symbols(seq), model.flow),
+                                   real_length=real_length)
+        else:
+            stats.timeouts += 1
+            # pm4py's token replay ignores activities the net lacks: not a fit for us
+            fits = tok == 1.0 and set(_symbols(seq)) <= labels
+            results.append((sop_id, variant_id, None, tok, FALLBACK, None, fits))
+            found = rules.unmapped_only(_symbols(seq))
+        devs += [(sop_id, variant_id, d.kind, d.step_id, d.position, d.explanation_id, d.explanation_en)
+                 for d in found]
+    return results, devs
+
+
+def _precision(
+    con: duckdb.DuckDBPyConnection, contexts: Mapping[str, Any], seqs: dict[tuple[str, str], str],
+) -> list[tuple]:
+    """ETConformance precision per SOP x agency on that agency's variant log."""
+    from analytics import pm4py_bridge as bridge
+
+    groups: dict[tuple[str, str | None], list[tuple[list[str], int]]] = {}
+    for sop_id, agency, variant_id, n in con.execute(
+        "SELECT sop_id, agency, variant_id, count(*) FROM conformance_case_variant GROUP BY ALL"
+    ).fetchall():
+        groups.setdefault((sop_id, agency), []).append((_symbols(seqs[(sop_id, variant_id)]), int(n)))
+    return [
+        (sop_id, agency, bridge.precision(contexts[sop_id], log, repeat_cap=PRECISION_REPEAT_CAP,
+                                          max_traces=PRECISION_MAX_TRACES))
+        for (sop_id, agency), log in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
+    ]
+
+
+def run_conformance(
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    sop_ids: list[str],
+    *,
+    models: dict[str, SopModel],
+    max_align_seconds_per_variant: float = 2.0,
+    max_align_seconds_total: float = 120.0,
+    progress: ProgressFn | None = None,
+    nets: Mapping[str, tuple[Any, Any, Any]] | None = None,
+) -> ConformanceStats:
+    """Check the events of ``sop_ids`` against their models and write the results.
+
+    Inserts rows tagged ``run_id`` into ``variants``, ``deviations`` and ``model_quality``
+    (the caller deleted older rows for these SOPs in its transaction) and creates or
+    replaces the temp table ``conformance_cases(case_id, sop_id, variant_id,
+    alignment_fitness, alignment_status, token_fitness, conformant, deviation_count)`` on
+    ``con`` for the case_checks builder. Alignments run once per distinct variant, most
+    frequent first, each bounded by ``max_align_seconds_per_variant`` and all together by
+    ``max_align_seconds_total``; a variant out of time is marked ``token_replay_fallback``
+    (counted in ``timeouts``) and only its unmapped activities are reported as deviations.
+    ``nets`` overrides ``sop_models.builders.petri_net(model)`` per SOP (e.g. a net imported
+    from BPMN); its visible labels must be the events' step ids. ``progress(done, total)``
+    is called after each variant.
+    """
+    missing = [s for s in sop_ids if s not in models]
+    if missing:
+        raise AnalysisError(f"no SOP model given for {missing}", hint="pass models={sop_id: SopModel}")
+    stats = ConformanceStats()
+    started = time.perf_counter()
+    if nets is None or any(s not in nets for s in sop_ids):
+        from sop_models.builders import petri_net
+
+        nets = {s: (nets[s] if nets and s in nets else petri_net(models[s], labels="id")) for s in sop_ids}
+
+    t = time.perf_counter()
+    _load_model_tables(con, run_id, sop_ids, models)
+    _run_script(con, "conformance_variants.sql")
+    rows = con.execute(
+        "SELECT sop_id, variant_id, seq, case_count FROM conformance_variant_counts "
+        "ORDER BY sop_id, case_count DESC, variant_id"
+    ).fetchall()
+    stats.variants = len(rows)
+    stats.cases = sum(int(r[3]) for r in rows)
+    stats.seconds["variants"] = time.perf_counter() - t
+
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, stats.variants)
+
+    from analytics import pm4py_bridge as bridge  # pm4py costs seconds to import: only here
+
+    t = time.perf_counter()
+    contexts = {s: bridge.prepare_net(*nets[s]) for s in sop_ids}
+    stats.seconds["align"] = time.perf_counter() - t
+    budget = _Budget(max_align_seconds_per_variant, max_align_seconds_total)
+    results: list[tuple] = []
+    devs: list[tuple] = []
+    for sop_id in sop_ids:
+        variants = [(v, seq, n) for s, v, seq, n in rows if s == sop_id]
+        if variants:
+            r, d = _check_variants(sop_id, models[sop_id], contexts[sop_id], variants, budget, stats, tick)
+            results += r
+            devs += d
+
+    t = time.perf_counter()
+    _load(con, "conformance_variant_results", _schema(
+        sop_id=S, variant_id=S, alignment_fitness=pa.float64(), token_fitness=pa.float64(),
+        alignment_status=S, cost=pa.float64(), is_sop_path=pa.bool_()), results)
+    _load(con, "conformance_variant_devs", _schema(
+        sop_id=S, variant_id=S, kind=S, step_id=S, position=pa.int32(), explanation_id=S,
+        explanation_en=S), devs)
+    _run_script(con, "conformance_deviations.sql")
+    stats.seconds["deviations"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    seqs = {(s, v): seq for s, v, seq, _ in rows}
+    precision = _precision(con, contexts, seqs) if rows else []
+    _load(con, "conformance_precision", _schema(sop_id=S, agency=S, precision=pa.float64()), precision)
+    stats.seconds["precision"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    _run_script(con, "conformance_results.sql")
+    stats.deviations = int(con.execute("SELECT count(*) FROM conformance_case_devs").fetchone()[0])
+    for name in _SCRATCH:
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+    stats.seconds["write"] = time.perf_counter() - t
+    stats.seconds["total"] = time.perf_counter() - started
+    stats.seconds = {k: round(v, 3) for k, v in stats.seconds.items()}
+    return stats

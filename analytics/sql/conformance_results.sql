@@ -1,0 +1,48 @@
+-- Conformance, step 3: write variants, deviations, model_quality and the staging table
+-- conformance_cases (joined into case_checks by the cases stage). Inputs (temp tables):
+-- conformance_run(run_id), conformance_case_variant, conformance_variant_counts,
+-- conformance_variant_results, conformance_case_devs, conformance_precision(sop_id, agency, precision).
+
+INSERT INTO variants
+SELECT
+    r.run_id, v.sop_id, v.variant_id,
+    CASE WHEN v.seq = '' THEN []::VARCHAR[] ELSE string_split(v.seq, chr(31)) END,
+    v.case_count, vr.alignment_fitness, vr.token_fitness, vr.alignment_status, vr.cost, vr.is_sop_path
+FROM conformance_variant_counts v
+JOIN conformance_variant_results vr ON vr.sop_id = v.sop_id AND vr.variant_id = v.variant_id
+CROSS JOIN conformance_run r;
+
+INSERT INTO deviations
+SELECT r.run_id, d.case_id, d.sop_id, d.agency, d.unit, d.kind, d.step_id, d.activity, d.position,
+       d.lane, d.event_id, d.explanation_id, d.explanation_en
+FROM conformance_case_devs d
+CROSS JOIN conformance_run r;
+
+-- conformant: the variant fits exactly (alignment fitness 1; token fitness 1 after a fallback).
+-- deviation_count counts every deviation row of the case, same_person and missing_kelengkapan too.
+CREATE OR REPLACE TEMP TABLE conformance_cases AS
+SELECT
+    cv.case_id, cv.sop_id, cv.variant_id,
+    vr.alignment_fitness, vr.alignment_status, vr.token_fitness,
+    vr.is_sop_path AS conformant,
+    coalesce(n.deviation_count, 0)::INTEGER AS deviation_count
+FROM conformance_case_variant cv
+JOIN conformance_variant_results vr ON vr.sop_id = cv.sop_id AND vr.variant_id = cv.variant_id
+LEFT JOIN (
+    SELECT sop_id, case_id, count(*) AS deviation_count
+    FROM conformance_case_devs GROUP BY sop_id, case_id
+) n ON n.sop_id = cv.sop_id AND n.case_id = cv.case_id;
+
+-- fitness: mean case alignment fitness; a case whose variant fell back to token replay
+-- contributes its token fitness.
+INSERT INTO model_quality
+SELECT r.run_id, q.sop_id, q.agency, q.cases, q.variants, q.fitness, p.precision
+FROM (
+    SELECT cv.sop_id, cv.agency, count(*) AS cases, count(DISTINCT cv.variant_id) AS variants,
+           avg(coalesce(vr.alignment_fitness, vr.token_fitness)) AS fitness
+    FROM conformance_case_variant cv
+    JOIN conformance_variant_results vr ON vr.sop_id = cv.sop_id AND vr.variant_id = cv.variant_id
+    GROUP BY cv.sop_id, cv.agency
+) q
+LEFT JOIN conformance_precision p ON p.sop_id = q.sop_id AND p.agency IS NOT DISTINCT FROM q.agency
+CROSS JOIN conformance_run r;
