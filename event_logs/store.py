@@ -38,8 +38,10 @@ def sql_text(name: str) -> str:
 
 def _connect(path: str | Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
+        con = duckdb.connect(str(path), read_only=read_only)
         # DuckDB draws its own progress bar on long queries; Pantau reports progress itself
-        return duckdb.connect(str(path), read_only=read_only, config={"enable_progress_bar": False})
+        con.execute("SET enable_progress_bar = false")
+        return con
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():
