@@ -40,7 +40,7 @@ from pantau.errors import CalendarError, did_you_mean
 __all__ = [
     "CalendarSpec", "Override", "add_work_clock", "add_working", "add_working_days",
     "calendar_for", "calendar_version", "deadline_sql", "ensure_covered", "holiday_dates",
-    "install_calendar", "load_override", "month_day_deadline", "working_minutes",
+    "install_calendar", "install_for_models", "load_override", "month_day_deadline", "working_minutes",
 ]
 
 CALENDAR_FORMAT = "pantau-calendar/1"  # bump when a rule in calendar.sql changes meaning
@@ -405,3 +405,28 @@ def month_day_deadline(
         raise CalendarError(f"day of month must be 1..31, got {day}", field="deadline_day")
     return _one(con, "SELECT work_month_deadline(?::VARCHAR, ?::TIMESTAMPTZ, ?::INTEGER)",
                 cal, _aware(ts, "ts"), day)
+
+
+# --- the analyze stage ----------------------------------------------------------------------
+def install_for_models(
+    con: duckdb.DuckDBPyConnection,
+    models: Sequence[Any],
+    first_ts: datetime | date | None,
+    last_ts: datetime | date | None,
+) -> str:
+    """Install the calendars of ``models`` (one per zone/override set) over the events' range.
+
+    ``first_ts``/``last_ts`` are the earliest and latest event timestamps (None when there
+    are no events: today is used). The install margins (31 days before, 400 after) cover
+    the local-date shift of any zone. Returns the install version for ``runs``.
+    """
+    def day(value: datetime | date | None) -> date:
+        if value is None:
+            return datetime.now(UTC).date()
+        return value.date() if isinstance(value, datetime) else value
+
+    start, end = day(first_ts), day(last_ts)
+    # DuckDB 2 refuses con.register() while a caller's fetchone() result is still open
+    # (analyze reads the event range with fetchone): a finished query releases it
+    con.execute("SELECT 1").fetchall()
+    return install_calendar(con, [calendar_for(m) for m in models], min(start, end), max(start, end))

@@ -1,0 +1,207 @@
+"""Mutu Baku stages of ``pantau analyze``: step checks (``step_checks``) and case checks
+(``case_checks``).
+
+Set-based: the model's standards go into small temp tables (:mod:`analytics.standards`);
+``sql/mutu_baku_case_facts.sql`` summarises each case; events get one working-clock reading
+each (one hash join on the working calendar); ``sql/mutu_baku_occurrences.sql`` pairs start
+and complete events and finds what enabled each occurrence (two window passes), and
+``sql/mutu_baku_steps.sql`` judges every occurrence and writes ``step_checks`` in the same
+statement. No Python loop runs per event or per case. The rules are in
+``docs/mutu-baku.md``. The caller owns the transaction and must have installed the working
+calendar (:func:`analytics.calendar.install_for_models`).
+
+Temp tables left on the connection for the later stages of the same run:
+``mutu_baku_case_facts`` (per case) and ``mutu_baku_open_occ`` (steps in progress), tagged by
+``mutu_baku_state(run_id)``; the later stages rebuild them when missing.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+import duckdb
+
+from analytics.calendar import add_work_clock
+from analytics.standards import OUTPUT_KEYS, install_standards
+from pantau.errors import AnalysisError, CalendarError
+from sop_models.model import SopModel
+
+BREACH_STATUSES = ("breach", "deadline_missed", "too_fast")
+
+
+def _sql(name: str) -> str:
+    return files("analytics").joinpath("sql", name).read_text(encoding="utf-8")
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall()[0][0])
+
+
+def _check_calendar(con: duckdb.DuckDBPyConnection) -> None:
+    if not _table_exists(con, "work_calendar"):
+        raise CalendarError("no working calendar installed",
+                            hint="call analytics.calendar.install_for_models(con, models, first, last) first")
+
+
+_EVENTS = """
+    SELECT e.event_id, f.ck, e.step_id, e.lifecycle = 'complete' AS is_c, e.ts, e.resource,
+           f.calendar_id
+    FROM events e
+    JOIN mutu_baku_case_facts f ON f.sop_id = e.sop_id AND f.case_id = e.case_id
+    LEFT JOIN mutu_baku_standards st ON st.sop_id = e.sop_id AND st.step_id = e.step_id
+    -- steps done once per programme period are not part of a case
+    WHERE st.scope IS DISTINCT FROM 'program'"""
+# An integer case key keeps the window sorts cheap (about half the time of sorting on the
+# two text columns); on the (1-in-10^7 at a million cases) chance of a hash collision the
+# text key is used instead, so no two cases ever share a window partition.
+_HASH_KEY = "hash(e.sop_id, e.case_id)"
+_TEXT_KEY = "e.sop_id || chr(31) || e.case_id"
+
+
+def _build_case_facts(con: duckdb.DuckDBPyConnection) -> str:
+    for key in (_HASH_KEY, _TEXT_KEY):
+        facts = _sql("mutu_baku_case_facts.sql").replace("{case_key}", key)
+        con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_case_facts AS "
+                    + add_work_clock(facts, ["first_ts", "last_ts", "last_complete_ts"]))
+        n, distinct = con.execute(
+            "SELECT count(*), count(DISTINCT ck) FROM mutu_baku_case_facts").fetchall()[0]
+        if n == distinct:
+            break
+    n, lo, hi = con.execute(
+        "SELECT count(*), min(first_ts), max(last_ts) FROM mutu_baku_case_facts "
+        "WHERE first_ts_wm IS NULL OR last_ts_wm IS NULL").fetchall()[0]
+    if n:
+        raise CalendarError(f"{n} case(s) with events between {lo} and {hi} fall outside the "
+                            "installed working calendar", field="ts",
+                            hint="install the calendar over the events' date range "
+                                 "(analytics.calendar.install_for_models)")
+    return key
+
+
+def prepare(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel]) -> None:
+    """Build the per-case temp tables the Mutu Baku stages share (no result rows).
+
+    ``mutu_baku_case_facts`` (one row per case: span, last completion, last completed step)
+    and ``mutu_baku_open_occ`` (steps in progress), plus the model tables of
+    :func:`analytics.standards.install_standards`.
+    """
+    if not models:
+        raise AnalysisError("no SOP to check", hint="pass models={sop_id: SopModel}")
+    _check_calendar(con)
+    install_standards(con, models)
+    key = _build_case_facts(con)
+    con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_open_occ AS "
+                + add_work_clock(_sql("mutu_baku_open_occ.sql"), ["start_ts"]))
+    con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_state AS "
+                "SELECT ?::INTEGER AS run_id, ?::BOOLEAN AS hash_key_unique", [run_id, key == _HASH_KEY])
+
+
+def ensure_prepared(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel]) -> None:
+    """Make sure this connection holds run ``run_id``'s Mutu Baku temp tables (else build them)."""
+    fresh = _table_exists(con, "mutu_baku_state") and con.execute(
+        "SELECT count(*) FROM mutu_baku_state WHERE run_id = ?", [run_id]).fetchall()[0][0]
+    if not fresh or not _table_exists(con, "mutu_baku_open_occ"):
+        prepare(con, run_id, models)
+    else:
+        install_standards(con, models)  # cheap; later stages may pass other models
+
+
+def case_partition_key(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel],
+                       alias: str) -> str:
+    """SQL for a window partition key of a case in relation ``alias`` (columns sop_id, case_id).
+
+    ``hash(sop_id, case_id)`` (an integer: cheap to sort) when it was checked to be unique over
+    this run's cases, else the two text columns.
+    """
+    ensure_prepared(con, run_id, models)
+    unique = con.execute("SELECT hash_key_unique FROM mutu_baku_state").fetchall()[0][0]
+    return f"hash({alias}.sop_id, {alias}.case_id)" if unique else f"{alias}.sop_id, {alias}.case_id"
+
+
+# The instant the working clock reaches max_target_wm (the working-time deadline), as the
+# calendar's work_add computes it. When every working day of the installed calendars has the
+# same length (Indonesia: 480 minutes, no daylight saving), the n-th working day starts at
+# (n - 1) x day_minutes on the clock, so an equality join finds the day (one hash join);
+# otherwise an ASOF join on the clock does (several times slower on millions of rows).
+_DEADLINE_EQUI = (
+    "CASE WHEN s.max_target_wm IS NOT NULL THEN w.open_utc + to_microseconds("
+    "CAST(round((s.max_target_wm - w.cum_before) * 60000000) AS BIGINT)) END",
+    "LEFT JOIN work_calendar_open w ON w.calendar_id = s.calendar_id "
+    "AND w.workday_no = CAST(ceil(s.max_target_wm / s.day_minutes) AS BIGINT)",
+)
+_DEADLINE_ASOF = (
+    "CASE WHEN s.max_target_wm - w.cum_before <= w.minutes THEN w.open_utc + to_microseconds("
+    "CAST(round((s.max_target_wm - w.cum_before) * 60000000) AS BIGINT)) END",
+    "ASOF LEFT JOIN work_calendar_open w ON w.calendar_id = s.calendar_id "
+    "AND s.max_target_wm > w.cum_before",
+)
+
+
+def _uniform_working_days(con: duckdb.DuckDBPyConnection) -> bool:
+    return not con.execute("""
+        SELECT count(*) FROM work_calendar_open w
+        JOIN calendar_info i ON i.calendar_id = w.calendar_id
+        WHERE w.calendar_id IN (SELECT calendar_id FROM mutu_baku_sops)
+          AND (w.minutes <> i.day_minutes OR w.cum_before <> (w.workday_no - 1) * i.day_minutes)
+    """).fetchall()[0][0]
+
+
+def build_step_checks(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel]) -> int:
+    """Insert one ``step_checks`` row per completed step occurrence of ``models``' cases.
+
+    Returns the number of rows written. Occurrences started but never completed are not
+    written here; :func:`analytics.open_cases.build_open_cases` reports them.
+    """
+    prepare(con, run_id, models)
+    occurrences = _sql("mutu_baku_occurrences.sql").replace(
+        "{clocked_events}", add_work_clock(_EVENTS, ["ts"]))
+    before = con.execute("SELECT count(*) FROM step_checks").fetchall()[0][0]
+    deadline, deadline_join = _DEADLINE_EQUI if _uniform_working_days(con) else _DEADLINE_ASOF
+    sql = (_sql("mutu_baku_steps.sql").replace("{occurrences}", occurrences)
+           .replace("{working_deadline}", deadline).replace("{working_deadline_join}", deadline_join)
+           .replace("{run_id}", str(int(run_id))))
+    # rows need no particular order; letting DuckDB write them unordered saves a few seconds
+    # per million rows. The setting is restored: it belongs to the caller's connection.
+    keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        con.execute(sql)
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if keep else 'false'}")
+    return int(con.execute("SELECT count(*) FROM step_checks").fetchall()[0][0] - before)
+
+
+def _conformance_source(con: duckdb.DuckDBPyConnection) -> str:
+    if _table_exists(con, "conformance_cases"):
+        return "conformance_cases"
+    # the conformance stage did not run: its columns stay NULL
+    return ("(SELECT NULL::VARCHAR AS case_id, NULL::VARCHAR AS sop_id, NULL::VARCHAR AS variant_id, "
+            "NULL::DOUBLE AS alignment_fitness, NULL::VARCHAR AS alignment_status, "
+            "NULL::DOUBLE AS token_fitness, NULL::BOOLEAN AS conformant, "
+            "NULL::INTEGER AS deviation_count WHERE false)")
+
+
+def output_recorded_sql(attrs: str = "c.attributes") -> str:
+    """SQL for ``output_recorded``: NULL unless ``attrs`` has one of :data:`OUTPUT_KEYS`;
+    then true when one of them holds a non-empty value."""
+    present = " OR ".join(f"json_exists({attrs}, '$.{k}')" for k in OUTPUT_KEYS)
+    values = ", ".join(f"nullif(trim({attrs} ->> '{k}'), '')" for k in OUTPUT_KEYS)
+    return f"CASE WHEN {present} THEN coalesce({values}) IS NOT NULL END"
+
+
+def build_case_checks(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel]) -> int:
+    """Insert one ``case_checks`` row per case of ``models``; returns the number of rows.
+
+    Joins the ``conformance_cases`` staging table of the conformance stage when present
+    (else its columns are NULL) and this run's ``step_checks`` for ``breach_count``.
+    """
+    ensure_prepared(con, run_id, models)
+    sql = (_sql("mutu_baku_cases.sql")
+           .replace("{run_id}", str(int(run_id)))
+           .replace("{conformance_cases}", _conformance_source(con))
+           .replace("{output_recorded}", output_recorded_sql())
+           .replace("{breach_statuses}", ", ".join(f"'{s}'" for s in BREACH_STATUSES)))
+    before = con.execute("SELECT count(*) FROM case_checks").fetchall()[0][0]
+    con.execute(sql)
+    return int(con.execute("SELECT count(*) FROM case_checks").fetchall()[0][0] - before)

@@ -1,0 +1,74 @@
+-- Lane statistics per SOP x agency x lane x local month (run by analytics.lanes).
+-- Inputs: this run's step_checks; mutu_baku_sops (time zone per SOP). Placeholder: <run_id>.
+--
+-- A row's month is the local month of complete_ts for the counts, medians and breach rate.
+-- avg_wip = sum over step occurrences of the lane of the part of [enabled_ts, complete_ts]
+-- that falls in the month (calendar time, local clock), divided by the month's length: the
+-- average number of steps of the lane enabled and not yet completed at an instant of the
+-- month. A month with WIP but no completion gets a row with cases = 0.
+
+INSERT INTO lane_stats BY NAME
+WITH sc AS (
+    SELECT
+        s.sop_id, s.agency, s.lane, s.case_id, s.status, s.waiting_wm, s.processing_wm,
+        timezone(m.timezone, s.enabled_ts) AS enabled_local,
+        timezone(m.timezone, s.complete_ts) AS complete_local
+    FROM step_checks s
+    JOIN mutu_baku_sops m ON m.sop_id = s.sop_id
+    WHERE s.run_id = {run_id}
+),
+done AS (
+    SELECT
+        sop_id, agency, lane,
+        date_trunc('month', complete_local)::DATE AS month,
+        count(DISTINCT case_id) AS cases,
+        count(*) AS step_occurrences,
+        quantile_cont(waiting_wm, 0.5) AS waiting_median_wm,
+        quantile_cont(waiting_wm, 0.9) AS waiting_p90_wm,
+        quantile_cont(processing_wm, 0.5) AS processing_median_wm,
+        quantile_cont(processing_wm, 0.9) AS processing_p90_wm,
+        -- share of the occurrences that have a standard and break it (late, missed day, too fast)
+        avg(CASE WHEN status = 'no_standard' THEN NULL
+                 WHEN status IN ('breach', 'deadline_missed', 'too_fast') THEN 1.0 ELSE 0.0 END)
+            AS breach_rate,
+        NULL::DOUBLE AS avg_wip
+    FROM sc
+    GROUP BY sop_id, agency, lane, date_trunc('month', complete_local)
+),
+spans AS (
+    -- (occurrence, month it overlaps): most lie in one month and need no series
+    SELECT sop_id, agency, lane, enabled_local, complete_local,
+           date_trunc('month', complete_local) AS month_start
+    FROM sc
+    WHERE complete_local > enabled_local
+      AND date_trunc('month', enabled_local) = date_trunc('month', complete_local)
+    UNION ALL
+    SELECT
+        sop_id, agency, lane, enabled_local, complete_local,
+        unnest(generate_series(date_trunc('month', enabled_local),
+                               date_trunc('month', complete_local), INTERVAL 1 MONTH)) AS month_start
+    FROM sc
+    WHERE date_trunc('month', enabled_local) < date_trunc('month', complete_local)
+),
+wip AS (
+    SELECT
+        sop_id, agency, lane, month_start::DATE AS month,
+        -- occurrence-seconds in the month / seconds in the month
+        sum(epoch(least(complete_local, month_start + INTERVAL 1 MONTH)
+                  - greatest(enabled_local, month_start)))
+            / epoch((month_start + INTERVAL 1 MONTH) - month_start) AS avg_wip
+    FROM spans
+    GROUP BY sop_id, agency, lane, month_start
+)
+SELECT
+    {run_id} AS run_id, sop_id, agency, lane, month,
+    coalesce(max(cases), 0) AS cases,
+    coalesce(max(step_occurrences), 0) AS step_occurrences,
+    max(waiting_median_wm) AS waiting_median_wm,
+    max(waiting_p90_wm) AS waiting_p90_wm,
+    max(processing_median_wm) AS processing_median_wm,
+    max(processing_p90_wm) AS processing_p90_wm,
+    max(breach_rate) AS breach_rate,
+    coalesce(max(avg_wip), 0.0) AS avg_wip
+FROM (SELECT * FROM done UNION ALL BY NAME SELECT * FROM wip)
+GROUP BY sop_id, agency, lane, month;

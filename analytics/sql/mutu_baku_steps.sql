@@ -1,0 +1,139 @@
+-- Mutu Baku, step level: judge every completed step occurrence and write step_checks (run by
+-- analytics.mutu_baku). Inputs (temp): mutu_baku_case_facts (sql/mutu_baku_case_facts.sql),
+-- mutu_baku_sops, mutu_baku_standards, mutu_baku_loop_steps (analytics/standards.py), the
+-- working calendar. Placeholders: <run_id>, <occurrences> (sql/mutu_baku_occurrences.sql).
+--
+-- pause     = a new iteration of a loop that returned the file to the applicant (returns_to):
+--             the agency's clock restarts when it picks the file up again, i.e. at the
+--             occurrence's start event (without one, at its completion); the time before is
+--             paused_wm (0 for an occurrence that follows no such return)
+-- elapsed   = clock start (enabled_ts, or the end of the pause) -> complete_ts in the
+--             standard's unit: working minutes / 1, / 60 or / 480 (a working day), or calendar
+--             seconds / 60, / 3600, / 86400; months = days / 30.4375
+-- breach    = elapsed > max x quantity; for months: complete_ts > clock start + N calendar months
+-- too_fast  = elapsed (in the minimum's unit) < min x quantity
+-- deadline_missed = complete_ts > office close of the "tanggal D" deadline from enabled_ts
+-- status precedence: deadline_missed > breach > too_fast > ok; no_standard without any bound.
+-- The whole chain runs as one statement: nothing of the size of the events is materialised
+-- except step_checks itself.
+
+INSERT INTO step_checks BY NAME
+WITH raw AS (
+    {occurrences}
+),
+paused AS (
+    SELECT
+        r.* REPLACE (coalesce(r.enabled_ts, f.first_ts) AS enabled_ts,
+                     coalesce(r.enabled_wm, f.first_ts_wm) AS enabled_wm),
+        f.sop_id, f.case_id, f.calendar_id, f.agency, f.unit, f.unit_attributes,
+        lp.first_step IS NOT NULL AND r.occurrence > 1 AS paused
+    FROM raw r
+    JOIN mutu_baku_case_facts f ON f.ck = r.ck
+    LEFT JOIN (SELECT DISTINCT sop_id, first_step, last_step FROM mutu_baku_loop_steps) lp
+        ON lp.sop_id = f.sop_id AND lp.first_step = r.step_id AND lp.last_step = r.prev_step
+),
+occ AS (
+    SELECT
+        o.*, m.day_minutes,
+        CASE WHEN o.paused THEN coalesce(o.start_ts, o.complete_ts) ELSE o.enabled_ts END AS clock_ts,
+        CASE WHEN o.paused THEN coalesce(o.start_wm, o.complete_wm) ELSE o.enabled_wm END AS clock_wm,
+        st.lane, st.std_unit, st.std_calendar, st.max_unit, st.max_calendar, st.min_unit,
+        st.min_calendar, st.deadline_day, coalesce(st.has_standard, false) AS has_standard,
+        -- per-unit standards ("1 menit per WBS") scale by the case attribute the model names;
+        -- a missing, unreadable or non-positive count reads as one unit
+        CASE WHEN st.per_attr IS NULL THEN 1.0
+             ELSE coalesce(CASE WHEN try_cast(o.unit_attributes ->> st.per_attr AS DOUBLE) > 0
+                                THEN try_cast(o.unit_attributes ->> st.per_attr AS DOUBLE) END, 1.0)
+        END AS quantity,
+        st.max_value, st.min_value,
+        timezone(m.timezone, o.enabled_ts)::DATE AS enabled_day
+    FROM paused o
+    JOIN mutu_baku_sops m ON m.sop_id = o.sop_id
+    LEFT JOIN mutu_baku_standards st ON st.sop_id = o.sop_id AND st.step_id = o.step_id
+),
+spans AS (
+    SELECT
+        o.*,
+        o.max_value * o.quantity AS max_q,
+        o.min_value * o.quantity AS min_q,
+        o.complete_wm - o.clock_wm AS span_wm,
+        epoch(o.complete_ts - o.clock_ts) AS span_s,
+        -- the maximum as an instant: calendar time and months on the local clock ...
+        CASE WHEN o.max_value IS NOT NULL AND (o.max_calendar = 'calendar' OR o.max_unit = 'month')
+             THEN calendar_add(o.calendar_id, o.clock_ts, o.max_value * o.quantity, o.max_unit)
+        END AS max_cal_deadline,
+        -- ... working time where the working clock reaches clock + max (as work_add does)
+        CASE WHEN o.max_value IS NOT NULL AND o.max_calendar = 'working' AND o.max_unit <> 'month'
+             THEN o.clock_wm + mutu_baku_to_wm(o.max_unit, o.max_value * o.quantity, o.day_minutes)
+        END AS max_target_wm,
+        -- "tanggal D": the first local date on or after the enabled date whose day of month
+        -- is D (the month's last day when shorter); its office close (or the previous working
+        -- day's) is looked up in the calendar's work_month_deadlines table, the same rule
+        -- and table as the work_month_deadline macro, as an equality join
+        CASE WHEN o.deadline_day IS NOT NULL THEN
+            CASE WHEN least(date_trunc('month', o.enabled_day)::DATE + (o.deadline_day - 1),
+                            last_day(o.enabled_day)) >= o.enabled_day
+                 THEN least(date_trunc('month', o.enabled_day)::DATE + (o.deadline_day - 1),
+                            last_day(o.enabled_day))
+                 ELSE least((date_trunc('month', o.enabled_day) + INTERVAL 1 MONTH)::DATE
+                                + (o.deadline_day - 1),
+                            last_day((date_trunc('month', o.enabled_day) + INTERVAL 1 MONTH)::DATE))
+            END
+        END AS day_target
+    FROM occ o
+),
+deadlines AS (
+    SELECT
+        s.*,
+        md.due_utc AS day_deadline,
+        coalesce(s.max_cal_deadline,
+                 {working_deadline}) AS max_deadline
+    FROM spans s
+    LEFT JOIN work_month_deadlines md
+        ON md.calendar_id = s.calendar_id AND md.dom = s.deadline_day AND md.target_day = s.day_target
+    {working_deadline_join}
+),
+judged AS (
+    SELECT
+        d.*,
+        mutu_baku_span(d.std_unit, d.std_calendar, d.span_wm, d.span_s, d.day_minutes) AS elapsed,
+        CASE WHEN d.max_q IS NULL THEN false
+             WHEN d.max_unit = 'month' THEN d.complete_ts > d.max_deadline
+             ELSE mutu_baku_span(d.max_unit, d.max_calendar, d.span_wm, d.span_s, d.day_minutes) > d.max_q
+        END AS over_max,
+        coalesce(mutu_baku_span(d.min_unit, d.min_calendar, d.span_wm, d.span_s, d.day_minutes)
+                 < d.min_q, false) AS under_min,
+        coalesce(d.complete_ts > d.day_deadline, false) AS missed_day
+    FROM deadlines d
+)
+SELECT
+    {run_id} AS run_id,
+    j.case_id, j.sop_id, j.agency, j.unit, j.step_id, j.occurrence, j.lane, j.resource,
+    j.enabled_ts, j.start_ts, j.complete_ts,
+    -- waiting and processing split the clocked span at the start event; a pause is neither
+    j.start_wm - j.clock_wm AS waiting_wm,
+    j.complete_wm - j.start_wm AS processing_wm,
+    j.clock_wm - j.enabled_wm AS paused_wm,
+    j.elapsed,
+    j.std_unit, j.std_calendar, j.quantity,
+    -- a minimum in another unit is shown in the reported unit when both are working time
+    CASE WHEN j.min_q IS NULL THEN NULL
+         WHEN j.min_unit = j.std_unit AND j.min_calendar = j.std_calendar THEN j.min_q
+         WHEN j.min_calendar = 'working' AND j.std_calendar = 'working' AND j.std_unit <> 'month'
+             THEN mutu_baku_to_wm(j.min_unit, j.min_q, j.day_minutes)
+                  / mutu_baku_to_wm(j.std_unit, 1.0, j.day_minutes)
+    END AS std_min,
+    j.max_q AS std_max,
+    coalesce(j.day_deadline, j.max_deadline) AS deadline_ts,
+    CASE WHEN j.missed_day THEN 'deadline_missed'
+         WHEN j.over_max THEN 'breach'
+         WHEN j.under_min THEN 'too_fast'
+         WHEN NOT j.has_standard THEN 'no_standard'
+         ELSE 'ok'
+    END AS status,
+    CASE WHEN NOT j.over_max THEN 0.0
+         WHEN j.max_unit = 'month' THEN epoch(j.complete_ts - j.max_deadline) / (86400 * 30.4375)
+         ELSE j.elapsed - j.max_q
+    END AS overrun,
+    j.start_event_id, j.complete_event_id
+FROM judged j;

@@ -1,0 +1,93 @@
+-- Open cases: where each unfinished case stands and how much of its current step's time is
+-- used (run by analytics.open_cases). Inputs (temp): mutu_baku_case_facts,
+-- mutu_baku_open_occ, mutu_baku_flow_next, mutu_baku_standards, mutu_baku_sops,
+-- open_cases_as_of(as_of); this run's case_checks (is_open). Placeholder: <run_id>.
+--
+-- Current step: the step started after the case's last completion and not completed (the
+-- latest such start), else the happy-path step after the last completed step. since_ts is
+-- when it was enabled (the start of the clock for a step in progress after a return to the
+-- applicant is its start event). used = since -> as_of in the standard's unit and calendar.
+-- Status: late when used > max or as_of is past the deadline; at_risk when >= 80% of the
+-- max is used or 80% of the time to a day-of-month deadline has passed; no_standard when
+-- the step has neither a maximum nor a deadline day; on_track otherwise.
+
+INSERT INTO open_cases BY NAME
+WITH open_case AS (
+    SELECT f.*
+    FROM case_checks cc
+    JOIN mutu_baku_case_facts f ON f.sop_id = cc.sop_id AND f.case_id = cc.case_id
+    WHERE cc.run_id = {run_id} AND cc.is_open
+),
+in_progress AS (
+    SELECT o.ck,
+           arg_max({'step': o.step_id, 'en': o.enabled_ts,
+                    'clock': CASE WHEN o.paused THEN o.start_ts ELSE o.enabled_ts END,
+                    'clock_wm': CASE WHEN o.paused THEN o.start_ts_wm ELSE o.enabled_wm END},
+                   {'ts': o.start_ts, 'id': o.start_event_id}) AS cur
+    FROM mutu_baku_open_occ o
+    JOIN open_case f ON f.ck = o.ck
+    GROUP BY o.ck
+),
+clock AS (
+    SELECT s.calendar_id, a.as_of, work_cum(s.calendar_id, a.as_of) AS as_of_wm
+    FROM (SELECT DISTINCT calendar_id FROM mutu_baku_sops) s
+    CROSS JOIN open_cases_as_of a
+),
+cur AS (
+    SELECT
+        f.sop_id, f.case_id, f.calendar_id,
+        f.agency, f.unit, c.attributes,
+        coalesce(ip.cur.step, fn.next_step) AS current_step,
+        CASE WHEN ip.cur.step IS NOT NULL THEN ip.cur.en ELSE coalesce(f.last_complete_ts, f.first_ts) END
+            AS since_ts,
+        CASE WHEN ip.cur.step IS NOT NULL THEN ip.cur.clock ELSE coalesce(f.last_complete_ts, f.first_ts) END
+            AS clock_ts,
+        CASE WHEN ip.cur.step IS NOT NULL THEN ip.cur.clock_wm
+             ELSE coalesce(f.last_complete_ts_wm, f.first_ts_wm) END AS clock_wm
+    FROM open_case f
+    LEFT JOIN in_progress ip ON ip.ck = f.ck
+    LEFT JOIN mutu_baku_flow_next fn ON fn.sop_id = f.sop_id AND fn.step_id = coalesce(f.last_step, '')
+    LEFT JOIN cases c ON c.sop_id = f.sop_id AND c.case_id = f.case_id
+),
+measured AS (
+    SELECT
+        u.*, st.std_unit, st.max_unit, st.max_calendar, st.deadline_day, m.day_minutes, k.as_of,
+        st.lane AS current_lane,
+        st.max_value * CASE WHEN st.per_attr IS NULL THEN 1.0
+            ELSE coalesce(CASE WHEN try_cast(u.attributes ->> st.per_attr AS DOUBLE) > 0
+                               THEN try_cast(u.attributes ->> st.per_attr AS DOUBLE) END, 1.0)
+        END AS max_q,
+        mutu_baku_span(st.std_unit, st.std_calendar, k.as_of_wm - u.clock_wm,
+                       epoch(k.as_of - u.clock_ts), m.day_minutes) AS used_raw
+    FROM cur u
+    JOIN mutu_baku_sops m ON m.sop_id = u.sop_id
+    JOIN clock k ON k.calendar_id = u.calendar_id
+    LEFT JOIN mutu_baku_standards st ON st.sop_id = u.sop_id AND st.step_id = u.current_step
+),
+dated AS (
+    SELECT
+        d.*,
+        CASE WHEN d.deadline_day IS NOT NULL
+             THEN work_month_deadline(d.calendar_id, d.since_ts, d.deadline_day) END AS day_deadline,
+        CASE WHEN d.max_q IS NOT NULL
+             THEN work_deadline(d.calendar_id, d.clock_ts, d.max_q, d.max_unit, d.max_calendar) END
+            AS max_deadline
+    FROM measured d
+)
+SELECT
+    {run_id} AS run_id, case_id, sop_id, agency, unit, current_step, current_lane, since_ts,
+    CASE WHEN current_step IS NOT NULL THEN used_raw END AS used,
+    max_q AS std_max,
+    CASE WHEN current_step IS NOT NULL THEN std_unit END AS std_unit,
+    max_q - used_raw AS remaining,
+    coalesce(day_deadline, max_deadline) AS deadline_ts,
+    CASE
+        WHEN max_q IS NULL AND deadline_day IS NULL THEN 'no_standard'
+        WHEN (max_q IS NOT NULL AND (CASE WHEN max_unit = 'month' THEN as_of > max_deadline
+                                          ELSE used_raw > max_q END))
+             OR as_of > day_deadline THEN 'late'
+        WHEN used_raw >= 0.8 * max_q
+             OR epoch(as_of - since_ts) >= 0.8 * epoch(day_deadline - since_ts) THEN 'at_risk'
+        ELSE 'on_track'
+    END AS status
+FROM dated;
