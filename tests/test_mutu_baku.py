@@ -97,6 +97,10 @@ def wib(when: str) -> datetime:
     return datetime.fromisoformat(when).replace(tzinfo=ZoneInfo("Asia/Jakarta"))
 
 
+def wita(when: str) -> datetime:
+    return datetime.fromisoformat(when).replace(tzinfo=ZoneInfo("Asia/Makassar"))
+
+
 # --- step standards ----------------------------------------------------------------------------
 def test_step_within_standard_is_ok_and_over_it_is_a_breach_with_its_overrun(store: Store) -> None:
     # Batam s03 "5 Menit" (working minutes); enabled by s02's completion.
@@ -197,14 +201,38 @@ def test_batam_tanggal_25_deadline_met_and_missed(store: Store) -> None:
     # Thursday 25 July 2024 16:00 WIB
     assert met["deadline_ts"] == missed["deadline_ts"] == wib("2024-07-25 16:00")
     assert met["status"] == "ok"
-    # 15 Jul 10:00 -> 25 Jul 15:00 = 360 + 7 x 480 + 420 = 4140 wm = 8.625 days (max 30 days)
-    assert met["elapsed"] == pytest.approx(8.625)
-    assert (missed["status"], missed["overrun"]) == ("deadline_missed", 0.0)  # within 30 days
+    # a batch step's wait for the 25th is judged by the deadline alone; its "30 Hari" judges the
+    # work from its start event, and with no start event there is no work span to judge
+    assert met["elapsed"] == 0.0
+    # 15 Jul 10:00 -> 25 Jul 15:00 is still the waiting time: 360 + 7 x 480 + 420 = 4140 wm
+    assert met["paused_wm"] == 0.0
+    assert (missed["status"], missed["overrun"]) == ("deadline_missed", 0.0)
     # enabled Friday 26 July: the next 25th is Sunday 25 August -> Friday 23 August 16:00
     assert sunday["deadline_ts"] == wib("2024-08-23 16:00") and sunday["status"] == "ok"
     for r in (met, missed, sunday):
         assert r["deadline_ts"] == work_calendar.month_day_deadline(
             store.con, "Asia/Jakarta", r["enabled_ts"], 25)
+
+
+def test_banjarbaru_batch_step_waits_for_the_15th_without_breaching_its_2_hari(store: Store) -> None:
+    # Banjarbaru s04 "2 Hari", Form 34 due to BPJS "setiap tanggal 15": enabled 1 July, the batch
+    # starts Thursday 11 July 09:00 and completes Friday 12 July 11:00. The wait (8 working days)
+    # is for the batch and within the deadline; the work is 420 + 180 = 600 wm = 1.25 days <= 2.
+    store.case(BANJARBARU, "BATCH", [("s03", "complete", "2024-07-01 10:00"),
+                                     ("s04", "start", "2024-07-11 09:00"),
+                                     ("s04", "complete", "2024-07-12 11:00")])
+    # the same batch, but the work itself took three working days: a breach of "2 Hari"
+    store.case(BANJARBARU, "SLOWWORK", [("s03", "complete", "2024-07-01 10:00"),
+                                        ("s04", "start", "2024-07-08 09:00"),
+                                        ("s04", "complete", "2024-07-11 09:30")])
+    rows = store.check_steps()
+    batch, slow = rows[("BATCH", "s04", 1)], rows[("SLOWWORK", "s04", 1)]
+    assert batch["status"] == "ok" and batch["elapsed"] == pytest.approx(1.25)
+    # waiting 1 Jul 10:00 -> 11 Jul 09:00 = 360 + 7 x 480 + 60 = 3780 wm
+    assert batch["waiting_wm"] == pytest.approx(3780) and batch["paused_wm"] == 0.0
+    assert batch["deadline_ts"] == wita("2024-07-15 16:00")
+    # 8 Jul 09:00 -> 11 Jul 09:30 = 420 + 480 + 480 + 90 = 1470 wm = 3.0625 days > 2
+    assert (slow["status"], slow["elapsed"]) == ("breach", pytest.approx(3.0625))
 
 
 def test_a_per_wbs_standard_scales_with_jumlah_wbs(store: Store) -> None:

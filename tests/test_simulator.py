@@ -433,6 +433,12 @@ def _expected_breaches(con: duckdb.DuckDBPyConnection, model: SopModel) -> set[t
             if sid in pemohon_first and seen[sid] > 1 and start is not None:
                 paused_s = int((start - enabled).total_seconds())
                 paused_w = _working_seconds(enabled, start, tz, off)
+            if w.deadline_day:
+                # a batch step: the bounds judge the work from its start (no start: no span);
+                # the wait for the batch day is judged by the deadline below
+                origin = start or ts
+                paused_s = int((origin - enabled).total_seconds())
+                paused_w = _working_seconds(enabled, origin, tz, off)
             span = _Span(enabled, ts, paused_s,
                          _working_seconds(enabled, ts, tz, off) - paused_w,
                          float(attrs[case].get(model.per_units.get(w.per), 1)) if w.per else 1.0, tz)

@@ -7,7 +7,11 @@
 --             the agency's clock restarts when it picks the file up again, i.e. at the
 --             occurrence's start event (without one, at its completion); the time before is
 --             paused_wm (0 for an occurrence that follows no such return)
--- elapsed   = clock start (enabled_ts, or the end of the pause) -> complete_ts in the
+-- batch     = a step with a day-of-month deadline ("tanggal 25 setiap bulannya"): waiting for
+--             the batch day is by design and judged by the deadline alone; its Waktu bounds
+--             judge the work itself, so its clock starts at its start event (without one, at
+--             its completion: the deadline alone decides)
+-- elapsed   = clock start (enabled_ts, the end of the pause, or a batch step's start) -> complete_ts in the
 --             standard's unit: working minutes / 1, / 60 or / 480 (a working day), or calendar
 --             seconds / 60, / 3600, / 86400; months = days / 30.4375
 -- breach    = elapsed > max x quantity; for months: complete_ts > clock start + N calendar months
@@ -35,8 +39,12 @@ paused AS (
 occ AS (
     SELECT
         o.*, m.day_minutes,
-        CASE WHEN o.paused THEN coalesce(o.start_ts, o.complete_ts) ELSE o.enabled_ts END AS clock_ts,
-        CASE WHEN o.paused THEN coalesce(o.start_wm, o.complete_wm) ELSE o.enabled_wm END AS clock_wm,
+        CASE WHEN o.paused THEN coalesce(o.start_ts, o.complete_ts) ELSE o.enabled_ts END AS resume_ts,
+        CASE WHEN o.paused THEN coalesce(o.start_wm, o.complete_wm) ELSE o.enabled_wm END AS resume_wm,
+        CASE WHEN o.paused OR st.deadline_day IS NOT NULL THEN coalesce(o.start_ts, o.complete_ts)
+             ELSE o.enabled_ts END AS clock_ts,
+        CASE WHEN o.paused OR st.deadline_day IS NOT NULL THEN coalesce(o.start_wm, o.complete_wm)
+             ELSE o.enabled_wm END AS clock_wm,
         st.lane, st.std_unit, st.std_calendar, st.max_unit, st.max_calendar, st.min_unit,
         st.min_calendar, st.deadline_day, coalesce(st.has_standard, false) AS has_standard,
         -- per-unit standards ("1 menit per WBS") scale by the case attribute the model names;
@@ -110,10 +118,10 @@ SELECT
     {run_id} AS run_id,
     j.case_id, j.sop_id, j.agency, j.unit, j.step_id, j.occurrence, j.lane, j.resource,
     j.enabled_ts, j.start_ts, j.complete_ts,
-    -- waiting and processing split the clocked span at the start event; a pause is neither
-    j.start_wm - j.clock_wm AS waiting_wm,
+    -- waiting and processing split the span at the start event; a pause is neither
+    j.start_wm - j.resume_wm AS waiting_wm,
     j.complete_wm - j.start_wm AS processing_wm,
-    j.clock_wm - j.enabled_wm AS paused_wm,
+    j.resume_wm - j.enabled_wm AS paused_wm,
     j.elapsed,
     j.std_unit, j.std_calendar, j.quantity,
     -- a minimum in another unit is shown in the reported unit when both are working time

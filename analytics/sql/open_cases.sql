@@ -7,6 +7,9 @@
 -- latest such start), else the happy-path step after the last completed step. since_ts is
 -- when it was enabled (the start of the clock for a step in progress after a return to the
 -- applicant is its start event). used = since -> as_of in the standard's unit and calendar.
+-- A batch step (day-of-month deadline) is judged like in step_checks: its Waktu bound
+-- measures the work from its start event (0 used while it waits for the batch day), and
+-- the day deadline measures the wait.
 -- Status: late when used > max or as_of is past the deadline; at_risk when >= 80% of the
 -- max is used or 80% of the time to a day-of-month deadline has passed; no_standard when
 -- the step has neither a maximum nor a deadline day; on_track otherwise.
@@ -22,7 +25,8 @@ in_progress AS (
     SELECT o.ck,
            arg_max({'step': o.step_id, 'en': o.enabled_ts,
                     'clock': CASE WHEN o.paused THEN o.start_ts ELSE o.enabled_ts END,
-                    'clock_wm': CASE WHEN o.paused THEN o.start_ts_wm ELSE o.enabled_wm END},
+                    'clock_wm': CASE WHEN o.paused THEN o.start_ts_wm ELSE o.enabled_wm END,
+                    'st': o.start_ts, 'st_wm': o.start_ts_wm},
                    {'ts': o.start_ts, 'id': o.start_event_id}) AS cur
     FROM mutu_baku_open_occ o
     JOIN open_case f ON f.ck = o.ck
@@ -43,7 +47,8 @@ cur AS (
         CASE WHEN ip.cur.step IS NOT NULL THEN ip.cur.clock ELSE coalesce(f.last_complete_ts, f.first_ts) END
             AS clock_ts,
         CASE WHEN ip.cur.step IS NOT NULL THEN ip.cur.clock_wm
-             ELSE coalesce(f.last_complete_ts_wm, f.first_ts_wm) END AS clock_wm
+             ELSE coalesce(f.last_complete_ts_wm, f.first_ts_wm) END AS clock_wm,
+        ip.cur.st AS start_ts, ip.cur.st_wm AS start_wm
     FROM open_case f
     LEFT JOIN in_progress ip ON ip.ck = f.ck
     LEFT JOIN mutu_baku_flow_next fn ON fn.sop_id = f.sop_id AND fn.step_id = coalesce(f.last_step, '')
@@ -57,8 +62,14 @@ measured AS (
             ELSE coalesce(CASE WHEN try_cast(u.attributes ->> st.per_attr AS DOUBLE) > 0
                                THEN try_cast(u.attributes ->> st.per_attr AS DOUBLE) END, 1.0)
         END AS max_q,
-        mutu_baku_span(st.std_unit, st.std_calendar, k.as_of_wm - u.clock_wm,
-                       epoch(k.as_of - u.clock_ts), m.day_minutes) AS used_raw
+        CASE WHEN st.deadline_day IS NOT NULL THEN coalesce(u.start_ts, k.as_of) ELSE u.clock_ts END
+            AS work_clock_ts,
+        mutu_baku_span(st.std_unit, st.std_calendar,
+                       k.as_of_wm - CASE WHEN st.deadline_day IS NOT NULL
+                                         THEN coalesce(u.start_wm, k.as_of_wm) ELSE u.clock_wm END,
+                       epoch(k.as_of - CASE WHEN st.deadline_day IS NOT NULL
+                                            THEN coalesce(u.start_ts, k.as_of) ELSE u.clock_ts END),
+                       m.day_minutes) AS used_raw
     FROM cur u
     JOIN mutu_baku_sops m ON m.sop_id = u.sop_id
     JOIN clock k ON k.calendar_id = u.calendar_id
@@ -70,7 +81,7 @@ dated AS (
         CASE WHEN d.deadline_day IS NOT NULL
              THEN work_month_deadline(d.calendar_id, d.since_ts, d.deadline_day) END AS day_deadline,
         CASE WHEN d.max_q IS NOT NULL
-             THEN work_deadline(d.calendar_id, d.clock_ts, d.max_q, d.max_unit, d.max_calendar) END
+             THEN work_deadline(d.calendar_id, d.work_clock_ts, d.max_q, d.max_unit, d.max_calendar) END
             AS max_deadline
     FROM measured d
 )

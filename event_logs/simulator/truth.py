@@ -8,6 +8,8 @@ docs/dev/SEMANTICS.md, on the simulator's own working clock:
 - a repeat of a loop that returns the file to the applicant (``returns_to: pemohon``): the
   time from the preceding completion to the start of the loop's first step (the applicant
   has the file) is paused and not counted; the simulator always logs that start;
+- a batch step (a day-of-month deadline): the wait for the batch day is judged by the deadline
+  alone; its min/max judge the work itself, from its start event (no start: no span);
 - status precedence deadline_missed > breach (elapsed > max) > too_fast (elapsed < min);
   limits scale with the case's per-unit quantity (``model.per_units``).
 """
@@ -105,18 +107,22 @@ def breach_truth(occ: Occurrences, step_ids: list[str], standards: dict[str, Ste
     paused = np.where(paused_at, occ.s - enabled, 0)
     paused_u = np.where(paused_at, occ.su - enabled_u, 0)
     elapsed = {"wm": (occ.e - enabled - paused) / 60.0, "hours": (occ.eu - enabled_u - paused_u) / 3600.0}
+    clock_u = enabled_u + paused_u
+    # batch steps: the work's own span, start -> complete
+    work = {"wm": (occ.e - own_s) / 60.0, "hours": (occ.eu - own_su) / 3600.0}
     number = occurrence_numbers(occ.case, occ.step)
     deadlines = DeadlineTable(cal)
     out: list[tuple[int, str, str, int]] = []
 
-    def check(limit: Limit, rows: np.ndarray, q: np.ndarray, over: bool) -> np.ndarray:
+    def check(limit: Limit, rows: np.ndarray, q: np.ndarray, over: bool, batch: bool) -> np.ndarray:
         bound = limit.value * q
+        spans, origin = (work, own_su) if batch else (elapsed, clock_u)
         if limit.basis != "months":
-            values = elapsed[limit.basis][rows]
+            values = spans[limit.basis][rows]
             return values > bound if over else values < bound
         hits = np.zeros(len(rows), dtype=bool)
         for k, r in enumerate(rows):
-            start = _local(int(enabled_u[r] + paused_u[r]), cal)
+            start = _local(int(origin[r]), cal)
             due = add_months(start, float(bound[k])).timestamp()
             hits[k] = occ.eu[r] > due if over else occ.eu[r] < due
         return hits
@@ -133,10 +139,11 @@ def breach_truth(occ: Occurrences, step_ids: list[str], standards: dict[str, Ste
         else:
             q = np.ones(len(rows))
         status = np.zeros(len(rows), dtype=np.int8)
+        batch = bool(std.deadline_day)
         if std.min is not None:
-            status[check(std.min, rows, q, over=False)] = 1
+            status[check(std.min, rows, q, over=False, batch=batch)] = 1
         if std.max is not None:
-            status[check(std.max, rows, q, over=True)] = 2
+            status[check(std.max, rows, q, over=True, batch=batch)] = 2
         if std.deadline_day:
             for k, r in enumerate(rows):
                 due = deadlines.utc_of(_local(int(enabled_u[r]), cal).date(), std.deadline_day)
