@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from analytics.flow_steps import can_end_after, happy_next
 from sop_models.flow import Node, Xor, step_ids, walk
+from sop_models.flow_paths import can_end_after, happy_next
 from sop_models.model import SopModel, Step
 
 UNMAPPED_PREFIX = "?:"  # trace symbol of an event whose activity maps to no step
@@ -114,7 +114,7 @@ def is_open(symbols: Sequence[str], flow: Node) -> bool:
     """True when the trace stops where the flow cannot end (the case is still running).
 
     Same rule as ``case_checks.is_open`` (its step part): the last mapped step of the trace
-    cannot be the last step of a complete run (:func:`analytics.flow_steps.can_end_after`).
+    cannot be the last step of a complete run (:func:`sop_models.flow_paths.can_end_after`).
     A flow without steps (a model known only as a net) never makes a case open.
     """
     known = set(step_ids(flow))

@@ -30,7 +30,7 @@ import duckdb
 import pyarrow as pa
 
 from analytics.calendar import calendar_for
-from analytics.flow_steps import can_end_after, happy_next, paused_loops
+from sop_models.flow_paths import can_end_after, happy_next, paused_loops
 from sop_models.model import Bound, SopModel
 
 # Case attributes that record a Mutu Baku Output (a receipt, a participant number, a card):

@@ -19,10 +19,10 @@ import pytest
 
 from analytics import calendar as work_calendar
 from analytics import mutu_baku
-from analytics.flow_steps import can_end_after, end_steps, happy_next, paused_loops, start_steps
 from analytics.run import ensure_results_schema
 from event_logs.store import init_store, open_store
 from sop_models import get_model
+from sop_models.flow_paths import can_end_after, end_steps, happy_next, paused_loops, start_steps
 
 BATAM = "batam-dinkes-integrasi-jkn"
 BATAM_RS = "batam-dinkes-jaminan-rs"
