@@ -7,7 +7,7 @@ CASES  ?= 20000
 PORT   ?= 8501
 export PM4PY_SHOW_PROGRESS_BAR := False
 
-.PHONY: run test lint bench demo clean install install-test browser
+.PHONY: run test lint bench demo clean install install-test browser screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ test: $(VENV)/.installed-test browser
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check . || true
+
+# Refresh docs/screenshots/ (the e2e test writes to a temporary folder otherwise).
+screenshots: $(VENV)/.installed-test browser
+	PANTAU_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/test_dashboard_e2e.py
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py

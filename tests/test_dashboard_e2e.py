@@ -3,7 +3,8 @@
 Opens every page of a store built by the real pipeline (simulate + analyze), fails on any
 exception or error element, switches the language, follows a link from a breach row to the
 case page, checks that filters live in the URL, and saves a full-page screenshot of each page
-to ``docs/screenshots/<page>.png`` (1400 px wide).
+(1400 px wide) to a temporary folder, or to ``$PANTAU_SCREENSHOTS`` when set: ``make
+screenshots`` refreshes ``docs/screenshots/`` that way, so a test run never edits the tree.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import pytest
 from dashboard_fixture import session_db
 
 ROOT = Path(__file__).resolve().parents[1]
-SHOTS = ROOT / "docs" / "screenshots"
 
 pytestmark = [
     pytest.mark.e2e,
@@ -57,7 +57,14 @@ def _worst_case(db: Path) -> tuple[str, str]:
         con.close()
 
 
-def test_every_page_renders_without_errors_and_is_photographed(browser_page) -> None:
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    out = Path(os.environ.get("PANTAU_SCREENSHOTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def test_every_page_renders_without_errors_and_is_photographed(browser_page, shots: Path) -> None:
     drv, base, page, db = browser_page
     case_id, sop_id = _worst_case(db)
     extra = {"kasus": f"?case={case_id}&sop={sop_id}"}
@@ -66,9 +73,9 @@ def test_every_page_renders_without_errors_and_is_photographed(browser_page) -> 
         page.goto(f"{base}/{'' if slug == 'ringkasan' else slug}{extra.get(slug, '')}")
         drv.wait_idle(page, title_id)
         problems[slug] = drv.errors_on(page)
-        drv.shoot(page, SHOTS / f"{slug}.png")
+        drv.shoot(page, shots / f"{slug}.png")
     assert {k: v for k, v in problems.items() if v} == {}
-    assert all((SHOTS / f"{slug}.png").stat().st_size > 20_000 for slug in drv.PAGES)
+    assert all((shots / f"{slug}.png").stat().st_size > 20_000 for slug in drv.PAGES)
 
 
 def test_language_switch_translates_labels_and_stays_in_the_url(browser_page) -> None:
