@@ -18,17 +18,9 @@ import streamlit as st
 from dashboard import data, filters, ui
 from dashboard.i18n import t
 from dashboard.models_info import models
+from dashboard.navigation import PAGES
 from pantau.errors import PantauError
 
-PAGES = (
-    ("views/ringkasan.py", "page_overview", "ringkasan", ":material/dashboard:"),
-    ("views/pelanggaran.py", "page_breaches", "pelanggaran", ":material/timer_off:"),
-    ("views/lane.py", "page_lanes", "lane", ":material/view_week:"),
-    ("views/deviasi.py", "page_deviations", "deviasi", ":material/alt_route:"),
-    ("views/kasus.py", "page_case", "kasus", ":material/search:"),
-    ("views/model.py", "page_model", "model", ":material/account_tree:"),
-    ("views/data.py", "page_data", "data", ":material/database:"),
-)
 FILTER_KEYS = ("agency", "sop", "unit", "period")
 
 st.set_page_config(page_title="Pantau", page_icon=":material/monitoring:", layout="wide")

@@ -23,20 +23,13 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from dashboard.navigation import page_titles
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-# url path -> (Indonesian title, English title)
-PAGES = {
-    "ringkasan": ("Ringkasan", "Overview"),
-    "pelanggaran": ("Pelanggaran Mutu Baku", "Mutu Baku breaches"),
-    "lane": ("Lane & hambatan", "Lanes & bottlenecks"),
-    "deviasi": ("Deviasi", "Deviations"),
-    "kasus": ("Kasus", "Case explorer"),
-    "model": ("Model SOP", "SOP model"),
-    "data": ("Data", "Data"),
-}
+PAGES = page_titles()  # url path -> (Indonesian title, English title)
 WIDTH = 1400
 ERROR_SELECTORS = ('[data-testid="stException"]', '[data-testid="stAlertContentError"]')
 

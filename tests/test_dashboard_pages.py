@@ -19,17 +19,10 @@ from dashboard_fixture import build_results_db, session_db
 from streamlit.testing.v1 import AppTest
 
 from dashboard import app_path, fmt
+from dashboard.navigation import page_titles
 from sop_models import get_model, load_all
 
-PAGES = {
-    "ringkasan": ("Ringkasan", "Overview"),
-    "pelanggaran": ("Pelanggaran Mutu Baku", "Mutu Baku breaches"),
-    "lane": ("Lane & hambatan", "Lanes & bottlenecks"),
-    "deviasi": ("Deviasi", "Deviations"),
-    "kasus": ("Kasus", "Case explorer"),
-    "model": ("Model SOP", "SOP model"),
-    "data": ("Data", "Data"),
-}
+PAGES = page_titles()  # url path -> (Indonesian title, English title)
 WIB = ZoneInfo("Asia/Jakarta")
 
 
