@@ -25,7 +25,8 @@ from event_logs.simulator import SimConfig, simulate
 from event_logs.simulator.config import DEFAULT_DEVIATION_WEIGHTS
 from pantau.errors import PantauError, StoreError
 from sop_models import load_all, load_model
-from sop_models.flow import And, Loop, Seq, Task, Xor, happy_path, walk
+from sop_models.flow import Loop, Task, Xor, happy_path, walk
+from sop_models.flow_paths import end_steps
 from sop_models.model import Bound, SopModel
 
 os.environ.setdefault("PM4PY_SHOW_PROGRESS_BAR", "False")
@@ -511,33 +512,12 @@ def test_monthly_batch_is_done_near_its_deadline_day(con: duckdb.DuckDBPyConnect
     assert (per_month == 1).mean() > 0.8
 
 
-def _ends(node: object) -> tuple[set[str], bool]:
-    """Step ids a complete path can end with, and whether the node can be empty."""
-    if isinstance(node, Task):
-        return {node.step}, False
-    if isinstance(node, Seq):
-        found: set[str] = set()
-        for child in reversed(node.children):
-            ends, empty = _ends(child)
-            found |= ends
-            if not empty:
-                return found, False
-        return found, True
-    if isinstance(node, Xor | And):
-        parts = [_ends(c) for c in (node.children if isinstance(node, And) else [b for _, b in node.branches])]
-        empty = any(e for _, e in parts) if isinstance(node, Xor) else all(e for _, e in parts)
-        return set().union(*(p for p, _ in parts)), empty
-    if isinstance(node, Loop):
-        return _ends(node.body)
-    return set(), True
-
-
 def test_open_cases_at_the_end(con: duckdb.DuckDBPyConnection) -> None:
     """Cases that started late are cut at the end of the period: they stop before an end step."""
     def share_open(first: date, last: date) -> float:
         total = still_open = 0
         for model in MODELS.values():
-            ends = _ends(model.flow)[0]
+            ends = end_steps(model.flow)
             rows = con.execute("""
                 SELECT last(step_id ORDER BY event_id) FROM events WHERE sop_id = ? AND case_id IN (
                     SELECT case_id FROM cases WHERE sop_id = ? AND first_ts::DATE BETWEEN ? AND ?)
@@ -573,3 +553,57 @@ def test_config_defaults_for_unknown_sops() -> None:
     assert sim.sop("no-such-sop").weight > 0
     assert sim.lane("no-such-sop", "Loket Umum").mode == "counter"
     assert sim.lane("no-such-sop", "Kepala Dinas").mode == "session"
+
+
+# --- cases at the end of the period ------------------------------------------------------------
+@pytest.mark.parametrize(("cases", "seed", "sops", "slow_counter"), [
+    (500, 3, None, False),        # lost a Banjarbaru case (first step's in-tray past the end)
+    (2000, 2, None, False),
+    (300, 4, ["banjarbaru-dinsos-peserta-jkn"], False),
+    # counters three times slower in the last two weeks: the last afternoon's queue runs
+    # past the end, so late arrivals must come a day earlier
+    (60, 0, ["dki-setda-jkn-wbs"], True),
+])
+def test_every_requested_case_is_written_with_an_event(
+        tmp_path: Path, cases: int, seed: int, sops: list[str] | None, slow_counter: bool) -> None:
+    kwargs: dict = {"sop_ids": sops}
+    if slow_counter:
+        kwargs.update(start=date(2024, 12, 16), config=SimConfig(counter_frac=3.0))
+    result = _run(tmp_path / "n.duckdb", cases=cases, seed=seed, **kwargs)
+    assert result.cases == cases
+    with duckdb.connect(str(tmp_path / "n.duckdb"), read_only=True) as c:
+        assert c.execute("SELECT count(*) FROM cases").fetchone()[0] == cases
+        assert c.execute("""SELECT count(*) FROM cases c
+            WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.case_id = c.case_id
+                              AND e.sop_id = c.sop_id)""").fetchone()[0] == 0
+        last = c.execute("SELECT max(ts) FROM events").fetchone()[0]
+    assert last <= datetime(2025, 1, 1, tzinfo=UTC)  # nothing after the period (WIB at the latest)
+
+
+READ_KINDS = ("skipped_step", "wrong_order", "rework", "both_branches", "extra_activity",
+                   "unmapped_activity")
+
+
+def test_truth_of_cases_cut_at_the_end_matches_what_analytics_reads(tmp_path: Path) -> None:
+    """A deviated case cut at the end reads by its logged part: a swap cut between its steps
+    as a skipped step, a relabelled step as an unmapped activity before the next step, an
+    approval moved up in a case that stops where the flow may end as an extra activity."""
+    from analytics import analyze  # pm4py: only for this test
+
+    path = tmp_path / "cut.duckdb"
+    # three months and a high deviation rate: many deviated cases are still open at the end
+    simulate(path, cases=1200, seed=5, deviation_rate=0.6, start=date(2024, 10, 1), end=END,
+             sop_ids=["batam-dinkes-integrasi-jkn", "batam-dinkes-jaminan-rs",
+                      "banjarbaru-dinsos-peserta-jkn"])
+    analyze(path)
+    kinds = "(SELECT unnest(?::VARCHAR[]))"
+    with duckdb.connect(str(path), read_only=True) as c:
+        found = set(c.execute(f"SELECT DISTINCT sop_id, case_id, kind FROM deviations "
+                              f"WHERE kind IN {kinds}", [list(READ_KINDS)]).fetchall())
+        truth = set(c.execute(f"SELECT DISTINCT sop_id, case_id, kind FROM sim_truth "
+                              f"WHERE kind IN {kinds}", [list(READ_KINDS)]).fetchall())
+        cut = c.execute("SELECT count(*) FROM sim_truth WHERE detail LIKE '%cut %'").fetchone()[0]
+    assert cut >= 3  # the scenario does produce cut deviated cases
+    assert len(truth) > 300
+    assert found - truth == set()
+    assert truth - found == set()

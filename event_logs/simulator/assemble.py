@@ -17,6 +17,7 @@ from event_logs.simulator.config import SimConfig
 from event_logs.simulator.engine import SopRun
 from event_logs.simulator.population import CaseTable, derive_seed
 from event_logs.simulator.truth import Occurrences, breach_truth
+from sop_models.flow_paths import can_end_after
 
 TS = pa.timestamp("us", tz="UTC")
 
@@ -123,11 +124,18 @@ def assemble(run: SopRun, table: CaseTable, names: list[str], cal: WorkCalendar,
         t_act.append(names_of[b])
         t_detail.append(f"{'same_person' if inj and inj.same_person else 'incidental'}: "
                         f"{a} and {b} completed by one person")
+    ends: dict[str | None, bool] = {}
     for c, inj in sorted(table.injections.items()):
-        if counts[c] == 0:
+        logged = int(counts[c])
+        if logged == 0:
             continue
+        plan = run.cases[c].plan
+        last = plan[logged - 1].step_id
+        if last not in ends:
+            ends[last] = last is not None and can_end_after(run.model.flow, last)
+        at_end = logged < len(plan) and ends[last]
         for spec in inj.truths:
-            if spec.kind != "same_person" and spec.needs < counts[c]:
+            if spec.kind != "same_person" and spec.shows(logged, at_end):
                 t_case.append(c)
                 t_kind.append(spec.kind)
                 t_step.append(spec.step_id)

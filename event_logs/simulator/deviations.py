@@ -36,13 +36,29 @@ from sop_models.model import SopModel
 
 @dataclass(slots=True)
 class TruthSpec:
-    """One sim_truth row; visible once the path item at ``needs`` is complete (-1: always)."""
+    """One sim_truth row, written when the logged part of the case shows it.
+
+    A case cut at the end of the period logs only its first ``logged`` path items, and that
+    prefix can read differently from the whole trace (a swap cut between its two steps reads
+    as a skipped step). The row applies when ``needs < logged`` (-1: always), ``logged <=
+    until`` (None: no upper bound) and, when ``at_end`` is set, the prefix is (True) or is
+    not (False) cut right after a step where the flow may end: such a prefix reads as a
+    finished case, whose steps still to come are not expected.
+    """
 
     kind: str
     step_id: str | None
     activity: str | None
     detail: str
     needs: int
+    until: int | None = None
+    at_end: bool | None = None
+
+    def shows(self, logged: int, at_end: bool) -> bool:
+        """True when a prefix of ``logged`` items (``at_end``: cut where the flow may end)
+        shows this row."""
+        return (self.needs < logged and (self.until is None or logged <= self.until)
+                and (self.at_end is None or self.at_end == at_end))
 
 
 @dataclass(slots=True)
@@ -124,9 +140,12 @@ class DeviationInjector:
                 def apply(items: list[PlanItem], rng: random.Random, i: int = i) -> Injection:
                     items[i], items[i + 1] = items[i + 1], items[i]
                     first, second = items[i], items[i + 1]
-                    return Injection("", [TruthSpec(
-                        "wrong_order", first.step_id, first.label,
-                        f"swapped {second.step_id} and {first.step_id}", i + 1)])
+                    detail = f"swapped {second.step_id} and {first.step_id}"
+                    return Injection("", [
+                        # cut between the two: the step moved up is logged, the other not yet
+                        TruthSpec("skipped_step", second.step_id, second.label,
+                                  f"{detail}; cut before {second.step_id}", i, until=i + 1),
+                        TruthSpec("wrong_order", first.step_id, first.label, detail, i + 1)])
                 out.append(apply)
         return out
 
@@ -156,11 +175,26 @@ class DeviationInjector:
                       ib: int = ib) -> Injection:
                 moved = items.pop(ib)
                 items.insert(ia, moved)
-                # visible once the step that followed the approval's own place is logged
-                return Injection("", [TruthSpec(
-                    "wrong_order", moved.step_id, moved.label,
-                    f"{moved.step_id} (approval) before {items[ia + 1].step_id} (verification)",
-                    ib + 1)])
+                verifier = items[ia + 1]
+                detail = f"{moved.step_id} (approval) before {verifier.step_id} (verification)"
+                sid, label = moved.step_id, moved.label
+                # How the logged prefix reads (ia: the approval's new place; ib + 1: the step
+                # that followed its own place). Cut right after the approval: the steps from
+                # the verification on look skipped, or the approval looks extra when the flow
+                # could end there and more than one step is missing. Cut before the approval's
+                # own place is passed, where the flow may end (a choice with an empty branch
+                # after it): a finished case with an approval the flow has no place for.
+                # Otherwise (still open, or past its place): wrong_order.
+                jump = ib - ia
+                return Injection("", [
+                    TruthSpec("skipped_step", verifier.step_id, verifier.label,
+                              f"{detail}; cut before {verifier.step_id}", ia, until=ia + 1,
+                              at_end=None if jump == 1 else False),
+                    TruthSpec("extra_activity", sid, label, f"{detail}; cut where the flow may end",
+                              ia if jump > 1 else ia + 1, until=ib + 1, at_end=True),
+                    TruthSpec("wrong_order", sid, label, detail, ia + 1, at_end=False),
+                    TruthSpec("wrong_order", sid, label, detail, ib + 1, at_end=True),
+                ])
             out.append(apply)
         return out
 
@@ -204,8 +238,9 @@ class DeviationInjector:
                     items[i] = replace(old, step_id=None, label=label, log_lane=None,
                                        timing_id=old.step_id)
                     return Injection("", [
+                        # the other label shows at once; the step is missed once the next is logged
                         TruthSpec("unmapped_activity", None, label,
-                                  f"{old.step_id} logged as '{label}'", i + 1),
+                                  f"{old.step_id} logged as '{label}'", i),
                         TruthSpec("skipped_step", old.step_id, old.label,
                                   f"{old.step_id} logged as '{label}'", i + 1),
                     ])
@@ -229,12 +264,16 @@ class DeviationInjector:
             for other in others:
                 step = self.steps[other[0]]
 
+                # before the chosen branch's only step: cut right after it, the case just
+                # looks to have taken the other branch
+                needs = p if p > c.start else p + 1
+
                 def apply(items: list[PlanItem], rng: random.Random, p: int = p,
-                          step=step, xor_id: str = c.node.id) -> Injection:
+                          step=step, xor_id: str = c.node.id, needs: int = needs) -> Injection:
                     items.insert(p, PlanItem(step.id, step.name, step.lane, step.lane))
                     return Injection("", [TruthSpec(
                         "both_branches", step.id, step.name,
-                        f"{step.id} from another branch of '{xor_id}'", p)])
+                        f"{step.id} from another branch of '{xor_id}'", needs)])
                 out.append(apply)
         return out
 

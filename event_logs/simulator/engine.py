@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import numpy as np
 import simpy
 
 from event_logs.simulator.clock import WorkCalendar
@@ -37,6 +38,8 @@ from event_logs.simulator.names import staff_names
 from event_logs.simulator.paths import PlanItem
 from event_logs.simulator.standards import StepStandard, step_standards
 from sop_models.model import SopModel
+
+LAST_FILE_SLACK = 15.0  # working minutes left for a queue when a late file is registered
 
 
 @dataclass(slots=True)
@@ -79,6 +82,21 @@ class SopRun:
         self.cases: list[SimCase] = []
         self.rec = Records()
 
+    def reset(self) -> None:
+        """Forget the records and per-run state of the cases (to simulate them again)."""
+        self.rec = Records()
+        for case in self.cases:
+            case.group = None
+            case.persons = {}
+
+    def unlogged(self, cutoff: float) -> list[int]:
+        """Cases none of whose step occurrences completed by the clock minute ``cutoff``."""
+        case = np.frombuffer(self.rec.case, dtype=np.int64)
+        end = np.rint(np.frombuffer(self.rec.end, dtype=np.float64) * 60.0)
+        logged = np.zeros(len(self.cases), dtype=bool)
+        logged[case[end <= round(cutoff * 60.0)]] = True  # the rule assemble keeps events by
+        return np.flatnonzero(~logged).tolist()
+
 
 class AgencyEngine:
     """Runs every case of one agency's SOPs on one working calendar."""
@@ -92,6 +110,7 @@ class AgencyEngine:
         self.rng = rng
         self.tick = tick
         self.env = simpy.Environment()
+        self.until = float("inf")
         self.names: list[str] = []
         self._taken: set[str] = set()
         self.lanes: dict[tuple[str, str | None], Lane] = {}
@@ -136,6 +155,7 @@ class AgencyEngine:
         """Simulate every case of every SOP up to the clock minute ``until``."""
         cases = sorted(((c.arrival, k, c.idx, sop) for k, sop in enumerate(self.sops)
                         for c in sop.cases), key=lambda x: x[:3])
+        self.until = until
         self.env.process(self._arrivals(cases))
         self.env.run(until=until)
 
@@ -251,6 +271,13 @@ class AgencyEngine:
                 group = self.groups[key] = GroupVisit(env.event())
             pre_wm, pre_cal, work = ahead or self._timing(sop, it, case, lane)
             ahead = None
+            if i == 0 and (pre_wm or pre_cal):
+                # A file handed in at the very end is registered before the period closes:
+                # a case logs its first step or it is not a case of the period at all.
+                ready = env.now + pre_wm if pre_wm else self.cal.after_calendar(env.now, pre_cal)
+                latest = max(env.now, self.until - work - LAST_FILE_SLACK)
+                if ready > latest:
+                    pre_wm, pre_cal = latest - env.now, 0.0
             if pre_wm:
                 yield env.timeout(pre_wm)
             if pre_cal:

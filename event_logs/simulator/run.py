@@ -24,6 +24,7 @@ from sop_models.model import SopModel
 DEFAULT_START = date(2024, 1, 1)
 CALENDAR_BEFORE = timedelta(days=45)   # the clock starts a little before the period
 CALENDAR_AFTER = timedelta(days=400)   # applicants and deadlines may fall after it
+MAX_LATE_ROUNDS = 6  # simulations of one agency until every case has logged an event
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,42 @@ def _fingerprint(model: SopModel, args: dict, sim: SimConfig) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _run_engine(agency: str, tz: str, cal: WorkCalendar, runs: list[SopRun], sim: SimConfig,
+                seed: int, cutoff: float, first: date,
+                tick: Callable[[], None] | None) -> AgencyEngine:
+    """Simulate one agency up to ``cutoff`` so that every case logs at least one event.
+
+    A case exists in the log from its first step on. The engine takes a late file out of the
+    in-tray in time for its first step to be done before ``cutoff``; if a queue on the last
+    afternoon still keeps a case from logging anything, it arrives one working day earlier
+    (same time of day; the period's first opening at the earliest) and the agency is
+    simulated again (the same draws up to that arrival, so only the last days change). The
+    cases started near the end stay open: only their first step is brought before the end.
+    """
+    lo = cal.first_on_or_after(first) * DAY_MINUTES
+    for _ in range(MAX_LATE_ROUNDS):
+        engine = AgencyEngine(agency, cal, runs, sim,
+                              random.Random(derive_seed(seed, agency, tz, "engine")), tick)
+        engine.run(until=cutoff)
+        late = [(r, k) for r in runs for k in r.unlogged(cutoff)]
+        if not late:
+            return engine
+        moved = False
+        for r, k in late:
+            case = r.cases[k]
+            earlier = max(float(lo), case.arrival - DAY_MINUTES)
+            moved = moved or earlier < case.arrival
+            case.arrival = earlier
+        if not moved:
+            break
+        for r in runs:
+            r.reset()
+        tick = None  # progress was reported by the first round
+    raise PantauError(
+        f"{len(late)} case(s) of {agency} would log no event before the end of the period",
+        field="cases", hint="simulate fewer cases or a longer period")
+
+
 def simulate(
     db_path: str | Path,
     *,
@@ -147,9 +184,7 @@ def simulate(
         runs = [SopRun(m, sim.sop(m.id)) for m in group]
         tables = [populate(r, counts[r.id], cal, first, last, sim, seed, deviation_rate)
                   for r in runs]
-        engine = AgencyEngine(agency, cal, runs, sim,
-                              random.Random(derive_seed(seed, agency, tz, "engine")), tick)
-        engine.run(until=cutoff)
+        engine = _run_engine(agency, tz, cal, runs, sim, seed, cutoff, first, tick)
         for r, table in zip(runs, tables, strict=True):
             rows.append(assemble(r, table, engine.names, cal, cutoff, sim, seed))
             r.cases.clear()
