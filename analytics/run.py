@@ -24,6 +24,11 @@ RESULT_TABLES = (
     "model_quality", "open_cases",
 )
 STAGES = ("prepare", "calendar", "mutu_baku", "conformance", "cases", "lanes", "open_cases")
+# Cap on DuckDB's buffers during a run (pm4py's Python objects come on top): past it, sorts,
+# windows and joins spill to a temp directory next to the store instead of growing. Without
+# it 1M cases (17M events) peaked at 4.3 GB RSS; with 3 GB at 3.3 GB and about the same wall
+# time (2 GB: 2.3 GB RSS but ~15% slower from spilling in the lane stage).
+ANALYZE_MEMORY_LIMIT = "3GB"
 
 ProgressFn = Callable[[int, int], None]
 
@@ -92,6 +97,7 @@ def analyze(
 
     con = open_store(db_path, read_only=False)
     try:
+        con.execute(f"SET memory_limit = '{ANALYZE_MEMORY_LIMIT}'")
         ensure_results_schema(con)
         chosen = _select_sops(con, sop_ids)
         models = {s: get_model(s) for s in chosen}
