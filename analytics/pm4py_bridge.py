@@ -251,7 +251,9 @@ def precision(
     on logs with millions of cases. None when there is no trace.
     """
     traces: list[Trace] = []
-    for symbols, count in sorted(variants, key=lambda vc: -vc[1]):
+    # ties broken by the trace itself: which variants make the max_traces cut must not
+    # depend on the order the caller's GROUP BY happened to return them in
+    for symbols, count in sorted(variants, key=lambda vc: (-vc[1], list(vc[0]))):
         for _ in range(min(int(count), repeat_cap)):
             if len(traces) >= max_traces:
                 break
