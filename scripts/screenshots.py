@@ -50,6 +50,7 @@ def serve(db: Path, port: int | None = None, timeout: float = 60) -> Iterator[st
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
          "--server.headless", "true", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--client.toolbarMode", "viewer",
          "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://localhost:{port}"
@@ -114,8 +115,22 @@ def shoot(page, path: Path) -> None:
     page.set_viewport_size({"width": WIDTH, "height": 900})
 
 
-def visit_all(base: str, out: Path | None, query: str = "") -> dict[str, list[str]]:
-    """Open every page (Indonesian), screenshot it, switch to English once; errors per page."""
+def worst_case(db: Path) -> tuple[str, str]:
+    """(case_id, sop_id) of the closed case with the most breaches and deviations."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("""SELECT case_id, sop_id FROM case_checks WHERE NOT is_open
+                              ORDER BY breach_count + deviation_count DESC, case_id LIMIT 1""").fetchall()[0]
+    finally:
+        con.close()
+
+
+def visit_all(base: str, out: Path | None, query: str = "",
+              case: tuple[str, str] | None = None) -> dict[str, list[str]]:
+    """Open every page (Indonesian; the case page on ``case``), screenshot it, switch to
+    English once; errors per page."""
     from playwright.sync_api import sync_playwright
 
     problems: dict[str, list[str]] = {}
@@ -124,7 +139,10 @@ def visit_all(base: str, out: Path | None, query: str = "") -> dict[str, list[st
         try:
             page = browser.new_page(viewport={"width": WIDTH, "height": 900}, locale="id-ID")
             for slug, (title_id, _title_en) in PAGES.items():
-                page.goto(f"{base}/{'' if slug == 'ringkasan' else slug}{query}")
+                q = query
+                if slug == "kasus" and case:
+                    q = (query + "&" if query else "?") + f"case={case[0]}&sop={case[1]}"
+                page.goto(f"{base}/{'' if slug == 'ringkasan' else slug}{q}")
                 wait_idle(page, title_id)
                 problems[slug] = errors_on(page)
                 if out is not None:
@@ -151,7 +169,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     args = parser.parse_args()
     with serve(args.db) as base:
-        problems = visit_all(base, args.out)
+        problems = visit_all(base, args.out, case=worst_case(args.db))
     bad = {k: v for k, v in problems.items() if v}
     for page, texts in bad.items():
         print(f"{page}: {texts}", file=sys.stderr)

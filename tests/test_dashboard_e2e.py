@@ -48,15 +48,6 @@ def browser_page(tmp_path_factory: pytest.TempPathFactory):
             browser.close()
 
 
-def _worst_case(db: Path) -> tuple[str, str]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute("""SELECT case_id, sop_id FROM case_checks WHERE NOT is_open
-                              ORDER BY breach_count + deviation_count DESC, case_id LIMIT 1""").fetchone()
-    finally:
-        con.close()
-
-
 @pytest.fixture
 def shots(tmp_path: Path) -> Path:
     out = Path(os.environ.get("PANTAU_SCREENSHOTS") or tmp_path)
@@ -66,7 +57,7 @@ def shots(tmp_path: Path) -> Path:
 
 def test_every_page_renders_without_errors_and_is_photographed(browser_page, shots: Path) -> None:
     drv, base, page, db = browser_page
-    case_id, sop_id = _worst_case(db)
+    case_id, sop_id = drv.worst_case(db)
     extra = {"kasus": f"?case={case_id}&sop={sop_id}"}
     problems = {}
     for slug, (title_id, _en) in drv.PAGES.items():
