@@ -128,6 +128,14 @@ def case_link(case_id: str, sop_id: str) -> None:
                  query_params={"case": case_id, "sop": sop_id})
 
 
+def case_picker(cases: pd.DataFrame, shown: pd.DataFrame, key: str) -> None:
+    """``shown`` (a display table of ``cases``) where picking a row links to that case's page."""
+    event = st.dataframe(shown, hide_index=True, on_select="rerun", selection_mode="single-row", key=key)
+    picked = selected_row(event)
+    if picked is not None:
+        case_link(cases["case_id"].iloc[picked], cases["sop_id"].iloc[picked])
+
+
 def selected_row(event: Any) -> int | None:
     """The row index picked in an ``st.dataframe(on_select="rerun")``, if any."""
     try:

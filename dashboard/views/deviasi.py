@@ -51,11 +51,7 @@ with ui.guard():
     if not ui.empty(cases, "no_deviations"):
         st.caption(ui.tr("showing_of", shown=fmt.number(len(cases), 0, L),
                          total=fmt.number(int(cases["total"].iloc[0]), 0, L)) + " " + ui.tr("pick_row"))
-        event = st.dataframe(tables.deviating(cases, L), hide_index=True, on_select="rerun",
-                             selection_mode="single-row", key="dev_cases")
-        picked = ui.selected_row(event)
-        if picked is not None:
-            ui.case_link(cases["case_id"].iloc[picked], cases["sop_id"].iloc[picked])
+        ui.case_picker(cases, tables.deviating(cases, L), key="dev_cases")
 
         def rows():  # deferred: built only when an auditor clicks, with a fresh connection
             with data.connection(state.path) as con:

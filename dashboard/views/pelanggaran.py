@@ -49,8 +49,4 @@ with ui.guard():
     worst = ui.load("worst_cases")
     if not ui.empty(worst, "no_breaches"):
         st.caption(ui.tr("pick_row"))
-        event = st.dataframe(tables.worst(worst, L), hide_index=True, on_select="rerun",
-                             selection_mode="single-row", key="breach_worst")
-        picked = ui.selected_row(event)
-        if picked is not None:
-            ui.case_link(worst["case_id"].iloc[picked], worst["sop_id"].iloc[picked])
+        ui.case_picker(worst, tables.worst(worst, L), key="breach_worst")

@@ -42,8 +42,4 @@ with ui.guard():
     if not ui.empty(risky, "no_open_at_risk"):
         st.caption(ui.tr("showing_of", shown=fmt.number(len(risky), 0, L),
                          total=fmt.number(int(risky["total"].iloc[0]), 0, L)) + " " + ui.tr("pick_row"))
-        event = st.dataframe(tables.open_cases(risky, L), hide_index=True, on_select="rerun",
-                             selection_mode="single-row", key="overview_open")
-        picked = ui.selected_row(event)
-        if picked is not None:
-            ui.case_link(risky["case_id"].iloc[picked], risky["sop_id"].iloc[picked])
+        ui.case_picker(risky, tables.open_cases(risky, L), key="overview_open")
