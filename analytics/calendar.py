@@ -6,8 +6,9 @@ override files in ``analytics/calendars/``) with the working minutes before each
 creates the SQL macros of ``analytics/sql/calendar.sql``: ``work_cum``, ``work_minutes``,
 ``work_add``, ``work_days_add``, ``work_month_deadline``, ``calendar_add``,
 ``work_deadline``. Each is an equality or ASOF join, so a million timestamps cost well under
-a second and nothing loops per event in Python. The rules are documented in
-``docs/mutu-baku.md`` ("Working calendar").
+a second and nothing loops per event in Python; :mod:`analytics.work_clock` reads the clock
+of whole relations for the analysis. The rules are documented in ``docs/mutu-baku.md``
+("Working calendar").
 """
 
 from __future__ import annotations
@@ -35,10 +36,11 @@ from analytics.calendars.overrides import (
     overrides_for,
     years_without_cuti_bersama,
 )
+from analytics.work_clock import install_clock
 from pantau.errors import CalendarError, did_you_mean
 
 __all__ = [
-    "CalendarSpec", "Override", "add_work_clock", "add_working", "add_working_days",
+    "CalendarSpec", "Override", "add_working", "add_working_days",
     "calendar_for", "calendar_version", "deadline_sql", "ensure_covered", "holiday_dates",
     "install_calendar", "install_for_models", "load_override", "month_day_deadline", "working_minutes",
 ]
@@ -239,6 +241,7 @@ def install_calendar(
         con.unregister("_pantau_calendar_rows")
         con.unregister("_pantau_calendar_meta")
     con.execute(SQL_PATH.read_text(encoding="utf-8"))
+    install_clock(con)
     return install_version
 
 
@@ -261,27 +264,6 @@ def calendar_version(con: duckdb.DuckDBPyConnection, calendar_id: str | None = N
 # --- SQL for analytics (set-based) ----------------------------------------------------------
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def add_work_clock(
-    relation_sql: str, ts_cols: Sequence[str], cal_col: str = "calendar_id", suffix: str = "_wm"
-) -> str:
-    """A query adding ``<col><suffix>`` = ``work_cum(cal, col)`` for each timestamp column.
-
-    The same numbers as the ``work_cum`` macro, written as one hash join per column (about
-    twice as fast on many rows). Working minutes between two columns are the difference of
-    their ``_wm`` columns. Out-of-range or NULL timestamps give NULL (see
-    :func:`ensure_covered`).
-    """
-    cal = f"x.{_ident(cal_col)}"
-    cols, joins = [], []
-    for i, col in enumerate(ts_cols):
-        c, ts = f"_wc{i}", f"x.{_ident(col)}"
-        cols.append(f"{c}.cum_before + least(greatest(epoch({ts} - {c}.open_utc) / 60.0, 0), "
-                    f"{c}.minutes) AS {_ident(col + suffix)}")
-        joins.append(f"LEFT JOIN work_calendar {c} ON {c}.calendar_id = {cal} "
-                     f"AND {c}.day = work_local_day({cal}, {ts})")
-    return (f"SELECT x.*, {', '.join(cols)}\nFROM ({relation_sql}) x\n" + "\n".join(joins))
 
 
 def deadline_sql(

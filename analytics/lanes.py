@@ -11,9 +11,9 @@ from importlib.resources import files
 
 import duckdb
 
-from analytics.calendar import add_work_clock
 from analytics.mutu_baku import case_partition_key
 from analytics.standards import install_standards
+from analytics.work_clock import add_work_clock
 from sop_models.model import SopModel
 
 

@@ -21,8 +21,8 @@ from importlib.resources import files
 
 import duckdb
 
-from analytics.calendar import add_work_clock
 from analytics.standards import OUTPUT_KEYS, install_standards
+from analytics.work_clock import add_work_clock, ensure_clock
 from pantau.errors import AnalysisError, CalendarError
 from sop_models.model import SopModel
 
@@ -42,6 +42,7 @@ def _check_calendar(con: duckdb.DuckDBPyConnection) -> None:
     if not _table_exists(con, "work_calendar"):
         raise CalendarError("no working calendar installed",
                             hint="call analytics.calendar.install_for_models(con, models, first, last) first")
+    ensure_clock(con)
 
 
 _EVENTS = """

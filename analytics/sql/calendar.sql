@@ -51,7 +51,9 @@ CREATE OR REPLACE MACRO work_local_day(cal, ts) AS
 
 -- Working minutes from the calendar's first day to the instant ts (DOUBLE).
 CREATE OR REPLACE MACRO work_cum(cal, ts) AS (
-    SELECT c.cum_before + least(greatest(epoch(p.ts__ - c.open_utc) / 60.0, 0), c.minutes)
+    -- microseconds, not epoch(interval): the same value, and several times cheaper per row
+    SELECT c.cum_before + least(greatest((epoch_us(p.ts__) - epoch_us(c.open_utc)) / 60000000.0, 0),
+                                c.minutes)
     FROM (SELECT cal AS cal__, ts AS ts__) p
     JOIN work_calendar c ON c.calendar_id = p.cal__ AND c.day = work_local_day(p.cal__, p.ts__)
 );

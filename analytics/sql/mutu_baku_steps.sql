@@ -65,7 +65,7 @@ spans AS (
         o.max_value * o.quantity AS max_q,
         o.min_value * o.quantity AS min_q,
         o.complete_wm - o.clock_wm AS span_wm,
-        epoch(o.complete_ts - o.clock_ts) AS span_s,
+        (epoch_us(o.complete_ts) - epoch_us(o.clock_ts)) / 1000000.0 AS span_s,
         -- the maximum as an instant: calendar time and months on the local clock ...
         CASE WHEN o.max_value IS NOT NULL AND (o.max_calendar = 'calendar' OR o.max_unit = 'month')
              THEN calendar_add(o.calendar_id, o.clock_ts, o.max_value * o.quantity, o.max_unit)
