@@ -187,22 +187,158 @@ def _check_variants(
     return results, devs
 
 
-def _precision(
-    con: duckdb.DuckDBPyConnection, contexts: Mapping[str, Any], seqs: dict[tuple[str, str], str],
-) -> list[tuple]:
-    """ETConformance precision per SOP x agency on that agency's variant log."""
-    from analytics import pm4py_bridge as bridge
-
+def _precision_groups(con: duckdb.DuckDBPyConnection, seqs: dict[tuple[str, str], str]
+                      ) -> dict[tuple[str, str | None], list[tuple[list[str], int]]]:
+    """Each SOP x agency's variant log: (trace symbols, case count) per variant."""
     groups: dict[tuple[str, str | None], list[tuple[list[str], int]]] = {}
     for sop_id, agency, variant_id, n in con.execute(
         "SELECT sop_id, agency, variant_id, count(*) FROM conformance_case_variant GROUP BY ALL"
     ).fetchall():
         groups.setdefault((sop_id, agency), []).append((_symbols(seqs[(sop_id, variant_id)]), int(n)))
-    return [
+    return groups
+
+
+@dataclass
+class ConformanceWork:
+    """The conformance stage's input once DuckDB has found the variants: plain Python
+    objects, so :func:`check_conformance` can run without the connection (in another
+    thread while DuckDB works on something else)."""
+
+    sop_ids: list[str]
+    models: Mapping[str, SopModel]
+    nets: Mapping[str, tuple[Any, Any, Any]] | None  # None: built from the models when checked
+    rows: list[tuple[str, str, str, int]]  # (sop_id, variant_id, seq, case_count), most frequent first
+    precision_groups: dict[tuple[str, str | None], list[tuple[list[str], int]]]
+    stats: ConformanceStats
+
+
+@dataclass
+class ConformanceChecked:
+    """pm4py's verdicts per variant: rows for the variant results, deviations and precision."""
+
+    results: list[tuple] = field(default_factory=list)
+    devs: list[tuple] = field(default_factory=list)
+    precision: list[tuple] = field(default_factory=list)
+
+
+class Cancelled(AnalysisError):
+    """The caller asked :func:`check_conformance` to stop (another stage failed)."""
+
+
+def warm_up() -> None:
+    """Import pm4py and the net builders (about a second): a caller with a spare thread
+    runs this while DuckDB works, so that :func:`check_conformance` starts at once."""
+    from analytics import pm4py_bridge  # noqa: F401
+    from sop_models import builders  # noqa: F401
+
+
+def _nets(work: ConformanceWork) -> Mapping[str, tuple[Any, Any, Any]]:
+    from sop_models.builders import petri_net
+
+    given = work.nets or {}
+    return {s: given[s] if s in given else petri_net(work.models[s], labels="id") for s in work.sop_ids}
+
+
+def prepare_conformance(
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    sop_ids: list[str],
+    *,
+    models: dict[str, SopModel],
+    nets: Mapping[str, tuple[Any, Any, Any]] | None = None,
+) -> ConformanceWork:
+    """First part of :func:`run_conformance`, in DuckDB: each case's trace and variant
+    (temp tables on ``con``) and the distinct variants to check."""
+    missing = [s for s in sop_ids if s not in models]
+    if missing:
+        raise AnalysisError(f"no SOP model given for {missing}", hint="pass models={sop_id: SopModel}")
+    stats = ConformanceStats()
+    t = time.perf_counter()
+    _load_model_tables(con, run_id, sop_ids, models)
+    _run_script(con, "conformance_variants.sql")
+    rows = [(s, v, seq, int(n)) for s, v, seq, n in con.execute(
+        "SELECT sop_id, variant_id, seq, case_count FROM conformance_variant_counts "
+        "ORDER BY sop_id, case_count DESC, variant_id"
+    ).fetchall()]
+    stats.variants = len(rows)
+    stats.cases = sum(r[3] for r in rows)
+    groups = _precision_groups(con, {(s, v): seq for s, v, seq, _ in rows}) if rows else {}
+    stats.seconds["variants"] = time.perf_counter() - t
+    return ConformanceWork(list(sop_ids), models, nets, rows, groups, stats)
+
+
+def check_conformance(
+    work: ConformanceWork,
+    *,
+    max_align_seconds_per_variant: float = 2.0,
+    max_align_seconds_total: float = 120.0,
+    progress: ProgressFn | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ConformanceChecked:
+    """Second part of :func:`run_conformance`: pm4py per variant (alignment, token replay)
+    and precision per SOP x agency. Touches no database; raises :class:`Cancelled` between
+    variants once ``cancelled()`` is true."""
+    from analytics import pm4py_bridge as bridge  # pm4py costs seconds to import: only here
+
+    stats, done = work.stats, 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if cancelled is not None and cancelled():
+            raise Cancelled("conformance check stopped")
+        if progress:
+            progress(done, stats.variants)
+
+    t = time.perf_counter()
+    nets = _nets(work)
+    contexts = {s: bridge.prepare_net(*nets[s]) for s in work.sop_ids}
+    stats.seconds["align"] = time.perf_counter() - t
+    budget = _Budget(max_align_seconds_per_variant, max_align_seconds_total)
+    checked = ConformanceChecked()
+    for sop_id in work.sop_ids:
+        variants = [(v, seq, n) for s, v, seq, n in work.rows if s == sop_id]
+        if variants:
+            r, d = _check_variants(sop_id, work.models[sop_id], contexts[sop_id], variants, budget,
+                                   stats, tick)
+            checked.results += r
+            checked.devs += d
+    t = time.perf_counter()
+    checked.precision = [
         (sop_id, agency, bridge.precision(contexts[sop_id], log, repeat_cap=PRECISION_REPEAT_CAP,
                                           max_traces=PRECISION_MAX_TRACES))
-        for (sop_id, agency), log in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
+        for (sop_id, agency), log in sorted(work.precision_groups.items(),
+                                            key=lambda kv: (kv[0][0], kv[0][1] or ""))
     ]
+    stats.seconds["precision"] = time.perf_counter() - t
+    return checked
+
+
+def write_conformance(con: duckdb.DuckDBPyConnection, work: ConformanceWork,
+                      checked: ConformanceChecked) -> ConformanceStats:
+    """Last part of :func:`run_conformance`, in DuckDB: variant results expanded to cases,
+    deviations, model quality; returns the stage's statistics."""
+    stats = work.stats
+    t = time.perf_counter()
+    _load(con, "conformance_variant_results", _schema(
+        sop_id=S, variant_id=S, alignment_fitness=pa.float64(), token_fitness=pa.float64(),
+        alignment_status=S, cost=pa.float64(), is_sop_path=pa.bool_()), checked.results)
+    _load(con, "conformance_variant_devs", _schema(
+        sop_id=S, variant_id=S, kind=S, step_id=S, position=pa.int32(), explanation_id=S,
+        explanation_en=S), checked.devs)
+    _run_script(con, "conformance_deviations.sql")
+    stats.seconds["deviations"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    _load(con, "conformance_precision", _schema(sop_id=S, agency=S, precision=pa.float64()),
+          checked.precision)
+    _run_script(con, "conformance_results.sql")
+    stats.deviations = int(con.execute("SELECT count(*) FROM conformance_case_devs").fetchall()[0][0])
+    for name in _SCRATCH:
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+    stats.seconds["write"] = time.perf_counter() - t
+    stats.seconds = {k: round(v, 3) for k, v in stats.seconds.items()}
+    return stats
 
 
 def run_conformance(
@@ -228,74 +364,13 @@ def run_conformance(
     (counted in ``timeouts``) and only its unmapped activities are reported as deviations.
     ``nets`` overrides ``sop_models.builders.petri_net(model)`` per SOP (e.g. a net imported
     from BPMN); its visible labels must be the events' step ids. ``progress(done, total)``
-    is called after each variant.
+    is called after each variant. The same as :func:`prepare_conformance`,
+    :func:`check_conformance` and :func:`write_conformance` in a row.
     """
-    missing = [s for s in sop_ids if s not in models]
-    if missing:
-        raise AnalysisError(f"no SOP model given for {missing}", hint="pass models={sop_id: SopModel}")
-    stats = ConformanceStats()
     started = time.perf_counter()
-    if nets is None or any(s not in nets for s in sop_ids):
-        from sop_models.builders import petri_net
-
-        nets = {s: (nets[s] if nets and s in nets else petri_net(models[s], labels="id")) for s in sop_ids}
-
-    t = time.perf_counter()
-    _load_model_tables(con, run_id, sop_ids, models)
-    _run_script(con, "conformance_variants.sql")
-    rows = con.execute(
-        "SELECT sop_id, variant_id, seq, case_count FROM conformance_variant_counts "
-        "ORDER BY sop_id, case_count DESC, variant_id"
-    ).fetchall()
-    stats.variants = len(rows)
-    stats.cases = sum(int(r[3]) for r in rows)
-    stats.seconds["variants"] = time.perf_counter() - t
-
-    done = 0
-
-    def tick() -> None:
-        nonlocal done
-        done += 1
-        if progress:
-            progress(done, stats.variants)
-
-    from analytics import pm4py_bridge as bridge  # pm4py costs seconds to import: only here
-
-    t = time.perf_counter()
-    contexts = {s: bridge.prepare_net(*nets[s]) for s in sop_ids}
-    stats.seconds["align"] = time.perf_counter() - t
-    budget = _Budget(max_align_seconds_per_variant, max_align_seconds_total)
-    results: list[tuple] = []
-    devs: list[tuple] = []
-    for sop_id in sop_ids:
-        variants = [(v, seq, n) for s, v, seq, n in rows if s == sop_id]
-        if variants:
-            r, d = _check_variants(sop_id, models[sop_id], contexts[sop_id], variants, budget, stats, tick)
-            results += r
-            devs += d
-
-    t = time.perf_counter()
-    _load(con, "conformance_variant_results", _schema(
-        sop_id=S, variant_id=S, alignment_fitness=pa.float64(), token_fitness=pa.float64(),
-        alignment_status=S, cost=pa.float64(), is_sop_path=pa.bool_()), results)
-    _load(con, "conformance_variant_devs", _schema(
-        sop_id=S, variant_id=S, kind=S, step_id=S, position=pa.int32(), explanation_id=S,
-        explanation_en=S), devs)
-    _run_script(con, "conformance_deviations.sql")
-    stats.seconds["deviations"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    seqs = {(s, v): seq for s, v, seq, _ in rows}
-    precision = _precision(con, contexts, seqs) if rows else []
-    _load(con, "conformance_precision", _schema(sop_id=S, agency=S, precision=pa.float64()), precision)
-    stats.seconds["precision"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    _run_script(con, "conformance_results.sql")
-    stats.deviations = int(con.execute("SELECT count(*) FROM conformance_case_devs").fetchone()[0])
-    for name in _SCRATCH:
-        con.execute(f"DROP TABLE IF EXISTS {name}")
-    stats.seconds["write"] = time.perf_counter() - t
-    stats.seconds["total"] = time.perf_counter() - started
-    stats.seconds = {k: round(v, 3) for k, v in stats.seconds.items()}
+    work = prepare_conformance(con, run_id, sop_ids, models=models, nets=nets)
+    checked = check_conformance(work, max_align_seconds_per_variant=max_align_seconds_per_variant,
+                                max_align_seconds_total=max_align_seconds_total, progress=progress)
+    stats = write_conformance(con, work, checked)
+    stats.seconds["total"] = round(time.perf_counter() - started, 3)
     return stats

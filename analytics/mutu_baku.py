@@ -46,10 +46,11 @@ def _check_calendar(con: duckdb.DuckDBPyConnection) -> None:
 
 
 _EVENTS = """
-    SELECT e.event_id, f.ck, e.step_id, e.lifecycle = 'complete' AS is_c, e.ts, e.resource,
+    SELECT e.event_id, f.ck, k.sk, e.lifecycle = 'complete' AS is_c, e.ts, e.resource,
            f.calendar_id
     FROM events e
     JOIN mutu_baku_case_facts f ON f.sop_id = e.sop_id AND f.case_id = e.case_id
+    LEFT JOIN mutu_baku_step_keys k ON k.sop_id = e.sop_id AND k.step_id = e.step_id
     LEFT JOIN mutu_baku_standards st ON st.sop_id = e.sop_id AND st.step_id = e.step_id
     -- steps done once per programme period are not part of a case
     WHERE st.scope IS DISTINCT FROM 'program'"""
@@ -91,6 +92,14 @@ def prepare(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopMo
         raise AnalysisError("no SOP to check", hint="pass models={sop_id: SopModel}")
     _check_calendar(con)
     install_standards(con, models)
+    # an integer per step: window partitions and sorts on it cost less than on the text id
+    # (steps in the events but not in the model keep their occurrences)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE mutu_baku_step_keys AS
+        SELECT sop_id, step_id, (row_number() OVER (ORDER BY sop_id, step_id))::INTEGER AS sk
+        FROM (SELECT sop_id, step_id FROM mutu_baku_standards
+              UNION SELECT DISTINCT sop_id, step_id FROM events
+                    WHERE step_id IS NOT NULL AND sop_id IN (SELECT sop_id FROM mutu_baku_sops))""")
     key = _build_case_facts(con)
     con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_open_occ AS "
                 + add_work_clock(_sql("mutu_baku_open_occ.sql"), ["start_ts"]))

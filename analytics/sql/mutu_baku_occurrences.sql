@@ -2,7 +2,8 @@
 -- sql/mutu_baku_steps.sql (rules in docs/mutu-baku.md, contract in docs/dev/SEMANTICS.md).
 -- Placeholder filled by analytics.mutu_baku:
 --   <clocked_events>: the analysed events with a working-clock reading: event_id, ck (key of
---     the case, unique), step_id, is_c (lifecycle = 'complete'), ts, ts_wm, resource.
+--     the case, unique), sk (integer key of the step, NULL when the event maps to no step;
+--     temp table mutu_baku_step_keys), is_c (lifecycle = 'complete'), ts, ts_wm, resource.
 -- One row per completed occurrence (case, step, occurrence).
 --
 -- Two window passes, no per-case loop:
@@ -23,7 +24,7 @@ w1 AS (
         -- completions are in ts order, so the latest one before this event has the largest ts
         max(CASE WHEN ev.is_c THEN ev.ts END) OVER w AS pc_ts,
         max(CASE WHEN ev.is_c THEN ev.ts_wm END) OVER w AS pc_wm,
-        last_value(CASE WHEN ev.is_c THEN coalesce(ev.step_id, '') END IGNORE NULLS) OVER w AS pc_step
+        last_value(CASE WHEN ev.is_c THEN coalesce(ev.sk, 0) END IGNORE NULLS) OVER w AS pc_sk
     FROM ev
     WINDOW w AS (PARTITION BY ev.ck ORDER BY ev.ts, ev.event_id
                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
@@ -38,11 +39,11 @@ w2 AS (
         lag(w1.resource) OVER w AS p_res,
         lag(w1.pc_ts) OVER w AS p_pc_ts,
         lag(w1.pc_wm) OVER w AS p_pc_wm,
-        lag(w1.pc_step) OVER w AS p_pc_step,
+        lag(w1.pc_sk) OVER w AS p_pc_sk,
         sum(w1.is_c::INTEGER) OVER (w ROWS UNBOUNDED PRECEDING) AS n_done
     FROM w1
-    WHERE w1.step_id IS NOT NULL
-    WINDOW w AS (PARTITION BY w1.ck, w1.step_id ORDER BY w1.ts, w1.is_c, w1.event_id)
+    WHERE w1.sk IS NOT NULL
+    WINDOW w AS (PARTITION BY w1.ck, w1.sk ORDER BY w1.ts, w1.is_c, w1.event_id)
 ),
 paired AS (
     SELECT w2.*, coalesce(NOT w2.p_is_c, false) AS has_start
@@ -50,13 +51,14 @@ paired AS (
     WHERE w2.is_c
 )
 SELECT
-    p.ck, p.step_id,
+    p.ck, p.sk,
     p.n_done::INTEGER AS occurrence,
     -- enabled = latest completion before the occurrence's first event (its start when
     -- paired); NULL when none: the caller takes the case's first event
     CASE WHEN p.has_start THEN p.p_pc_ts ELSE p.pc_ts END AS enabled_ts,
     CASE WHEN p.has_start THEN p.p_pc_wm ELSE p.pc_wm END AS enabled_wm,
-    CASE WHEN p.has_start THEN p.p_pc_step ELSE p.pc_step END AS prev_step,
+    -- the step key of that completion (0: an activity of no step)
+    CASE WHEN p.has_start THEN p.p_pc_sk ELSE p.pc_sk END AS prev_sk,
     CASE WHEN p.has_start THEN p.p_ts END AS start_ts,
     CASE WHEN p.has_start THEN p.p_wm END AS start_wm,
     CASE WHEN p.has_start THEN p.p_id END AS start_event_id,

@@ -1,7 +1,8 @@
 -- Mutu Baku, step level: judge every completed step occurrence and write step_checks (run by
 -- analytics.mutu_baku). Inputs (temp): mutu_baku_case_facts (sql/mutu_baku_case_facts.sql),
--- mutu_baku_sops, mutu_baku_standards, mutu_baku_loop_steps (analytics/standards.py), the
--- working calendar. Placeholders: <run_id>, <occurrences> (sql/mutu_baku_occurrences.sql).
+-- mutu_baku_sops, mutu_baku_standards, mutu_baku_loop_steps (analytics/standards.py),
+-- mutu_baku_step_keys (analytics.mutu_baku), the working calendar. Placeholders: <run_id>,
+-- <occurrences> (sql/mutu_baku_occurrences.sql).
 --
 -- pause     = a new iteration of a loop that returned the file to the applicant (returns_to):
 --             the agency's clock restarts when it picks the file up again, i.e. at the
@@ -27,14 +28,18 @@ WITH raw AS (
 ),
 paused AS (
     SELECT
-        r.* REPLACE (coalesce(r.enabled_ts, f.first_ts) AS enabled_ts,
-                     coalesce(r.enabled_wm, f.first_ts_wm) AS enabled_wm),
-        f.sop_id, f.case_id, f.calendar_id, f.agency, f.unit, f.unit_attributes,
-        lp.first_step IS NOT NULL AND r.occurrence > 1 AS paused
+        r.* EXCLUDE (sk, prev_sk) REPLACE (coalesce(r.enabled_ts, f.first_ts) AS enabled_ts,
+                                           coalesce(r.enabled_wm, f.first_ts_wm) AS enabled_wm),
+        k.step_id, f.sop_id, f.case_id, f.calendar_id, f.agency, f.unit, f.unit_attributes,
+        lp.first_sk IS NOT NULL AND r.occurrence > 1 AS paused
     FROM raw r
     JOIN mutu_baku_case_facts f ON f.ck = r.ck
-    LEFT JOIN (SELECT DISTINCT sop_id, first_step, last_step FROM mutu_baku_loop_steps) lp
-        ON lp.sop_id = f.sop_id AND lp.first_step = r.step_id AND lp.last_step = r.prev_step
+    JOIN mutu_baku_step_keys k ON k.sk = r.sk
+    LEFT JOIN (SELECT DISTINCT k1.sk AS first_sk, k2.sk AS last_sk
+               FROM mutu_baku_loop_steps l
+               JOIN mutu_baku_step_keys k1 ON k1.sop_id = l.sop_id AND k1.step_id = l.first_step
+               JOIN mutu_baku_step_keys k2 ON k2.sop_id = l.sop_id AND k2.step_id = l.last_step) lp
+        ON lp.first_sk = r.sk AND lp.last_sk = r.prev_sk
 ),
 occ AS (
     SELECT
