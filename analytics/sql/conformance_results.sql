@@ -34,15 +34,21 @@ LEFT JOIN (
 ) n ON n.sop_id = cv.sop_id AND n.case_id = cv.case_id;
 
 -- fitness: mean case alignment fitness; a case whose variant fell back to token replay
--- contributes its token fitness.
+-- contributes its token fitness. Summed per variant in variant_id order, so that the same
+-- data gives the same number to the last digit on every run (a parallel avg() does not).
 INSERT INTO model_quality
 SELECT r.run_id, q.sop_id, q.agency, q.cases, q.variants, q.fitness, p.precision
 FROM (
-    SELECT cv.sop_id, cv.agency, count(*) AS cases, count(DISTINCT cv.variant_id) AS variants,
-           avg(coalesce(vr.alignment_fitness, vr.token_fitness)) AS fitness
-    FROM conformance_case_variant cv
-    JOIN conformance_variant_results vr ON vr.sop_id = cv.sop_id AND vr.variant_id = cv.variant_id
-    GROUP BY cv.sop_id, cv.agency
+    SELECT sop_id, agency, sum(n)::BIGINT AS cases, count(*) AS variants,
+           sum(n * f ORDER BY variant_id) / sum(n) AS fitness
+    FROM (
+        SELECT cv.sop_id, cv.agency, cv.variant_id, count(*) AS n,
+               any_value(coalesce(vr.alignment_fitness, vr.token_fitness)) AS f
+        FROM conformance_case_variant cv
+        JOIN conformance_variant_results vr ON vr.sop_id = cv.sop_id AND vr.variant_id = cv.variant_id
+        GROUP BY cv.sop_id, cv.agency, cv.variant_id
+    )
+    GROUP BY sop_id, agency
 ) q
 LEFT JOIN conformance_precision p ON p.sop_id = q.sop_id AND p.agency IS NOT DISTINCT FROM q.agency
 CROSS JOIN conformance_run r;
