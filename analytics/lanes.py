@@ -13,7 +13,7 @@ import duckdb
 
 from analytics.mutu_baku import case_partition_key
 from analytics.standards import install_standards
-from analytics.work_clock import add_work_clock
+from analytics.work_clock import add_work_clock, ensure_clock
 from sop_models.model import SopModel
 
 
@@ -28,6 +28,7 @@ def build_lane_stats(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[s
     Returns the number of rows written.
     """
     install_standards(con, models)
+    ensure_clock(con)
     before = con.execute("SELECT count(*) FROM lane_stats").fetchall()[0][0]
     con.execute(_sql("lanes_stats.sql", run_id))
     return int(con.execute("SELECT count(*) FROM lane_stats").fetchall()[0][0] - before)

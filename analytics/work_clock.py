@@ -32,12 +32,22 @@ def install_clock(con: duckdb.DuckDBPyConnection) -> None:
 
 def ensure_clock(con: duckdb.DuckDBPyConnection) -> None:
     """Build the clock's lookup tables on this connection when they are missing (a calendar
-    installed by an earlier connection)."""
-    present = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = 'work_clock_day'"
-    ).fetchall()[0][0]
-    if not present:
+    installed by an earlier connection); empty ones when no calendar is installed, so that
+    queries joining them fall back to ``timezone()``."""
+    present = {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() "
+        "WHERE table_name IN ('work_clock_day', 'work_calendar', 'calendar_info')").fetchall()}
+    if "work_clock_day" in present:
+        return
+    if {"work_calendar", "calendar_info"} <= present:
         install_clock(con)
+        return
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE work_clock_zone (calendar_id VARCHAR, timezone VARCHAR,
+                                                      base BIGINT, offset_us BIGINT);
+        CREATE OR REPLACE TEMP TABLE work_clock_day (clock_key BIGINT, calendar_id VARCHAR, day DATE,
+                                                     open_utc TIMESTAMPTZ, minutes INTEGER,
+                                                     cum_before BIGINT)""")
 
 
 def local_day_key(ts: str, zone: str) -> str:

@@ -1,5 +1,6 @@
 -- Lane statistics per SOP x agency x lane x local month (run by analytics.lanes).
--- Inputs: this run's step_checks; mutu_baku_sops (time zone per SOP). Placeholder: <run_id>.
+-- Inputs: this run's step_checks; mutu_baku_sops (time zone per SOP), work_clock_zone.
+-- Placeholder: <run_id>.
 --
 -- A row's month is the local month of complete_ts for the counts, medians and breach rate.
 -- avg_wip = sum over step occurrences of the lane of the part of [enabled_ts, complete_ts]
@@ -8,13 +9,18 @@
 -- month. A month with WIP but no completion gets a row with cases = 0.
 
 INSERT INTO lane_stats BY NAME
-WITH sc AS (
+-- (sc is read three times: recomputing it is cheaper than materialising it. The local clock
+-- is the UTC instant plus the zone's fixed offset where it has one, see sql/work_clock.sql.)
+WITH sc AS NOT MATERIALIZED (
     SELECT
         s.sop_id, s.agency, s.lane, s.case_id, s.status, s.waiting_wm, s.processing_wm,
-        timezone(m.timezone, s.enabled_ts) AS enabled_local,
-        timezone(m.timezone, s.complete_ts) AS complete_local
+        coalesce(make_timestamp(epoch_us(s.enabled_ts) + z.offset_us),
+                 timezone(m.timezone, s.enabled_ts)) AS enabled_local,
+        coalesce(make_timestamp(epoch_us(s.complete_ts) + z.offset_us),
+                 timezone(m.timezone, s.complete_ts)) AS complete_local
     FROM step_checks s
     JOIN mutu_baku_sops m ON m.sop_id = s.sop_id
+    LEFT JOIN work_clock_zone z ON z.calendar_id = m.calendar_id
     WHERE s.run_id = {run_id}
 ),
 done AS (

@@ -37,6 +37,27 @@ in_progress AS (
     -- a step started after the case's last completion is still being worked on
     SELECT DISTINCT ck FROM mutu_baku_open_occ
 ),
+kel AS (
+    -- every Kelengkapan item of the first case step among the documents the log lists
+    -- (a JSON list, or one string split at ';', '|' or new lines; trimmed, any case);
+    -- NULL (no row) when the log lists no documents for the case
+    SELECT c.sop_id, c.case_id,
+           list_has_all(list_transform(c.docs, lambda y: lower(trim(y))),
+                        list_transform(coalesce(k.items, []::VARCHAR[]), lambda x: lower(trim(x))))
+               AS kelengkapan_complete
+    FROM (
+        SELECT sop_id, case_id,
+               CASE json_type(attributes, '$.kelengkapan')
+                   WHEN 'ARRAY' THEN json_extract_string(attributes, '$.kelengkapan[*]')
+                   ELSE string_split_regex(json_extract_string(attributes, '$.kelengkapan'),
+                                           '\s*[;|\n]\s*')
+               END AS docs
+        FROM cases
+        WHERE sop_id IN (SELECT sop_id FROM mutu_baku_sops)
+          AND json_type(attributes, '$.kelengkapan') IN ('ARRAY', 'VARCHAR')
+    ) c
+    LEFT JOIN mutu_baku_kelengkapan k ON k.sop_id = c.sop_id
+),
 breaches AS (
     SELECT sop_id, case_id, count(*) AS n
     FROM step_checks
@@ -65,23 +86,12 @@ SELECT
     coalesce(b.n, 0)::INTEGER AS breach_count,
     cc.variant_id, cc.alignment_fitness, cc.alignment_status, cc.token_fitness,
     cc.conformant, cc.deviation_count,
-    -- every Kelengkapan item of the first case step among the documents the log lists
-    -- (a JSON list, or one string split at ';', '|' or new lines; trimmed, any case)
-    CASE WHEN json_type(c.attributes, '$.kelengkapan') IN ('ARRAY', 'VARCHAR') THEN
-        len(list_filter(coalesce(k.items, []::VARCHAR[]), lambda x: NOT list_contains(
-            list_transform(
-                CASE json_type(c.attributes, '$.kelengkapan')
-                    WHEN 'ARRAY' THEN json_extract_string(c.attributes, '$.kelengkapan[*]')
-                    ELSE string_split_regex(json_extract_string(c.attributes, '$.kelengkapan'),
-                                            '\s*[;|\n]\s*')
-                END, lambda y: lower(trim(y))),
-            lower(trim(x))))) = 0
-    END AS kelengkapan_complete,
+    kel.kelengkapan_complete,
     {output_recorded} AS output_recorded
 FROM facts f
 LEFT JOIN cases c ON c.sop_id = f.sop_id AND c.case_id = f.case_id
 LEFT JOIN mutu_baku_flow_next fn ON fn.sop_id = f.sop_id AND fn.step_id = coalesce(f.last_step, '')
 LEFT JOIN in_progress ip ON ip.ck = f.ck
 LEFT JOIN breaches b ON b.sop_id = f.sop_id AND b.case_id = f.case_id
-LEFT JOIN mutu_baku_kelengkapan k ON k.sop_id = f.sop_id
+LEFT JOIN kel ON kel.sop_id = f.sop_id AND kel.case_id = f.case_id
 LEFT JOIN {conformance_cases} cc ON cc.sop_id = f.sop_id AND cc.case_id = f.case_id;
