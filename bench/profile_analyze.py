@@ -6,8 +6,9 @@ Usage::
 
 Runs ``analytics.run.analyze`` in this process on ``DB`` (it writes a run: use a copy)
 with the store connection wrapped so that every ``execute`` is timed and attributed to
-the calling function (a multi-statement script statement by statement), and with ``run_conformance``'s own sub-stage seconds (variants,
-align, token replay, deviations, precision, write) captured. ``--cprofile`` adds the
+the calling function (a multi-statement script statement by statement), and with the
+conformance stage's own sub-stage seconds (variants, align, token replay, deviations,
+precision, write) captured. ``--cprofile`` adds the
 Python hot spots (cumulative) under cProfile, which slows Python-heavy code somewhat.
 Prints one JSON line.
 """
@@ -84,18 +85,18 @@ def profile(db: str, top: int = 15, use_cprofile: bool = False) -> dict:
     log: list[tuple[str, str, float]] = []
     sub: dict[str, float] = {}
     open_store = store.open_store
-    run_conformance = conformance.run_conformance
+    write_conformance = conformance.write_conformance
 
     def timed_open(*args: Any, **kwargs: Any) -> Any:
         return TimedConnection(open_store(*args, **kwargs), log)
 
     def captured(*args: Any, **kwargs: Any) -> Any:
-        stats = run_conformance(*args, **kwargs)
+        stats = write_conformance(*args, **kwargs)  # the stats of all three parts
         sub.update(stats.seconds)
         return stats
 
     store.open_store = timed_open
-    conformance.run_conformance = captured
+    conformance.write_conformance = captured
     profiler = None
     if use_cprofile:
         import cProfile

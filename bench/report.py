@@ -71,6 +71,14 @@ def find(run: dict[str, Any], key: str) -> dict[str, Any] | None:
     return next((r for r in run["rows"] if r.get("key") == key), None)
 
 
+def conformance_wall(run: dict[str, Any]) -> float | None:
+    """Seconds the conformance work of ``run`` took: the conformance stage plus pm4py's
+    worker thread (which overlaps the mutu_baku stage, so the ratio against pm4py alone is
+    not flattered by that overlap)."""
+    row = find(run, "conformance_work") or find(run, "stage:conformance")
+    return row.get("wall") if row else None
+
+
 def growth(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Growth of analyze wall time and stage total between consecutive sizes, against events."""
     runs = [r for r in results["runs"] if r.get("in_sizes") and find(r, "analyze")]
@@ -108,8 +116,8 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     measured = [r for r in runs if r.get("equality") and find(r, "pm4py_total")]
     if measured:
         r = max(measured, key=lambda r: r["log"]["cases"])
-        speedup = find(r, "pm4py_total")["wall"] / find(r, "stage:conformance")["wall"]
-        each = ", ".join(f"{x['label']} {find(x, 'pm4py_total')['wall'] / find(x, 'stage:conformance')['wall']:.1f}x"
+        speedup = find(r, "pm4py_total")["wall"] / conformance_wall(r)
+        each = ", ".join(f"{x['label']} {find(x, 'pm4py_total')['wall'] / conformance_wall(x):.1f}x"
                          for x in measured)
         out.append({"target": f">= {CONFORMANCE_MIN_SPEEDUP:.0f}x faster than pm4py on conformance (largest log)",
                     "value": f"{speedup:.1f}x at {r['label']} (per log: {each})",
