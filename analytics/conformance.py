@@ -12,7 +12,11 @@ Work is split by where it is cheap:
   and writes ``variants``, ``deviations``, ``model_quality`` and the staging table
   ``conformance_cases`` (``sql/conformance_deviations.sql``, ``sql/conformance_results.sql``).
 
-The caller owns the transaction: nothing here begins or commits one.
+:func:`run_conformance` does it all; :func:`prepare_conformance` (DuckDB),
+:func:`check_conformance` (pm4py only, no connection: it may run in another thread) and
+:func:`write_conformance` (DuckDB) are its three parts, for a caller that overlaps the pm4py
+part with other SQL (``analytics.run``). The caller owns the transaction: nothing here
+begins or commits one.
 """
 
 from __future__ import annotations

@@ -3,6 +3,13 @@
 One run = one transaction: previous results for the analysed SOPs are replaced together
 with the new ones, so readers see either the old run or the new one, never a mix. The
 ``runs`` table records the model checksums, the calendar version and each stage's wall time.
+
+Two threads share the work. DuckDB runs the SQL stages on every core and releases the GIL
+while it does; pm4py's part of conformance is plain Python on one core. So once DuckDB has
+found the variants, a worker thread imports pm4py and checks each variant
+(:func:`analytics.conformance.check_conformance`, which never touches the connection) while
+the main thread judges the steps (``mutu_baku``); the results are written when both are
+done. At 300k cases this saved about one second of the ~13.
 """
 
 from __future__ import annotations
