@@ -1,0 +1,84 @@
+"""``pantau analyze`` as one run: the pm4py worker thread, failures, repeatability.
+
+The conformance stage's pm4py part runs in a worker thread while DuckDB judges the steps
+(analytics/run.py); these tests pin what that must not change: a failing stage stops the
+worker and rolls the whole run back, and two runs over the same store write the same
+numbers.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from analytics import analyze, conformance, mutu_baku
+from analytics.run import RESULT_TABLES
+from event_logs import open_store
+from pantau.errors import AnalysisError
+
+
+def _counts(db: Path) -> dict[str, int]:
+    con = open_store(db)
+    try:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
+                for t in (*RESULT_TABLES, "runs")}
+    finally:
+        con.close()
+
+
+def test_a_failing_stage_stops_the_pm4py_worker_and_keeps_the_old_results(
+        analysed_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "copy.duckdb"
+    shutil.copyfile(analysed_db, db)
+    before = _counts(db)
+    checked: list[int] = []
+    real_check = conformance._check_variants
+
+    def slow_check(*args, **kwargs):  # each SOP's variants take a while: the stop must cut in
+        checked.append(1)
+        time.sleep(0.5)
+        return real_check(*args, **kwargs)
+
+    def failing_steps(*args, **kwargs):
+        time.sleep(0.2)  # the worker is running by now
+        raise AnalysisError("disk full (test)")
+
+    monkeypatch.setattr(conformance, "_check_variants", slow_check)
+    monkeypatch.setattr(mutu_baku, "build_step_checks", failing_steps)
+    started = time.perf_counter()
+    with pytest.raises(AnalysisError, match="disk full"):
+        analyze(db)
+    # the worker stopped at its next variant instead of checking the other SOPs
+    assert len(checked) == 1
+    assert time.perf_counter() - started < 30
+    assert _counts(db) == before  # rolled back: the previous run's results are intact
+
+
+def test_two_runs_write_the_same_results(analysed_db: Path, tmp_path: Path) -> None:
+    db = tmp_path / "again.duckdb"
+    shutil.copyfile(analysed_db, db)
+    second = analyze(db)
+    assert second.stage_seconds["conformance_pm4py"] > 0
+    con = open_store(db)
+    try:
+        first_run = con.execute("SELECT min(run_id) FROM runs").fetchall()[0][0]
+        assert first_run != second.run_id
+        # the store kept only the new run's rows; compare them with the fixture's
+        con.execute(f"ATTACH '{analysed_db}' AS old (READ_ONLY)")
+        for table in RESULT_TABLES:
+            cols = [r[0] for r in con.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_catalog = current_database() AND table_name = ? AND column_name <> 'run_id' "
+                "ORDER BY ordinal_position", [table]).fetchall()]
+            sel = ", ".join(f'"{c}"' for c in cols)
+            diff = con.execute(
+                f"SELECT (SELECT count(*) FROM (SELECT {sel} FROM {table} EXCEPT ALL SELECT {sel} FROM old.{table})),"
+                f" (SELECT count(*) FROM (SELECT {sel} FROM old.{table} EXCEPT ALL SELECT {sel} FROM {table})),"
+                f" (SELECT count(*) FROM {table})").fetchall()[0]
+            assert diff[:2] == (0, 0), (table, diff)
+            assert diff[2] > 0, table
+    finally:
+        con.close()
