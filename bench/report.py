@@ -18,6 +18,7 @@ CONFORMANCE_MIN_SPEEDUP = 10.0
 WHOLE_MIN_SPEEDUP = 3.0
 COMPARE_CASES = 300_000
 INGEST_MIN_ROWS_PER_S = 200_000  # bench/ingest_bench.py's targets
+INGEST_TARGET_ROWS = 1_000_000  # ... for a CSV of this many rows
 INGEST_MAX_BYTES = 2 * GB
 LINEAR_SLACK = 1.25  # time may grow at most 1.25x as fast as the events do
 FITNESS_TOLERANCE = 1e-9
@@ -142,14 +143,21 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         out.append({"target": f"whole pantau analyze >= {WHOLE_MIN_SPEEDUP:.0f}x faster than pm4py (300k)",
                     "value": "not run", "status": _verdict(None)})
 
-    ingested = [r for r in runs if (find(r, "ingest") or {}).get("wall")]
+    ingested = [find(r, "ingest") for r in runs if (find(r, "ingest") or {}).get("wall")]
     if ingested:
-        r = max(ingested, key=lambda r: r["log"]["cases"])
-        i = find(r, "ingest")
-        rate = i["events"] / i["wall"]
-        out.append({"target": "ingest >= 200,000 rows/s, <= 2 GB (ingest_bench's targets; largest CSV)",
-                    "value": f"{rate:,.0f} rows/s, {i['peak_rss'] / GB:.2f} GB ({i['events']:,} rows)",
-                    "status": _verdict(rate >= INGEST_MIN_ROWS_PER_S and i["peak_rss"] <= INGEST_MAX_BYTES)})
+        # the targets are set for a 1,000,000-row CSV (issue 3); other sizes are shown beside
+        judged = next((i for i in ingested if i["events"] == INGEST_TARGET_ROWS),
+                      max(ingested, key=lambda i: i["events"]))
+
+        def figures(i: dict[str, Any]) -> str:
+            return f"{i['events'] / i['wall']:,.0f} rows/s, {i['peak_rss'] / GB:.2f} GB ({i['events']:,} rows)"
+
+        rate = judged["events"] / judged["wall"]
+        others = [figures(i) for i in ingested if i is not judged]
+        out.append({"target": f"ingest >= 200,000 rows/s, <= 2 GB (ingest_bench's targets, "
+                              f"{INGEST_TARGET_ROWS:,}-row CSV)",
+                    "value": figures(judged) + (f"; also {'; '.join(others)}" if others else ""),
+                    "status": _verdict(rate >= INGEST_MIN_ROWS_PER_S and judged["peak_rss"] <= INGEST_MAX_BYTES)})
 
     g = growth(results)
     if g:
