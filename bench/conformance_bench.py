@@ -306,7 +306,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     rows = []
     estimate: dict[str, float] = {}
-    for size in [int(s) for s in args.sizes.split(",")]:
+    for size in [int(s) for s in args.sizes.split(",") if s.strip()]:  # --sizes "": the WABO log only
         db = work / f"bench_{size}.duckdb"
         if not db.exists():
             t0 = time.perf_counter()
