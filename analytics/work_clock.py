@@ -64,8 +64,9 @@ def add_work_clock(
     """A query adding ``<col><suffix>`` = ``work_cum(cal, col)`` for each timestamp column.
 
     The same numbers as the ``work_cum`` macro, as one hash join on the calendar's zone and
-    one integer hash join per column (see :func:`install_clock`, which must have run on the
-    connection). Working minutes between two columns are the difference of their ``_wm``
+    one integer hash join per column (the lookup tables of :func:`install_clock` must be on
+    the connection: :func:`analytics.calendar.install_calendar` builds them, or call
+    :func:`ensure_clock` on a connection to a store analysed earlier). Working minutes between two columns are the difference of their ``_wm``
     columns. Out-of-range or NULL timestamps give NULL (see
     :func:`analytics.calendar.ensure_covered`).
     """
