@@ -504,3 +504,26 @@ def test_calendar_for_model_uses_its_zone():
     for path in model_paths():  # the curated models, when present
         model = load_model(path)
         assert calendar_for(model).timezone == model.timezone
+
+
+def test_a_read_only_connection_to_an_analysed_store_reads_the_clock(analysed_db):
+    """An analyst's read-only connection: ensure_clock builds the lookup tables as temp
+    tables, and add_work_clock then reads what the work_cum macro reads, on every step
+    completion the analysis wrote."""
+    from analytics.work_clock import ensure_clock
+    from sop_models import get_model
+
+    con = duckdb.connect(str(analysed_db), read_only=True)
+    try:
+        sops = [r[0] for r in con.execute("SELECT DISTINCT sop_id FROM step_checks").fetchall()]
+        cal = ", ".join(f"('{s}', '{calendar_for(get_model(s)).calendar_id}')" for s in sops)
+        ensure_clock(con)
+        relation = (f"SELECT c.calendar_id, sc.complete_ts FROM step_checks sc "
+                    f"JOIN (VALUES {cal}) c(sop_id, calendar_id) USING (sop_id)")
+        n, read, differ = con.execute(
+            "SELECT count(*), count(complete_ts_wm), count(*) FILTER (WHERE complete_ts_wm IS "
+            "DISTINCT FROM work_cum(calendar_id, complete_ts)) FROM ("
+            + add_work_clock(relation, ["complete_ts"]) + ")").fetchone()
+    finally:
+        con.close()
+    assert len(sops) == 5 and n > 15_000 and read == n and differ == 0
