@@ -496,6 +496,70 @@ def test_bottleneck_waits_grow_with_arrivals(tmp_path: Path) -> None:
     assert busy > 3 * quiet + 30, (quiet, busy)
 
 
+def test_lane_request_queue_grants_in_simpys_priority_order() -> None:
+    """The heap behind counter lanes grants requests exactly as simpy's PriorityResource."""
+    import random
+
+    import simpy
+
+    from event_logs.simulator.lanes import LaneResource
+
+    def grants(resource_type: type) -> list[int]:
+        env, rng, order = simpy.Environment(), random.Random(4), []
+        res = resource_type(env, capacity=2)
+
+        def visit(k: int, priority: int, hold: float):
+            req = res.request(priority=priority)
+            yield req
+            order.append(k)
+            yield env.timeout(hold)
+            res.release(req)
+
+        def arrivals():
+            for k in range(3000):  # arrivals outrun the two servers: a long backlog
+                env.process(visit(k, rng.randint(0, 2), rng.uniform(1.0, 3.0)))
+                if rng.random() < 0.5:
+                    yield env.timeout(rng.choice((0.0, 0.5, 1.0)))
+
+        env.process(arrivals())
+        env.run()
+        return order
+
+    assert grants(LaneResource) == grants(simpy.PriorityResource)
+
+
+def test_lanes_get_more_people_above_the_reference_volume(tmp_path: Path) -> None:
+    """Above CAPACITY_REFERENCE_CASES a year each lane gets ceil(capacity x scale) people, so
+    a busy year does not pile up an ever-growing backlog; below it the lanes are as configured."""
+    from event_logs.simulator.config import CAPACITY_REFERENCE_CASES, capacity_scale, scaled_lane
+
+    sop = "muba-dinkes-uhc-bpjs"
+    first, last = date(2024, 2, 1), date(2024, 2, 29)
+    busy = round(1.5 * CAPACITY_REFERENCE_CASES * 29 / 365.25)
+    quiet = busy // 3
+    assert capacity_scale(quiet, first, last) == 1.0
+    scale = capacity_scale(busy, first, last)
+    satpam = SimConfig().lane(sop, "SATPAM")
+    assert satpam.capacity == 1
+    want = scaled_lane(satpam, scale).capacity
+    assert want == 2
+    people = {}
+    for name, n in (("quiet", quiet), ("busy", busy)):
+        path = tmp_path / f"{name}.duckdb"
+        simulate(path, cases=n, seed=3, start=first, end=last, sop_ids=[sop])
+        with duckdb.connect(str(path), read_only=True) as c:
+            people[name] = dict(c.execute("""SELECT unit, count(DISTINCT resource) FROM events
+                WHERE lane = 'SATPAM' GROUP BY unit""").fetchall())
+            mapping = json.loads(c.execute("SELECT mapping FROM imports").fetchone()[0])
+        assert ("lane_capacity_scale" in mapping) == (name == "busy")
+    assert set(people["quiet"].values()) == {1}
+    assert max(people["busy"].values()) == want
+    # a session lane doubles its signers with the same skip odds
+    kepala = SimConfig().lane("batam-dinkes-jaminan-rs", "Kepala Dinas")
+    assert scaled_lane(kepala, 1.5).skip_prob == (0.15, 0.85, 0.15)
+    assert scaled_lane(kepala, 1.0) is kepala
+
+
 def test_monthly_batch_is_done_near_its_deadline_day(con: duckdb.DuckDBPyConnection) -> None:
     model = MODELS["batam-dinkes-integrasi-jkn"]
     batch = next(s for s in model.steps if s.waktu.deadline_day)

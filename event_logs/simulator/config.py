@@ -8,7 +8,9 @@ tables get the defaults, so any valid model can be simulated.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Literal
 
 LaneMode = Literal["counter", "session", "applicant"]
@@ -204,6 +206,35 @@ LANE_KEYWORDS: tuple[tuple[str, LaneConfig], ...] = (
     ("bpjs", AGENCY2),
     ("dukcapil", AGENCY2),
 )
+
+# The lane capacities above are sized for this many cases a year over all SOPs (the bundled
+# weights). At that volume the busiest lanes are 52-65% busy over the year (Musi BPJS
+# Kesehatan, the Batam Petugas of Puskesmas Sekupang, the Kepala Dinas, DKI Dukcapil); at
+# twice the volume they are over 100% and their queues grow all year, so faster arrivals get
+# proportionally more people (``capacity_scale``, ``scaled_lane``).
+CAPACITY_REFERENCE_CASES = 100_000
+
+
+def capacity_scale(cases: int, first: date, last: date) -> float:
+    """How many times the reference yearly volume ``cases`` in [first, last] arrive at (>= 1).
+
+    1.0 (lanes as configured) for up to ``CAPACITY_REFERENCE_CASES`` cases a year.
+    """
+    per_year = cases * 365.25 / ((last - first).days + 1)
+    return max(1.0, per_year / CAPACITY_REFERENCE_CASES)
+
+
+def scaled_lane(conf: LaneConfig, scale: float) -> LaneConfig:
+    """``conf`` with ``ceil(capacity x scale)`` people, so its utilisation stays at or below
+    the reference volume's; a session lane repeats its skip pattern (more signers, each with
+    the skip odds of the person they double). Unchanged when ``scale`` <= 1."""
+    if scale <= 1.0 or conf.mode == "applicant" or conf.capacity < 1:
+        return conf
+    capacity = math.ceil(conf.capacity * scale - 1e-9)
+    skips = conf.skip_prob
+    skip_prob = tuple(skips[min(k % conf.capacity, len(skips) - 1)] for k in range(capacity))
+    return replace(conf, capacity=capacity, skip_prob=skip_prob)
+
 
 # Seasonality: month factors (more in January and after Lebaran, fewer in December).
 MONTH_FACTORS = {1: 1.3, 2: 1.1, 3: 1.05, 4: 1.0, 5: 1.05, 6: 1.0, 7: 1.1, 8: 1.0,

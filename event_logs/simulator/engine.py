@@ -32,7 +32,7 @@ import numpy as np
 import simpy
 
 from event_logs.simulator.clock import WorkCalendar
-from event_logs.simulator.config import SimConfig, SopConfig
+from event_logs.simulator.config import SimConfig, SopConfig, scaled_lane
 from event_logs.simulator.lanes import GroupVisit, Lane, MonthlyBatch
 from event_logs.simulator.names import staff_names
 from event_logs.simulator.paths import PlanItem
@@ -102,13 +102,15 @@ class AgencyEngine:
     """Runs every case of one agency's SOPs on one working calendar."""
 
     def __init__(self, agency: str, cal: WorkCalendar, sops: list[SopRun], sim: SimConfig,
-                 rng: random.Random, tick: Callable[[], None] | None = None) -> None:
+                 rng: random.Random, tick: Callable[[], None] | None = None,
+                 capacity_scale: float = 1.0) -> None:
         self.agency = agency
         self.cal = cal
         self.sops = sops
         self.sim = sim
         self.rng = rng
         self.tick = tick
+        self.capacity_scale = capacity_scale  # config.capacity_scale: people per lane x this
         self.env = simpy.Environment()
         self.until = float("inf")
         self.names: list[str] = []
@@ -126,7 +128,7 @@ class AgencyEngine:
             for lane_name in sop.model.lanes:
                 if lane_name not in used:
                     continue
-                conf = self.sim.lane(sop.id, lane_name)
+                conf = scaled_lane(self.sim.lane(sop.id, lane_name), self.capacity_scale)
                 scopes = sop.conf.units if conf.scope == "unit" else (None,)
                 for unit in scopes:
                     key = (lane_name, unit)
@@ -143,7 +145,7 @@ class AgencyEngine:
         """The pool doing ``lane_name`` work for a case of ``unit``."""
         lane = self.lanes.get((lane_name, unit)) or self.lanes.get((lane_name, None))
         if lane is None:  # a lane no step of the model uses (an extra activity's neighbour)
-            conf = self.sim.lane(sop.id, lane_name)
+            conf = scaled_lane(self.sim.lane(sop.id, lane_name), self.capacity_scale)
             persons = []
             for name in staff_names(self.rng, max(1, conf.capacity), self._taken):
                 persons.append(len(self.names))

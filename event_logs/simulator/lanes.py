@@ -9,6 +9,8 @@ since the last batch.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import random
 from collections import deque
 from dataclasses import dataclass, field
@@ -26,6 +28,67 @@ class GroupVisit:
 
     done: simpy.Event
     started: bool = False
+
+
+class RequestHeap:
+    """The waiting requests of a counter lane, in simpy's ``SortedQueue`` order.
+
+    simpy's ``SortedQueue.append`` re-sorts the whole list with a Python key function on
+    every request, so a queue of n waiting requests costs O(n) per arrival: a lane whose
+    backlog grows over the year makes the run quadratic. A heap keyed by (request key,
+    arrival number) gives the same order (the stable sort keeps arrival order among equal
+    keys) in O(log n). Only the head is read in practice (``Resource._trigger_put`` stops at
+    the first request it cannot grant); other positions are served from a sorted copy.
+    """
+
+    __slots__ = ("_heap", "_seq")
+
+    def __init__(self, maxlen: int | None = None) -> None:
+        if maxlen is not None:
+            raise ValueError("RequestHeap has no maximum length")
+        self._heap: list[tuple[tuple, int, simpy.Event]] = []
+        self._seq = itertools.count()
+
+    def append(self, item: simpy.Event) -> None:
+        """Queue ``item`` behind every request with a key not greater than its own."""
+        heapq.heappush(self._heap, (item.key, next(self._seq), item))
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def __getitem__(self, idx: int) -> simpy.Event:
+        if idx == 0 and self._heap:
+            return self._heap[0][2]
+        return sorted(self._heap)[idx][2]
+
+    def __iter__(self):
+        return (entry[2] for entry in sorted(self._heap))
+
+    def pop(self, idx: int = -1) -> simpy.Event:
+        """Remove and return the request at position ``idx`` of the queue order."""
+        if idx == 0 and self._heap:
+            return heapq.heappop(self._heap)[2]
+        entry = sorted(self._heap)[idx]
+        self._drop(entry)
+        return entry[2]
+
+    def remove(self, item: simpy.Event) -> None:
+        """Remove a cancelled request (ValueError when it is not queued, like a list)."""
+        for entry in self._heap:
+            if entry[2] is item:
+                self._drop(entry)
+                return
+        raise ValueError("request not in queue")
+
+    def _drop(self, entry: tuple) -> None:
+        self._heap.remove(entry)
+        heapq.heapify(self._heap)
+
+
+class LaneResource(simpy.PriorityResource):
+    """simpy's PriorityResource with the O(log n) request queue above."""
+
+    PutQueue = RequestHeap
 
 
 @dataclass(slots=True)
@@ -51,7 +114,7 @@ class Lane:
         self.tray: deque[TrayItem] = deque()
         # counter lanes: a priority queue for the people, and who of them is free. Work on
         # files already in the office (priority 0) goes before the next walk-in (1).
-        self.queue = simpy.PriorityResource(env, capacity=max(1, len(persons)))
+        self.queue = LaneResource(env, capacity=max(1, len(persons)))
         self.free: deque[int] = deque(persons)
         if self.mode == "session":
             for k, person in enumerate(persons):

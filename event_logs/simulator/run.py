@@ -13,7 +13,7 @@ from pathlib import Path
 
 from event_logs.simulator.assemble import SopRows, assemble
 from event_logs.simulator.clock import DAY_MINUTES, WorkCalendar, calendar_version
-from event_logs.simulator.config import SimConfig
+from event_logs.simulator.config import SimConfig, capacity_scale
 from event_logs.simulator.engine import AgencyEngine, SopRun
 from event_logs.simulator.population import derive_seed, populate
 from event_logs.simulator.writer import write_simulation
@@ -94,7 +94,7 @@ def _fingerprint(model: SopModel, args: dict, sim: SimConfig) -> str:
 
 def _run_engine(agency: str, tz: str, cal: WorkCalendar, runs: list[SopRun], sim: SimConfig,
                 seed: int, cutoff: float, first: date,
-                tick: Callable[[], None] | None) -> AgencyEngine:
+                tick: Callable[[], None] | None, scale: float = 1.0) -> AgencyEngine:
     """Simulate one agency up to ``cutoff`` so that every case logs at least one event.
 
     A case exists in the log from its first step on. The engine takes a late file out of the
@@ -107,7 +107,8 @@ def _run_engine(agency: str, tz: str, cal: WorkCalendar, runs: list[SopRun], sim
     lo = cal.first_on_or_after(first) * DAY_MINUTES
     for _ in range(MAX_LATE_ROUNDS):
         engine = AgencyEngine(agency, cal, runs, sim,
-                              random.Random(derive_seed(seed, agency, tz, "engine")), tick)
+                              random.Random(derive_seed(seed, agency, tz, "engine")), tick,
+                              capacity_scale=scale)
         engine.run(until=cutoff)
         late = [(r, k) for r in runs for k in r.unlogged(cutoff)]
         if not late:
@@ -149,6 +150,8 @@ def simulate(
     open. ``deviation_rate`` is the share of cases with one injected deviation. The same
     arguments always give the same events, cases and truth. ``models`` replaces the bundled
     SOP models (tests); ``replace`` first deletes earlier simulations of the same SOPs.
+    Lanes are sized for ``config.CAPACITY_REFERENCE_CASES`` cases a year; faster arrivals get
+    proportionally more people per lane (``config.capacity_scale``, recorded in the mapping).
     ``progress(done, total)`` is called about every 1% of cases.
     """
     t_start = time.perf_counter()
@@ -164,6 +167,8 @@ def simulate(
     if not chosen:
         raise PantauError("no SOP models to simulate", hint="add model files or check --sop")
     counts = split_cases(cases, {m.id: sim.sop(m.id).weight for m in chosen})
+    # more cases a year than the lanes are sized for: more people, not an ever-growing backlog
+    scale = capacity_scale(cases, first, last)
 
     done = 0
     every = max(1, cases // 100)
@@ -184,13 +189,15 @@ def simulate(
         runs = [SopRun(m, sim.sop(m.id)) for m in group]
         tables = [populate(r, counts[r.id], cal, first, last, sim, seed, deviation_rate)
                   for r in runs]
-        engine = _run_engine(agency, tz, cal, runs, sim, seed, cutoff, first, tick)
+        engine = _run_engine(agency, tz, cal, runs, sim, seed, cutoff, first, tick, scale)
         for r, table in zip(runs, tables, strict=True):
             rows.append(assemble(r, table, engine.names, cal, cutoff, sim, seed))
             r.cases.clear()
 
     args = {"cases": cases, "seed": seed, "start": first.isoformat(), "end": last.isoformat(),
             "sop_ids": sorted(m.id for m in chosen), "deviation_rate": deviation_rate}
+    if scale > 1.0:  # recorded (and fingerprinted) only when lanes were enlarged
+        args["lane_capacity_scale"] = round(scale, 6)
     by_id = {m.id: m for m in chosen}
     fingerprints = {r.sop_id: _fingerprint(by_id[r.sop_id], args, sim) for r in rows}
     mapping = {r.sop_id: {
