@@ -107,6 +107,9 @@ class NetContext:
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
     """pm4py's LP code builds numpy matrices, which warn on every call: not the user's business."""
+    # catch_warnings swaps the process-wide filter list, which is not thread-safe; in
+    # ``pantau analyze`` only the pm4py worker thread enters here, while the main thread
+    # runs DuckDB statements and sets no warning filters (analytics/run.py)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PendingDeprecationWarning)
         yield
