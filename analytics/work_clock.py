@@ -24,10 +24,16 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _run(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    con.execute(files("analytics").joinpath("sql", name).read_text(encoding="utf-8"))
+
+
 def install_clock(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)build the clock's lookup tables ``work_clock_zone`` and ``work_clock_day`` (temp)
-    from the installed ``work_calendar``; call after every calendar install."""
-    con.execute(files("analytics").joinpath("sql", "work_clock.sql").read_text(encoding="utf-8"))
+    from the installed ``work_calendar``, and the ``work_clock_local`` macro; call after
+    every calendar install."""
+    _run(con, "work_clock.sql")
+    _run(con, "work_clock_local.sql")
 
 
 def ensure_clock(con: duckdb.DuckDBPyConnection) -> None:
@@ -48,6 +54,7 @@ def ensure_clock(con: duckdb.DuckDBPyConnection) -> None:
         CREATE OR REPLACE TEMP TABLE work_clock_day (clock_key BIGINT, calendar_id VARCHAR, day DATE,
                                                      open_utc TIMESTAMPTZ, minutes INTEGER,
                                                      cum_before BIGINT)""")
+    _run(con, "work_clock_local.sql")
 
 
 def local_day_key(ts: str, zone: str) -> str:

@@ -1,5 +1,6 @@
 -- Lane statistics per SOP x agency x lane x local month (run by analytics.lanes).
--- Inputs: this run's step_checks; mutu_baku_sops (time zone per SOP), work_clock_zone.
+-- Inputs: this run's step_checks; mutu_baku_sops (time zone per SOP), work_clock_zone and
+-- work_clock_local (analytics.work_clock).
 -- Placeholder: <run_id>.
 --
 -- A row's month is the local month of complete_ts for the counts, medians and breach rate.
@@ -9,15 +10,13 @@
 -- month. A month with WIP but no completion gets a row with cases = 0.
 
 INSERT INTO lane_stats BY NAME
--- (sc is read three times: recomputing it is cheaper than materialising it. The local clock
--- is the UTC instant plus the zone's fixed offset where it has one, see sql/work_clock.sql.)
+-- (sc is read three times: recomputing it is cheaper than materialising it. Local times by
+-- the work_clock_local macro, sql/work_clock_local.sql.)
 WITH sc AS NOT MATERIALIZED (
     SELECT
         s.sop_id, s.agency, s.lane, s.case_id, s.status, s.waiting_wm, s.processing_wm,
-        coalesce(make_timestamp(epoch_us(s.enabled_ts) + z.offset_us),
-                 timezone(m.timezone, s.enabled_ts)) AS enabled_local,
-        coalesce(make_timestamp(epoch_us(s.complete_ts) + z.offset_us),
-                 timezone(m.timezone, s.complete_ts)) AS complete_local
+        work_clock_local(s.enabled_ts, z.offset_us, m.timezone) AS enabled_local,
+        work_clock_local(s.complete_ts, z.offset_us, m.timezone) AS complete_local
     FROM step_checks s
     JOIN mutu_baku_sops m ON m.sop_id = s.sop_id
     LEFT JOIN work_clock_zone z ON z.calendar_id = m.calendar_id

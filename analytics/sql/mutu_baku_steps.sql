@@ -59,9 +59,7 @@ occ AS (
                                 THEN try_cast(o.unit_attributes ->> st.per_attr AS DOUBLE) END, 1.0)
         END AS quantity,
         st.max_value, st.min_value,
-        -- local date; a fixed-offset zone needs no timezone() (sql/work_clock.sql)
-        coalesce(make_timestamp(epoch_us(o.enabled_ts) + z.offset_us),
-                 timezone(m.timezone, o.enabled_ts))::DATE AS enabled_day
+        work_clock_local(o.enabled_ts, z.offset_us, m.timezone)::DATE AS enabled_day
     FROM paused o
     JOIN mutu_baku_sops m ON m.sop_id = o.sop_id
     LEFT JOIN work_clock_zone z ON z.calendar_id = o.calendar_id
