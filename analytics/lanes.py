@@ -11,7 +11,6 @@ from importlib.resources import files
 
 import duckdb
 
-from analytics.mutu_baku import case_partition_key
 from analytics.standards import install_standards
 from analytics.work_clock import add_work_clock, ensure_clock
 from sop_models.model import SopModel
@@ -37,23 +36,22 @@ def build_lane_stats(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[s
 def build_handovers(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel]) -> int:
     """Insert ``handovers`` rows (SOP x agency x from_lane x to_lane) for run ``run_id``.
 
-    Needs the working calendar (for the delays) and the run's Mutu Baku case facts (rebuilt
-    when missing). Returns the number of rows written.
+    A handover is a step occurrence whose predecessor (``step_checks.prev_step_id``, written
+    by the Mutu Baku stage) is in another lane; needs the working calendar (for the delays).
+    Returns the number of rows written.
     """
-    key = case_partition_key(con, run_id, models, "sc")
+    install_standards(con, models)
+    ensure_clock(con)
+    # consecutive step occurrences of a case: step_checks carries each one's predecessor
     pairs = f"""
-        SELECT p.*, s.calendar_id
-        FROM (
-            SELECT sc.sop_id, sc.agency, sc.lane AS to_lane,
-                   lag(sc.lane) OVER w AS from_lane,
-                   lag(sc.complete_ts) OVER w AS from_ts,
-                   coalesce(sc.start_ts, sc.complete_ts) AS to_ts
-            FROM step_checks sc
-            WHERE sc.run_id = {int(run_id)}
-            WINDOW w AS (PARTITION BY {key} ORDER BY sc.complete_ts, sc.complete_event_id)
-        ) p
-        JOIN mutu_baku_sops s ON s.sop_id = p.sop_id
-        WHERE p.from_lane IS NOT NULL AND p.to_lane IS NOT NULL AND p.from_lane <> p.to_lane"""
+        SELECT sc.sop_id, sc.agency, sc.lane AS to_lane, ps.lane AS from_lane,
+               sc.prev_complete_ts AS from_ts, coalesce(sc.start_ts, sc.complete_ts) AS to_ts,
+               s.calendar_id
+        FROM step_checks sc
+        JOIN mutu_baku_standards ps ON ps.sop_id = sc.sop_id AND ps.step_id = sc.prev_step_id
+        JOIN mutu_baku_sops s ON s.sop_id = sc.sop_id
+        WHERE sc.run_id = {int(run_id)} AND sc.lane IS NOT NULL AND ps.lane IS NOT NULL
+          AND sc.lane <> ps.lane"""
     con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_handover_pairs AS "
                 + add_work_clock(pairs, ["from_ts", "to_ts"]))
     before = con.execute("SELECT count(*) FROM handovers").fetchall()[0][0]

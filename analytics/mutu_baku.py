@@ -61,7 +61,7 @@ _HASH_KEY = "hash(e.sop_id, e.case_id)"
 _TEXT_KEY = "e.sop_id || chr(31) || e.case_id"
 
 
-def _build_case_facts(con: duckdb.DuckDBPyConnection) -> str:
+def _build_case_facts(con: duckdb.DuckDBPyConnection) -> None:
     for key in (_HASH_KEY, _TEXT_KEY):
         facts = _sql("mutu_baku_case_facts.sql").replace("{case_key}", key)
         con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_case_facts AS "
@@ -78,7 +78,6 @@ def _build_case_facts(con: duckdb.DuckDBPyConnection) -> str:
                             "installed working calendar", field="ts",
                             hint="install the calendar over the events' date range "
                                  "(analytics.calendar.install_for_models)")
-    return key
 
 
 def prepare(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel]) -> None:
@@ -100,11 +99,10 @@ def prepare(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopMo
         FROM (SELECT sop_id, step_id FROM mutu_baku_standards
               UNION SELECT DISTINCT sop_id, step_id FROM events
                     WHERE step_id IS NOT NULL AND sop_id IN (SELECT sop_id FROM mutu_baku_sops))""")
-    key = _build_case_facts(con)
+    _build_case_facts(con)
     con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_open_occ AS "
                 + add_work_clock(_sql("mutu_baku_open_occ.sql"), ["start_ts"]))
-    con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_state AS "
-                "SELECT ?::INTEGER AS run_id, ?::BOOLEAN AS hash_key_unique", [run_id, key == _HASH_KEY])
+    con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_state AS SELECT ?::INTEGER AS run_id", [run_id])
 
 
 def ensure_prepared(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel]) -> None:
@@ -115,18 +113,6 @@ def ensure_prepared(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[st
         prepare(con, run_id, models)
     else:
         install_standards(con, models)  # cheap; later stages may pass other models
-
-
-def case_partition_key(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel],
-                       alias: str) -> str:
-    """SQL for a window partition key of a case in relation ``alias`` (columns sop_id, case_id).
-
-    ``hash(sop_id, case_id)`` (an integer: cheap to sort) when it was checked to be unique over
-    this run's cases, else the two text columns.
-    """
-    ensure_prepared(con, run_id, models)
-    unique = con.execute("SELECT hash_key_unique FROM mutu_baku_state").fetchall()[0][0]
-    return f"hash({alias}.sop_id, {alias}.case_id)" if unique else f"{alias}.sop_id, {alias}.case_id"
 
 
 # The instant the working clock reaches max_target_wm (the working-time deadline), as the

@@ -91,6 +91,7 @@ class DbState:
     import_id: int         # latest import (0: nothing imported)
     has_results: bool      # result tables exist and hold at least one run
     cases: int             # cases in the store (the cases table)
+    results_outdated: bool  # results written by an older Pantau: analyse again
     file_key: tuple[int, int]  # inode and mtime: a swapped-in file is a new version
 
     @property

@@ -35,6 +35,10 @@ STRINGS: dict[str, dict[str, str]] = {
                        "'pantau simulate' and then 'pantau analyze'."},
     "no_results": {"id": "Database ini berisi kasus tetapi belum dianalisis. Jalankan 'pantau analyze --db FILE'.",
                    "en": "This database holds cases but has not been analysed. Run 'pantau analyze --db FILE'."},
+    "results_outdated": {"id": "Hasil analisis di database ini dibuat oleh versi Pantau yang lebih lama "
+                                "dan kurang kolom yang dibaca halaman ini. Jalankan lagi 'pantau analyze --db FILE'.",
+                         "en": "The analysis results in this database were written by an older Pantau and "
+                               "lack columns this page reads. Run 'pantau analyze --db FILE' again."},
     "no_rows": {"id": "Tidak ada data untuk filter ini. Ubah atau hapus filter di sisi kiri.",
                 "en": "No data for these filters. Change or clear the filters on the left."},
     "sop_no_cases": {"id": "SOP {sop} belum memiliki kasus di database ini.",

@@ -87,6 +87,9 @@ def require_results() -> DbState:
         key = "no_cases" if state.cases == 0 else "no_results"
         st.info(tr(key))
         st.stop()
+    if state.results_outdated:
+        st.warning(tr("results_outdated"))
+        st.stop()
     return state
 
 

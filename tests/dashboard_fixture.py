@@ -158,8 +158,10 @@ SELECT 1, case_id, sop_id, agency, unit, step_id, occurrence, lane,
        CASE WHEN std_max IS NULL THEN NULL ELSE enabled_ts + to_microseconds((std_max * unit_minutes * 60e6)::BIGINT) END,
        status,
        CASE WHEN status = 'breach' THEN work_min / unit_minutes - std_max ELSE 0 END,
-       NULL, NULL
-FROM g_sc;
+       NULL, NULL,
+       lag(step_id) OVER w, lag(complete_ts) OVER w, lead(step_id) OVER w
+FROM g_sc
+WINDOW w AS (PARTITION BY sop_id, case_id ORDER BY complete_ts, seq);
 
 CREATE TEMP TABLE g_trace AS
 SELECT sop_id, case_id, seq, step_id AS label FROM g_sc

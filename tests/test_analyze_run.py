@@ -82,3 +82,26 @@ def test_two_runs_write_the_same_results(analysed_db: Path, tmp_path: Path) -> N
             assert diff[2] > 0, table
     finally:
         con.close()
+
+
+def test_a_store_analysed_by_an_older_version_is_flagged_and_upgraded_by_the_next_run(
+        analysed_db: Path, tmp_path: Path) -> None:
+    from dashboard.queries import db_version
+
+    db = tmp_path / "old.duckdb"
+    shutil.copyfile(analysed_db, db)
+    con = open_store(db, read_only=False)
+    try:  # what a store analysed before the directly-follows columns looks like
+        for column in ("prev_step_id", "prev_complete_ts", "next_step_id"):
+            con.execute(f"ALTER TABLE step_checks DROP COLUMN {column}")
+        assert db_version(con)[4] is True  # the dashboard asks for a new run
+    finally:
+        con.close()
+    analyze(db)
+    con = open_store(db, read_only=True)
+    try:
+        assert db_version(con)[4] is False
+        filled = con.execute("SELECT count(prev_step_id), count(next_step_id), count(*) FROM step_checks").fetchall()[0]
+    finally:
+        con.close()
+    assert 0 < filled[0] < filled[2] and 0 < filled[1] < filled[2]

@@ -217,6 +217,18 @@ def test_store_without_results_shows_a_message_on_every_page(monkeypatch, tmp_pa
     assert len(at.get("file_uploader")) == 1  # the Data page still offers the upload
 
 
+def test_results_of_an_older_version_ask_for_a_new_run_on_every_results_page(monkeypatch, tmp_path) -> None:
+    db = build_results_db(tmp_path / "old.duckdb", cases=20)
+    con = duckdb.connect(str(db))
+    con.execute("ALTER TABLE step_checks DROP COLUMN next_step_id")  # as analysed before it existed
+    con.close()
+    for page in PAGES:
+        at = open_page(monkeypatch, db, page)
+        assert [e.value for e in at.error] == [], page
+        if page not in ("model", "data"):
+            assert any("versi Pantau yang lebih lama" in w.value for w in at.warning), page
+
+
 def test_missing_database_is_an_error_message_not_a_traceback(monkeypatch, tmp_path) -> None:
     at = open_page(monkeypatch, tmp_path / "nope.duckdb", "pelanggaran")
     assert any("no such database file" in e.value and "Hint" in e.value for e in at.error)

@@ -471,6 +471,59 @@ def test_a_second_run_rebuilds_its_own_temp_tables(store: Store) -> None:
     assert [(r["run_id"], r["breach_count"]) for r in rows] == [(2, 1)]
 
 
+def test_each_occurrence_names_the_step_completed_before_and_after_it(store: Store) -> None:
+    # Batam: an unmapped call between s02 and s03 is skipped; s04 and s05 complete at the same
+    # minute (event id decides); s03 is done twice (its second occurrence follows s05)
+    store.case(BATAM, "A", [("s01", "complete", "2024-07-01 09:00"),
+                            ("s02", "start", "2024-07-01 09:10"),
+                            ("s02", "complete", "2024-07-01 09:30"),
+                            (None, "complete", "2024-07-01 09:40"),
+                            ("s03", "complete", "2024-07-01 10:00"),
+                            ("s04", "complete", "2024-07-01 10:30"),
+                            ("s05", "complete", "2024-07-01 10:30"),
+                            ("s03", "start", "2024-07-01 10:40"),
+                            ("s03", "complete", "2024-07-01 11:00")])
+    store.case(BATAM, "B", [("s01", "complete", "2024-07-02 09:00")])
+    rows = store.check_steps()
+    zone = ZoneInfo(get_model(BATAM).timezone)
+
+    def at(hhmm: str, day: int = 1) -> datetime:
+        return datetime.fromisoformat(f"2024-07-0{day} {hhmm}").replace(tzinfo=zone)
+
+    got = {k: (r["prev_step_id"], r["prev_complete_ts"], r["next_step_id"]) for k, r in rows.items()}
+    assert got == {
+        ("A", "s01", 1): (None, None, "s02"),
+        ("A", "s02", 1): ("s01", at("09:00"), "s03"),
+        ("A", "s03", 1): ("s02", at("09:30"), "s04"),
+        ("A", "s04", 1): ("s03", at("10:00"), "s05"),
+        ("A", "s05", 1): ("s04", at("10:30"), "s03"),
+        ("A", "s03", 2): ("s05", at("10:30"), None),
+        ("B", "s01", 1): (None, None, None),
+    }
+
+
+def test_the_directly_follows_columns_agree_with_the_step_order_of_each_case(analysed_db: Path) -> None:
+    # a reference computed differently: lag/lead over step_checks itself in its documented order
+    con = open_store(analysed_db)
+    try:
+        bad, n = con.execute("""
+            WITH ref AS (
+                SELECT *, lag(step_id) OVER w AS r_prev, lag(complete_ts) OVER w AS r_prev_ts,
+                       lead(step_id) OVER w AS r_next
+                FROM step_checks
+                WINDOW w AS (PARTITION BY sop_id, case_id ORDER BY complete_ts, complete_event_id))
+            SELECT count(*) FILTER (WHERE prev_step_id IS DISTINCT FROM r_prev
+                                       OR prev_complete_ts IS DISTINCT FROM r_prev_ts
+                                       OR next_step_id IS DISTINCT FROM r_next), count(*)
+            FROM ref""").fetchall()[0]
+        firsts = con.execute("SELECT count(*) FROM step_checks WHERE prev_step_id IS NULL").fetchall()[0][0]
+        cases = con.execute("SELECT count(DISTINCT (sop_id, case_id)) FROM step_checks").fetchall()[0][0]
+    finally:
+        con.close()
+    assert n > 10_000 and bad == 0
+    assert firsts == cases  # exactly one first occurrence per case
+
+
 def test_events_outside_the_calendar_are_an_error(store: Store) -> None:
     from datetime import date
 

@@ -8,7 +8,9 @@
 --
 -- Two window passes, no per-case loop:
 -- 1. case order (ts, event_id): for each event, the latest complete event strictly before
---    it (any activity, mapped or not: the completion that enabled what follows);
+--    it (any activity, mapped or not: the completion that enabled what follows), and the
+--    step occurrences completed right before and right after it (the directly-follows
+--    relation of step_checks: prev_step_id, prev_complete_ts, next_step_id);
 -- 2. (case, step) order (ts, start before complete at the same instant, event_id): a complete
 --    pairs with the event right before it when that is a start (the last start since the
 --    step's previous completion; earlier starts were restarts). occurrence = completions of
@@ -25,10 +27,17 @@ w1 AS (
         -- evaluation: cheaper than max over the same frame)
         last_value(CASE WHEN ev.is_c THEN ev.ts END IGNORE NULLS) OVER w AS pc_ts,
         last_value(CASE WHEN ev.is_c THEN ev.ts_wm END IGNORE NULLS) OVER w AS pc_wm,
-        last_value(CASE WHEN ev.is_c THEN coalesce(ev.sk, 0) END IGNORE NULLS) OVER w AS pc_sk
+        last_value(CASE WHEN ev.is_c THEN coalesce(ev.sk, 0) END IGNORE NULLS) OVER w AS pc_sk,
+        -- the step occurrences completed right before and right after (activities of no
+        -- step skipped): the directly-follows relation of step_checks
+        last_value(CASE WHEN ev.is_c THEN ev.sk END IGNORE NULLS) OVER w AS ps_sk,
+        last_value(CASE WHEN ev.is_c AND ev.sk IS NOT NULL THEN ev.ts END IGNORE NULLS) OVER w AS ps_ts,
+        first_value(CASE WHEN ev.is_c THEN ev.sk END IGNORE NULLS) OVER wn AS ns_sk
     FROM ev
     WINDOW w AS (PARTITION BY ev.ck ORDER BY ev.ts, ev.event_id
-                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+           wn AS (PARTITION BY ev.ck ORDER BY ev.ts, ev.event_id
+                  ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
 ),
 w2 AS (
     SELECT
@@ -66,5 +75,6 @@ SELECT
     p.ts AS complete_ts,
     p.ts_wm AS complete_wm,
     p.event_id AS complete_event_id,
+    p.ps_sk, p.ps_ts, p.ns_sk,
     coalesce(p.resource, CASE WHEN p.has_start THEN p.p_res END) AS resource
 FROM paired p

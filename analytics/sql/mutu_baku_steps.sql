@@ -28,13 +28,16 @@ WITH raw AS (
 ),
 paused AS (
     SELECT
-        r.* EXCLUDE (sk, prev_sk) REPLACE (coalesce(r.enabled_ts, f.first_ts) AS enabled_ts,
+        r.* EXCLUDE (sk, prev_sk, ps_sk, ps_ts, ns_sk) REPLACE (coalesce(r.enabled_ts, f.first_ts) AS enabled_ts,
                                            coalesce(r.enabled_wm, f.first_ts_wm) AS enabled_wm),
-        k.step_id, f.sop_id, f.case_id, f.calendar_id, f.agency, f.unit, f.unit_attributes,
+        k.step_id, kp.step_id AS prev_step_id, r.ps_ts AS prev_complete_ts,
+        kn.step_id AS next_step_id, f.sop_id, f.case_id, f.calendar_id, f.agency, f.unit, f.unit_attributes,
         lp.first_sk IS NOT NULL AND r.occurrence > 1 AS paused
     FROM raw r
     JOIN mutu_baku_case_facts f ON f.ck = r.ck
     JOIN mutu_baku_step_keys k ON k.sk = r.sk
+    LEFT JOIN mutu_baku_step_keys kp ON kp.sk = r.ps_sk
+    LEFT JOIN mutu_baku_step_keys kn ON kn.sk = r.ns_sk
     LEFT JOIN (SELECT DISTINCT k1.sk AS first_sk, k2.sk AS last_sk
                FROM mutu_baku_loop_steps l
                JOIN mutu_baku_step_keys k1 ON k1.sop_id = l.sop_id AND k1.step_id = l.first_step
@@ -149,5 +152,5 @@ SELECT
          WHEN j.max_unit = 'month' THEN epoch(j.complete_ts - j.max_deadline) / (86400 * 30.4375)
          ELSE j.elapsed - j.max_q
     END AS overrun,
-    j.start_event_id, j.complete_event_id
+    j.start_event_id, j.complete_event_id, j.prev_step_id, j.prev_complete_ts, j.next_step_id
 FROM judged j;

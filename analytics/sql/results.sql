@@ -49,8 +49,15 @@ CREATE TABLE IF NOT EXISTS step_checks (
     status        VARCHAR NOT NULL,          -- ok | breach | too_fast | deadline_missed | no_standard
     overrun       DOUBLE,                    -- elapsed - std_max when breached (standard's unit), else 0
     start_event_id    BIGINT,
-    complete_event_id BIGINT
+    complete_event_id BIGINT,
+    prev_step_id  VARCHAR,                   -- the step occurrence completed right before in the case (NULL: none)
+    prev_complete_ts TIMESTAMPTZ,            -- its completion
+    next_step_id  VARCHAR                    -- the step occurrence completed right after (NULL: none yet)
 );
+-- stores analysed before these columns existed get them on their next run
+ALTER TABLE step_checks ADD COLUMN IF NOT EXISTS prev_step_id VARCHAR;
+ALTER TABLE step_checks ADD COLUMN IF NOT EXISTS prev_complete_ts TIMESTAMPTZ;
+ALTER TABLE step_checks ADD COLUMN IF NOT EXISTS next_step_id VARCHAR;
 
 -- One row per case.
 CREATE TABLE IF NOT EXISTS case_checks (

@@ -62,24 +62,27 @@ def process_nodes(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 def process_arcs(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Directly-follows arcs between the steps of one SOP, with the start and end of cases.
 
-    ``median_min`` is the median calendar time from the previous step's completion to this
-    step's completion; ``breach_rate`` the target step's. Open cases have no end arc.
+    Read from ``step_checks.prev_step_id`` / ``next_step_id`` (written by ``pantau analyze``):
+    an arc per occurrence whose completion falls in the period. ``median_min`` is the median
+    calendar time from the previous step's completion (for a case's first step, its first
+    event) to this step's completion; ``breach_rate`` the target step's. Open cases have no
+    end arc.
     """
     sql, params = where(f, ts="complete_ts")
     return frame(con, f"""
         WITH s AS MATERIALIZED (
-            SELECT case_id, step_id, ({MINUTES}) AS minutes,
-                   status IN ('breach', 'deadline_missed') AS late,
-                   lag(step_id) OVER w AS prev, lead(step_id) OVER w AS nxt
+            SELECT case_id, step_id, prev_step_id, next_step_id,
+                   (epoch_us(complete_ts) - epoch_us(coalesce(prev_complete_ts, enabled_ts))) / 60e6
+                       AS minutes,
+                   status IN ('breach', 'deadline_missed') AS late
             FROM step_checks {sql}
-            WINDOW w AS (PARTITION BY case_id ORDER BY complete_ts, occurrence, step_id)
         )
-        SELECT coalesce(prev, '__start__') AS src, step_id AS dst, count(*) AS n,
+        SELECT coalesce(prev_step_id, '__start__') AS src, step_id AS dst, count(*) AS n,
                median(minutes) AS median_min, avg(late::DOUBLE) AS breach_rate
         FROM s GROUP BY ALL
         UNION ALL
         SELECT step_id, '__end__', count(*), NULL, NULL
-        FROM s WHERE nxt IS NULL
+        FROM s WHERE next_step_id IS NULL
           AND case_id NOT IN (SELECT case_id FROM open_cases WHERE sop_id = ?)
         GROUP BY ALL
         ORDER BY n DESC""", [*params, f.sop_id])

@@ -8,17 +8,31 @@ import pandas as pd
 from dashboard.filters import DISPLAY_TZ, Filters, where
 from dashboard.queries.base import RESULT_TABLES, frame
 
+# Result columns the pages read that older versions of `pantau analyze` did not write: a
+# store analysed before them must be analysed again (analyze adds the columns).
+REQUIRED_RESULT_COLUMNS = {"step_checks": ("prev_step_id", "prev_complete_ts", "next_step_id")}
 
-def db_version(con: duckdb.DuckDBPyConnection) -> tuple[int, int, bool, int]:
-    """``(latest run id, latest import id, has results, cases)`` in four cheap queries."""
+
+def db_version(con: duckdb.DuckDBPyConnection) -> tuple[int, int, bool, int, bool]:
+    """``(latest run id, latest import id, has results, cases, results outdated)``, cheaply.
+
+    *results outdated*: the store holds results written by an older Pantau that lack
+    columns the pages read (:data:`REQUIRED_RESULT_COLUMNS`).
+    """
     tables = {r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
     run_id = 0
+    outdated = False
     if set(RESULT_TABLES) <= tables:
         run_id = int(con.execute("SELECT coalesce(max(run_id), 0) FROM runs").fetchone()[0])
+        present = set(con.execute(
+            "SELECT table_name || '.' || column_name FROM information_schema.columns "
+            "WHERE table_schema = 'main'").fetchall())
+        outdated = any((f"{table}.{column}",) not in present
+                       for table, columns in REQUIRED_RESULT_COLUMNS.items() for column in columns)
     import_id = int(con.execute("SELECT coalesce(max(import_id), 0) FROM imports").fetchone()[0])
     cases = int(con.execute("SELECT count(*) FROM cases").fetchone()[0])
-    return run_id, import_id, run_id > 0, cases
+    return run_id, import_id, run_id > 0, cases, outdated
 
 
 def filter_options(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
