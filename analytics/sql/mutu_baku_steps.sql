@@ -28,10 +28,12 @@ WITH raw AS (
 ),
 paused AS (
     SELECT
-        r.* EXCLUDE (sk, prev_sk, ps_sk, ps_ts, ns_sk) REPLACE (coalesce(r.enabled_ts, f.first_ts) AS enabled_ts,
-                                           coalesce(r.enabled_wm, f.first_ts_wm) AS enabled_wm),
-        k.step_id, kp.step_id AS prev_step_id, r.ps_ts AS prev_complete_ts,
-        kn.step_id AS next_step_id, f.sop_id, f.case_id, f.calendar_id, f.agency, f.unit, f.unit_attributes,
+        r.* EXCLUDE (sk, prev_sk, ps_sk, ps_ts, ns_sk)
+            REPLACE (coalesce(r.enabled_ts, f.first_ts) AS enabled_ts,
+                     coalesce(r.enabled_wm, f.first_ts_wm) AS enabled_wm),
+        k.step_id, f.sop_id, f.case_id, f.calendar_id, f.agency, f.unit, f.unit_attributes,
+        -- the directly-follows relation (sql/mutu_baku_occurrences.sql, window 1)
+        kp.step_id AS prev_step_id, r.ps_ts AS prev_complete_ts, kn.step_id AS next_step_id,
         lp.first_sk IS NOT NULL AND r.occurrence > 1 AS paused
     FROM raw r
     JOIN mutu_baku_case_facts f ON f.ck = r.ck
