@@ -42,7 +42,21 @@ def model_paths(directory: Path | None = None) -> list[Path]:
 
 
 class _ModelLoader(yaml.SafeLoader):
-    """YAML 1.2 booleans only: in YAML 1.1 a bare ``no:`` key (the printed step number) is False."""
+    """YAML 1.2 booleans only (in YAML 1.1 a bare ``no:`` key, the printed step number, is
+    False), and a key given twice in one mapping is an error: PyYAML would silently keep the
+    last value, so a curator's second ``waktu:`` would replace the first unnoticed."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping", seen[key].start_mark,
+                    f"key '{key}' is given twice (first on line {seen[key].start_mark.line + 1})",
+                    key_node.start_mark)
+            seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)
 
 
 _ModelLoader.yaml_implicit_resolvers = {

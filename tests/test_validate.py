@@ -21,6 +21,7 @@ BAD = FIXTURES / "bad"
 # file's first comment line says what is wrong with it.
 EXPECTED: dict[str, list[list[str]]] = {
     "bad-yaml.yaml": [["not valid YAML", "line"]],
+    "duplicate-key.yaml": [["not valid YAML", "key 'waktu' is given twice (first on line 15)", "line 16"]],
     "unknown-keys.yaml": [
         ["unknown key 'titel'", "'title'"],
         ["'title' is missing"],
