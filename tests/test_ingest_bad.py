@@ -86,11 +86,16 @@ def test_timestamp_formats_and_zones(tmp_path: Path, sop: Sop) -> None:
         "05-03-2024",                  # date only -> local midnight
         "45356.5",                     # Excel serial: 2024-03-05 12:00 local
         "45356,5",                     # the same with a decimal comma
+        "1709605800",                  # Unix seconds: 2024-03-05 02:30 UTC, whatever the zone
+        "1709605800.25",               # with a fraction
+        "1709605800250",               # Unix milliseconds
+        "170960580",                   # nine digits: no timestamp (quarantined)
     ]
     path = write_csv(tmp_path / "log.csv", HEADER, [(f"R{i}", s0, v) for i, v in enumerate(values)])
     db = tmp_path / "s.duckdb"
     result = ingest_file(db, path, tz="WITA", **sop.kw())  # naive times are UTC+8 here
-    assert result.rows_loaded == len(values) and result.timezone == "Asia/Makassar"
+    assert result.rows_loaded == len(values) - 1 and result.timezone == "Asia/Makassar"
+    assert [r[0] for r in query(db, "SELECT reason FROM quarantine")] == ["unparsable timestamp '170960580'"]
     got = [r[0] for r in query(db, "SELECT ts FROM events ORDER BY source_row")]
     wita = timedelta(hours=8)
     excel_noon = datetime(1899, 12, 30) + timedelta(days=45356.5)  # Excel's day zero
@@ -99,6 +104,8 @@ def test_timestamp_formats_and_zones(tmp_path: Path, sop: Sop) -> None:
         datetime(2024, 3, 5, 9, 15) - wita, datetime(2024, 3, 5, 9, 15) - wita,
         datetime(2024, 3, 5, 9, 15) - wita, datetime(2024, 3, 5, 9, 15, 30) - wita,
         datetime(2024, 3, 5, 0, 0) - wita, excel_noon - wita, excel_noon - wita,
+        datetime(2024, 3, 5, 2, 30), datetime(2024, 3, 5, 2, 30, 0, 250000),
+        datetime(2024, 3, 5, 2, 30, 0, 250000),
     ]
     assert got == [e.replace(tzinfo=UTC) for e in expected]
 

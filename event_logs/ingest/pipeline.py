@@ -78,7 +78,8 @@ def _no_timestamps(con: duckdb.DuckDBPyConnection, plan: ColumnPlan, file: str, 
     return IngestError(
         f"no timestamps at all: none of the {rows:,} rows has a readable time in column '{name}'{seen}",
         file=file, field=name,
-        hint="Pantau reads ISO 8601, dd/mm/yyyy [HH:MM[:SS]], dd-mm-yyyy and Excel serial numbers; "
+        hint="Pantau reads ISO 8601, dd/mm/yyyy [HH:MM[:SS]], dd-mm-yyyy, Excel serial numbers and "
+             "Unix time (10-digit seconds, 13-digit milliseconds); "
              "map another column with --map 'COLUMN=timestamp'",
     )
 

@@ -10,6 +10,9 @@ Recognised, per value:
   with ``HH:MM``, ``HH:MM:SS``, ``HH.MM`` or no time: local time in the zone.
 * Excel serial day numbers (``45356.5``, ``45356,5`` = 2024-03-05 12:00 local), integral part
   of five digits (1927..2173), so a bare year or a count is never read as a date.
+* Unix time, as exported by databases and web systems: seconds of ten digits
+  (``1709605800``, fractions allowed: ``1709605800.25``) or milliseconds of thirteen
+  (``1709605800250``), i.e. 2001-09-09..2286; an instant, so no zone applies.
 
 A date without a time means local midnight (00:00), not the office opening: the source did not
 say when in the day it happened, and midnight keeps the date itself right in every zone.
@@ -31,6 +34,8 @@ ZONE_ALIASES: dict[str, str] = {
 _OFFSET_RE = r"\d{4}-\d{1,2}-\d{1,2}[Tt ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)"
 _ISO_NAIVE_RE = r"\d{4}-\d{1,2}-\d{1,2}([Tt ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
 _SERIAL_RE = r"\d{5}([.,]\d+)?"
+_EPOCH_S_RE = r"\d{10}(\.\d{1,6})?"
+_EPOCH_MS_RE = r"\d{13}"
 
 DAY_FIRST_FORMATS: tuple[str, ...] = tuple(
     f"{date} {time}".strip()
@@ -74,5 +79,9 @@ def timestamp_sql(text: str, zone: str) -> str:
     return f"""(CASE
         WHEN {text} IS NULL THEN NULL
         WHEN regexp_full_match({text}, '{_OFFSET_RE}') THEN try_cast(upper({text}) AS TIMESTAMPTZ)
+        -- Unix time counts from 1970-01-01 UTC: exact integer microseconds, no double rounding
+        WHEN regexp_full_match({text}, '{_EPOCH_S_RE}|{_EPOCH_MS_RE}') THEN timezone('UTC', make_timestamp(
+            CASE WHEN regexp_full_match({text}, '{_EPOCH_MS_RE}') THEN try_cast({text} AS BIGINT) * 1000
+                 ELSE (try_cast({text} AS DECIMAL(38, 6)) * 1000000)::BIGINT END))
         ELSE timezone({_literal(zone)}, {naive})
     END)"""
