@@ -101,6 +101,28 @@ def test_personal_data_never_reaches_the_database(tmp_path: Path, sop: Sop) -> N
     assert mapping["dropped"] == ["Nama Pemohon", "nama_peserta"]
 
 
+def test_niks_written_in_groups_are_hashed_as_their_digits_and_never_stored(tmp_path: Path, sop: Sop) -> None:
+    steps = sop.model.steps
+    nik, mother = "3171011203850004", "3171011203850005"
+    grouped = ["3171 0112 0385 0004", "3171-0112-0385-0004", "3171.01.120385.0004"]
+    header = ["No Registrasi", "Kegiatan", "Tanggal", "NIK", "Keterangan", "Nomor Identitas"]
+    rows = [(f"REG-{i}", steps[0].name, "2024-03-05 09:00", written,
+             f"NIK ibu {mother[:4]}-{mother[4:8]}-{mother[8:12]}-{mother[12:]}", "3171 0112 0385 0005")
+            for i, written in enumerate([nik, *grouped])]
+    db = tmp_path / "s.duckdb"
+    result = ingest_file(db, write_csv(tmp_path / "grouped.csv", header, rows), **sop.kw())
+    assert result.rows_loaded == 4
+    key = load_secret()
+    # the same person however the NIK was written: one hash, linkable across cases
+    assert {h for (h,) in query(db, "SELECT nik_hash FROM cases")} == {hmac_hex(nik, key)}
+    attrs = json.loads(query(db, "SELECT attributes FROM cases WHERE case_id = 'REG-1'")[0][0])
+    # grouped inside free text: removed; a whole grouped value in an unnamed column: hashed
+    assert attrs == {"Keterangan": "NIK ibu [number removed]", "Nomor Identitas": hmac_hex(mother, key)}
+    data = _store_bytes(db)
+    for value in [nik, mother, *grouped, "3171 0112 0385 0005", "3171-0112-0385-0005"]:
+        assert value.encode() not in data, f"{value!r} found in the database file"
+
+
 def test_keep_names_keeps_them_as_attributes(tmp_path: Path, sop: Sop) -> None:
     db = tmp_path / "s.duckdb"
     ingest_file(db, _pii_log(tmp_path, sop), keep_names=True, **sop.kw())

@@ -32,9 +32,17 @@ def test_hmac_sql_is_rfc2104(value: str, key: bytes) -> None:
 
 def test_guard_hashes_whole_niks_and_redacts_embedded_ones() -> None:
     key = b"k"
-    sql = f"SELECT {guard_nik_value_sql('v', key)} FROM (VALUES (?), (?), (?), (?)) t(v)"
-    got = [r[0] for r in CON.execute(sql, [" 3171011203850001 ", "ayah 3171011203850001.", "123456", None]).fetchall()]
-    assert got == [hmac_hex("3171011203850001", key), "ayah [number removed].", "123456", None]
+    values = [" 3171011203850001 ", "ayah 3171011203850001.", "123456", None,
+              "3171 0112 0385 0001", "3171.01.120385.0001", "ayah 3171-0112-0385-0001.",
+              "0812-3456-7890", "05.03.2024 10.15.30", "31710112038500012"]
+    sql = f"SELECT {guard_nik_value_sql('v', key)} FROM (SELECT unnest(?::VARCHAR[]) AS v)"
+    got = [r[0] for r in CON.execute(sql, [values]).fetchall()]
+    nik = hmac_hex("3171011203850001", key)
+    assert got == [nik, "ayah [number removed].", "123456", None,
+                   # grouped as NIKs are often written: the same hash, or removed from text
+                   nik, nik, "ayah [number removed].",
+                   # a phone number or a date-time has fewer than 16 digits; 17 are removed
+                   "0812-3456-7890", "05.03.2024 10.15.30", "[number removed]"]
 
 
 def _ts(values: list[str | None], zone: str = "Asia/Jakarta") -> list[datetime | None]:

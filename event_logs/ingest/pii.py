@@ -36,9 +36,13 @@ NAME_COLUMNS = frozenset(
      "namawbs", "namakepalakeluarga"}
 )
 # A value of exactly 16 digits looks like a NIK or KK number wherever it appears; inside
-# free text ("NIK ayah 3171...") a run of 16 or more digits is removed.
-NIK_VALUE_RE = r"\s*[0-9]{16}\s*"
-NIK_RUN_RE = r"[0-9]{16,}"
+# free text ("NIK ayah 3171...") a run of 16 or more digits is removed. Digits may be grouped
+# by single spaces, dots or hyphens, as NIKs are often written ("3171 0112 0385 0001",
+# "3171.01.120385.0001"): a phone number (10-13 digits) or a date-time stays below 16.
+_DIGIT_RUN = r"[0-9](?:[ .\-]?[0-9])"
+NIK_VALUE_RE = r"\s*" + _DIGIT_RUN + r"{15}\s*"
+NIK_RUN_RE = _DIGIT_RUN + r"{15,}"
+ID_NUMBER_RE = r"\s*" + _DIGIT_RUN + r"*\s*"
 REDACTED = "[number removed]"
 
 
@@ -110,11 +114,20 @@ def hmac_sql(expr: str, key: bytes) -> str:
     )
 
 
+def id_digits_sql(expr: str) -> str:
+    """An identity number as its digits alone ("3171 0112-0385.0001" -> "3171011203850001"),
+    so the same NIK hashes the same however it was written; other text is left as it is."""
+    return (f"CASE WHEN regexp_full_match({expr}, '{ID_NUMBER_RE}') "
+            f"THEN regexp_replace({expr}, '[^0-9]', '', 'g') ELSE {expr} END")
+
+
 def guard_nik_value_sql(expr: str, key: bytes) -> str:
     """Protect NIK/KK numbers in a column not named as personal data: a whole value of 16
-    digits is hashed (still linkable), longer digit runs inside text are redacted."""
+    digits (grouped or not) is hashed as its digits (still linkable), longer digit runs and
+    runs inside text are redacted."""
+    digits = f"regexp_replace({expr}, '[^0-9]', '', 'g')"
     return (
         f"CASE WHEN NOT regexp_matches({expr}, '{NIK_RUN_RE}') THEN {expr} "
-        f"WHEN regexp_full_match({expr}, '{NIK_VALUE_RE}') THEN {hmac_sql(f'trim({expr})', key)} "
+        f"WHEN regexp_full_match({expr}, '{NIK_VALUE_RE}') THEN {hmac_sql(digits, key)} "
         f"ELSE regexp_replace({expr}, '{NIK_RUN_RE}', '{REDACTED}', 'g') END"
     )

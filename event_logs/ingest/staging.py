@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from event_logs.ingest.columns import ColumnPlan
-from event_logs.ingest.pii import guard_nik_value_sql, hmac_sql
+from event_logs.ingest.pii import guard_nik_value_sql, hmac_sql, id_digits_sql
 from event_logs.ingest.readers import Source
 from event_logs.ingest.timestamps import timestamp_sql
 
@@ -120,7 +120,7 @@ def create_rows(con: duckdb.DuckDBPyConnection, source: Source, plan: ColumnPlan
     joins, outer = [], ["s.source_row"]
     for i in kept:
         if i in plan.pii:
-            ctes.append(f"h{i} AS (SELECT v, {hmac_sql('v', key)} AS hashed FROM "
+            ctes.append(f"h{i} AS (SELECT v, {hmac_sql(id_digits_sql('v'), key)} AS hashed FROM "
                         f"(SELECT DISTINCT c{i} AS v FROM s WHERE c{i} IS NOT NULL))")
             joins.append(f"LEFT JOIN h{i} ON s.c{i} = h{i}.v")
             outer.append(f"h{i}.hashed AS c{i}")
