@@ -19,7 +19,7 @@ from event_logs.ingest.text import norm_name
 from pantau.errors import IngestError
 
 PREVIEW_ROWS = 20
-UPLOAD_TYPES = ("csv", "txt", "xlsx", "parquet", "xes", "gz")
+UPLOAD_TYPES = ("csv", "txt", "xlsx", "xls", "parquet", "xes", "gz")
 
 
 def preview(file_name: str, data: bytes, rows: int = PREVIEW_ROWS) -> pd.DataFrame:
@@ -35,7 +35,7 @@ def preview(file_name: str, data: bytes, rows: int = PREVIEW_ROWS) -> pd.DataFra
                 delimiter = ","
             return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, nrows=rows,
                                keep_default_na=False)
-        if suffix == ".xlsx":
+        if suffix in (".xlsx", ".xls"):  # pandas reads .xls with xlrd
             return pd.read_excel(io.BytesIO(data), dtype=str, nrows=rows)
         if suffix == ".parquet":
             return pd.read_parquet(io.BytesIO(data)).head(rows).astype(str)

@@ -229,3 +229,11 @@ def test_upload_guesses_the_columns_pantau_ingest_recognises() -> None:
     assert upload.mapping_problems({**guess, "unit": "Kegiatan"}) == ["twice:Kegiatan"]
     assert upload.ingest_mapping({"case_id": "No Registrasi", "unit": None}) == {"No Registrasi": "case_id"}
     assert upload.preview("x.csv", "a,b\n1,é\n".encode("cp1252"))["b"][0] == "é"
+
+
+def test_upload_previews_an_old_excel_file() -> None:
+    data = (Path(__file__).parent / "fixtures" / "ingest" / "legacy.xls").read_bytes()
+    head = upload.preview("log.xls", data)
+    assert list(head.columns) == ["No Registrasi", "Kegiatan", "Tanggal", "Petugas", "Jumlah WBS"]
+    assert list(head["No Registrasi"]) == ["REG-001", "REG-001", "REG-002"]
+    assert "xls" in upload.UPLOAD_TYPES

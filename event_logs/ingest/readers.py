@@ -1,7 +1,7 @@
 """Input files -> a DuckDB source of raw text columns plus the 1-based ``source_row``.
 
 CSV and Parquet are read by DuckDB itself (a million rows in well under a second); Excel
-and XES are parsed in Python (they are small) and handed over as an Arrow table. Every
+(.xlsx with openpyxl, the old .xls with xlrd) and XES are parsed in Python (they are small) and handed over as an Arrow table. Every
 reader returns a :class:`Source`: SQL for the FROM clause, one VARCHAR expression per column
 and the row-number expression; the pipeline adds hashing and materialises it once.
 """
@@ -13,9 +13,9 @@ import csv
 import io
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,13 +60,12 @@ def _literal(text: str) -> str:
 
 
 def detect_format(path: Path) -> str:
-    """csv | xlsx | xes | parquet, from the name and, when unclear, the first bytes."""
+    """csv | xlsx | xls | xes | parquet, from the name and, when unclear, the first bytes."""
     name = path.name.lower()
     with path.open("rb") as handle:
         head = handle.read(512)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise IngestError("old Excel format (.xls) is not supported", file=str(path),
-                          hint="open it in Excel/LibreOffice and save as .xlsx or .csv")
+    if head.startswith(b"\xd0\xcf\x11\xe0") or name.endswith(".xls"):
+        return "xls"  # an OLE2 compound file: Excel 97-2003
     if name.endswith((".xes", ".xes.gz")):
         return "xes"
     if name.endswith((".xlsx", ".xlsm")) or head.startswith(b"PK\x03\x04"):
@@ -253,6 +252,39 @@ def _register_arrow(con: duckdb.DuckDBPyConnection, fmt: str, names: list[str],
                   details=details, cleanup=[lambda: con.unregister(ARROW_VIEW)])
 
 
+def _sheet_source(con: duckdb.DuckDBPyConnection, fmt: str, path: Path, title: str,
+                  rows: Iterator[tuple[Any, ...]]) -> Source:
+    """A worksheet's rows (cell values) as a Source: first row = header, empty rows skipped,
+    ``source_row`` = the row's number below the header."""
+    header = next(rows, None)
+    if header is None or not any(_cell_text(c) is not None for c in header):
+        raise IngestError("the sheet is empty", file=str(path), field=title)
+    header_cells = list(header)
+    while header_cells and _cell_text(header_cells[-1]) is None:
+        header_cells.pop()
+    names = _unique_names([_cell_text(c) or "" for c in header_cells])
+    width = len(names)
+    columns: list[list[str | None]] = [[] for _ in range(width)]
+    numbers: list[int] = []
+    for number, row in enumerate(rows, start=1):
+        texts = [_cell_text(v) for v in row[:width]]
+        if not any(t is not None for t in texts):
+            continue
+        texts += [None] * (width - len(texts))
+        for column, text in zip(columns, texts, strict=True):
+            column.append(text)
+        numbers.append(number)
+    return _register_arrow(con, fmt, names, columns, numbers, {"sheet": title})
+
+
+def _choose_sheet(path: Path, names: list[str], sheet: str | None) -> int:
+    if sheet is None:
+        return 0
+    if sheet not in names:
+        raise IngestError(f"no sheet named '{sheet}'", file=str(path), hint=f"sheets: {', '.join(names)}")
+    return names.index(sheet)
+
+
 def open_xlsx(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None) -> Source:
     """An Excel workbook: the named sheet or the first; first row = header; empty rows skipped."""
     import openpyxl  # imported here: only Excel imports pay for it
@@ -262,32 +294,47 @@ def open_xlsx(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None) -> 
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise IngestError(f"cannot read the Excel file: {exc}", file=str(path)) from exc
     try:
-        if sheet is not None and sheet not in book.sheetnames:
-            raise IngestError(f"no sheet named '{sheet}'", file=str(path),
-                              hint=f"sheets: {', '.join(book.sheetnames)}")
-        ws = book[sheet] if sheet is not None else book.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None or not any(c is not None for c in header):
-            raise IngestError("the sheet is empty", file=str(path), field=ws.title)
-        header_cells = list(header)
-        while header_cells and header_cells[-1] is None:
-            header_cells.pop()
-        names = _unique_names([_cell_text(c) or "" for c in header_cells])
-        width = len(names)
-        columns: list[list[str | None]] = [[] for _ in range(width)]
-        numbers: list[int] = []
-        for number, row in enumerate(rows, start=1):
-            texts = [_cell_text(v) for v in row[:width]]
-            if not any(t is not None for t in texts):
-                continue
-            texts += [None] * (width - len(texts))
-            for column, text in zip(columns, texts, strict=True):
-                column.append(text)
-            numbers.append(number)
-        return _register_arrow(con, "xlsx", names, columns, numbers, {"sheet": ws.title})
+        ws = book.worksheets[_choose_sheet(path, book.sheetnames, sheet)]
+        return _sheet_source(con, "xlsx", path, ws.title, ws.iter_rows(values_only=True))
     finally:
         book.close()
+
+
+def _xls_value(cell: Any, datemode: int) -> Any:
+    import xlrd
+
+    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return None
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        try:
+            when = xlrd.xldate_as_datetime(cell.value, datemode)
+        except (xlrd.xldate.XLDateError, OverflowError, ValueError):
+            return cell.value  # not a date after all: the number itself
+        # Excel keeps milliseconds at most; the float day fraction is a hair off them
+        when = when.replace(microsecond=0) + timedelta(milliseconds=round(when.microsecond / 1000))
+        return when.time() if cell.value < 1 else when
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+        return bool(cell.value)
+    if cell.ctype == xlrd.XL_CELL_ERROR:
+        return xlrd.error_text_from_code.get(cell.value, "#ERROR")
+    return cell.value
+
+
+def open_xls(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None) -> Source:
+    """An Excel 97-2003 workbook (.xls, read with xlrd), like :func:`open_xlsx`."""
+    import xlrd  # imported here: only old Excel imports pay for it
+
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True)
+    except Exception as exc:  # xlrd raises many kinds for a broken or non-Excel OLE2 file
+        raise IngestError(f"cannot read the old Excel (.xls) file: {exc}", file=str(path),
+                          hint="if Excel or LibreOffice opens it, save it as .xlsx or .csv") from exc
+    try:
+        ws = book.sheet_by_index(_choose_sheet(path, book.sheet_names(), sheet))
+        rows = (tuple(_xls_value(c, book.datemode) for c in ws.row(r)) for r in range(ws.nrows))
+        return _sheet_source(con, "xls", path, ws.name, rows)
+    finally:
+        book.release_resources()
 
 
 def open_xes(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
@@ -300,7 +347,7 @@ def open_xes(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
 
 def open_source(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, sheet: str | None) -> Source:
     """Open ``path`` as format ``fmt`` on ``con``."""
-    if sheet is not None and fmt != "xlsx":
+    if sheet is not None and fmt not in ("xlsx", "xls"):
         raise IngestError("--sheet only applies to Excel files", file=str(path))
     if fmt == "csv":
         return open_csv(con, path)
@@ -308,4 +355,6 @@ def open_source(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, sheet: str
         return open_parquet(con, path)
     if fmt == "xlsx":
         return open_xlsx(con, path, sheet)
+    if fmt == "xls":
+        return open_xls(con, path, sheet)
     return open_xes(con, path)
