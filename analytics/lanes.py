@@ -34,7 +34,7 @@ def build_lane_stats(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[s
 
 
 def build_handovers(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel]) -> int:
-    """Insert ``handovers`` rows (SOP x agency x from_lane x to_lane) for run ``run_id``.
+    """Insert ``handovers`` rows (SOP x agency x unit x month x from_lane x to_lane) for run ``run_id``.
 
     A handover is a step occurrence whose predecessor (``step_checks.prev_step_id``, written
     by the Mutu Baku stage) is in another lane; needs the working calendar (for the delays).
@@ -44,12 +44,15 @@ def build_handovers(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[st
     ensure_clock(con)
     # consecutive step occurrences of a case: step_checks carries each one's predecessor
     pairs = f"""
-        SELECT sc.sop_id, sc.agency, sc.lane AS to_lane, ps.lane AS from_lane,
+        SELECT sc.sop_id, sc.agency, sc.unit, sc.lane AS to_lane, ps.lane AS from_lane,
+               date_trunc('month', work_clock_local(sc.complete_ts, z.offset_us, s.timezone))::DATE
+                   AS month,
                sc.prev_complete_ts AS from_ts, coalesce(sc.start_ts, sc.complete_ts) AS to_ts,
                s.calendar_id
         FROM step_checks sc
         JOIN mutu_baku_standards ps ON ps.sop_id = sc.sop_id AND ps.step_id = sc.prev_step_id
         JOIN mutu_baku_sops s ON s.sop_id = sc.sop_id
+        LEFT JOIN work_clock_zone z ON z.calendar_id = s.calendar_id
         WHERE sc.run_id = {int(run_id)} AND sc.lane IS NOT NULL AND ps.lane IS NOT NULL
           AND sc.lane <> ps.lane"""
     con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_handover_pairs AS "

@@ -231,19 +231,22 @@ SELECT 1, c.sop_id, c.variant_id, any_value(v.activities), count(*), avg(c.align
        avg(c.token_fitness), 'aligned', round(10 * (1 - avg(c.alignment_fitness))), bool_and(c.conformant)
 FROM case_checks c JOIN g_case_variant v USING (sop_id, case_id) GROUP BY c.sop_id, c.variant_id;
 
-INSERT INTO lane_stats
-SELECT 1, sop_id, agency, lane, date_trunc('month', timezone('Asia/Jakarta', complete_ts))::DATE,
-       count(DISTINCT case_id), count(*),
-       median(work_min * 0.6) FILTER (WHERE NOT lone_complete),
-       quantile_cont(work_min * 0.6, 0.9) FILTER (WHERE NOT lone_complete),
-       median(work_min * 0.4) FILTER (WHERE NOT lone_complete),
-       quantile_cont(work_min * 0.4, 0.9) FILTER (WHERE NOT lone_complete),
-       avg((status IN ('breach', 'deadline_missed'))::DOUBLE),
-       sum(cal_min) / (30.4375 * 1440)
+INSERT INTO lane_stats BY NAME
+SELECT 1 AS run_id, sop_id, agency, unit, lane,
+       date_trunc('month', timezone('Asia/Jakarta', complete_ts))::DATE AS month,
+       count(DISTINCT case_id) AS cases, count(*) AS step_occurrences,
+       median(work_min * 0.6) FILTER (WHERE NOT lone_complete) AS waiting_median_wm,
+       quantile_cont(work_min * 0.6, 0.9) FILTER (WHERE NOT lone_complete) AS waiting_p90_wm,
+       median(work_min * 0.4) FILTER (WHERE NOT lone_complete) AS processing_median_wm,
+       quantile_cont(work_min * 0.4, 0.9) FILTER (WHERE NOT lone_complete) AS processing_p90_wm,
+       avg((status IN ('breach', 'deadline_missed'))::DOUBLE) AS breach_rate,
+       sum(cal_min) / (30.4375 * 1440) AS avg_wip
 FROM g_sc GROUP BY ALL;
 
-INSERT INTO handovers
-SELECT 1, sop_id, agency, prev_lane, lane, count(*), median(work_min * 0.6)
+INSERT INTO handovers BY NAME
+SELECT 1 AS run_id, sop_id, agency, unit,
+       date_trunc('month', timezone('Asia/Jakarta', complete_ts))::DATE AS month,
+       prev_lane AS from_lane, lane AS to_lane, count(*) AS count, median(work_min * 0.6) AS median_delay_wm
 FROM (SELECT *, lag(lane) OVER (PARTITION BY case_id ORDER BY seq) AS prev_lane FROM g_sc)
 WHERE prev_lane IS NOT NULL AND prev_lane <> lane GROUP BY ALL;
 

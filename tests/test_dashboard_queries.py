@@ -237,3 +237,33 @@ def test_upload_previews_an_old_excel_file() -> None:
     assert list(head.columns) == ["No Registrasi", "Kegiatan", "Tanggal", "Petugas", "Jumlah WBS"]
     assert list(head["No Registrasi"]) == ["REG-001", "REG-001", "REG-002"]
     assert "xls" in upload.UPLOAD_TYPES
+
+
+def test_lane_page_follows_the_unit_and_period_filters(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # on the simulated + analysed store: lane figures and handovers narrow with the unit and
+    # the months, and equal counts taken from step_checks directly
+    sim = duckdb.connect(str(session_db(tmp_path_factory.getbasetemp(), "simulated")), read_only=True)
+    try:
+        unit, month = one(sim, """SELECT unit, date_trunc('month', any_value(complete_ts))::DATE
+                                  FROM step_checks GROUP BY unit ORDER BY count(*) DESC LIMIT 1""")
+        whole = Filters(unit=unit)
+        lanes_of = "(SELECT DISTINCT sop_id, step_id, lane FROM step_checks)"
+        changes = f"""SELECT count(*) FROM step_checks s JOIN {lanes_of} p
+                      ON p.sop_id = s.sop_id AND p.step_id = s.prev_step_id
+                      WHERE s.unit = ? AND p.lane <> s.lane"""
+        assert queries.QUERIES["handover_matrix"](sim, whole)["n"].sum() == one(sim, changes, [unit])[0]
+        steps = queries.QUERIES["lane_summary"](sim, whole)["step_occurrences"].sum()
+        assert steps == one(sim, "SELECT count(*) FROM step_checks WHERE unit = ?", [unit])[0]
+        assert steps < one(sim, "SELECT count(*) FROM step_checks")[0]
+        # a period of whole months: handovers received in them
+        start = month.replace(day=1)
+        end = (pd.Timestamp(start) + pd.offsets.MonthEnd(0)).date()
+        months = Filters(unit=unit, start=start, end=end)
+        got = queries.QUERIES["handover_matrix"](sim, months)["n"].sum()
+        zones = ", ".join(f"('{m.id}', '{m.timezone}')" for m in load_all())
+        expected = one(sim, f"""{changes} AND date_trunc('month', timezone(
+                                    (SELECT z.tz FROM (VALUES {zones}) z(sop_id, tz) WHERE z.sop_id = s.sop_id),
+                                    s.complete_ts))::DATE = ?""", [unit, start])[0]
+        assert 0 < got == expected
+    finally:
+        sim.close()

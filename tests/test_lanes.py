@@ -4,7 +4,7 @@ computation over the same step_checks rows (and hand arithmetic for handovers)."
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from sop_models import get_model
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 BREACHES = {"breach", "deadline_missed", "too_fast"}
+UNITS = ["Panti Sosial Bina Insan 1", "Panti Sosial Bina Insan 2"]
 
 
 @pytest.fixture
@@ -40,7 +41,8 @@ def _random_dki_cases(store: Store, n: int, seed: int) -> None:
                 events.append((step, "start", t.strftime("%Y-%m-%d %H:%M")))
                 t += timedelta(minutes=rng.randrange(1, 120))
             events.append((step, "complete", t.strftime("%Y-%m-%d %H:%M")))
-        store.case(DKI, f"D{i:03d}", events, {"jumlah_wbs": rng.randrange(1, 8)})
+        store.case(DKI, f"D{i:03d}", events, {"jumlah_wbs": rng.randrange(1, 8)},
+                   unit=UNITS[i % len(UNITS)])
 
 
 def _expected_lane_stats(sc: pd.DataFrame) -> pd.DataFrame:
@@ -49,10 +51,10 @@ def _expected_lane_stats(sc: pd.DataFrame) -> pd.DataFrame:
     local_complete = sc["complete_ts"].dt.tz_convert(JAKARTA)
     sc["month"] = local_complete.dt.tz_localize(None).dt.to_period("M").dt.start_time.dt.date
     rows = []
-    for (lane, month), g in sc.groupby(["lane", "month"]):
+    for (unit, lane, month), g in sc.groupby(["unit", "lane", "month"]):
         judged = g[g["status"] != "no_standard"]
         rows.append({
-            "lane": lane, "month": month, "cases": g["case_id"].nunique(),
+            "unit": unit, "lane": lane, "month": month, "cases": g["case_id"].nunique(),
             "step_occurrences": len(g),
             # pandas' default linear interpolation is quantile_cont
             "waiting_median_wm": g["waiting_wm"].dropna().quantile(0.5),
@@ -61,12 +63,12 @@ def _expected_lane_stats(sc: pd.DataFrame) -> pd.DataFrame:
             "processing_p90_wm": g["processing_wm"].dropna().quantile(0.9),
             "breach_rate": judged["status"].isin(BREACHES).mean() if len(judged) else None,
         })
-    return pd.DataFrame(rows).set_index(["lane", "month"]).sort_index()
+    return pd.DataFrame(rows).set_index(["unit", "lane", "month"]).sort_index()
 
 
-def _expected_wip(sc: pd.DataFrame) -> dict[tuple[str, object], float]:
-    """Occurrence time inside each local month / the month's length, summed per lane."""
-    out: dict[tuple[str, object], float] = {}
+def _expected_wip(sc: pd.DataFrame) -> dict[tuple[str, str, object], float]:
+    """Occurrence time inside each local month / the month's length, summed per unit and lane."""
+    out: dict[tuple[str, str, object], float] = {}
     for r in sc.itertuples():
         a = r.enabled_ts.tz_convert(JAKARTA).tz_localize(None)
         b = r.complete_ts.tz_convert(JAKARTA).tz_localize(None)
@@ -75,7 +77,7 @@ def _expected_wip(sc: pd.DataFrame) -> dict[tuple[str, object], float]:
             lo, hi = month.start_time, (month + 1).start_time
             overlap = (min(b, hi) - max(a, lo)).total_seconds()
             if overlap > 0:
-                key = (r.lane, lo.date())
+                key = (r.unit, r.lane, lo.date())
                 out[key] = out.get(key, 0.0) + overlap / (hi - lo).total_seconds()
             month += 1
     return out
@@ -88,9 +90,10 @@ def test_lane_stats_equal_a_direct_pandas_computation(store: Store) -> None:
     sc = store.con.execute("SELECT * FROM step_checks WHERE run_id = 1").fetchdf()
     got = store.con.execute("SELECT * FROM lane_stats").fetchdf()
     got["month"] = pd.to_datetime(got["month"]).dt.date
-    got = got.set_index(["lane", "month"]).sort_index()
+    got = got.set_index(["unit", "lane", "month"]).sort_index()
     assert written == len(got)
     assert set(got["sop_id"]) == {DKI} and set(got["agency"]) == {get_model(DKI).agency}
+    assert set(got.index.get_level_values("unit")) == set(UNITS)
     expected = _expected_lane_stats(sc)
     completed = got[got["step_occurrences"] > 0]
     assert list(completed.index) == list(expected.index)
@@ -119,10 +122,17 @@ def test_handovers_count_lane_changes_and_their_median_delay(store: Store) -> No
                             ("s08", "complete", "2024-07-08 09:40"),  # 40
                             ("s09", "start", "2024-07-08 10:00"),     # 20
                             ("s09", "complete", "2024-07-10 10:00")])
+    # another unit, and a handover received on the first day of August (local time)
+    store.case(BATAM, "C", [("s06", "complete", "2024-07-31 15:00"),
+                            ("s07", "complete", "2024-08-01 08:30")], unit="Puskesmas Sekupang")
     store.check_steps()
     written = lanes.build_handovers(store.con, 1, store.models)
-    got = {(r["from_lane"], r["to_lane"]): r for r in store.rows("handovers")}
-    assert written == 3
+    rows = store.rows("handovers")
+    august = [r for r in rows if r["unit"] == "Puskesmas Sekupang"]
+    assert [(r["month"], r["from_lane"], r["to_lane"], r["count"], r["median_delay_wm"]) for r in august] == [
+        (date(2024, 8, 1), "Petugas Pelayanan Bantuan", "Kepala Dinas", 1, 90.0)]  # 60 + 30
+    got = {(r["from_lane"], r["to_lane"]): r for r in rows if r["unit"] == "Kantor Pusat"}
+    assert written == 4 and {r["month"] for r in got.values()} == {date(2024, 7, 1)}
     petugas, kepala, bpjs = "Petugas Pelayanan Bantuan", "Kepala Dinas", "BPJS Kesehatan"
     assert {k: v["count"] for k, v in got.items()} == {(petugas, kepala): 2, (kepala, petugas): 2,
                                                       (petugas, bpjs): 2}

@@ -42,7 +42,7 @@ class Store:
         self.sops: set[str] = set()
 
     def case(self, sop_id: str, case_id: str, events: list[tuple[str | None, str, str]],
-             attributes: dict[str, Any] | None = None) -> None:
+             attributes: dict[str, Any] | None = None, unit: str = "Kantor Pusat") -> None:
         """``events``: (step id or None for an unmapped activity, lifecycle, 'YYYY-MM-DD HH:MM')."""
         model = get_model(sop_id)
         zone = ZoneInfo(model.timezone)
@@ -54,11 +54,11 @@ class Store:
                 "resource, lane, agency, unit, import_id, source_row) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
                 [self.next_id, case_id, sop_id, step, step or "Konfirmasi via telepon", lifecycle,
-                 ts, f"petugas-{self.next_id % 3}", lane, model.agency, "Kantor Pusat", self.next_id])
+                 ts, f"petugas-{self.next_id % 3}", lane, model.agency, unit, self.next_id])
             self.next_id += 1
         self.con.execute("INSERT INTO cases (case_id, sop_id, agency, unit, attributes) "
                          "VALUES (?, ?, ?, ?, ?)",
-                         [case_id, sop_id, model.agency, "Kantor Pusat",
+                         [case_id, sop_id, model.agency, unit,
                           json.dumps(attributes) if attributes is not None else None])
         self.sops.add(sop_id)
 

@@ -195,16 +195,16 @@ def expected_worst_lanes(ls: pd.DataFrame) -> pd.DataFrame:
         step_occurrences=("step_occurrences", "sum"),
         breaches=("breaches", lambda s: s.sum(min_count=1)),
         rated_occurrences=("rated_occurrences", lambda s: s.sum(min_count=1)),
-        worst_month_waiting_p90_wm=("waiting_p90_wm", "max"),
+        worst_waiting_p90_wm=("waiting_p90_wm", "max"),
     ).reset_index()
     g["quarter"] = start
     g["breach_rate"] = g["breaches"] / g["rated_occurrences"]
-    g = g.sort_values(["agency", "breach_rate", "worst_month_waiting_p90_wm", "lane"],
+    g = g.sort_values(["agency", "breach_rate", "worst_waiting_p90_wm", "lane"],
                       ascending=[True, False, False, True], na_position="last")
     top = g.groupby("agency", dropna=False, sort=False).head(1)
     top = top.sort_values(["breach_rate", "agency"], ascending=[False, True], na_position="last")
     return top[["agency", "lane", "quarter", "sop_ids", "step_occurrences", "breach_rate",
-                "worst_month_waiting_p90_wm"]]
+                "worst_waiting_p90_wm"]]
 
 
 def expected_service_breaches(cc: pd.DataFrame) -> pd.DataFrame:

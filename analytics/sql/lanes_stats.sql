@@ -1,4 +1,4 @@
--- Lane statistics per SOP x agency x lane x local month (run by analytics.lanes).
+-- Lane statistics per SOP x agency x unit x lane x local month (run by analytics.lanes).
 -- Inputs: this run's step_checks; mutu_baku_sops (time zone per SOP), work_clock_zone and
 -- work_clock_local (analytics.work_clock).
 -- Placeholder: <run_id>.
@@ -14,7 +14,7 @@ INSERT INTO lane_stats BY NAME
 -- the work_clock_local macro, sql/work_clock_local.sql.)
 WITH sc AS NOT MATERIALIZED (
     SELECT
-        s.sop_id, s.agency, s.lane, s.case_id, s.status, s.waiting_wm, s.processing_wm,
+        s.sop_id, s.agency, s.unit, s.lane, s.case_id, s.status, s.waiting_wm, s.processing_wm,
         work_clock_local(s.enabled_ts, z.offset_us, m.timezone) AS enabled_local,
         work_clock_local(s.complete_ts, z.offset_us, m.timezone) AS complete_local
     FROM step_checks s
@@ -24,7 +24,7 @@ WITH sc AS NOT MATERIALIZED (
 ),
 done AS (
     SELECT
-        sop_id, agency, lane,
+        sop_id, agency, unit, lane,
         date_trunc('month', complete_local)::DATE AS month,
         count(DISTINCT case_id) AS cases,
         count(*) AS step_occurrences,
@@ -38,18 +38,18 @@ done AS (
             AS breach_rate,
         NULL::DOUBLE AS avg_wip
     FROM sc
-    GROUP BY sop_id, agency, lane, date_trunc('month', complete_local)
+    GROUP BY sop_id, agency, unit, lane, date_trunc('month', complete_local)
 ),
 spans AS (
     -- (occurrence, month it overlaps): most lie in one month and need no series
-    SELECT sop_id, agency, lane, enabled_local, complete_local,
+    SELECT sop_id, agency, unit, lane, enabled_local, complete_local,
            date_trunc('month', complete_local) AS month_start
     FROM sc
     WHERE complete_local > enabled_local
       AND date_trunc('month', enabled_local) = date_trunc('month', complete_local)
     UNION ALL
     SELECT
-        sop_id, agency, lane, enabled_local, complete_local,
+        sop_id, agency, unit, lane, enabled_local, complete_local,
         unnest(generate_series(date_trunc('month', enabled_local),
                                date_trunc('month', complete_local), INTERVAL 1 MONTH)) AS month_start
     FROM sc
@@ -57,16 +57,16 @@ spans AS (
 ),
 wip AS (
     SELECT
-        sop_id, agency, lane, month_start::DATE AS month,
+        sop_id, agency, unit, lane, month_start::DATE AS month,
         -- occurrence-seconds in the month / seconds in the month
         sum(epoch(least(complete_local, month_start + INTERVAL 1 MONTH)
                   - greatest(enabled_local, month_start)))
             / epoch((month_start + INTERVAL 1 MONTH) - month_start) AS avg_wip
     FROM spans
-    GROUP BY sop_id, agency, lane, month_start
+    GROUP BY sop_id, agency, unit, lane, month_start
 )
 SELECT
-    {run_id} AS run_id, sop_id, agency, lane, month,
+    {run_id} AS run_id, sop_id, agency, unit, lane, month,
     coalesce(max(cases), 0) AS cases,
     coalesce(max(step_occurrences), 0) AS step_occurrences,
     max(waiting_median_wm) AS waiting_median_wm,
@@ -76,4 +76,4 @@ SELECT
     max(breach_rate) AS breach_rate,
     coalesce(max(avg_wip), 0.0) AS avg_wip
 FROM (SELECT * FROM done UNION ALL BY NAME SELECT * FROM wip)
-GROUP BY sop_id, agency, lane, month;
+GROUP BY sop_id, agency, unit, lane, month;

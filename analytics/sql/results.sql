@@ -118,6 +118,7 @@ CREATE TABLE IF NOT EXISTS lane_stats (
     run_id            INTEGER NOT NULL,
     sop_id            VARCHAR NOT NULL,
     agency            VARCHAR,
+    unit              VARCHAR,               -- the cases' service unit
     lane              VARCHAR NOT NULL,
     month             DATE NOT NULL,         -- first day of the month of complete_ts (local)
     cases             BIGINT,
@@ -129,16 +130,21 @@ CREATE TABLE IF NOT EXISTS lane_stats (
     breach_rate       DOUBLE,                -- share of step occurrences breaching their standard
     avg_wip           DOUBLE                 -- average number of steps enabled but not completed
 );
+ALTER TABLE lane_stats ADD COLUMN IF NOT EXISTS unit VARCHAR;  -- stores analysed before it existed
 
 CREATE TABLE IF NOT EXISTS handovers (
     run_id          INTEGER NOT NULL,
     sop_id          VARCHAR NOT NULL,
     agency          VARCHAR,
+    unit            VARCHAR,                 -- the case's service unit
+    month           DATE,                    -- first day of the local month the receiving step completed
     from_lane       VARCHAR NOT NULL,
     to_lane         VARCHAR NOT NULL,
     count           BIGINT NOT NULL,
     median_delay_wm DOUBLE
 );
+ALTER TABLE handovers ADD COLUMN IF NOT EXISTS unit VARCHAR;
+ALTER TABLE handovers ADD COLUMN IF NOT EXISTS month DATE;
 
 CREATE TABLE IF NOT EXISTS model_quality (
     run_id     INTEGER NOT NULL,

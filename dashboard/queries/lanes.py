@@ -20,7 +20,7 @@ def _weighted(column: str) -> str:
 
 def lane_summary(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Per agency and lane: waiting and processing (working minutes), breach rate."""
-    sql, params = where(f, month="month", unit=False)
+    sql, params = where(f, month="month")
     return frame(con, f"""
         SELECT agency, lane, sum(step_occurrences) AS step_occurrences,
                {_weighted('waiting_median_wm')} AS waiting_wm,
@@ -32,8 +32,8 @@ def lane_summary(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 
 
 def lane_wip(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """Average work in progress per month and lane."""
-    sql, params = where(f, month="month", unit=False)
+    """Average work in progress per month and lane (summed over the units)."""
+    sql, params = where(f, month="month")
     return frame(con, f"""
         SELECT month, agency, lane, sum(avg_wip) AS avg_wip, sum(step_occurrences) AS step_occurrences
         FROM lane_stats {sql} GROUP BY ALL ORDER BY month, agency, lane""", params)
@@ -41,7 +41,7 @@ def lane_wip(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 
 def handover_matrix(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Handovers between lanes (per agency): count and count-weighted median delay."""
-    sql, params = where(f, unit=False)
+    sql, params = where(f, month="month")
     return frame(con, f"""
         SELECT agency, from_lane, to_lane, sum(count) AS n,
                sum(median_delay_wm * count) / nullif(sum(CASE WHEN median_delay_wm IS NOT NULL

@@ -10,7 +10,8 @@ from dashboard.queries.base import RESULT_TABLES, frame
 
 # Result columns the pages read that older versions of `pantau analyze` did not write: a
 # store analysed before them must be analysed again (analyze adds the columns).
-REQUIRED_RESULT_COLUMNS = {"step_checks": ("prev_step_id", "prev_complete_ts", "next_step_id")}
+REQUIRED_RESULT_COLUMNS = {"step_checks": ("prev_step_id", "prev_complete_ts", "next_step_id"),
+                           "lane_stats": ("unit",), "handovers": ("unit", "month")}
 
 
 def db_version(con: duckdb.DuckDBPyConnection) -> tuple[int, int, bool, int, bool]:
