@@ -114,20 +114,23 @@ def hmac_sql(expr: str, key: bytes) -> str:
     )
 
 
+def _digits_sql(expr: str) -> str:
+    return f"regexp_replace({expr}, '[^0-9]', '', 'g')"
+
+
 def id_digits_sql(expr: str) -> str:
     """An identity number as its digits alone ("3171 0112-0385.0001" -> "3171011203850001"),
     so the same NIK hashes the same however it was written; other text is left as it is."""
     return (f"CASE WHEN regexp_full_match({expr}, '{ID_NUMBER_RE}') "
-            f"THEN regexp_replace({expr}, '[^0-9]', '', 'g') ELSE {expr} END")
+            f"THEN {_digits_sql(expr)} ELSE {expr} END")
 
 
 def guard_nik_value_sql(expr: str, key: bytes) -> str:
     """Protect NIK/KK numbers in a column not named as personal data: a whole value of 16
     digits (grouped or not) is hashed as its digits (still linkable), longer digit runs and
     runs inside text are redacted."""
-    digits = f"regexp_replace({expr}, '[^0-9]', '', 'g')"
     return (
         f"CASE WHEN NOT regexp_matches({expr}, '{NIK_RUN_RE}') THEN {expr} "
-        f"WHEN regexp_full_match({expr}, '{NIK_VALUE_RE}') THEN {hmac_sql(digits, key)} "
+        f"WHEN regexp_full_match({expr}, '{NIK_VALUE_RE}') THEN {hmac_sql(_digits_sql(expr), key)} "
         f"ELSE regexp_replace({expr}, '{NIK_RUN_RE}', '{REDACTED}', 'g') END"
     )
