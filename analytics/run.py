@@ -20,7 +20,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -70,16 +69,6 @@ class RunResult:
         )
 
 
-def results_sql() -> str:
-    """DDL of the result tables (``analytics/sql/results.sql``)."""
-    return files("analytics").joinpath("sql", "results.sql").read_text(encoding="utf-8")
-
-
-def ensure_results_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the result tables when missing (idempotent)."""
-    con.execute(results_sql())
-
-
 def _select_sops(con: duckdb.DuckDBPyConnection, sop_ids: list[str] | None) -> list[str]:
     from sop_models import load_all
 
@@ -114,7 +103,6 @@ def analyze(
     con = open_store(db_path, read_only=False)
     try:
         con.execute(f"SET memory_limit = '{ANALYZE_MEMORY_LIMIT}'")
-        ensure_results_schema(con)
         chosen = _select_sops(con, sop_ids)
         models = {s: get_model(s) for s in chosen}
         seconds: dict[str, float] = {}
@@ -189,15 +177,16 @@ def analyze(
             open_cases.build_open_cases(con, run_id, models, as_of=last_ts)
             stage("open_cases", t)
 
-            con.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, MAP(?, ?), ?, ?, ?, MAP(?, ?), ?, ?)",
-                [
-                    run_id, started, datetime.now(UTC), __version__, chosen,
-                    list(models), [m.sha256 for m in models.values()], calendar_version,
-                    event_count, case_count, list(seconds), list(seconds.values()),
-                    stats.timeouts, last_ts,
-                ],
-            )
+            run_row = {
+                "run_id": run_id, "started": started, "finished": datetime.now(UTC),
+                "pantau_version": __version__, "sop_ids": chosen,
+                "model_sha256": {s: m.sha256 for s, m in models.items()},
+                "calendar_version": calendar_version, "event_count": event_count,
+                "case_count": case_count, "stage_seconds": dict(seconds),
+                "alignment_timeouts": stats.timeouts, "as_of": last_ts,
+            }
+            con.execute(f"INSERT INTO runs ({', '.join(run_row)}) "
+                        f"VALUES ({', '.join('?' for _ in run_row)})", list(run_row.values()))
         return RunResult(run_id, chosen, int(event_count), int(case_count), seconds, stats.timeouts)
     finally:
         con.close()

@@ -149,12 +149,12 @@ def child_pantau(db: str, out: str, nets_from: str | None = None) -> dict:
 
     import analytics.pm4py_bridge  # noqa: F401  (warm pm4py import, not timed)
     from analytics.conformance import run_conformance
-    from analytics.run import ensure_results_schema
+    from event_logs.store import migrate
     from sop_models import get_model
 
     con = duckdb.connect(db)
     con.execute("SET enable_progress_bar = false")
-    ensure_results_schema(con)
+    migrate(con)
     if nets_from:
         model, net = receipt_model()
         sop_id, models, nets = model.id, {model.id: model}, {model.id: net}

@@ -19,9 +19,24 @@ import duckdb
 from pantau import __version__
 from pantau.errors import SchemaVersionError, StoreError, StoreLockedError
 
-SCHEMA_VERSION = 1
-# version -> SQL file that brings a database from version-1 to version (1 creates it).
-MIGRATIONS: dict[int, str] = {1: "schema_v1.sql"}
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+def _migrations() -> dict[int, str]:
+    """version -> file in ``event_logs/sql/migrations/`` (``NNNN_what.sql``) that brings a
+    store from version N-1 to N; version 1 creates it. Numbers run 1, 2, ... without gaps."""
+    found: dict[int, str] = {}
+    for entry in files("event_logs").joinpath("sql", "migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found[int(match.group(1))] = entry.name
+    if sorted(found) != list(range(1, len(found) + 1)):
+        raise SchemaVersionError(f"migration files are not numbered 1..{len(found)}: {sorted(found)}")
+    return dict(sorted(found.items()))
+
+
+MIGRATIONS: dict[int, str] = _migrations()
+SCHEMA_VERSION = max(MIGRATIONS)
 
 _LOCK_HINT = (
     "another process has this database open for writing (a running 'pantau' command, the "
@@ -32,8 +47,8 @@ _LOCK_HINT = (
 
 
 def sql_text(name: str) -> str:
-    """The text of a bundled SQL file in ``event_logs/sql/``."""
-    return files("event_logs").joinpath("sql", name).read_text(encoding="utf-8")
+    """The text of a bundled SQL file in ``event_logs/sql/`` (``migrations/NNNN_x.sql`` too)."""
+    return files("event_logs").joinpath("sql", *name.split("/")).read_text(encoding="utf-8")
 
 
 def _connect(path: str | Path, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -86,7 +101,7 @@ def migrate(con: duckdb.DuckDBPyConnection, *, path: str = "<db>") -> int:
     for version in range(current + 1, SCHEMA_VERSION + 1):
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(sql_text(MIGRATIONS[version]))
+            con.execute(sql_text(f"migrations/{MIGRATIONS[version]}"))
             con.execute(
                 "INSERT OR REPLACE INTO schema_info VALUES ('schema_version', ?), ('pantau_version', ?)",
                 [str(version), __version__],
@@ -125,6 +140,13 @@ def open_store(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConne
             raise SchemaVersionError(
                 f"database schema version {version} is newer than this Pantau ({SCHEMA_VERSION})",
                 file=str(path), hint="upgrade Pantau")
+        if version < SCHEMA_VERSION:
+            con.close()
+            raise SchemaVersionError(
+                f"database schema version {version} is older than this Pantau ({SCHEMA_VERSION})",
+                file=str(path),
+                hint="upgrade it with 'pantau init --db FILE' (keeps every row; then run 'pantau "
+                     "analyze --db FILE' so the results use the new columns)")
         return con
     migrate(con, path=str(path))
     return con

@@ -1,8 +1,9 @@
 """Pantau: process mining and Mutu Baku (SLA) compliance for JKN enrolment SOPs.
 
 The library lives in four packages (``sop_models``, ``event_logs``, ``analytics``,
-``dashboard``); this package holds only what they share: the version, the exception
-tree and the command-line shell (``pantau.cli``, imported by nothing else).
+``dashboard``); this package is the shared base they all may import (the version, the
+exception tree, the settings file) and imports none of them. The command-line shell is the
+separate package ``pantau_cli``, imported by nothing else.
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -58,6 +58,11 @@ def did_you_mean(wanted: str, choices: Iterable[str], limit: int = 5) -> str:
     return f"did you mean one of these: {shown}"
 
 
+# --- settings ---------------------------------------------------------------------------
+class ConfigError(PantauError):
+    """The settings file (pantau.toml) cannot be read or holds an unknown or wrong setting."""
+
+
 # --- SOP models ---------------------------------------------------------------------------
 class SopModelError(PantauError):
     """A SOP model file or SOP document is wrong or cannot be read."""

@@ -40,10 +40,6 @@ def _units(sop_id: str) -> list[str]:
     return UNITS.get(sop_id.split("-")[0], ["Unit Layanan 1", "Unit Layanan 2"])
 
 
-def _results_sql() -> str:
-    return (Path(__file__).resolve().parents[1] / "analytics" / "sql" / "results.sql").read_text()
-
-
 def _load_model_tables(con: duckdb.DuckDBPyConnection, sop_ids: list[str] | None) -> list:
     models = [m for m in load_all() if not sop_ids or m.id in sop_ids]
     con.execute("""CREATE TEMP TABLE g_sops (sop_no INT, sop_id VARCHAR, agency VARCHAR,
@@ -292,7 +288,6 @@ def build_results_db(path: str | Path, cases: int = 60, *, seed: int = 7,
     init_store(path)
     con = duckdb.connect(str(path))
     try:
-        con.execute(_results_sql())
         models = _load_model_tables(con, sop_ids)
         con.execute("BEGIN TRANSACTION")
         con.execute(_GENERATE.format(seed=int(seed), cases=int(cases), unmapped=UNMAPPED_LABEL))

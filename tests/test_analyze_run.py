@@ -16,8 +16,8 @@ import pytest
 
 from analytics import analyze, conformance, mutu_baku
 from analytics.run import RESULT_TABLES
-from event_logs import open_store
-from pantau.errors import AnalysisError
+from event_logs import SCHEMA_VERSION, init_store, open_store
+from pantau.errors import AnalysisError, SchemaVersionError
 
 
 def _counts(db: Path) -> dict[str, int]:
@@ -84,23 +84,24 @@ def test_two_runs_write_the_same_results(analysed_db: Path, tmp_path: Path) -> N
         con.close()
 
 
-def test_a_store_analysed_by_an_older_version_is_flagged_and_upgraded_by_the_next_run(
+def test_a_store_of_schema_version_1_is_refused_by_readers_and_migrated_by_init(
         analysed_db: Path, tmp_path: Path) -> None:
-    from dashboard.queries import db_version
-
     db = tmp_path / "old.duckdb"
     shutil.copyfile(analysed_db, db)
     con = open_store(db, read_only=False)
-    try:  # what a store analysed before the directly-follows columns looks like
+    try:  # what a store analysed before the directly-follows columns looks like (version 1)
         for column in ("prev_step_id", "prev_complete_ts", "next_step_id"):
             con.execute(f"ALTER TABLE step_checks DROP COLUMN {column}")
-        assert db_version(con)[4] is True  # the dashboard asks for a new run
+        con.execute("UPDATE schema_info SET value = '1' WHERE key = 'schema_version'")
     finally:
         con.close()
+    with pytest.raises(SchemaVersionError, match="older than this Pantau") as err:
+        open_store(db)  # the dashboard and notebooks: a clear error with the way out
+    assert "pantau init --db" in str(err.value)
+    assert init_store(db) == SCHEMA_VERSION
     analyze(db)
     con = open_store(db, read_only=True)
     try:
-        assert db_version(con)[4] is False
         filled = con.execute("SELECT count(prev_step_id), count(next_step_id), count(*) FROM step_checks").fetchall()[0]
     finally:
         con.close()

@@ -20,7 +20,6 @@ import duckdb
 import pytest
 
 from analytics.conformance import run_conformance
-from analytics.run import results_sql
 from event_logs.store import init_store
 from sop_models import get_model
 from sop_models.loader import load_model
@@ -75,7 +74,6 @@ def con(tmp_path: Path):
     db = tmp_path / "store.duckdb"
     init_store(db)
     c = duckdb.connect(str(db))
-    c.execute(results_sql())
     yield c
     c.close()
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from pantau.cli import app
+from pantau_cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI_DOC = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")

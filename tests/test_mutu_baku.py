@@ -19,7 +19,6 @@ import pytest
 
 from analytics import calendar as work_calendar
 from analytics import mutu_baku
-from analytics.run import ensure_results_schema
 from event_logs.store import init_store, open_store
 from sop_models import get_model
 from sop_models.flow_paths import can_end_after, end_steps, happy_next, paused_loops, start_steps
@@ -37,7 +36,6 @@ class Store:
     def __init__(self, path: Path) -> None:
         init_store(path)
         self.con = open_store(path, read_only=False)
-        ensure_results_schema(self.con)
         self.next_id = 1
         self.sops: set[str] = set()
 

@@ -21,7 +21,6 @@ import pytest
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from nbclient import NotebookClient
 
-from analytics.run import ensure_results_schema
 from event_logs.store import init_store, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,7 +117,6 @@ def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     init_store(path)
     con = open_store(path, read_only=False)
     try:
-        ensure_results_schema(con)
         for run_id in (1, 2):
             con.execute(
                 "INSERT INTO runs (run_id, started, finished, pantau_version, sop_ids, event_count, "

@@ -3,7 +3,7 @@
 Every table, view and column of a real database appears in docs/schema.md under its own
 ``## `table` `` section with the right type, in the database's column order, and the file
 documents nothing that a real database lacks. Checked on the schema the code creates
-(``init_store`` + ``ensure_results_schema`` + the calendar install) and on a fully simulated
+(``init_store``, i.e. every migration, + the calendar install) and on a fully simulated
 and analysed store (the ``analysed_db`` fixture). The SQL examples of the file run too.
 """
 
@@ -17,7 +17,6 @@ import duckdb
 import pytest
 
 from analytics.calendar import CalendarSpec, install_calendar
-from analytics.run import ensure_results_schema
 from event_logs.store import init_store, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,11 +126,6 @@ def created_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store as the code creates it: the store schema, the result tables, a calendar."""
     path = tmp_path_factory.mktemp("schema") / "fresh.duckdb"
     init_store(path)
-    con = open_store(path, read_only=False)
-    try:
-        ensure_results_schema(con)
-    finally:
-        con.close()
     return path
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from pantau.cli import app
+from pantau_cli import app
 
 
 @app.command("dashboard")

@@ -1,4 +1,6 @@
--- Pantau analysis results: written by `pantau analyze`, read by the dashboard and notebooks.
+-- Migration 2: the analysis result tables (written by `pantau analyze`, read by the dashboard
+-- and notebooks). Stores of schema version 1 whose result tables an older `pantau analyze`
+-- created get the columns added since (the ALTERs below); new stores get them whole.
 -- Public API for analysts: every column is described in docs/schema.md. Each result row
 -- carries run_id; `runs` records the model checksums and calendar version it was checked
 -- against, so every finding traces back to events (event ids) and an SOP version.
@@ -54,7 +56,6 @@ CREATE TABLE IF NOT EXISTS step_checks (
     prev_complete_ts TIMESTAMPTZ,            -- its completion
     next_step_id  VARCHAR                    -- the step occurrence completed right after (NULL: none yet)
 );
--- stores analysed before these columns existed get them on their next run
 ALTER TABLE step_checks ADD COLUMN IF NOT EXISTS prev_step_id VARCHAR;
 ALTER TABLE step_checks ADD COLUMN IF NOT EXISTS prev_complete_ts TIMESTAMPTZ;
 ALTER TABLE step_checks ADD COLUMN IF NOT EXISTS next_step_id VARCHAR;
@@ -130,7 +131,7 @@ CREATE TABLE IF NOT EXISTS lane_stats (
     breach_rate       DOUBLE,                -- share of step occurrences breaching their standard
     avg_wip           DOUBLE                 -- average number of steps enabled but not completed
 );
-ALTER TABLE lane_stats ADD COLUMN IF NOT EXISTS unit VARCHAR;  -- stores analysed before it existed
+ALTER TABLE lane_stats ADD COLUMN IF NOT EXISTS unit VARCHAR;
 
 CREATE TABLE IF NOT EXISTS handovers (
     run_id          INTEGER NOT NULL,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import typer
 
-from pantau.cli import app
-from pantau.cli.progress import progress_bar
+from pantau_cli import app
+from pantau_cli.progress import progress_bar
 
 DB_OPTION = typer.Option(..., "--db", help="DuckDB database file.")
 

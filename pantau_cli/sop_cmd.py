@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from pantau.cli import app
+from pantau_cli import app
 
 sop_app = typer.Typer(help="SOP models: list, check, export, import.", no_args_is_help=True)
 app.add_typer(sop_app, name="sop")

@@ -1,6 +1,6 @@
--- Pantau event-log store, schema version 1.
--- The tables below are a public API for analysts: columns are described in docs/schema.md
--- (a test keeps that file and this schema in step). Applied by event_logs.store.init_store().
+-- Migration 1: the event-log store (imports, events, cases, quarantine, simulator truth).
+-- The tables are a public API for analysts: columns are described in docs/schema.md (a test
+-- keeps that file and the migrated schema in step). Applied by event_logs.store.migrate().
 
 CREATE TABLE IF NOT EXISTS schema_info (
     key   VARCHAR PRIMARY KEY,   -- 'schema_version', 'pantau_version'

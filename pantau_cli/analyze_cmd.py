@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from pantau.cli import app
-from pantau.cli.progress import progress_bar
+from pantau_cli import app
+from pantau_cli.progress import progress_bar
 
 
 @app.command("analyze")
