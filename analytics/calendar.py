@@ -27,6 +27,7 @@ import holidays
 import numpy as np
 import pandas as pd
 
+from analytics import sql_files
 from analytics.calendars.overrides import (
     Override,
     apply_overrides,
@@ -38,6 +39,8 @@ from analytics.calendars.overrides import (
 )
 from analytics.work_clock import install_clock
 from pantau.errors import CalendarError, did_you_mean
+from pantau.units import DAYS_PER_MONTH
+from sop_models.model import calendar_id_for
 
 __all__ = [
     "CalendarSpec", "Override", "add_working", "add_working_days",
@@ -46,7 +49,6 @@ __all__ = [
 ]
 
 CALENDAR_FORMAT = "pantau-calendar/1"  # bump when a rule in calendar.sql changes meaning
-SQL_PATH = Path(__file__).parent / "sql" / "calendar.sql"
 MARGIN_BEFORE = timedelta(days=31)
 # deadlines of events late in the data ("1 Bulan", "tanggal 25") must still resolve
 MARGIN_AFTER = timedelta(days=400)
@@ -108,7 +110,7 @@ class CalendarSpec:
     @classmethod
     def for_zone(cls, timezone: str, overrides: Sequence[str] = (), **kwargs: Any) -> CalendarSpec:
         """The default calendar of a zone, with named override files (id ``zone+name...``)."""
-        calendar_id = timezone + "".join(f"+{o}" for o in overrides)
+        calendar_id = calendar_id_for(timezone, overrides)
         name = kwargs.pop("name", None) or f"{ZONE_NAMES.get(timezone, timezone)} {calendar_id}"
         return cls(calendar_id, timezone, overrides=tuple(overrides), name=name, **kwargs)
 
@@ -240,7 +242,7 @@ def install_calendar(
     finally:
         con.unregister("_pantau_calendar_rows")
         con.unregister("_pantau_calendar_meta")
-    con.execute(SQL_PATH.read_text(encoding="utf-8"))
+    sql_files.run(con, "calendar/calendar.sql", days_per_month=DAYS_PER_MONTH)
     install_clock(con)
     return install_version
 

@@ -31,6 +31,8 @@ import duckdb
 import pyarrow as pa
 
 from analytics import conformance_rules as rules
+from analytics.labels import ensure_labels
+from analytics.standards import install_standards
 from pantau.errors import AnalysisError
 from sop_models.model import SopModel
 
@@ -258,6 +260,8 @@ def prepare_conformance(
         raise AnalysisError(f"no SOP model given for {missing}", hint="pass models={sop_id: SopModel}")
     stats = ConformanceStats()
     t = time.perf_counter()
+    install_standards(con, {s: models[s] for s in sop_ids})
+    ensure_labels(con, {s: models[s] for s in sop_ids})
     _load_model_tables(con, run_id, sop_ids, models)
     _run_script(con, "conformance_variants.sql")
     rows = [(s, v, seq, int(n)) for s, v, seq, n in con.execute(

@@ -1,14 +1,14 @@
 """Mutu Baku stages of ``pantau analyze``: step checks (``step_checks``) and case checks
 (``case_checks``).
 
-Set-based: the model's standards go into small temp tables (:mod:`analytics.standards`);
-``sql/mutu_baku_case_facts.sql`` summarises each case; events get one working-clock reading
-each (one hash join on the working calendar); ``sql/mutu_baku_occurrences.sql`` pairs start
-and complete events and finds what enabled each occurrence (two window passes), and
-``sql/mutu_baku_steps.sql`` judges every occurrence and writes ``step_checks`` in the same
-statement. No Python loop runs per event or per case. The rules are in
-``docs/mutu-baku.md``. The caller owns the transaction and must have installed the working
-calendar (:func:`analytics.calendar.install_for_models`).
+Set-based: the model's standards are small temp tables read from the store
+(:mod:`analytics.standards`); ``sql/intermediate/case_facts.sql`` summarises each case;
+events get one working-clock reading each (one hash join on the working calendar);
+``sql/intermediate/occurrences.sql`` pairs start and complete events and finds what enabled
+each occurrence (two window passes), and ``sql/results/step_checks.sql`` judges every
+occurrence and writes ``step_checks`` in the same statement. No Python loop runs per event or
+per case. The rules are in ``docs/mutu-baku.md``. The caller owns the transaction and must
+have installed the working calendar (:func:`analytics.calendar.install_for_models`).
 
 Temp tables left on the connection for the later stages of the same run:
 ``mutu_baku_case_facts`` (per case) and ``mutu_baku_open_occ`` (steps in progress), tagged by
@@ -17,20 +17,33 @@ Temp tables left on the connection for the later stages of the same run:
 
 from __future__ import annotations
 
-from importlib.resources import files
-
 import duckdb
 
+from analytics import sql_files
+from analytics.labels import ensure_labels
 from analytics.standards import OUTPUT_KEYS, install_standards
 from analytics.work_clock import add_work_clock, ensure_clock
+from event_logs import vocabulary
 from pantau.errors import AnalysisError, CalendarError
+from pantau.units import DAYS_PER_MONTH
 from sop_models.model import SopModel
 
-BREACH_STATUSES = ("breach", "deadline_missed", "too_fast")
+# ref_step_status.when_flag -> the condition in results/step_checks.sql's `judged` rows
+_STATUS_FLAGS = {"missed_day": "j.missed_day", "over_max": "j.over_max", "under_min": "j.under_min",
+                 "no_bound": "NOT j.has_standard"}
 
 
-def _sql(name: str) -> str:
-    return files("analytics").joinpath("sql", name).read_text(encoding="utf-8")
+def status_sql() -> str:
+    """The step status rule as a SQL CASE: the first status of ``ref_step_status`` (by its
+    precedence) whose condition holds; the one with condition ``always`` otherwise."""
+    ranked = sorted(vocabulary.rows("step_status"), key=lambda r: int(r["precedence"]))
+    whens = [f"WHEN {_STATUS_FLAGS[r['when_flag']]} THEN '{r['status']}'"
+             for r in ranked if r["when_flag"] != "always"]
+    default = [r["status"] for r in ranked if r["when_flag"] == "always"]
+    if len(default) != 1 or len(whens) + 1 != len(ranked):
+        raise AnalysisError("ref_step_status needs exactly one status with when_flag 'always' "
+                            f"and known flags ({', '.join(_STATUS_FLAGS)})")
+    return f"CASE {' '.join(whens)} ELSE '{default[0]}' END"
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -45,15 +58,16 @@ def _check_calendar(con: duckdb.DuckDBPyConnection) -> None:
     ensure_clock(con)
 
 
+# The events straight from the store with their step's integer key in one join on the label
+# (mutu_baku_label_keys: run_labels with the step key), the same rows as run_events: labels
+# out of a case are left out, unmapped ones keep sk NULL.
 _EVENTS = """
     SELECT e.event_id, f.ck, k.sk, e.lifecycle = 'complete' AS is_c, e.ts, e.resource,
            f.calendar_id
     FROM events e
     JOIN mutu_baku_case_facts f ON f.sop_id = e.sop_id AND f.case_id = e.case_id
-    LEFT JOIN mutu_baku_step_keys k ON k.sop_id = e.sop_id AND k.step_id = e.step_id
-    LEFT JOIN mutu_baku_standards st ON st.sop_id = e.sop_id AND st.step_id = e.step_id
-    -- steps done once per programme period are not part of a case
-    WHERE st.scope IS DISTINCT FROM 'program'"""
+    LEFT JOIN mutu_baku_label_keys k ON k.sop_id = e.sop_id AND k.label = e.activity
+    WHERE coalesce(k.in_case, true)"""
 # An integer case key keeps the window sorts cheap (about half the time of sorting on the
 # two text columns); on the (1-in-10^7 at a million cases) chance of a hash collision the
 # text key is used instead, so no two cases ever share a window partition.
@@ -63,7 +77,7 @@ _TEXT_KEY = "e.sop_id || chr(31) || e.case_id"
 
 def _build_case_facts(con: duckdb.DuckDBPyConnection) -> None:
     for key in (_HASH_KEY, _TEXT_KEY):
-        facts = _sql("mutu_baku_case_facts.sql").replace("{case_key}", key)
+        facts = sql_files.render("intermediate/case_facts.sql", case_key=key)
         con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_case_facts AS "
                     + add_work_clock(facts, ["first_ts", "last_ts", "last_complete_ts"]))
         n, distinct = con.execute(
@@ -91,17 +105,19 @@ def prepare(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopMo
         raise AnalysisError("no SOP to check", hint="pass models={sop_id: SopModel}")
     _check_calendar(con)
     install_standards(con, models)
+    sql_files.run(con, "rules/mutu_baku.sql", days_per_month=DAYS_PER_MONTH)
+    ensure_labels(con, models)
     # an integer per step: window partitions and sorts on it cost less than on the text id
-    # (steps in the events but not in the model keep their occurrences)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE mutu_baku_step_keys AS
         SELECT sop_id, step_id, (row_number() OVER (ORDER BY sop_id, step_id))::INTEGER AS sk
-        FROM (SELECT sop_id, step_id FROM mutu_baku_standards
-              UNION SELECT DISTINCT sop_id, step_id FROM events
-                    WHERE step_id IS NOT NULL AND sop_id IN (SELECT sop_id FROM mutu_baku_sops))""")
+        FROM mutu_baku_standards;
+        CREATE OR REPLACE TEMP TABLE mutu_baku_label_keys AS
+        SELECT l.sop_id, l.label, k.sk, l.in_case
+        FROM run_labels l LEFT JOIN mutu_baku_step_keys k ON k.sop_id = l.sop_id AND k.step_id = l.step_id""")
     _build_case_facts(con)
     con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_open_occ AS "
-                + add_work_clock(_sql("mutu_baku_open_occ.sql"), ["start_ts"]))
+                + add_work_clock(sql_files.render("intermediate/open_occurrences.sql"), ["start_ts"]))
     con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_state AS SELECT ?::INTEGER AS run_id", [run_id])
 
 
@@ -113,6 +129,8 @@ def ensure_prepared(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[st
         prepare(con, run_id, models)
     else:
         install_standards(con, models)  # cheap; later stages may pass other models
+        sql_files.run(con, "rules/mutu_baku.sql", days_per_month=DAYS_PER_MONTH)
+        ensure_labels(con, models)
 
 
 # The instant the working clock reaches max_target_wm (the working-time deadline), as the
@@ -150,19 +168,19 @@ def build_step_checks(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[
     written here; :func:`analytics.open_cases.build_open_cases` reports them.
     """
     prepare(con, run_id, models)
-    occurrences = _sql("mutu_baku_occurrences.sql").replace(
-        "{clocked_events}", add_work_clock(_EVENTS, ["ts"]))
+    occurrences = sql_files.render("intermediate/occurrences.sql",
+                                   clocked_events=add_work_clock(_EVENTS, ["ts"]))
     before = con.execute("SELECT count(*) FROM step_checks").fetchall()[0][0]
     deadline, deadline_join = _DEADLINE_EQUI if _uniform_working_days(con) else _DEADLINE_ASOF
-    sql = (_sql("mutu_baku_steps.sql").replace("{occurrences}", occurrences)
-           .replace("{working_deadline}", deadline).replace("{working_deadline_join}", deadline_join)
-           .replace("{run_id}", str(int(run_id))))
+    values = {"occurrences": occurrences, "working_deadline": deadline,
+              "working_deadline_join": deadline_join, "run_id": int(run_id),
+              "step_status": status_sql(), "days_per_month": DAYS_PER_MONTH}
     # rows need no particular order; letting DuckDB write them unordered saves a few seconds
     # per million rows. The setting is restored: it belongs to the caller's connection.
     keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
     con.execute("SET preserve_insertion_order = false")
     try:
-        con.execute(sql)
+        sql_files.run(con, "results/step_checks.sql", **values)
     finally:
         con.execute(f"SET preserve_insertion_order = {'true' if keep else 'false'}")
     return int(con.execute("SELECT count(*) FROM step_checks").fetchall()[0][0] - before)
@@ -193,11 +211,7 @@ def build_case_checks(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[
     (else its columns are NULL) and this run's ``step_checks`` for ``breach_count``.
     """
     ensure_prepared(con, run_id, models)
-    sql = (_sql("mutu_baku_cases.sql")
-           .replace("{run_id}", str(int(run_id)))
-           .replace("{conformance_cases}", _conformance_source(con))
-           .replace("{output_recorded}", output_recorded_sql())
-           .replace("{breach_statuses}", ", ".join(f"'{s}'" for s in BREACH_STATUSES)))
     before = con.execute("SELECT count(*) FROM case_checks").fetchall()[0][0]
-    con.execute(sql)
+    sql_files.run(con, "results/case_checks.sql", run_id=int(run_id),
+                  conformance_cases=_conformance_source(con), output_recorded=output_recorded_sql())
     return int(con.execute("SELECT count(*) FROM case_checks").fetchall()[0][0] - before)

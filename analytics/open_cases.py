@@ -2,31 +2,33 @@
 
 Runs after :func:`analytics.mutu_baku.build_case_checks` in the same run (it reads
 ``case_checks.is_open`` and the Mutu Baku temp tables, rebuilt when missing). Rules are in
-``sql/open_cases.sql`` and ``docs/mutu-baku.md`` ("Open cases"). The caller owns the
+``sql/results/open_cases.sql`` and ``docs/mutu-baku.md`` ("Open cases"). The caller owns the
 transaction.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from importlib.resources import files
 
 import duckdb
 
+from analytics import sql_files
 from analytics.mutu_baku import ensure_prepared
+from pantau.config import AnalysisSettings
 from pantau.errors import AnalysisError
 from sop_models.model import SopModel
 
-AT_RISK_SHARE = 0.8  # also written in sql/open_cases.sql
-
 
 def build_open_cases(
-    con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel], as_of: datetime | None
+    con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel], as_of: datetime | None,
+    *, at_risk_share: float = AnalysisSettings.at_risk_share,
 ) -> int:
     """Insert one ``open_cases`` row per open case of run ``run_id``, measured at ``as_of``.
 
     ``as_of`` is "now" for the analysis (``pantau analyze`` passes the latest event's
-    timestamp); it must carry a time zone. Returns the number of rows written.
+    timestamp); it must carry a time zone. ``at_risk_share``: the share of the time allowed
+    from which a case on track counts as at risk (``[analysis] at_risk_share``). Returns the
+    number of rows written.
     """
     if as_of is None:
         return 0  # no events: nothing can be open
@@ -36,10 +38,10 @@ def build_open_cases(
     ensure_prepared(con, run_id, models)
     con.execute("CREATE OR REPLACE TEMP TABLE open_cases_as_of AS SELECT ?::TIMESTAMPTZ AS as_of",
                 [as_of])
-    sql = files("analytics").joinpath("sql", "open_cases.sql").read_text(encoding="utf-8")
     before = con.execute("SELECT count(*) FROM open_cases").fetchall()[0][0]
     try:
-        con.execute(sql.replace("{run_id}", str(int(run_id))))
+        sql_files.run(con, "results/open_cases.sql", run_id=int(run_id),
+                      at_risk_share=float(at_risk_share))
     finally:
         con.execute("DROP TABLE IF EXISTS open_cases_as_of")
     return int(con.execute("SELECT count(*) FROM open_cases").fetchall()[0][0] - before)

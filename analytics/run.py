@@ -14,11 +14,12 @@ done. At 300k cases this saved about one second of the ~13.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,18 +27,18 @@ from typing import Any
 import duckdb
 
 from pantau import __version__
+from pantau.config import AnalysisSettings, load_settings
 from pantau.errors import AnalysisError, did_you_mean
 
 RESULT_TABLES = (
     "step_checks", "case_checks", "deviations", "variants", "lane_stats", "handovers",
-    "model_quality", "open_cases",
+    "model_quality", "open_cases", "activity_labels",
 )
-STAGES = ("prepare", "calendar", "mutu_baku", "conformance", "cases", "lanes", "open_cases")
-# Cap on DuckDB's buffers during a run (pm4py's Python objects come on top): past it, sorts,
-# windows and joins spill to a temp directory next to the store instead of growing. Without
-# it 1M cases (17M events) peaked at 4.3 GB RSS; with 3 GB at 3.3 GB and about the same wall
-# time (2 GB: 2.3 GB RSS but ~15% slower from spilling in the lane stage).
-ANALYZE_MEMORY_LIMIT = "3GB"
+STAGES = ("prepare", "calendar", "labels", "mutu_baku", "conformance", "cases", "lanes", "open_cases")
+# [analysis] memory_limit caps DuckDB's buffers during a run (pm4py's Python objects come on
+# top): past it, sorts, windows and joins spill to a temp directory next to the store instead
+# of growing. Without a cap 1M cases (17M events) peaked at 4.3 GB RSS; with 3 GB at 3.3 GB
+# and about the same wall time (2 GB: 2.3 GB RSS but ~15% slower from spilling in the lanes).
 
 ProgressFn = Callable[[int, int], None]
 
@@ -70,15 +71,16 @@ class RunResult:
 
 
 def _select_sops(con: duckdb.DuckDBPyConnection, sop_ids: list[str] | None) -> list[str]:
-    from sop_models import load_all
+    from event_logs import registry
 
-    known = {m.id for m in load_all()}
+    known = set(registry.sop_ids(con))
     present = [r[0] for r in con.execute("SELECT DISTINCT sop_id FROM events ORDER BY 1").fetchall()]
     if not sop_ids:
         chosen = [s for s in present if s in known]
         if not chosen:
-            raise AnalysisError("the database holds no events of a known SOP",
-                                hint="import a log with 'pantau ingest' or run 'pantau simulate'")
+            raise AnalysisError("the database holds no events of an SOP it has a model of",
+                                hint="import a log with 'pantau ingest' or run 'pantau simulate'; "
+                                     "'pantau sop list --db FILE' lists the stored models")
         return chosen
     for sop_id in sop_ids:
         if sop_id not in known:
@@ -86,25 +88,51 @@ def _select_sops(con: duckdb.DuckDBPyConnection, sop_ids: list[str] | None) -> l
     return list(sop_ids)
 
 
+def _store_pnml(con: duckdb.DuckDBPyConnection, models: dict[str, Any]) -> None:
+    """The PNML export of each analysed model version, stored once (it needs pm4py, which the
+    dashboard never imports; the run has it loaded already)."""
+    from sop_models.export import to_pnml
+
+    for model in models.values():
+        have = con.execute("SELECT count(*) FROM model_artifacts WHERE model_sha256 = ? AND kind = 'pnml'",
+                           [model.sha256]).fetchall()[0][0]
+        if not have:
+            con.execute("INSERT INTO model_artifacts (model_sha256, kind, content) VALUES (?, 'pnml', ?)",
+                        [model.sha256, to_pnml(model)])
+
+
 def analyze(
     db_path: str | Path,
     sop_ids: list[str] | None = None,
     *,
     progress: ProgressFn | None = None,
-    max_align_seconds_per_variant: float = 2.0,
-    max_align_seconds_total: float = 300.0,
+    max_align_seconds_per_variant: float | None = None,
+    max_align_seconds_total: float | None = None,
+    settings: AnalysisSettings | None = None,
 ) -> RunResult:
-    """Compute every result table for ``sop_ids`` (default: all SOPs with events)."""
-    from analytics import calendar as work_calendar
-    from analytics import conformance, lanes, mutu_baku, open_cases
-    from event_logs.store import fetch_one, open_store, transaction
-    from sop_models import get_model, load_all
+    """Compute every result table for ``sop_ids`` (default: all SOPs with events and a model).
 
+    Each SOP is checked against its confirmed model version in force on the day of its latest
+    event (:func:`event_logs.registry.in_force`); the run records it per case
+    (``case_checks.model_sha256``). ``settings`` default to the ``[analysis]`` section of the
+    settings file in force for the store (:func:`pantau.config.load_settings`); the two
+    alignment budgets override theirs.
+    """
+    from analytics import calendar as work_calendar
+    from analytics import conformance, labels, lanes, mutu_baku, open_cases
+    from analytics.standards import install_standards
+    from event_logs import registry
+    from event_logs.store import SCHEMA_VERSION, fetch_one, open_store, transaction
+
+    config = settings or load_settings(store=db_path).analysis
+    if max_align_seconds_per_variant is not None:
+        config = replace(config, align_seconds_per_variant=max_align_seconds_per_variant)
+    if max_align_seconds_total is not None:
+        config = replace(config, align_seconds_total=max_align_seconds_total)
     con = open_store(db_path, read_only=False)
     try:
-        con.execute(f"SET memory_limit = '{ANALYZE_MEMORY_LIMIT}'")
+        con.execute(f"SET memory_limit = '{config.memory_limit}'")
         chosen = _select_sops(con, sop_ids)
-        models = {s: get_model(s) for s in chosen}
         seconds: dict[str, float] = {}
         done = 0
 
@@ -132,14 +160,22 @@ def analyze(
                     con,
                     "SELECT count(*), count(DISTINCT (sop_id, case_id)), max(ts) FROM events "
                     "WHERE sop_id IN (SELECT unnest(?))", [chosen])
+                last_day = last_ts.date() if last_ts is not None else None
+                models = {s: registry.in_force(con, s, last_day) for s in chosen}
                 stage("prepare", t)
 
                 t = time.perf_counter()
-                # every SOP's calendar, over every event: a partial run must not drop calendars
-                # that earlier runs of other SOPs recorded in runs.calendar_version
+                # every stored SOP's calendar, over every event: a partial run must not drop
+                # calendars that earlier runs of other SOPs recorded in runs.calendar_version
                 all_first, all_last = fetch_one(con, "SELECT min(ts), max(ts) FROM events")
-                calendar_version = work_calendar.install_for_models(con, load_all(), all_first, all_last)
+                calendars = [registry.in_force(con, s, last_day) for s in registry.sop_ids(con)]
+                calendar_version = work_calendar.install_for_models(con, calendars, all_first, all_last)
                 stage("calendar", t)
+
+                t = time.perf_counter()
+                install_standards(con, models)
+                labels.map_labels(con, run_id, models)
+                stage("labels", t)
 
                 pool.submit(conformance.warm_up)
                 t = time.perf_counter()
@@ -147,8 +183,8 @@ def analyze(
                 variants_seconds = time.perf_counter() - t
                 checking = pool.submit(
                     _timed, conformance.check_conformance, work,
-                    max_align_seconds_per_variant=max_align_seconds_per_variant,
-                    max_align_seconds_total=max_align_seconds_total, cancelled=stop.is_set)
+                    max_align_seconds_per_variant=config.align_seconds_per_variant,
+                    max_align_seconds_total=config.align_seconds_total, cancelled=stop.is_set)
 
                 t = time.perf_counter()
                 mutu_baku.build_step_checks(con, run_id, models)
@@ -166,6 +202,7 @@ def analyze(
 
             t = time.perf_counter()
             mutu_baku.build_case_checks(con, run_id, models)
+            _store_pnml(con, models)
             stage("cases", t)
 
             t = time.perf_counter()
@@ -174,7 +211,8 @@ def analyze(
             stage("lanes", t)
 
             t = time.perf_counter()
-            open_cases.build_open_cases(con, run_id, models, as_of=last_ts)
+            open_cases.build_open_cases(con, run_id, models, as_of=last_ts,
+                                        at_risk_share=config.at_risk_share)
             stage("open_cases", t)
 
             run_row = {
@@ -184,6 +222,7 @@ def analyze(
                 "calendar_version": calendar_version, "event_count": event_count,
                 "case_count": case_count, "stage_seconds": dict(seconds),
                 "alignment_timeouts": stats.timeouts, "as_of": last_ts,
+                "schema_version": SCHEMA_VERSION, "parameters": json.dumps(asdict(config)),
             }
             con.execute(f"INSERT INTO runs ({', '.join(run_row)}) "
                         f"VALUES ({', '.join('?' for _ in run_row)})", list(run_row.values()))

@@ -1,123 +1,122 @@
-"""The per-step Mutu Baku standards of the analysed SOPs, as small DuckDB tables.
+"""The analysed SOPs' model facts as small temp tables, read from the store's model tables.
 
-The model file is the only place a time standard lives: :func:`install_standards` copies
-what the analysis needs from the :class:`~sop_models.model.SopModel` objects into temp
-tables, and everything after that is set-based SQL over whole tables.
+The model file is the one place a time standard lives; the store holds each version of it
+(``models``, ``model_steps``, ... written by :mod:`event_logs.registry`). For a run,
+:func:`install_standards` selects the model version each analysed SOP is checked against
+and copies what the SQL joins into temp tables keyed by ``sop_id``; everything after that is
+set-based SQL over whole tables. The rules that read these tables are the macros of
+``sql/rules/mutu_baku.sql``.
 
 Tables (temp, on the caller's connection, replaced on each call):
 
-- ``mutu_baku_sops(sop_id, calendar_id, timezone, day_minutes, svc_value, svc_unit,
-  svc_calendar)``: one row per SOP; ``svc_*`` is the case-level service standard.
+- ``mutu_baku_sops(sop_id, model_sha256, calendar_id, timezone, day_minutes, svc_value,
+  svc_unit, svc_calendar)``: one row per SOP; ``svc_*`` is the case-level service standard;
+  ``day_minutes`` the working day of its calendar (office hours, ``calendar_info``).
 - ``mutu_baku_standards(sop_id, step_id, lane, scope, std_unit, std_calendar, max_value,
   max_unit, max_calendar, min_value, min_unit, min_calendar, per_attr, deadline_day,
-  has_standard)``: one row per step; ``std_unit``/``std_calendar`` is the unit results
-  are reported in (the maximum's, else the minimum's, else working minutes).
+  has_standard)``: one row per step (``model_steps``).
 - ``mutu_baku_loop_steps(sop_id, loop_id, first_step, last_step)``: pairs (last step of a
   loop body, first step of the next iteration) of loops that return the file to the
-  applicant (``returns_to``): the time between them is paused.
-- ``mutu_baku_flow_next(sop_id, step_id, next_step, can_end)``: the happy-path step after
+  applicant: the time between them is paused (``model_loops``).
+- ``mutu_baku_flow_next(sop_id, step_id, next_step, can_end)``: the main-path step after
   each step (``step_id = ''`` for a case with no step done yet) and whether a case may end
-  after it.
+  after it (``model_flow_next``).
 - ``mutu_baku_kelengkapan(sop_id, step_id, items)``: the first case step's Kelengkapan.
+- ``run_labels(sop_id, label, step_id, in_case)``: each activity label of the analysed
+  events mapped to a step (:mod:`event_logs.mapping`); ``in_case`` is false for labels
+  declared out of scope and for steps done once per programme period, whose events are not
+  part of a case. Unmapped labels have no row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from analytics.calendar import calendar_for
-from sop_models.flow_paths import can_end_after, happy_next, paused_loops
-from sop_models.model import Bound, SopModel
+from event_logs.registry import register_model
+from sop_models.model import SopModel
 
 # Case attributes that record a Mutu Baku Output (a receipt, a participant number, a card):
 # output_recorded is checked only when the log carries one of them.
 OUTPUT_KEYS = ("output", "resi_no", "nomor_resi", "e_id", "nomor_e_id", "nomor_peserta",
                "nomor_surat_jaminan", "nomor_sk")
 
-S, F, INT, B = pa.string(), pa.float64(), pa.int32(), pa.bool_()
 
-
-def _load(con: duckdb.DuckDBPyConnection, name: str, schema: dict[str, pa.DataType],
-          rows: Sequence[tuple[Any, ...]]) -> None:
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
-    table = pa.table({col: pa.array(list(vals), type=t)
-                      for (col, t), vals in zip(schema.items(), columns, strict=True)})
-    view = f"_pantau_{name}"
-    con.execute("SELECT 1").fetchall()  # DuckDB 2: register() fails while a result is open
-    con.register(view, table)
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {view}")
-    finally:
-        con.unregister(view)
-
-
-def _bound(b: Bound | None) -> tuple[float | None, str | None, str | None]:
-    return (float(b.value), b.unit, b.calendar) if b else (None, None, None)
-
-
-def standard_rows(model: SopModel) -> list[tuple[Any, ...]]:
-    """One ``mutu_baku_standards`` row per step of ``model`` (see the module docstring)."""
-    rows = []
-    for step in model.steps:
-        w = step.waktu
-        shown = w.max or w.min
-        unit, cal = (shown.unit, shown.calendar) if shown else ("minute", "working")
-        if unit == "month":  # months are always calendar months (SEMANTICS.md)
-            cal = "calendar"
-        per_attr = model.per_units.get(w.per) if w.per else None
-        rows.append((model.id, step.id, step.lane, step.scope, unit, cal, *_bound(w.max),
-                     *_bound(w.min), per_attr, w.deadline_day, not w.is_empty))
-    return rows
+def ensure_registered(con: duckdb.DuckDBPyConnection, model: SopModel) -> None:
+    """Register ``model`` in the store when it is not (a model file given directly, e.g.
+    by a test); a model read from the store is there already."""
+    known = con.execute("SELECT count(*) FROM models WHERE model_sha256 = ?", [model.sha256]).fetchall()
+    if not known[0][0]:
+        register_model(con, model, Path(model.path).read_text(encoding="utf-8"), origin="file")
 
 
 def install_standards(con: duckdb.DuckDBPyConnection, models: Mapping[str, SopModel]) -> None:
     """Create or replace the ``mutu_baku_*`` model tables for ``models`` (sop_id -> model)."""
-    sops, steps, loops, nexts, docs = [], [], [], [], []
-    for sop_id, model in models.items():
-        spec = calendar_for(model)
-        svc = model.service_standard.waktu if model.service_standard else None
-        value, unit, cal = _bound(svc.max if svc else None)
-        sops.append((sop_id, spec.calendar_id, spec.timezone, spec.day_minutes, value, unit,
-                     "calendar" if unit == "month" else cal))
-        steps += [(sop_id, *r[1:]) for r in standard_rows(model)]
-        for loop in paused_loops(model.flow):
-            loops += [(sop_id, loop.loop_id, f, last)
-                      for f in sorted(loop.first_steps) for last in sorted(loop.last_steps)]
-        nexts.append((sop_id, "", happy_next(model.flow, None), False))
-        nexts += [(sop_id, s.id, happy_next(model.flow, s.id), can_end_after(model.flow, s.id))
-                  for s in model.case_steps]
-        first = model.case_steps[0] if model.case_steps else None
-        if first is not None:
-            docs.append((sop_id, first.id, list(first.kelengkapan)))
-    _load(con, "mutu_baku_sops", {"sop_id": S, "calendar_id": S, "timezone": S,
-                                  "day_minutes": F, "svc_value": F, "svc_unit": S,
-                                  "svc_calendar": S}, sops)
-    _load(con, "mutu_baku_standards", {
-        "sop_id": S, "step_id": S, "lane": S, "scope": S, "std_unit": S, "std_calendar": S,
-        "max_value": F, "max_unit": S, "max_calendar": S, "min_value": F, "min_unit": S,
-        "min_calendar": S, "per_attr": S, "deadline_day": INT, "has_standard": B}, steps)
-    _load(con, "mutu_baku_loop_steps", {"sop_id": S, "loop_id": S, "first_step": S,
-                                        "last_step": S}, loops)
-    _load(con, "mutu_baku_flow_next", {"sop_id": S, "step_id": S, "next_step": S,
-                                       "can_end": B}, nexts)
-    _load(con, "mutu_baku_kelengkapan", {"sop_id": S, "step_id": S, "items": pa.list_(S)}, docs)
-    # Span of a duration in a standard's unit: `wm` working minutes or `seconds` of calendar
-    # time; a working day is `day_minutes` (480) working minutes; a month is 30.4375 days.
-    con.execute("""
-        CREATE OR REPLACE TEMP MACRO mutu_baku_span(unit, basis, wm, seconds, day_minutes) AS
-        CASE
-            WHEN unit = 'month' THEN seconds / (86400 * 30.4375)
-            WHEN basis = 'working' THEN wm / CASE unit WHEN 'minute' THEN 1.0 WHEN 'hour' THEN 60.0
-                                                       WHEN 'day' THEN day_minutes END
-            ELSE seconds / CASE unit WHEN 'minute' THEN 60.0 WHEN 'hour' THEN 3600.0
-                                     WHEN 'day' THEN 86400.0 END
-        END""")
-    # The same conversion backwards: a standard's value in working minutes (working basis).
-    con.execute("""
-        CREATE OR REPLACE TEMP MACRO mutu_baku_to_wm(unit, value, day_minutes) AS
-        value * CASE unit WHEN 'minute' THEN 1.0 WHEN 'hour' THEN 60.0
-                          WHEN 'day' THEN day_minutes END""")
+    for model in models.values():
+        ensure_registered(con, model)
+    chosen = pa.table({"sop_id": pa.array(list(models), pa.string()),
+                       "model_sha256": pa.array([m.sha256 for m in models.values()], pa.string())})
+    con.execute("SELECT 1").fetchall()  # DuckDB 2: register() fails while a result is open
+    con.register("_pantau_run_models", chosen)
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_versions AS SELECT * FROM _pantau_run_models")
+    finally:
+        con.unregister("_pantau_run_models")
+    has_calendar = bool(con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'calendar_info'").fetchall()[0][0])
+    day_minutes = ("(SELECT i.day_minutes FROM calendar_info i WHERE i.calendar_id = m.calendar_id)"
+                   if has_calendar else "NULL")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE mutu_baku_sops AS
+        SELECT v.sop_id, m.model_sha256, m.calendar_id, m.timezone,
+               {day_minutes}::DOUBLE AS day_minutes,
+               m.service_std_value AS svc_value, m.service_std_unit AS svc_unit,
+               m.service_std_calendar AS svc_calendar
+        FROM mutu_baku_versions v JOIN models m USING (model_sha256);
+
+        CREATE OR REPLACE TEMP TABLE mutu_baku_standards AS
+        SELECT v.sop_id, s.step_id, s.lane, s.scope, s.std_unit, s.std_calendar, s.max_value,
+               s.max_unit, s.max_calendar, s.min_value, s.min_unit, s.min_calendar, s.per_attr,
+               s.deadline_day, s.has_standard
+        FROM mutu_baku_versions v JOIN model_steps s USING (model_sha256)
+        ORDER BY v.sop_id, s.step_no;
+
+        CREATE OR REPLACE TEMP TABLE mutu_baku_loop_steps AS
+        SELECT v.sop_id, l.loop_id, l.first_step, l.last_step
+        FROM mutu_baku_versions v JOIN model_loops l USING (model_sha256);
+
+        CREATE OR REPLACE TEMP TABLE mutu_baku_flow_next AS
+        SELECT v.sop_id, f.step_id, f.next_step, f.can_end
+        FROM mutu_baku_versions v JOIN model_flow_next f USING (model_sha256);
+
+        -- the first case step's Kelengkapan (document order)
+        CREATE OR REPLACE TEMP TABLE mutu_baku_kelengkapan AS
+        SELECT v.sop_id, arg_min(s.step_id, s.step_no) AS step_id,
+               arg_min(s.kelengkapan, s.step_no) AS items
+        FROM mutu_baku_versions v JOIN model_steps s USING (model_sha256)
+        WHERE s.scope = 'case'
+        GROUP BY v.sop_id""")
+
+
+def install_labels(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, str | None, bool]],
+                   sop_ids: list[str]) -> None:
+    """Create or replace ``run_labels(sop_id, label, step_id, in_case)`` from ``rows``
+    (mapped and out-of-scope labels of ``sop_ids``; see the module docstring), and
+    ``run_labels_sops(sop_id)``: the SOPs whose labels it holds."""
+    table = pa.table({
+        "sop_id": pa.array([r[0] for r in rows], pa.string()),
+        "label": pa.array([r[1] for r in rows], pa.string()),
+        "step_id": pa.array([r[2] for r in rows], pa.string()),
+        "in_case": pa.array([r[3] for r in rows], pa.bool_()),
+    })
+    con.execute("SELECT 1").fetchall()
+    con.register("_pantau_run_labels", table)
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE run_labels AS SELECT * FROM _pantau_run_labels")
+    finally:
+        con.unregister("_pantau_run_labels")
+    con.execute("CREATE OR REPLACE TEMP TABLE run_labels_sops AS SELECT unnest(?::VARCHAR[]) AS sop_id",
+                [sop_ids])

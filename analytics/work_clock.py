@@ -10,9 +10,10 @@ calendar (``sql/work_clock.sql``, which explains the fixed-offset shortcut).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from importlib.resources import files
 
 import duckdb
+
+from analytics import sql_files
 
 # A day in microseconds, and a shift that keeps the floor division exact for any instant
 # after the year -700 (DuckDB's integer division truncates towards zero).
@@ -25,7 +26,7 @@ def _ident(name: str) -> str:
 
 
 def _run(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    con.execute(files("analytics").joinpath("sql", name).read_text(encoding="utf-8"))
+    sql_files.run(con, f"calendar/{name}")
 
 
 def install_clock(con: duckdb.DuckDBPyConnection) -> None:

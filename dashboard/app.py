@@ -17,7 +17,6 @@ import streamlit as st
 
 from dashboard import data, filters, ui
 from dashboard.i18n import t
-from dashboard.models_info import models
 from dashboard.navigation import PAGES
 from pantau.errors import PantauError
 
@@ -29,6 +28,7 @@ st.set_page_config(page_title="Pantau", page_icon=":material/monitoring:", layou
 def _reset_filters(bounds: tuple | None) -> None:
     for key in ("agency", "sop", "unit"):
         st.session_state[key] = None
+    st.query_params.pop("sop", None)  # not bound by Streamlit: see ui.url_selectbox
     if bounds is not None:
         st.session_state["period"] = bounds  # the whole data range: no period filter
 
@@ -50,16 +50,26 @@ def _sidebar(lang: str) -> filters.Filters:
             options = data.load(state, "filter_options", filters.Filters())
         except PantauError as exc:
             st.session_state["_db_error"] = str(exc)
+    cat = None
+    if state is not None:
+        try:
+            cat = data.load_catalog(state)
+        except PantauError as exc:
+            st.session_state["_db_error"] = str(exc)
     sb = st.sidebar
     sb.subheader(t("filters", lang))
-    seen = options if options is not None else None
-    agencies = sorted({m.agency for m in models().values()}
-                      | (set(seen["agency"].dropna()) if seen is not None else set()))
+    # only agencies and SOPs with analysed cases: a filter that can only show nothing is noise
+    seen = options if options is not None else pd.DataFrame(columns=["agency", "sop_id", "unit"])
+    agencies = sorted(set(seen["agency"].dropna()))
     agency = sb.selectbox(t("agency", lang), agencies, index=None, key="agency", bind="query-params",
                           placeholder=t("all", lang))
-    sops = sorted(set(models()) | (set(seen["sop_id"].dropna()) if seen is not None else set()))
-    sop = sb.selectbox(t("sop", lang), sops, index=None, key="sop", bind="query-params",
-                       placeholder=t("all", lang))
+    in_agency = seen[seen["agency"] == agency] if agency else seen
+    # the SOPs of the chosen agency; an SOP a link names stays choosable (its page says when
+    # the filters match nothing), so a shared link shows what it showed
+    named = {st.query_params.get("sop"), st.session_state.get("sop")} & set(cat.sop_ids if cat else ())
+    sops = sorted(set(in_agency["sop_id"].dropna()) | named)
+    sop = ui.url_selectbox(sb, t("sop", lang), sops, key="sop", placeholder=t("all", lang),
+                           format_func=(lambda s: cat.sop_choice(s, 40)) if cat is not None else str)
     units: list[str] = []
     bounds = None
     if options is not None and len(options):

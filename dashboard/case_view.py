@@ -1,7 +1,8 @@
 """One case for people: timeline segments, the step table and the alignment, from result rows.
 
-Pure functions over the rows of ``step_checks``, ``deviations`` and the case's variant; the
-Kasus page lays them out. Times are shown in the SOP's own zone (WIB/WITA).
+Pure functions over the rows of ``step_checks``, ``deviations`` and the case's variant, with
+names and labels from the store's catalog in the case's own model version; the Kasus page
+lays them out. Times are shown in the SOP's own zone (WIB/WITA).
 """
 
 from __future__ import annotations
@@ -9,9 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard import fmt
+from dashboard.catalog import Catalog, ModelInfo
 from dashboard.i18n import t
-from dashboard.models_info import case_steps, step_label, step_name
-from sop_models import SopModel
 
 
 def _local(series: pd.Series, tz: str) -> pd.Series:
@@ -19,31 +19,34 @@ def _local(series: pd.Series, tz: str) -> pd.Series:
     return values.dt.tz_convert(tz)
 
 
-def step_order(model: SopModel | None, sop_id: str, steps: pd.DataFrame) -> list[tuple[str, str]]:
+def step_order(model: ModelInfo | None, steps: pd.DataFrame, cat: Catalog) -> list[tuple[str, str]]:
     """Timeline rows ``(lane, step label)``: the SOP's case steps grouped by lane (lanes in the
     model's order, steps in document order), then any other step the case did."""
     lanes: dict[str, str] = {}
     if model is not None:
-        for s in sorted(model.case_steps, key=lambda s: (_lane_rank(model, s.lane), model.step_ids.index(s.id))):
-            lanes[s.id] = s.lane
+        for s in sorted(model.case_steps, key=lambda s: (_lane_rank(model, s.lane), s.step_no)):
+            lanes[s.step_id] = s.lane
     for sid, lane in zip(steps["step_id"], steps["lane"], strict=True):
         if isinstance(sid, str) and sid not in lanes:
             lanes[sid] = lane if isinstance(lane, str) else "–"
-    return [(lane, step_label(sop_id, sid, 40)) for sid, lane in lanes.items()]
+    sha = model.model_sha256 if model else None
+    sop = model.sop_id if model else None
+    return [(lane, cat.step_label(sop, sid, 40, sha)) for sid, lane in lanes.items()]
 
 
-def _lane_rank(model: SopModel, lane: str) -> int:
+def _lane_rank(model: ModelInfo, lane: str) -> int:
     return model.lanes.index(lane) if lane in model.lanes else len(model.lanes)
 
 
-def gantt_segments(steps: pd.DataFrame, sop_id: str, tz: str, lang: str) -> pd.DataFrame:
+def gantt_segments(steps: pd.DataFrame, model: ModelInfo, cat: Catalog, lang: str) -> pd.DataFrame:
     """Bars for the timeline: waiting (enabled -> start) and work (start or enabled -> complete)."""
     rows = []
+    tz = model.timezone
     enabled, start, complete = (_local(steps[c], tz) for c in ("enabled_ts", "start_ts", "complete_ts"))
     for i, r in enumerate(steps.itertuples(index=False)):
-        label = step_label(sop_id, r.step_id, 40)
+        label = cat.step_label(model.sop_id, r.step_id, 40, model.model_sha256)
         begin = start.iloc[i] if not pd.isna(start.iloc[i]) else enabled.iloc[i]
-        hover = (f"{t('status', lang)}: {t('status_' + r.status, lang)} · "
+        hover = (f"{t('status', lang)}: {cat.label('step_status', r.status, lang)} · "
                  f"{fmt.moment(enabled.iloc[i], lang)} → {fmt.moment(complete.iloc[i], lang)}")
         if not pd.isna(start.iloc[i]) and start.iloc[i] > enabled.iloc[i]:
             rows.append({"label": label, "lane": r.lane, "kind": "waiting", "start": enabled.iloc[i],
@@ -55,27 +58,30 @@ def gantt_segments(steps: pd.DataFrame, sop_id: str, tz: str, lang: str) -> pd.D
     return pd.DataFrame(rows, columns=["label", "lane", "kind", "start", "end", "status", "hover"])
 
 
-def step_table(steps: pd.DataFrame, sop_id: str, tz: str, lang: str) -> pd.DataFrame:
+def step_table(steps: pd.DataFrame, model: ModelInfo, cat: Catalog, lang: str) -> pd.DataFrame:
     """Each step occurrence with its Mutu Baku: standard, time taken, status, overrun."""
-    complete = _local(steps["complete_ts"], tz)
+    complete = _local(steps["complete_ts"], model.timezone)
+    day_minutes = model.day_minutes
     out = pd.DataFrame({
-        t("step", lang): [step_label(sop_id, s, 60) for s in steps["step_id"]],
+        t("step", lang): [cat.step_label(model.sop_id, s, 60, model.model_sha256) for s in steps["step_id"]],
         t("occurrence", lang): [str(int(o)) for o in steps["occurrence"]],
         t("lane", lang): steps["lane"],
         t("resource", lang): steps["resource"].fillna("–"),
         t("completed", lang): [fmt.moment(x, lang) if not pd.isna(x) else "–" for x in complete],
         t("standard", lang): [fmt.standard(v, u, c, lang) if not pd.isna(v) else "–"
                               for v, u, c in zip(steps["std_max"], steps["std_unit"], steps["std_calendar"], strict=True)],
-        t("time_taken", lang): [fmt.in_unit(e, u, c, lang) for e, u, c
+        t("time_taken", lang): [fmt.in_unit(e, u, c, lang, day_minutes=day_minutes) for e, u, c
                                 in zip(steps["elapsed"], steps["std_unit"], steps["std_calendar"], strict=True)],
-        t("status", lang): [t(f"status_{s}", lang) for s in steps["status"]],
-        t("overrun", lang): [fmt.in_unit(o, u, c, lang) if s == "breach" else "–" for o, u, c, s
-                             in zip(steps["overrun"], steps["std_unit"], steps["std_calendar"], steps["status"], strict=True)],
+        t("status", lang): [cat.label("step_status", s, lang) for s in steps["status"]],
+        t("overrun", lang): [fmt.in_unit(o, u, c, lang, day_minutes=day_minutes) if s == "breach" else "–"
+                             for o, u, c, s in zip(steps["overrun"], steps["std_unit"], steps["std_calendar"],
+                                                   steps["status"], strict=True)],
     })
     return out
 
 
-def alignment_rows(trace: list[str], deviations: pd.DataFrame, sop_id: str, lang: str) -> pd.DataFrame:
+def alignment_rows(trace: list[str], deviations: pd.DataFrame, model: ModelInfo, cat: Catalog,
+                   lang: str) -> pd.DataFrame:
     """The case's trace against the SOP: one row per event (synchronous or log-only move)
     plus one per skipped step (model-only move), each with the deviation that explains it.
 
@@ -92,35 +98,36 @@ def alignment_rows(trace: list[str], deviations: pd.DataFrame, sop_id: str, lang
             continue
         by_position.setdefault(int(d["position"]), []).append(d["kind"])
     rows = []
+    sop, sha = model.sop_id, model.model_sha256
     for pos, item in enumerate(trace, start=1):
         kinds = by_position.get(pos, [])
-        known = step_name(sop_id, item) != item
+        known = cat.is_step(sop, item, sha)
         # same_person is about who did it, not where: the event still matches the model
         sync = known and not [k for k in kinds if k != "same_person"]
-        label = step_label(sop_id, item, 50) if known else f"“{item}”"
+        label = cat.step_label(sop, item, 50, sha) if known else f"“{item}”"
         rows.append({"pos": pos, "trace": label, "sop": label if sync else "–",
                      "move": t("move_sync" if sync else "move_log", lang),
-                     "deviation": ", ".join(t(f"kind_{k}", lang) for k in kinds) or "–"})
-    order = case_steps(sop_id)
+                     "deviation": ", ".join(cat.label("deviation_kinds", k, lang) for k in kinds) or "–"})
+    order = cat.case_steps(sop, sha)
     for d in skipped:
         sid = d["step_id"]
         before = [i for i, item in enumerate(trace, start=1)
                   if item in order and sid in order and order.index(item) < order.index(sid)]
         rows.append({"pos": (max(before) if before else 0) + 0.5, "trace": "–",
-                     "sop": step_label(sop_id, sid, 50), "move": t("move_model", lang),
-                     "deviation": t("kind_skipped_step", lang)})
+                     "sop": cat.step_label(sop, sid, 50, sha), "move": t("move_model", lang),
+                     "deviation": cat.label("deviation_kinds", "skipped_step", lang)})
     table = pd.DataFrame(rows, columns=["pos", "trace", "sop", "move", "deviation"]).sort_values("pos")
     table["pos"] = [str(int(p)) if float(p).is_integer() else "–" for p in table["pos"]]
     return table.rename(columns={"pos": "#", "trace": t("trace", lang), "sop": t("sop_step", lang),
                                  "move": t("move", lang), "deviation": t("deviation", lang)})
 
 
-def explanations(deviations: pd.DataFrame, sop_id: str, lang: str) -> pd.DataFrame:
+def explanations(deviations: pd.DataFrame, model: ModelInfo, cat: Catalog, lang: str) -> pd.DataFrame:
     """Deviations explained in one line each, in the chosen language."""
     column = "explanation_en" if lang == "en" else "explanation_id"
     return pd.DataFrame({
-        t("kind", lang): [t(f"kind_{k}", lang) for k in deviations["kind"]],
-        t("step", lang): [step_label(sop_id, s, 50) if isinstance(s, str) else (a or "–")
+        t("kind", lang): [cat.label("deviation_kinds", k, lang) for k in deviations["kind"]],
+        t("step", lang): [cat.step_label(model.sop_id, s, 50, model.model_sha256) if isinstance(s, str) else (a or "–")
                           for s, a in zip(deviations["step_id"], deviations["activity"], strict=True)],
         t("position", lang): ["–" if pd.isna(p) else str(int(p)) for p in deviations["position"]],
         t("explanation", lang): deviations[column],

@@ -1,8 +1,9 @@
 """Plotly figures: pure functions ``DataFrame -> Figure``, no Streamlit, no SQL.
 
-Colours come from :mod:`dashboard.theme` (one per lane, agency, status, deviation kind), so
-the same lane or status has the same colour on every page. Numbers follow the language
-(``layout.separators``); month axes are labelled with :func:`dashboard.fmt.month_label`.
+Names, vocabulary labels and colours come from the store's :class:`~dashboard.catalog.Catalog`
+(one colour per lane, agency, status, deviation kind), so the same lane or status has the same
+colour on every page. Numbers follow the language (``layout.separators``); month axes are
+labelled with :func:`dashboard.fmt.month_label`.
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboard import fmt, theme
+from dashboard.catalog import Catalog, agency_short
 from dashboard.i18n import t
-from dashboard.models_info import agency_short, sop_title
-
-VIOLATION_STATUSES = ("breach", "deadline_missed", "too_fast")
 
 
 def _layout(fig: go.Figure, lang: str, height: int = 380, legend: bool = True) -> go.Figure:
@@ -33,17 +32,17 @@ def _months(values: pd.Series, lang: str) -> list[str]:
     return [fmt.month_label(pd.Timestamp(v), lang) for v in values]
 
 
-def _sop_label(row: pd.Series) -> str:
-    return f"{agency_short(row['agency'])} · {sop_title(row['sop_id'], 34)}"
+def _sop_label(row: pd.Series, cat: Catalog) -> str:
+    return f"{agency_short(row['agency'])} · {cat.sop_title(row['sop_id'], 34)}"
 
 
-def paired_shares(df: pd.DataFrame, columns: tuple[str, str], titles: tuple[str, str], lang: str,
-                  percent: tuple[bool, bool] = (True, True)) -> go.Figure:
+def paired_shares(df: pd.DataFrame, columns: tuple[str, str], titles: tuple[str, str], cat: Catalog,
+                  lang: str, percent: tuple[bool, bool] = (True, True)) -> go.Figure:
     """Agencies side by side: two horizontal bar panels of values in [0, 1] (shares, or a
     fitness when ``percent`` is False for that panel), one bar per agency and SOP."""
     df = df.sort_values(["agency", "sop_id"], ascending=False)
-    labels = [_sop_label(r) for _, r in df.iterrows()]
-    colours = [theme.agency_color(a) for a in df["agency"]]
+    labels = [_sop_label(r, cat) for _, r in df.iterrows()]
+    colours = [cat.agency_color(a) for a in df["agency"]]
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, subplot_titles=titles, horizontal_spacing=0.04)
     for i, column in enumerate(columns, start=1):
         values = df[column].astype(float)
@@ -56,7 +55,7 @@ def paired_shares(df: pd.DataFrame, columns: tuple[str, str], titles: tuple[str,
     return _layout(fig, lang, height=120 + 34 * len(df), legend=False)
 
 
-def trend(df: pd.DataFrame, lang: str) -> go.Figure:
+def trend(df: pd.DataFrame, cat: Catalog, lang: str) -> go.Figure:
     """Monthly trend per agency: share on time (lines) above cases started (bars)."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.62, 0.38], vertical_spacing=0.06,
                         subplot_titles=(t("share_on_time", lang), t("cases_started", lang)))
@@ -65,7 +64,7 @@ def trend(df: pd.DataFrame, lang: str) -> go.Figure:
     for agency, rows in df.groupby("agency", sort=True):
         rows = rows.sort_values("month")
         x = _months(rows["month"], lang)
-        colour = theme.agency_color(agency)
+        colour = cat.agency_color(agency)
         fig.add_scatter(x=x, y=rows["on_time_share"], mode="lines+markers", name=agency_short(agency),
                         line_color=colour, legendgroup=agency, row=1, col=1,
                         hovertemplate="%{x}: %{y:.1%}<extra>" + agency_short(agency) + "</extra>")
@@ -79,68 +78,71 @@ def trend(df: pd.DataFrame, lang: str) -> go.Figure:
     return fig
 
 
-def breaches_by_step(df: pd.DataFrame, labels: list[str], lang: str, top: int = 15) -> go.Figure:
-    """Stacked horizontal bars: violations per step, coloured by status."""
-    df = df.assign(label=labels, total=df[list(VIOLATION_STATUSES)].sum(axis=1))
-    df = df[df["total"] > 0].nlargest(top, "total").iloc[::-1]
+def breaches_by_step(df: pd.DataFrame, labels: list[str], cat: Catalog, lang: str, top: int = 15) -> go.Figure:
+    """Stacked horizontal bars: violations per step, coloured by status (the statuses that
+    count as violations in the store's vocabulary)."""
+    df = df.assign(label=labels).loc[lambda d: d["violations"] > 0].nlargest(top, "violations").iloc[::-1]
     fig = go.Figure()
-    for status in VIOLATION_STATUSES:
-        fig.add_bar(x=df[status], y=df["label"], orientation="h", name=t(f"status_{status}", lang),
-                    marker_color=theme.status_color(status),
-                    hovertemplate="%{y}: %{x}<extra>" + t(f"status_{status}", lang) + "</extra>")
+    for status in cat.keys("step_status", "is_violation"):
+        name = cat.label("step_status", status, lang)
+        fig.add_bar(x=[(m or {}).get(status, 0) for m in df["statuses"]], y=df["label"], orientation="h",
+                    name=name, marker_color=cat.color("step_status", status),
+                    hovertemplate="%{y}: %{x}<extra>" + name + "</extra>")
     fig.update_layout(barmode="stack", xaxis_title=t("step_occurrences", lang))
     return _layout(fig, lang, height=140 + 28 * len(df))
 
 
-def breach_rate_by_lane(df: pd.DataFrame, lang: str) -> go.Figure:
-    """Horizontal bars: share of step occurrences late, per lane (lane colours)."""
+def breach_rate_by_lane(df: pd.DataFrame, cat: Catalog, lang: str) -> go.Figure:
+    """Horizontal bars: the breach rate per lane (lane colours), with its counts."""
     df = df.sort_values("breach_rate")
     labels = [f"{lane} ({agency_short(a)})" for lane, a in zip(df["lane"], df["agency"], strict=True)]
     fig = go.Figure(go.Bar(
         x=df["breach_rate"], y=labels, orientation="h",
-        marker_color=[theme.lane_color(x) for x in df["lane"]],
+        marker_color=[cat.lane_color(x) for x in df["lane"]],
         text=[fmt.percent(v, 1, lang) for v in df["breach_rate"]], textposition="auto",
-        customdata=df["occurrences"], hovertemplate="%{y}: %{text} (n = %{customdata})<extra></extra>",
+        customdata=[fmt.count_of(v, j, lang) for v, j in zip(df["violations"], df["judged"], strict=True)],
+        hovertemplate="%{y}: %{text} (%{customdata})<extra></extra>",
     ))
     fig.update_xaxes(tickformat=".0%", title=t("breach_rate", lang))
     return _layout(fig, lang, height=140 + 28 * len(df), legend=False)
 
 
-def overrun_histogram(df: pd.DataFrame, bin_labels: list[str], lang: str) -> go.Figure:
+def overrun_histogram(df: pd.DataFrame, bin_labels: list[str], cat: Catalog, lang: str) -> go.Figure:
     """How far over their standard breached steps ran (elapsed / standard, binned)."""
     counts = dict(zip(df["bin"].astype(int), df["n"], strict=True))
     y = [counts.get(i, 0) for i in range(len(bin_labels))]
-    fig = go.Figure(go.Bar(x=bin_labels, y=y, marker_color=theme.status_color("breach"),
+    fig = go.Figure(go.Bar(x=bin_labels, y=y, marker_color=cat.color("step_status", "breach"),
                            hovertemplate="%{x}: %{y}<extra></extra>"))
     fig.update_layout(xaxis_title=t("overrun_ratio", lang), yaxis_title=t("step_occurrences", lang))
     return _layout(fig, lang, height=330, legend=False)
 
 
-def waiting_vs_processing(df: pd.DataFrame, lang: str) -> go.Figure:
+def waiting_vs_processing(df: pd.DataFrame, cat: Catalog, lang: str) -> go.Figure:
     """Per lane: median waiting (hatched) and processing (solid) in working hours."""
     df = df.assign(total=df["waiting_wm"].fillna(0) + df["processing_wm"].fillna(0)).sort_values("total")
     labels = [f"{lane} ({agency_short(a)})" for lane, a in zip(df["lane"], df["agency"], strict=True)]
-    colours = [theme.lane_color(x) for x in df["lane"]]
+    colours = [cat.lane_color(x) for x in df["lane"]]
+    days = [cat.day_minutes(s) for s in df["sop_id"]]
     fig = go.Figure()
     for column, key, pattern, opacity in (("waiting_wm", "waiting", "/", theme.WAITING_OPACITY),
                                           ("processing_wm", "processing", "", 1.0)):
         minutes = df[column]
         fig.add_bar(x=minutes / 60, y=labels, orientation="h", name=t(key, lang),
                     marker={"color": colours, "opacity": opacity, "pattern": {"shape": pattern}},
-                    customdata=[fmt.working_minutes(v, lang) for v in minutes],
+                    customdata=[fmt.working_minutes(v, lang, day_minutes=d) for v, d in zip(minutes, days, strict=True)],
                     hovertemplate="%{y}: %{customdata}<extra>" + t(key, lang) + "</extra>")
     fig.update_layout(barmode="stack", xaxis_title=t("working_hours", lang))
     return _layout(fig, lang, height=150 + 30 * len(df))
 
 
-def wip_over_time(df: pd.DataFrame, lang: str) -> go.Figure:
+def wip_over_time(df: pd.DataFrame, cat: Catalog, lang: str) -> go.Figure:
     """Average work in progress per month, one line per lane (and agency)."""
     fig = go.Figure()
     order = _months(pd.Series(sorted(df["month"].unique())), lang)
     for (agency, lane), rows in df.groupby(["agency", "lane"], sort=True):
         rows = rows.sort_values("month")
         fig.add_scatter(x=_months(rows["month"], lang), y=rows["avg_wip"], mode="lines",
-                        name=f"{lane} ({agency_short(agency)})", line_color=theme.lane_color(lane))
+                        name=f"{lane} ({agency_short(agency)})", line_color=cat.lane_color(lane))
     fig.update_xaxes(categoryorder="array", categoryarray=order)
     fig.update_yaxes(title=t("avg_wip", lang))
     _layout(fig, lang, height=420)
@@ -148,7 +150,7 @@ def wip_over_time(df: pd.DataFrame, lang: str) -> go.Figure:
     return fig
 
 
-def handover_heatmap(df: pd.DataFrame, lang: str) -> go.Figure:
+def handover_heatmap(df: pd.DataFrame, cat: Catalog, lang: str) -> go.Figure:
     """Handovers between lanes: rows hand over to columns; colour = count."""
     many = df["agency"].nunique() > 1
 
@@ -160,7 +162,9 @@ def handover_heatmap(df: pd.DataFrame, lang: str) -> go.Figure:
     lanes = sorted(set(df["src"]) | set(df["dst"]))
     counts = df.pivot_table(index="src", columns="dst", values="n", aggfunc="sum").reindex(index=lanes, columns=lanes)
     delays = df.pivot_table(index="src", columns="dst", values="delay_wm", aggfunc="mean").reindex(index=lanes, columns=lanes)
-    text = [[fmt.working_minutes(v, lang) if not pd.isna(v) else "" for v in row] for row in delays.to_numpy()]
+    day_minutes = cat.day_minutes(df["sop_id"].iloc[0]) if len(df) else None
+    text = [[fmt.working_minutes(v, lang, day_minutes=day_minutes) if not pd.isna(v) else "" for v in row]
+            for row in delays.to_numpy()]
     fig = go.Figure(go.Heatmap(
         z=counts.to_numpy(dtype=float), x=lanes, y=lanes, colorscale="Blues", customdata=text,
         hovertemplate=t("from", lang) + " %{y}<br>" + t("to", lang) + " %{x}<br>n = %{z}<br>"
@@ -172,12 +176,12 @@ def handover_heatmap(df: pd.DataFrame, lang: str) -> go.Figure:
     return _layout(fig, lang, height=180 + 42 * len(lanes), legend=False)
 
 
-def deviation_kinds(df: pd.DataFrame, lang: str) -> go.Figure:
+def deviation_kinds(df: pd.DataFrame, cat: Catalog, lang: str) -> go.Figure:
     """Horizontal bars: deviations per kind (cases in the hover)."""
     df = df.sort_values("n")
-    names = [t(f"kind_{k}", lang) for k in df["kind"]]
+    names = [cat.label("deviation_kinds", k, lang) for k in df["kind"]]
     fig = go.Figure(go.Bar(
-        x=df["n"], y=names, orientation="h", marker_color=[theme.deviation_color(k) for k in df["kind"]],
+        x=df["n"], y=names, orientation="h", marker_color=[cat.color("deviation_kinds", k) for k in df["kind"]],
         customdata=df["cases"], hovertemplate="%{y}: %{x} (" + t("cases", lang) + ": %{customdata})<extra></extra>",
     ))
     fig.update_xaxes(title=t("deviations", lang))
@@ -196,7 +200,7 @@ def variants(df: pd.DataFrame, labels: list[str], lang: str) -> go.Figure:
     return _layout(fig, lang, height=120 + 28 * len(df), legend=False)
 
 
-def case_gantt(segments: pd.DataFrame, order: list[tuple[str, str]], lang: str) -> go.Figure:
+def case_gantt(segments: pd.DataFrame, order: list[tuple[str, str]], cat: Catalog, lang: str) -> go.Figure:
     """One case's timeline: a row per SOP step grouped by lane, waiting then work, by status.
 
     ``segments``: label, lane, kind (waiting | work), start, end, status, hover; ``order`` the
@@ -213,11 +217,11 @@ def case_gantt(segments: pd.DataFrame, order: list[tuple[str, str]], lang: str) 
         part = segments[segments["kind"] == kind]
         for status, group in part.groupby("status", sort=False):
             ms = (group["end"] - group["start"]).dt.total_seconds() * 1000
-            name = t("waiting", lang) if kind == "waiting" else t(f"status_{status}", lang)
+            name = t("waiting", lang) if kind == "waiting" else cat.label("step_status", status, lang)
             fig.add_bar(
                 base=group["start"], x=ms, y=[list(group["lane"].fillna("–")), list(group["label"])],
                 orientation="h", name=name,
-                marker={"color": theme.status_color(status) if kind == "work" else theme.UNKNOWN_COLOR,
+                marker={"color": cat.color("step_status", status) if kind == "work" else theme.UNKNOWN_COLOR,
                         "opacity": theme.WAITING_OPACITY if kind == "waiting" else 1.0,
                         "pattern": {"shape": "/" if kind == "waiting" else ""}},
                 customdata=group["hover"], hovertemplate="%{y}<br>%{customdata}<extra></extra>",

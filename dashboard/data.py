@@ -23,7 +23,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from dashboard import queries
+from dashboard import catalog, queries
+from dashboard.catalog import Catalog
 from dashboard.filters import Filters
 from event_logs.store import open_store
 
@@ -122,6 +123,22 @@ def load(state: DbState, name: str, filters: Filters, **params: Any) -> pd.DataF
     return _cached(state.path, state.version, name, filters, tuple(sorted(params.items())))
 
 
+CATALOG_QUERIES = ("catalog_models", "catalog_steps", "catalog_lanes", "vocabularies")
+
+
+@st.cache_data(max_entries=16, ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def _catalog(path: str, version: tuple[int, ...]) -> Catalog:
+    del version  # part of the cache key only
+    with _borrow(path) as con:
+        return catalog.build(*(queries.QUERIES[name](con, Filters()) for name in CATALOG_QUERIES))
+
+
+def load_catalog(state: DbState) -> Catalog:
+    """The store's model versions and vocabularies (:mod:`dashboard.catalog`), cached."""
+    return _catalog(state.path, state.version)
+
+
 def clear_cache() -> None:
     """Forget every cached result (after an upload swapped in a new file)."""
     _cached.clear()
+    _catalog.clear()

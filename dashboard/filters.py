@@ -5,20 +5,18 @@ The sidebar widgets are bound to URL query parameters (``agency``, ``sop``, ``un
 :class:`Filters` and a filter into SQL. Pure: no Streamlit here.
 
 Periods: case-level results (``case_checks``, ``open_cases``, ``deviations`` through their
-case) are filtered on the case's first event (``first_ts``); step-level results
-(``step_checks``) on the step's completion; monthly ``lane_stats`` on their month. Days are
-read in WIB (Asia/Jakarta), the zone of four of the five agencies.
+case) are filtered on the case's first local day (``case_checks.first_day``); step-level
+results (``step_checks``) on the local day of the step's completion (``complete_day``);
+monthly ``lane_stats`` and ``handovers`` on their month. Every day and month is read in the
+SOP's own zone (WIB, WITA, ...): the analysis writes the local days, so a Banjarbaru case
+started on 1 January at 00:30 WITA belongs to January, not to 31 December WIB.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
-
-DISPLAY_TZ = "Asia/Jakarta"
-_ZONE = ZoneInfo(DISPLAY_TZ)
 
 
 @dataclass(frozen=True)
@@ -64,19 +62,11 @@ def from_widgets(agency: Any, sop_id: Any, unit: Any, period: Any,
     return Filters(agency or None, sop_id or None, unit or None, start, end)
 
 
-def _start_instant(day: date) -> datetime:
-    return datetime.combine(day, time(0, 0), _ZONE)
-
-
-def _end_instant(day: date) -> datetime:
-    return datetime.combine(day + timedelta(days=1), time(0, 0), _ZONE)
-
-
 def where(
     f: Filters,
     *,
     alias: str = "",
-    ts: str | None = None,
+    day: str | None = None,
     month: str | None = None,
     unit: bool = True,
     agency: bool = True,
@@ -84,8 +74,8 @@ def where(
 ) -> tuple[str, list[Any]]:
     """A ``WHERE`` clause (or ``""``) and its parameters for a result table.
 
-    ``ts`` names the timestamp column the period applies to; ``month`` a DATE column holding
-    the first day of a month; ``unit``/``agency`` False for tables without those columns;
+    ``day`` names the local-day column (DATE) the period applies to; ``month`` a DATE column
+    holding the first day of a month; ``unit``/``agency`` False for tables without those columns;
     ``extra`` more ``(sql, params)`` conditions, put first.
     """
     p = f"{alias}." if alias else ""
@@ -100,13 +90,13 @@ def where(
     if unit and f.unit:
         clauses.append(f"{p}unit = ?")
         params.append(f.unit)
-    if ts:
+    if day:
         if f.start:
-            clauses.append(f"{p}{ts} >= ?")
-            params.append(_start_instant(f.start))
+            clauses.append(f"{p}{day} >= ?")
+            params.append(f.start)
         if f.end:
-            clauses.append(f"{p}{ts} < ?")
-            params.append(_end_instant(f.end))
+            clauses.append(f"{p}{day} <= ?")
+            params.append(f.end)
     elif month:
         if f.start:
             clauses.append(f"{p}{month} >= ?")

@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
+from pantau.units import DAYS_PER_MONTH
+
 MONTHS = {
     "id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
            "September", "Oktober", "November", "Desember"],
@@ -42,6 +44,14 @@ def percent(share: float | None, decimals: int = 1, lang: str = "id") -> str:
     return number(share * 100, decimals, lang) + "%"
 
 
+def count_of(n: float | int | None, of: float | int | None, lang: str = "id") -> str:
+    """The counts behind a rate: ``134 dari 693`` / ``134 of 693``."""
+    if n is None or of is None or (isinstance(of, float) and math.isnan(of)):
+        return "–"
+    word = "dari" if lang == "id" else "of"
+    return f"{number(int(n), 0, lang)} {word} {number(int(of), 0, lang)}"
+
+
 def day(value: date | datetime | None, lang: str = "id") -> str:
     """``2024-04-05`` -> ``5 April 2024``."""
     if value is None:
@@ -62,11 +72,13 @@ def month_label(value: date | datetime, lang: str = "id") -> str:
     return f"{MONTHS_SHORT[lang][value.month - 1]} {value.year}"
 
 
-def duration(minutes: float | None, lang: str = "id", *, day_minutes: float = 1440, parts: int = 2) -> str:
+def duration(minutes: float | None, lang: str = "id", *, day_minutes: float | None = 1440,
+             parts: int = 2) -> str:
     """Humanise a duration: ``3060`` -> ``2 hari 3 jam``.
 
-    ``day_minutes`` is the length of a day: 1440 for calendar time, 480 for working time
-    (then "2 hari" means two working days of 8 hours). Negative values get a minus sign.
+    ``day_minutes`` is the length of a day: 1440 for calendar time, the office day of the
+    SOP's calendar for working time (480 for 08:00-16:00: then "2 hari" means two working
+    days); None when it is not known (hours and minutes only). Negative values get a minus sign.
     """
     if minutes is None or (isinstance(minutes, float) and math.isnan(minutes)):
         return "–"
@@ -74,7 +86,7 @@ def duration(minutes: float | None, lang: str = "id", *, day_minutes: float = 14
     minutes = abs(float(minutes))
     if minutes < 1:
         return _UNITS[lang]["less"] if minutes > 0 else ("0 menit" if lang == "id" else "0 minutes")
-    days, rest = divmod(round(minutes), round(day_minutes))
+    days, rest = divmod(round(minutes), round(day_minutes)) if day_minutes else (0, round(minutes))
     hours, mins = divmod(rest, 60)
     chunks = [(days, "day"), (hours, "hour"), (mins, "minute")]
     words = []
@@ -108,22 +120,26 @@ def standard(value: float | None, unit: str | None, calendar: str | None, lang: 
     return f"{amount} {word} {qualifier}" if lang == "id" else f"{amount} {qualifier} {word}"
 
 
-# Minutes in one unit of a Mutu Baku standard; a working day is 480 working minutes.
-_UNIT_MINUTES = {"minute": 1.0, "hour": 60.0, "month": 30.4375 * 1440}
+# Minutes in one unit of a Mutu Baku standard (a working day: the calendar's office day).
+_UNIT_MINUTES = {"minute": 1.0, "hour": 60.0, "month": DAYS_PER_MONTH * 1440}
 
 
-def in_unit(value: float | None, unit: str | None, calendar: str | None, lang: str = "id") -> str:
+def in_unit(value: float | None, unit: str | None, calendar: str | None, lang: str = "id", *,
+            day_minutes: float | None) -> str:
     """Humanise an amount in a standard's unit: ``1.5, "day", "working"`` -> ``1 hari 4 jam``.
 
-    Working days are 8 working hours ("1 hari" = 480 working minutes), calendar days 24 hours;
-    months are 30.4375 calendar days. Negative amounts (time already overdue) keep their sign.
+    A working day is ``day_minutes`` working minutes (the SOP's office day, from its calendar),
+    a calendar day 24 hours; months are DAYS_PER_MONTH calendar days. Negative amounts (time
+    already overdue) keep their sign.
     """
     if value is None or unit is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     working = (calendar or "working") == "working"
-    minutes_per = (480.0 if working else 1440.0) if unit == "day" else _UNIT_MINUTES.get(unit, 1.0)
-    day_minutes = 480 if working and unit in ("minute", "hour", "day") else 1440
-    return duration(float(value) * minutes_per, lang, day_minutes=day_minutes)
+    if unit == "day" and working and not day_minutes:
+        return standard(float(value), unit, calendar, lang)  # the office day is unknown
+    minutes_per = ((day_minutes or 1440.0) if working else 1440.0) if unit == "day" else _UNIT_MINUTES.get(unit, 1.0)
+    per_day = day_minutes if working and unit in ("minute", "hour", "day") else 1440
+    return duration(float(value) * minutes_per, lang, day_minutes=per_day)
 
 
 def hours(value: float | None, lang: str = "id") -> str:
@@ -133,6 +149,7 @@ def hours(value: float | None, lang: str = "id") -> str:
     return duration(float(value) * 60, lang)
 
 
-def working_minutes(value: float | None, lang: str = "id") -> str:
-    """Working minutes humanised with 8-hour working days: ``540`` -> ``1 hari 1 jam``."""
-    return duration(value, lang, day_minutes=480)
+def working_minutes(value: float | None, lang: str = "id", *, day_minutes: float | None) -> str:
+    """Working minutes humanised in the calendar's working days: ``540`` -> ``1 hari 1 jam``
+    with an office day of 480 minutes."""
+    return duration(value, lang, day_minutes=day_minutes)

@@ -16,8 +16,8 @@ import textwrap
 import pandas as pd
 
 from dashboard import fmt, theme
+from dashboard.catalog import Catalog, ModelInfo
 from dashboard.i18n import t
-from sop_models import SopModel
 
 START, END = "__start__", "__end__"
 
@@ -37,7 +37,7 @@ def _width(n: float, top: float) -> float:
     return round(1.0 + 4.0 * math.log1p(n) / math.log1p(top), 2)
 
 
-def process_map_dot(model: SopModel, nodes: pd.DataFrame, arcs: pd.DataFrame, lang: str,
+def process_map_dot(model: ModelInfo, nodes: pd.DataFrame, arcs: pd.DataFrame, cat: Catalog, lang: str,
                     min_share: float = 0.0) -> str:
     """DOT source of the process map; ``min_share`` hides arcs rarer than that share of cases."""
     stats = {r.step_id: r for r in nodes.itertuples(index=False)}
@@ -46,7 +46,7 @@ def process_map_dot(model: SopModel, nodes: pd.DataFrame, arcs: pd.DataFrame, la
         arcs = arcs[arcs["n"] >= min_share * starts]
     seen = set(stats)
     lines = [
-        f"digraph {_q(model.id)} {{",
+        f"digraph {_q(model.sop_id)} {{",
         '  graph [rankdir=LR, fontname="Helvetica", fontsize=10, nodesep=0.3, ranksep=0.45];',
         '  node [fontname="Helvetica", fontsize=9, shape=box, style="rounded,filled"];',
         '  edge [fontname="Helvetica", fontsize=8, arrowsize=0.7];',
@@ -58,21 +58,21 @@ def process_map_dot(model: SopModel, nodes: pd.DataFrame, arcs: pd.DataFrame, la
         steps = [s for s in model.case_steps if s.lane == lane]
         if not steps:
             continue
-        colour = theme.lane_color(lane)
+        colour = cat.lane_color(lane)
         lines.append(f"  subgraph cluster_{i} {{")
         lines.append(f'    label={_q(lane)}; style="rounded"; color="{colour}"; fontcolor="{colour}"; penwidth=1.5;')
         for step in steps:
             name = textwrap.wrap(step.name, 26)[:3]
-            if step.id in stats:
-                r = stats[step.id]
+            if step.step_id in stats:
+                r = stats[step.step_id]
                 rate = theme.rate_color(r.breach_rate)
                 facts = (f"n = {fmt.number(r.n, 0, lang)} · {fmt.duration(r.median_min, lang)}",
-                         f"{t('late', lang)} {fmt.percent(r.breach_rate, 0, lang)}")
+                         f"{t('breach_rate', lang)} {fmt.percent(r.breach_rate, 0, lang)}")
                 attrs = f'fillcolor="{rate}22", color="{rate}", penwidth=2'
             else:
                 facts = (t("not_observed", lang),)
                 attrs = 'fillcolor="#ffffff", color="#9e9e9e", style="rounded,dashed"'
-            lines.append(f"    {_q(step.id)} [label={_label(step.id, *name, *facts)}, {attrs}];")
+            lines.append(f"    {_q(step.step_id)} [label={_label(step.printed_no or step.step_id, *name, *facts)}, {attrs}];")
         lines.append("  }")
     top = float(arcs["n"].max()) if len(arcs) else 0.0
     for r in arcs.itertuples(index=False):

@@ -1,7 +1,8 @@
 """Query results as tables for people: translated headers, id-ID numbers, humanised times.
 
-Pure functions ``DataFrame -> DataFrame`` (strings ready to show). Ids the user may click
-through (``case_id``) stay as they are.
+Pure functions ``DataFrame -> DataFrame`` (strings ready to show); names, standards and
+vocabulary labels come from the store's :class:`~dashboard.catalog.Catalog`. Ids the user may
+click through (``case_id``) stay as they are.
 """
 
 from __future__ import annotations
@@ -9,9 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard import fmt
+from dashboard.catalog import Catalog, ModelInfo, agency_short
 from dashboard.i18n import t
-from dashboard.models_info import agency_short, sop_path, sop_title, step_calendar, step_label
-from sop_models import SopModel
 
 
 def _pct(values: pd.Series, lang: str, decimals: int = 1) -> list[str]:
@@ -22,16 +22,23 @@ def _num(values: pd.Series, lang: str, decimals: int = 0) -> list[str]:
     return [fmt.number(None if pd.isna(v) else float(v), decimals, lang) for v in values]
 
 
-def _moments(values: pd.Series, lang: str, tz: str = "Asia/Jakarta") -> list[str]:
-    stamps = pd.to_datetime(values, utc=True).dt.tz_convert(tz)
-    return [fmt.moment(v, lang) if not pd.isna(v) else "–" for v in stamps]
+def _moments(values: pd.Series, lang: str, zones: list[str] | str) -> list[str]:
+    """Each instant in its SOP's zone (a list, one zone per row, or one zone for all)."""
+    stamps = pd.to_datetime(values, utc=True)
+    if isinstance(zones, str):
+        zones = [zones] * len(stamps)
+    return [fmt.moment(v.tz_convert(z), lang) if not pd.isna(v) else "–" for v, z in zip(stamps, zones, strict=True)]
 
 
-def overview(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+def _zones(df: pd.DataFrame, cat: Catalog) -> list[str]:
+    return [cat.timezone(s) for s in df["sop_id"]]
+
+
+def overview(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
     """Per agency and SOP: the headline numbers."""
     return pd.DataFrame({
         t("agency", lang): [agency_short(a) for a in df["agency"]],
-        t("sop", lang): [sop_title(s, 48) for s in df["sop_id"]],
+        t("sop", lang): [cat.sop_title(s, 48) for s in df["sop_id"]],
         t("cases", lang): _num(df["cases"], lang),
         t("closed", lang): _num(df["closed"], lang),
         t("share_on_time", lang): _pct(df["on_time_share"], lang),
@@ -45,80 +52,98 @@ def overview(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
-def open_cases(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+def open_cases(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
     """Open cases late or at risk, with the time remaining (negative: overdue)."""
     return pd.DataFrame({
         t("case", lang): df["case_id"],
         t("agency", lang): [agency_short(a) for a in df["agency"]],
         t("unit", lang): df["unit"].fillna("–"),
-        t("current_step", lang): [step_label(s, x, 44) for s, x in zip(df["sop_id"], df["current_step"], strict=True)],
+        t("current_step", lang): [cat.step_label(s, x, 44) for s, x in zip(df["sop_id"], df["current_step"], strict=True)],
         t("lane", lang): df["current_lane"].fillna("–"),
-        t("since", lang): _moments(df["since_ts"], lang),
-        t("time_remaining", lang): [fmt.in_unit(r, u, step_calendar(s, x), lang) for r, u, s, x in zip(
-            df["remaining"], df["std_unit"], df["sop_id"], df["current_step"], strict=True)],
-        t("status", lang): [t(f"open_status_{s}", lang) for s in df["status"]],
+        t("since", lang): _moments(df["since_ts"], lang, _zones(df, cat)),
+        t("time_remaining", lang): [fmt.in_unit(r, u, cat.step_calendar(s, x), lang, day_minutes=cat.day_minutes(s))
+                                    for r, u, s, x in zip(df["remaining"], df["std_unit"], df["sop_id"],
+                                                          df["current_step"], strict=True)],
+        t("status", lang): [cat.label("open_status", s, lang) for s in df["status"]],
     })
 
 
-def steps(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Per step: occurrences, violations by status and the breach rate."""
-    return pd.DataFrame({
-        t("step", lang): [f"{step_label(s, x, 50)}" for s, x in zip(df["sop_id"], df["step_id"], strict=True)],
-        t("sop", lang): df["sop_id"],
+def rate_with_counts(rate: float | None, n: int | float | None, of: int | float | None, lang: str) -> str:
+    """``12,5 % (25 dari 200)``: a rate with the counts behind it."""
+    if rate is None or pd.isna(rate):
+        return "–"
+    return f"{fmt.percent(float(rate), 1, lang)} ({fmt.count_of(n, of, lang)})"
+
+
+def steps(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
+    """Per step: occurrences, violations by status and the breach rate (with its counts)."""
+    shown = cat.keys("step_status", "is_violation")
+    out = {
+        t("step", lang): [cat.step_label(s, x, 50) for s, x in zip(df["sop_id"], df["step_id"], strict=True)],
+        t("sop", lang): [cat.sop_title(s, 40) for s in df["sop_id"]],
         t("lane", lang): df["lane"].fillna("–"),
         t("step_occurrences", lang): _num(df["occurrences"], lang),
-        t("status_breach", lang): _num(df["breach"], lang),
-        t("status_deadline_missed", lang): _num(df["deadline_missed"], lang),
-        t("status_too_fast", lang): _num(df["too_fast"], lang),
-        t("breach_rate", lang): _pct(df["breach_rate"], lang),
-    })
+    }
+    for status in shown:
+        out[cat.label("step_status", status, lang)] = _num(
+            pd.Series([(m or {}).get(status, 0) for m in df["statuses"]], dtype="float64"), lang)
+    out[t("breach_rate", lang)] = [rate_with_counts(r, v, j, lang) for r, v, j in
+                                  zip(df["breach_rate"], df["violations"], df["judged"], strict=True)]
+    return pd.DataFrame(out)
 
 
-def overruns(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+def overruns(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
     """Per breached step: how far over its standard, in the standard's unit."""
     def amounts(column: str) -> list[str]:
-        return [fmt.in_unit(v, u, c, lang) for v, u, c in zip(df[column], df["std_unit"], df["std_calendar"], strict=True)]
+        return [fmt.in_unit(v, u, c, lang, day_minutes=cat.day_minutes(s)) for v, u, c, s
+                in zip(df[column], df["std_unit"], df["std_calendar"], df["sop_id"], strict=True)]
 
     return pd.DataFrame({
-        t("step", lang): [step_label(s, x, 50) for s, x in zip(df["sop_id"], df["step_id"], strict=True)],
-        t("status_breach", lang): _num(df["n"], lang),
+        t("step", lang): [cat.step_label(s, x, 50) for s, x in zip(df["sop_id"], df["step_id"], strict=True)],
+        cat.label("step_status", "breach", lang): _num(df["n"], lang),
         t("median_overrun", lang): amounts("median_overrun"),
         t("p90_overrun", lang): amounts("p90_overrun"),
         t("max_overrun", lang): amounts("max_overrun"),
     })
 
 
-def worst(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+def worst(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
     """The worst cases: violations and the largest overrun as a multiple of the standard."""
     return pd.DataFrame({
         t("case", lang): df["case_id"],
         t("agency", lang): [agency_short(a) for a in df["agency"]],
         t("unit", lang): df["unit"].fillna("–"),
         t("violations", lang): _num(df["violations"], lang),
-        t("worst_step", lang): [step_label(s, x, 44) for s, x in zip(df["sop_id"], df["worst_step"], strict=True)],
+        t("worst_step", lang): [cat.step_label(s, x, 44) for s, x in zip(df["sop_id"], df["worst_step"], strict=True)],
         t("worst_ratio", lang): [f"{fmt.number(v, 1, lang)}×" if not pd.isna(v) else "–" for v in df["worst_ratio"]],
-        t("last_violation", lang): _moments(df["last_violation_ts"], lang),
+        t("last_violation", lang): _moments(df["last_violation_ts"], lang, _zones(df, cat)),
     })
 
 
-def lanes(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Per lane: waiting and processing medians (working time), breach rate."""
+def lanes(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
+    """Per lane: waiting and processing medians (working time), breach rate with its counts."""
+    days = [cat.day_minutes(s) for s in df["sop_id"]]
+
+    def working(column: str) -> list[str]:
+        return [fmt.working_minutes(v, lang, day_minutes=d) for v, d in zip(df[column], days, strict=True)]
+
     return pd.DataFrame({
         t("lane", lang): df["lane"],
         t("agency", lang): [agency_short(a) for a in df["agency"]],
         t("step_occurrences", lang): _num(df["step_occurrences"], lang),
-        t("waiting", lang): [fmt.working_minutes(v, lang) for v in df["waiting_wm"]],
-        t("processing", lang): [fmt.working_minutes(v, lang) for v in df["processing_wm"]],
-        t("waiting_p90", lang): [fmt.working_minutes(v, lang) for v in df["waiting_p90_wm"]],
-        t("breach_rate", lang): _pct(df["breach_rate"], lang),
+        t("waiting", lang): working("waiting_wm"),
+        t("processing", lang): working("processing_wm"),
+        t("waiting_p90", lang): working("waiting_p90_wm"),
+        t("breach_rate", lang): [rate_with_counts(r, v, j, lang) for r, v, j in
+                                 zip(df["breach_rate"], df["violations"], df["judged"], strict=True)],
     })
 
 
-def fitness(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+def fitness(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
     """Per agency and SOP: fitness, share conformant, precision."""
     return pd.DataFrame({
         t("agency", lang): [agency_short(a) for a in df["agency"]],
-        t("sop", lang): [sop_title(s, 48) for s in df["sop_id"]],
+        t("sop", lang): [cat.sop_title(s, 48) for s in df["sop_id"]],
         t("closed", lang): _num(df["cases"], lang),
         t("fitness", lang): _num(df["fitness"], lang, 3),
         t("share_conformant", lang): _pct(df["conformant_share"], lang),
@@ -133,9 +158,9 @@ def variant_labels(df: pd.DataFrame, lang: str) -> list[str]:
             for i, p in enumerate(df["is_sop_path"], start=1)]
 
 
-def variants(df: pd.DataFrame, sop_id: str, lang: str) -> pd.DataFrame:
+def variants(df: pd.DataFrame, sop_id: str, cat: Catalog, lang: str) -> pd.DataFrame:
     """Variants against the SOP path: steps missing from it, steps it does not have."""
-    path = sop_path(sop_id)
+    path = cat.main_path(sop_id)
     missing, extra = [], []
     for acts in df["activities"]:
         acts = list(acts) if acts is not None and not isinstance(acts, float) else []
@@ -153,21 +178,21 @@ def variants(df: pd.DataFrame, sop_id: str, lang: str) -> pd.DataFrame:
     })
 
 
-def deviating(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+def deviating(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
     """Deviating cases: kinds, number of deviations, fitness."""
     return pd.DataFrame({
         t("case", lang): df["case_id"],
-        t("sop", lang): df["sop_id"],
+        t("sop", lang): [cat.sop_title(s, 40) for s in df["sop_id"]],
         t("agency", lang): [agency_short(a) for a in df["agency"]],
         t("unit", lang): df["unit"].fillna("–"),
-        t("started", lang): _moments(df["first_ts"], lang),
+        t("started", lang): _moments(df["first_ts"], lang, _zones(df, cat)),
         t("fitness", lang): _num(df["alignment_fitness"], lang, 3),
         t("deviations", lang): _num(df["deviations"], lang),
-        t("kinds", lang): [", ".join(t(f"kind_{k.strip()}", lang) for k in str(x).split(",")) for x in df["kinds"]],
+        t("kinds", lang): [", ".join(cat.label("deviation_kinds", k, lang) for k in kinds) for kinds in df["kinds"]],
     })
 
 
-def imports(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+def imports(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
     """Import history."""
     return pd.DataFrame({
         "#": df["import_id"],
@@ -178,26 +203,25 @@ def imports(df: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("rows_loaded", lang): _num(df["rows_loaded"], lang),
         t("rows_quarantined", lang): _num(df["rows_quarantined"], lang),
         t("rows_duplicate", lang): _num(df["rows_duplicate"], lang),
-        t("imported_at", lang): _moments(df["finished"], lang),
+        t("imported_at", lang): _moments(df["finished"], lang, _zones(df, cat)),
     })
 
 
-def model_steps(model: SopModel, lang: str) -> pd.DataFrame:
+def model_steps(model: ModelInfo, lang: str) -> pd.DataFrame:
     """The SOP's steps with their Mutu Baku (Kelengkapan, Waktu, Output)."""
     rows = []
     for s in model.steps:
-        w = s.waktu
-        bound = fmt.standard(w.max.value, w.max.unit, w.max.calendar, lang) if w.max else "–"
-        if w.min:
-            bound = f"{t('at_least', lang)} {fmt.standard(w.min.value, w.min.unit, w.min.calendar, lang)}" + (
-                f"; {t('at_most', lang)} {bound}" if w.max else "")
-        if w.per:
-            bound += f" / {w.per}"
-        if w.deadline_day:
-            bound += f"; {t('deadline_day', lang, day=w.deadline_day)}"
+        bound = fmt.standard(s.max_value, s.max_unit, s.max_calendar, lang) if s.max_value is not None else "–"
+        if s.min_value is not None:
+            bound = f"{t('at_least', lang)} {fmt.standard(s.min_value, s.min_unit, s.min_calendar, lang)}" + (
+                f"; {t('at_most', lang)} {bound}" if s.max_value is not None else "")
+        if s.per_unit:
+            bound += f" / {s.per_unit}"
+        if s.deadline_day:
+            bound += f"; {t('deadline_day', lang, day=s.deadline_day)}"
         rows.append({
-            t("no", lang): s.no or "–", "id": s.id, t("activity", lang): s.name, t("lane", lang): s.lane,
-            t("waktu_printed", lang): w.raw or "–", t("standard", lang): bound,
+            t("no", lang): s.printed_no or "–", "id": s.step_id, t("activity", lang): s.name,
+            t("lane", lang): s.lane, t("waktu_printed", lang): s.waktu_raw or "–", t("standard", lang): bound,
             t("kelengkapan", lang): "; ".join(s.kelengkapan) or "–", t("output", lang): s.output or "–",
             t("scope", lang): t(f"scope_{s.scope}", lang),
         })

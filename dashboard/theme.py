@@ -1,17 +1,16 @@
-"""Colours shared by every page: one per lane, agency, status and deviation kind.
+"""Colours shared by every page: one per lane and agency, and the scales.
 
 Lanes and agencies get a colour from a fixed palette by a stable hash of their name
 (sha1, not Python's salted ``hash``; case and spacing ignored), so "BPJS KESEHATAN" has the
-same colour on every page, in every session and after every restart; the names in the bundled
-SOP models are placed by open addressing so that no two of them share a colour. Statuses have fixed meanings: ok green, breach red,
-deadline_missed dark red, too_fast amber, no_standard grey.
+same colour on every page, in every session and after every restart; the names in the stored
+SOP models are placed by open addressing so that no two of them share a colour. Statuses and
+deviation kinds are vocabulary entries: their colours live in the store's ``ref_*`` tables.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from functools import lru_cache
 
 # Distinct on white; none is a status colour (no pure red, green, amber or grey).
 LANE_PALETTE: tuple[str, ...] = (
@@ -23,31 +22,10 @@ AGENCY_PALETTE: tuple[str, ...] = (
     "#1d3557", "#2a9d8f", "#8e44ad", "#b5838d", "#457b9d", "#9c6644", "#3d405b", "#5f0f40",
 )
 
-STATUS_COLORS: dict[str, str] = {
-    "ok": "#2e7d32",
-    "breach": "#d32f2f",
-    "deadline_missed": "#7f0000",
-    "too_fast": "#f9a825",
-    "no_standard": "#9e9e9e",
-}
-# Open cases: late is a breach already, at risk is a warning.
-OPEN_STATUS_COLORS: dict[str, str] = {
-    "late": STATUS_COLORS["breach"],
-    "at_risk": STATUS_COLORS["too_fast"],
-    "on_track": STATUS_COLORS["ok"],
-    "no_standard": STATUS_COLORS["no_standard"],
-}
-DEVIATION_COLORS: dict[str, str] = {
-    "skipped_step": "#c62828",
-    "extra_activity": "#ef6c00",
-    "wrong_order": "#6a1b9a",
-    "rework": "#1565c0",
-    "unmapped_activity": "#5d4037",
-    "both_branches": "#00838f",
-    "missing_kelengkapan": "#ad1457",
-    "same_person": "#558b2f",
-}
-SOP_PATH_COLOR = STATUS_COLORS["ok"]
+# Fixed meanings for what is not a vocabulary entry (step statuses, open-case statuses and
+# deviation kinds take their colours from the store's ref_* tables, see dashboard.catalog).
+GOOD, WARN, BAD, WORST = "#2e7d32", "#f9a825", "#d32f2f", "#7f0000"
+SOP_PATH_COLOR = GOOD
 OTHER_PATH_COLOR = "#90a4ae"
 WAITING_OPACITY = 0.45
 UNKNOWN_COLOR = "#9e9e9e"
@@ -76,43 +54,22 @@ def assign_colors(names: Iterable[str], palette: tuple[str, ...]) -> dict[str, s
     return colours
 
 
-@lru_cache(maxsize=1)
-def _known() -> tuple[dict[str, str], dict[str, str]]:
-    # every lane and agency of the bundled SOP models: they never collide with each other
-    from sop_models import load_all
-
-    models = load_all()
-    lanes = {lane for m in models for lane in (*m.lanes, *(s.lane for s in m.steps))}
-    return assign_colors(lanes, LANE_PALETTE), assign_colors({m.agency for m in models}, AGENCY_PALETTE)
-
-
-def lane_color(lane: str | None) -> str:
+def lane_color(lane: str | None, known: dict[str, str] | None = None) -> str:
     """The colour of a lane (Pelaksana), the same on every page; grey when unknown.
 
-    Lanes of the bundled SOP models get distinct colours; any other lane name its hash slot.
+    ``known`` gives the lanes of the stored models distinct colours (:func:`assign_colors`,
+    built once per store by :mod:`dashboard.catalog`); any other lane its hash slot.
     """
     if not lane:
         return UNKNOWN_COLOR
-    return _known()[0].get(_key(lane)) or LANE_PALETTE[_stable_index(lane, len(LANE_PALETTE))]
+    return (known or {}).get(_key(lane)) or LANE_PALETTE[_stable_index(lane, len(LANE_PALETTE))]
 
 
-def agency_color(agency: str | None) -> str:
+def agency_color(agency: str | None, known: dict[str, str] | None = None) -> str:
     """The colour of an agency, the same on every page; grey when unknown."""
     if not agency:
         return UNKNOWN_COLOR
-    return _known()[1].get(_key(agency)) or AGENCY_PALETTE[_stable_index(agency, len(AGENCY_PALETTE))]
-
-
-def status_color(status: str | None) -> str:
-    """The colour of a Mutu Baku status (step) or an open-case status."""
-    if status in STATUS_COLORS:
-        return STATUS_COLORS[status]
-    return OPEN_STATUS_COLORS.get(status or "", UNKNOWN_COLOR)
-
-
-def deviation_color(kind: str | None) -> str:
-    """The colour of a deviation kind."""
-    return DEVIATION_COLORS.get(kind or "", UNKNOWN_COLOR)
+    return (known or {}).get(_key(agency)) or AGENCY_PALETTE[_stable_index(agency, len(AGENCY_PALETTE))]
 
 
 def rate_color(rate: float | None) -> str:
@@ -120,12 +77,12 @@ def rate_color(rate: float | None) -> str:
     if rate is None or rate != rate:  # NaN
         return UNKNOWN_COLOR
     if rate < 0.05:
-        return STATUS_COLORS["ok"]
+        return GOOD
     if rate < 0.15:
-        return STATUS_COLORS["too_fast"]
+        return WARN
     if rate < 0.30:
-        return STATUS_COLORS["breach"]
-    return STATUS_COLORS["deadline_missed"]
+        return BAD
+    return WORST
 
 
 def plotly_separators(lang: str) -> str:

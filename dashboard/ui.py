@@ -9,6 +9,7 @@ become ``st.error`` with the hint; never a traceback.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,12 +18,23 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from dashboard.catalog import Catalog
 from dashboard.data import DbState
 from dashboard.filters import Filters
 from dashboard.i18n import t
 from pantau.errors import PantauError
 
 CASE_PAGE = "views/kasus.py"
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>&$:])")
+
+
+def plain(text: object) -> str:
+    """A data string made inert for every place Streamlit renders Markdown (``st.markdown``,
+    captions, tab and expander labels): each Markdown character is backslash-escaped, so
+    ``**x**`` shows as typed and ``![](http://…)`` neither renders nor makes the browser fetch."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def lang() -> str:
@@ -43,6 +55,14 @@ def filters() -> Filters:
 def db_state() -> DbState | None:
     """The database's state read at the start of this run, or None when it cannot be opened."""
     return st.session_state.get("_db_state")
+
+
+def catalog() -> Catalog:
+    """The store's model versions and vocabularies (labels, standards, colours)."""
+    state = db_state()
+    if state is None:
+        raise PantauError(st.session_state.get("_db_error") or tr("db_unavailable"))
+    return data.load_catalog(state)
 
 
 def load(name: str, f: Filters | None = None, **params: Any) -> pd.DataFrame:
@@ -117,12 +137,42 @@ def sop_scope(key: str) -> str | None:
     if f.sop_id:
         return f.sop_id
     options = load("filter_options", Filters())
+    if f.agency and len(options):
+        options = options[options["agency"] == f.agency]
     sops = sorted(options["sop_id"].dropna().unique()) if len(options) else []
     if not sops:
         return None
-    from dashboard.models_info import sop_title
+    cat = catalog()
+    return st.selectbox(tr("choose_sop"), sops, key=key, format_func=lambda s: cat.sop_choice(s))
 
-    return st.selectbox(tr("choose_sop"), sops, key=key, format_func=lambda s: f"{s} — {sop_title(s, 50)}")
+
+def url_selectbox(where: Any, label: str, options: list[str], *, key: str, placeholder: str,
+                  format_func: Any = str) -> str | None:
+    """A selectbox showing names (``format_func``) whose value lives in the URL as the id.
+
+    Streamlit's own ``bind="query-params"`` writes the *formatted* option into the URL, so a
+    link naming the id (``/kasus?case=…&sop=<id>``) would not select it. Here the session
+    state is the source of truth and ``?key=<id>`` mirrors it: a URL naming a valid option
+    (a link, a reload) selects it; choosing another writes it back.
+    """
+    wanted = st.query_params.get(key)
+    if wanted in options and st.session_state.get(key) != wanted:
+        st.session_state[key] = wanted
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = None
+
+    def mirror() -> None:
+        value = st.session_state.get(key)
+        if value is None:
+            st.query_params.pop(key, None)
+        else:
+            st.query_params[key] = value
+
+    value = where.selectbox(label, options, key=key, placeholder=placeholder, format_func=format_func,
+                            on_change=mirror)
+    if value is not None and st.query_params.get(key) != value:
+        st.query_params[key] = value  # keep the URL naming it across page switches
+    return value
 
 
 def case_link(case_id: str, sop_id: str) -> None:

@@ -2,7 +2,7 @@
 
 Pure helpers (bytes in, DataFrames and dicts out); the import itself runs in another process
 (:mod:`dashboard.jobs`). Columns are recognised with the same names as ``pantau ingest``
-(:data:`event_logs.ingest.columns.ALIASES`), so the form proposes what the CLI would do.
+(:data:`event_logs.fields.ALIASES`), so the form proposes what the CLI would do.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import PurePath
 
 import pandas as pd
 
-from event_logs.ingest.columns import ALIASES, FIELDS, REQUIRED
-from event_logs.ingest.text import norm_name
+from event_logs.fields import ALIASES, FIELDS, REQUIRED
+from event_logs.text import norm_name
 from pantau.errors import IngestError
 
 PREVIEW_ROWS = 20

@@ -110,7 +110,39 @@ def migrate(con: duckdb.DuckDBPyConnection, *, path: str = "<db>") -> int:
         except Exception:
             con.execute("ROLLBACK")
             raise
+    _refresh_contract(con)
     return SCHEMA_VERSION
+
+
+def _refresh_contract(con: duckdb.DuckDBPyConnection) -> None:
+    """The parts of the schema kept from files on every writable open, in one transaction:
+    the vocabularies (``ref_*`` from their CSV), the public views and metric macros
+    (``sql/views.sql``) and the bundled SOP models (new versions registered)."""
+    from event_logs import registry, vocabulary
+
+    with transaction(con):
+        vocabulary.sync(con)
+        con.execute(sql_text("views.sql"))
+        con.execute("INSERT OR REPLACE INTO schema_info VALUES ('views_sha256', ?)", [views_sha256()])
+        registry.sync_bundled(con)
+
+
+def _current_views(con: duckdb.DuckDBPyConnection) -> None:
+    """A read-only connection to a store whose views an older Pantau wrote gets this
+    Pantau's definitions as TEMP views and macros (they shadow the stored ones)."""
+    row = fetch_one(con, "SELECT value FROM schema_info WHERE key = 'views_sha256'")
+    if row and row[0] == views_sha256():
+        return
+    text = sql_text("views.sql")
+    con.execute(text.replace("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW")
+                .replace("CREATE OR REPLACE MACRO", "CREATE OR REPLACE TEMP MACRO"))
+
+
+def views_sha256() -> str:
+    """Checksum of the public views' definitions (``sql/views.sql``) this Pantau creates."""
+    import hashlib
+
+    return hashlib.sha256(sql_text("views.sql").encode("utf-8")).hexdigest()
 
 
 def open_store(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
@@ -147,6 +179,7 @@ def open_store(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConne
                 file=str(path),
                 hint="upgrade it with 'pantau init --db FILE' (keeps every row; then run 'pantau "
                      "analyze --db FILE' so the results use the new columns)")
+        _current_views(con)
         return con
     migrate(con, path=str(path))
     return con

@@ -41,6 +41,7 @@ class AnalysisSettings:
     memory_limit: str = "3GB"                  # DuckDB's buffer cap during a run (spills beyond)
     align_seconds_per_variant: float = 2.0     # one variant's alignment; beyond: token replay
     align_seconds_total: float = 300.0         # all alignments of one run together
+    at_risk_share: float = 0.8                 # an open case on track is at risk past this share of its time
 
 
 @dataclass(frozen=True)

@@ -68,20 +68,25 @@ _ModelLoader.add_implicit_resolver(
 )
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Parse one model file into a plain mapping; YAML errors name the file and line."""
+def read_yaml_text(text: str, file: str) -> dict[str, Any]:
+    """Parse a model file's text into a plain mapping; YAML errors name ``file`` and the line."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_ModelLoader)
+        data = yaml.load(text, Loader=_ModelLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise SopModelError(
             f"not valid YAML: {getattr(exc, 'problem', exc)}",
-            file=str(path),
+            file=file,
             row=(mark.line + 1) if mark else None,
         ) from exc
     if not isinstance(data, dict):
-        raise SopModelError("a model file must be a YAML mapping", file=str(path))
+        raise SopModelError("a model file must be a YAML mapping", file=file)
     return data
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Parse one model file into a plain mapping; YAML errors name the file and line."""
+    return read_yaml_text(Path(path).read_text(encoding="utf-8"), str(path))
 
 
 def _as_tuple(value: Any) -> tuple[str, ...]:
@@ -141,7 +146,7 @@ def build_step(raw: dict[str, Any], *, file: str, conventions: Conventions) -> S
     )
 
 
-def build_model(data: dict[str, Any], path: Path, text: str | None = None) -> SopModel:
+def build_model(data: dict[str, Any], path: Path | str, text: str | None = None) -> SopModel:
     """Type a parsed model mapping; raises :class:`SopModelError` on the first problem."""
     file = str(path)
     unknown = set(data) - TOP_KEYS
@@ -166,7 +171,7 @@ def build_model(data: dict[str, Any], path: Path, text: str | None = None) -> So
             persyaratan=_as_tuple(std.get("persyaratan")),
             schedule=_as_tuple(std.get("schedule")),
         )
-    text = text if text is not None else path.read_text(encoding="utf-8")
+    text = text if text is not None else Path(path).read_text(encoding="utf-8")
     return SopModel(
         id=str(data["id"]),
         title=str(data["title"]),

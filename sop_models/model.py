@@ -19,6 +19,11 @@ UNITS: tuple[str, ...] = ("minute", "hour", "day", "month")
 CALENDARS: tuple[str, ...] = ("working", "calendar")
 
 
+def calendar_id_for(timezone: str, overrides: tuple[str, ...] | list[str] = ()) -> str:
+    """A working calendar's id: the zone, plus ``+name`` per regional override file."""
+    return timezone + "".join(f"+{o}" for o in overrides)
+
+
 @dataclass(frozen=True)
 class Bound:
     """One side of a time standard: ``value`` ``unit`` on a ``calendar`` basis."""
@@ -184,6 +189,12 @@ class SopModel:
     def step_ids(self) -> tuple[str, ...]:
         """Step ids in document order."""
         return tuple(s.id for s in self.steps)
+
+    @property
+    def calendar_id(self) -> str:
+        """The working calendar the SOP is judged on: its zone, plus ``+name`` per regional
+        override file (``Asia/Jakarta+batam``)."""
+        return calendar_id_for(self.timezone, self.calendar_overrides)
 
     @property
     def case_steps(self) -> tuple[Step, ...]:

@@ -103,6 +103,17 @@ def query(db: Path, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...
         con.close()
 
 
+def query_steps(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` where ``events`` also carry the step and lane each label maps to."""
+    from event_steps import connect_with_steps
+
+    con = connect_with_steps(db)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
 def counts(db: Path) -> dict[str, int]:
     """Row counts of the four tables an import writes."""
     return {t: query(db, f"SELECT count(*) FROM {t}")[0][0]

@@ -84,25 +84,66 @@ def test_two_runs_write_the_same_results(analysed_db: Path, tmp_path: Path) -> N
         con.close()
 
 
+def _version_1_store(analysed_db: Path, db: Path) -> None:
+    """A store as Pantau 0.1 of schema version 1 left it: events carrying the step and lane
+    the import mapped them to, result tables an older analyze created without the
+    directly-follows columns."""
+    import duckdb
+
+    from event_logs.store import sql_text
+
+    con = duckdb.connect(str(db))
+    try:
+        con.execute(sql_text("migrations/0001_store.sql"))
+        con.execute("INSERT INTO schema_info VALUES ('schema_version', '1'), ('pantau_version', '0.1')")
+        con.execute(f"ATTACH '{analysed_db}' AS src (READ_ONLY)")
+        con.execute("INSERT INTO imports SELECT * FROM src.imports")
+        con.execute("INSERT INTO cases SELECT * FROM src.cases")
+        con.execute("""
+            INSERT INTO events BY NAME
+            SELECT e.*, l.step_id, s.lane
+            FROM src.events e
+            LEFT JOIN src.activity_labels l ON l.sop_id = e.sop_id AND l.label = e.activity
+            LEFT JOIN (SELECT m.sop_id, st.step_id, st.lane FROM src.models m
+                       JOIN src.model_steps st USING (model_sha256)) s
+                ON s.sop_id = e.sop_id AND s.step_id = l.step_id""")
+        con.execute(sql_text("migrations/0002_results.sql"))
+        for column in ("prev_step_id", "prev_complete_ts", "next_step_id"):
+            con.execute(f"ALTER TABLE step_checks DROP COLUMN {column}")
+        con.execute("DETACH src")
+    finally:
+        con.close()
+
+
 def test_a_store_of_schema_version_1_is_refused_by_readers_and_migrated_by_init(
         analysed_db: Path, tmp_path: Path) -> None:
     db = tmp_path / "old.duckdb"
-    shutil.copyfile(analysed_db, db)
-    con = open_store(db, read_only=False)
-    try:  # what a store analysed before the directly-follows columns looks like (version 1)
-        for column in ("prev_step_id", "prev_complete_ts", "next_step_id"):
-            con.execute(f"ALTER TABLE step_checks DROP COLUMN {column}")
-        con.execute("UPDATE schema_info SET value = '1' WHERE key = 'schema_version'")
-    finally:
-        con.close()
+    _version_1_store(analysed_db, db)
     with pytest.raises(SchemaVersionError, match="older than this Pantau") as err:
         open_store(db)  # the dashboard and notebooks: a clear error with the way out
     assert "pantau init --db" in str(err.value)
     assert init_store(db) == SCHEMA_VERSION
+    con = open_store(db)
+    try:  # the import-time mappings became explicit rows of the mapping table
+        migrated = con.execute("SELECT count(*), count(DISTINCT source) FROM activity_map").fetchall()[0]
+        columns = {r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'events'").fetchall()}
+    finally:
+        con.close()
+    assert migrated[0] > 0 and migrated[1] == 1
+    assert not {"step_id", "lane"} & columns  # events keep what the file said
     analyze(db)
     con = open_store(db, read_only=True)
     try:
         filled = con.execute("SELECT count(prev_step_id), count(next_step_id), count(*) FROM step_checks").fetchall()[0]
+        con.execute(f"ATTACH '{analysed_db}' AS src (READ_ONLY)")
+        same = con.execute("""
+            SELECT count(*) FROM (
+                SELECT case_id, sop_id, step_id, occurrence, status, elapsed FROM step_checks
+                EXCEPT ALL
+                SELECT case_id, sop_id, step_id, occurrence, status, elapsed
+                FROM src.step_checks)""").fetchall()[0][0]
     finally:
         con.close()
+    assert same == 0  # the migrated store analyses to the same findings
     assert 0 < filled[0] < filled[2] and 0 < filled[1] < filled[2]

@@ -99,22 +99,23 @@ def insert_cases(con, sop_id: str, traces: dict[str, list], *, model=None, with_
         ts = T0 + timedelta(hours=n)
         for item in trace:
             step, resource = (item, f"pegawai-{item}") if isinstance(item, str) else item
-            step_id = None if step == "?" else step
             activity = resource if step == "?" else names.get(step, step)
             resource = None if step == "?" else resource
             for lifecycle in (("start", "complete") if with_start else ("complete",)):
                 event_id += 1
                 ts += timedelta(minutes=10)
-                rows.append(f"({event_id}, {_q(case_id)}, {_q(sop_id)}, {_q(step_id)}, {_q(activity)}, "
-                            f"{_q(lifecycle)}, TIMESTAMPTZ {_q(ts.isoformat())}, {_q(resource)}, NULL, "
+                rows.append(f"({event_id}, {_q(case_id)}, {_q(sop_id)}, {_q(activity)}, "
+                            f"{_q(lifecycle)}, TIMESTAMPTZ {_q(ts.isoformat())}, {_q(resource)}, "
                             f"{_q(agency)}, 'Kantor 1', 1, {event_id})")
         attrs = (attributes or {}).get(case_id)
         case_rows.append(f"({_q(case_id)}, {_q(sop_id)}, {_q(agency)}, 'Kantor 1', NULL, "
                          f"{_q(json.dumps(attrs) if attrs is not None else None)}, NULL, NULL, 1)")
     for i in range(0, len(rows), 5000):
-        con.execute("INSERT INTO events VALUES " + ",\n".join(rows[i:i + 5000]))
+        con.execute("INSERT INTO events (event_id, case_id, sop_id, activity, lifecycle, ts, resource, "
+                    "agency, unit, import_id, source_row) VALUES " + ",\n".join(rows[i:i + 5000]))
     for i in range(0, len(case_rows), 5000):
-        con.execute("INSERT INTO cases VALUES " + ",\n".join(case_rows[i:i + 5000]))
+        con.execute("INSERT INTO cases (case_id, sop_id, agency, unit, nik_hash, attributes, first_ts, "
+                    "last_ts, import_id) VALUES " + ",\n".join(case_rows[i:i + 5000]))
 
 
 def deviations(con, case_id: str) -> list[tuple]:
@@ -304,7 +305,7 @@ def test_fitness_equals_pm4py_alignments_case_by_case(con) -> None:
     assert stats.timeouts == 0 and stats.cases == 3000
 
     df = con.execute(
-        "SELECT case_id, coalesce(step_id, '?:' || activity) AS activity, ts, event_id FROM events "
+        "SELECT case_id, coalesce(step_id, '?:' || activity) AS activity, ts, event_id FROM run_events "
         "WHERE lifecycle = 'complete' ORDER BY case_id, ts, event_id").df()
     df["ts"] = pd.to_datetime(df["ts"], utc=True)
     df = pm4py.format_dataframe(df, case_id="case_id", activity_key="activity", timestamp_key="ts")

@@ -1,14 +1,15 @@
 """The dashboard's SQL, filters, cache, colours, charts, process map and exports.
 
-Queries run on a real DuckDB file built by ``dashboard_fixture`` (real SOP models); expected
-numbers come from separate SQL written here from the definitions, or from the models.
+Queries run on a real store built by ``dashboard_fixture`` (simulate + analyze, real SOP
+models); expected numbers come from separate SQL written here from the definitions, or from
+the models.
 """
 
 from __future__ import annotations
 
 import io
 import math
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ import pandas as pd
 import pytest
 from dashboard_fixture import build_results_db, session_db
 
-from dashboard import charts, data, export, fmt, queries, theme, upload
+from dashboard import catalog, charts, data, export, fmt, queries, theme, upload
 from dashboard.filters import Filters, from_widgets, where
 from dashboard.process_map import process_map_dot
 from sop_models import get_model, load_all
@@ -42,10 +43,16 @@ def one(con, sql: str, params: list | None = None):
     return con.execute(sql, params or []).fetchone()
 
 
+def cat_of(con) -> catalog.Catalog:
+    """The store's catalog, as the pages build it."""
+    return catalog.build(*(queries.QUERIES[n](con, Filters()) for n in data.CATALOG_QUERIES))
+
+
 @pytest.mark.parametrize("name", sorted(queries.QUERIES))
 def test_every_query_runs_unfiltered_and_narrowed(con, name) -> None:
     case_id = one(con, "SELECT case_id FROM case_checks WHERE sop_id = ? LIMIT 1", [SOP])[0]
-    extra = {"case_sops": {"case_id": case_id}}
+    sha = one(con, "SELECT model_sha256 FROM case_checks WHERE sop_id = ? LIMIT 1", [SOP])[0]
+    extra = {"case_sops": {"case_id": case_id}, "model_artifact": {"model_sha256": sha, "kind": "bpmn"}}
     if name.startswith("case_") and name not in ("case_candidates", "case_sops"):
         extra[name] = {"sop_id": SOP, "case_id": case_id}
     narrowed = Filters(agency="Dinas Kesehatan Kota Batam", sop_id=SOP, start=date(2024, 3, 1), end=date(2025, 1, 31))
@@ -69,21 +76,30 @@ def test_overview_adds_up(con) -> None:
     assert trend["cases"].sum() == totals["cases"]
 
 
-def test_period_filter_uses_local_days(con) -> None:
+def test_period_filter_uses_each_sops_local_days(con) -> None:
+    # every SOP's cases are read in its own zone (Banjarbaru in WITA, the others in WIB)
     f = Filters(start=date(2024, 5, 1), end=date(2024, 5, 31))
-    wib = ZoneInfo("Asia/Jakarta")
-    expected = one(con, "SELECT count(*) FROM case_checks WHERE first_ts >= ? AND first_ts < ?",
-                   [datetime(2024, 5, 1, tzinfo=wib), datetime(2024, 6, 1, tzinfo=wib)])[0]
-    assert queries.QUERIES["overview_totals"](con, f)["cases"].iloc[0] == expected
+    zones = {m.id: ZoneInfo(m.timezone) for m in load_all()}
+    assert {str(z) for z in zones.values()} == {"Asia/Jakarta", "Asia/Makassar"}
+    rows = con.execute("SELECT sop_id, first_ts FROM case_checks").fetchall()
+    expected = sum(1 for sop, ts in rows if date(2024, 5, 1) <= ts.astimezone(zones[sop]).date() <= date(2024, 5, 31))
+    assert 0 < queries.QUERIES["overview_totals"](con, f)["cases"].iloc[0] == expected
     months = queries.QUERIES["monthly_trend"](con, f)["month"]
     assert set(pd.to_datetime(months).dt.month) <= {5}
+    # the case a WIB reading would move: started before 01:00 WITA on the 1st of a month
+    moved = [(sop, ts) for sop, ts in rows if str(zones[sop]) == "Asia/Makassar"
+             and ts.astimezone(zones[sop]).date() != ts.astimezone(ZoneInfo("Asia/Jakarta")).date()]
+    for sop, ts in moved[:3]:
+        day = ts.astimezone(zones[sop]).date()
+        got = queries.QUERIES["case_candidates"](con, Filters(sop_id=sop, start=day, end=day), limit=10000)
+        assert ts in set(got["first_ts"])
 
 
 def test_breaches_by_step_and_overrun_bins_agree(con) -> None:
     steps = queries.QUERIES["breaches_by_step"](con, Filters())
     assert steps["occurrences"].sum() == one(con, "SELECT count(*) FROM step_checks")[0]
     breached = one(con, "SELECT count(*) FROM step_checks WHERE status = 'breach' AND std_max > 0")[0]
-    assert steps["breach"].sum() >= breached
+    assert sum((m or {}).get("breach", 0) for m in steps["statuses"]) >= breached
     bins = queries.QUERIES["overrun_bins"](con, Filters())
     assert bins["n"].sum() == breached
     # a breach is over its standard: nothing below the first bin's lower edge
@@ -108,8 +124,12 @@ def test_process_arcs_start_once_per_case_and_end_once_per_closed_case(con) -> N
 
 def test_process_map_dot_draws_lanes_steps_and_arcs(con) -> None:
     model = get_model(SOP)
+    cat = cat_of(con)
+    info = cat.shown(SOP)
+    assert info.model_sha256 == model.sha256  # the version the results were computed with
     f = Filters(sop_id=SOP)
-    dot = process_map_dot(model, queries.QUERIES["process_nodes"](con, f), queries.QUERIES["process_arcs"](con, f), "id")
+    dot = process_map_dot(info, queries.QUERIES["process_nodes"](con, f), queries.QUERIES["process_arcs"](con, f),
+                          cat, "id")
     assert dot.startswith(f'digraph "{SOP}"') and dot.rstrip().endswith("}")
     for lane in {s.lane for s in model.case_steps}:
         assert f'label="{lane}"' in dot
@@ -117,8 +137,8 @@ def test_process_map_dot_draws_lanes_steps_and_arcs(con) -> None:
         assert f'"{step.id}" [label=' in dot
     assert '"__start__" -> "s01"' in dot
     assert dot.count("{") == dot.count("}")
-    empty = process_map_dot(model, pd.DataFrame(columns=["step_id", "lane", "n", "breach_rate", "median_min"]),
-                            pd.DataFrame(columns=["src", "dst", "n", "median_min", "breach_rate"]), "en")
+    empty = process_map_dot(info, pd.DataFrame(columns=["step_id", "lane", "n", "breach_rate", "median_min"]),
+                            pd.DataFrame(columns=["src", "dst", "n", "median_min", "breach_rate"]), cat, "en")
     assert "not observed" in empty and "dashed" in empty
 
 
@@ -148,11 +168,10 @@ def test_deviating_cases_filter_by_kind(con) -> None:
 
 def test_where_binds_values_in_order() -> None:
     sql, params = where(Filters(agency="A", sop_id="S", unit="U", start=date(2024, 1, 1), end=date(2024, 1, 31)),
-                        alias="c", ts="first_ts", extra=[("c.x = ?", [1])])
-    assert sql.startswith("WHERE c.x = ? AND c.sop_id = ? AND c.agency = ? AND c.unit = ?")
-    assert params[:4] == [1, "S", "A", "U"]
-    assert params[4].isoformat() == "2024-01-01T00:00:00+07:00"
-    assert params[5].isoformat() == "2024-02-01T00:00:00+07:00"   # end day inclusive
+                        alias="c", day="first_day", extra=[("c.x = ?", [1])])
+    assert sql == ("WHERE c.x = ? AND c.sop_id = ? AND c.agency = ? AND c.unit = ? "
+                   "AND c.first_day >= ? AND c.first_day <= ?")   # local days, end day inclusive
+    assert params == [1, "S", "A", "U", date(2024, 1, 1), date(2024, 1, 31)]
     assert where(Filters())[0] == ""
     assert where(Filters(unit="U"), unit=False)[0] == ""
 
@@ -173,8 +192,7 @@ def test_query_cache_is_keyed_on_the_latest_run(tmp_path, monkeypatch) -> None:
     data.load(state, "overview_totals", Filters())
     assert len(calls) == 1  # second call served from the cache
     c = duckdb.connect(str(path))
-    c.execute("INSERT INTO runs SELECT 2, started, finished, pantau_version, sop_ids, model_sha256, calendar_version, "
-              "event_count, case_count, stage_seconds, alignment_timeouts, as_of FROM runs WHERE run_id = 1")
+    c.execute("INSERT INTO runs SELECT * REPLACE (2 AS run_id) FROM runs WHERE run_id = 1")
     c.execute("UPDATE case_checks SET run_id = 2")
     c.execute("DELETE FROM case_checks WHERE case_id IN (SELECT case_id FROM case_checks LIMIT 3)")
     c.close()
@@ -185,26 +203,33 @@ def test_query_cache_is_keyed_on_the_latest_run(tmp_path, monkeypatch) -> None:
     assert second["cases"].iloc[0] == first["cases"].iloc[0] - 3
 
 
-def test_colours_are_stable_distinct_and_mean_the_status() -> None:
-    lanes = {lane for m in load_all() for lane in m.lanes}
-    colours = {theme.lane_color(x) for x in lanes}
+def test_colours_are_stable_distinct_and_mean_the_status(con) -> None:
+    cat = cat_of(con)
+    lanes = {lane for m in load_all() for lane in (*m.lanes, *(s.lane for s in m.steps))}
+    colours = {cat.lane_color(x) for x in lanes}
     assert len(colours) == len({" ".join(x.split()).casefold() for x in lanes})  # no two lanes share one
-    assert theme.lane_color("BPJS Kesehatan") == theme.lane_color("BPJS KESEHATAN")
+    assert cat.lane_color("BPJS Kesehatan") == cat.lane_color("BPJS KESEHATAN")
     assert theme.lane_color("Lane nobody has") == theme.lane_color("Lane nobody has")
-    assert theme.STATUS_COLORS["ok"] == "#2e7d32" and theme.STATUS_COLORS["breach"] == "#d32f2f"
-    assert set(theme.STATUS_COLORS.values()).isdisjoint(theme.LANE_PALETTE)
+    # statuses take their colours (and labels) from the store's vocabulary
+    assert cat.color("step_status", "ok") == "#2e7d32" and cat.color("step_status", "breach") == "#d32f2f"
+    assert cat.label("step_status", "breach", "id") == "Melebihi waktu"
+    statuses = {cat.color("step_status", k) for k in cat.keys("step_status")}
+    assert statuses.isdisjoint(theme.LANE_PALETTE)
     agencies = {m.agency for m in load_all()}
-    assert len({theme.agency_color(a) for a in agencies}) == len(agencies)
+    assert len({cat.agency_color(a) for a in agencies}) == len(agencies)
 
 
 def test_charts_use_the_theme_colours(con) -> None:
+    cat = cat_of(con)
     steps = queries.QUERIES["breaches_by_step"](con, Filters())
-    fig = charts.breaches_by_step(steps, list(steps["step_id"]), "id")
-    assert [t.marker.color for t in fig.data] == [theme.STATUS_COLORS[s] for s in charts.VIOLATION_STATUSES]
+    fig = charts.breaches_by_step(steps, list(steps["step_id"]), cat, "id")
+    violations = cat.keys("step_status", "is_violation")
+    assert violations == ["deadline_missed", "breach", "too_fast"]
+    assert [t.marker.color for t in fig.data] == [cat.color("step_status", s) for s in violations]
     assert fig.layout.separators == ",."
     lanes = queries.QUERIES["lane_summary"](con, Filters())
-    fig = charts.waiting_vs_processing(lanes, "en")
-    assert list(fig.data[1].marker.color) == [theme.lane_color(x) for x in lanes.sort_values(
+    fig = charts.waiting_vs_processing(lanes, cat, "en")
+    assert list(fig.data[1].marker.color) == [cat.lane_color(x) for x in lanes.sort_values(
         "waiting_wm", key=lambda s: s.fillna(0) + lanes.loc[s.index, "processing_wm"].fillna(0))["lane"]]
     assert fig.layout.separators == ".,"
     assert charts.ratio_label(1.0, 1.25, "id") == "1,00–1,25×"
@@ -212,10 +237,13 @@ def test_charts_use_the_theme_colours(con) -> None:
 
 
 def test_amounts_in_a_standards_unit_are_humanised() -> None:
-    assert fmt.in_unit(1.5, "day", "working") == "1 hari 4 jam"       # 1.5 x 8 working hours
-    assert fmt.in_unit(1.5, "day", "calendar") == "1 hari 12 jam"
-    assert fmt.in_unit(-0.25, "hour", "working", "en") == "-15 minutes"
-    assert fmt.in_unit(None, "day", "working") == "–"
+    # a working day is the calendar's office day: 480 minutes for 08:00-16:00, 420 for 08:00-15:00
+    assert fmt.in_unit(1.5, "day", "working", day_minutes=480) == "1 hari 4 jam"   # 1.5 x 8 working hours
+    assert fmt.in_unit(1.5, "day", "working", day_minutes=420) == "1 hari 3 jam"
+    assert fmt.in_unit(1.5, "day", "calendar", day_minutes=480) == "1 hari 12 jam"
+    assert fmt.in_unit(-0.25, "hour", "working", "en", day_minutes=480) == "-15 minutes"
+    assert fmt.in_unit(None, "day", "working", day_minutes=480) == "–"
+    assert fmt.in_unit(2, "day", "working", day_minutes=None) == "2 hari kerja"  # office day unknown
 
 
 def test_upload_guesses_the_columns_pantau_ingest_recognises() -> None:

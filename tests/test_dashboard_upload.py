@@ -133,7 +133,7 @@ def test_swap_refuses_when_the_file_changed_meanwhile(tmp_path: Path) -> None:
     work = tmp_path / "work.duckdb"
     expected = jobs.snapshot(live, work)
     con = duckdb.connect(str(live))  # another writer finishes in between
-    con.execute("DELETE FROM open_cases")
+    con.execute("CREATE TABLE another_writers_table AS SELECT 1 AS x")
     con.close()
     changed = jobs.file_id(live)
     with pytest.raises(StoreError, match="changed by another process"):

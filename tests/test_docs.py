@@ -47,3 +47,25 @@ def test_every_command_is_documented(path: str, command: object) -> None:
 def test_no_documented_command_is_gone() -> None:
     documented = set(re.findall(r"^## `(pantau[^`]*)`", CLI_DOC, re.M))
     assert documented == {path for path, _ in COMMANDS}
+
+
+def test_contributing_names_only_paths_that_exist() -> None:
+    # the recipes list the files a change touches: they must stay true
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    paths = set(re.findall(r"`((?:pantau|pantau_cli|sop_models|event_logs|analytics|dashboard|tests|docs|bench)"
+                           r"/[A-Za-z0-9_./*-]+)`", text))
+    assert len(paths) > 20
+    missing = sorted(p for p in paths if not list(ROOT.glob(p.rstrip("/"))))
+    assert missing == []
+
+
+def test_every_analysis_sql_file_declares_its_header() -> None:
+    from analytics.sql_files import sql_file
+
+    files = sorted(p.relative_to(ROOT / "analytics" / "sql").as_posix()
+                   for p in (ROOT / "analytics" / "sql").rglob("*.sql"))
+    layered = [f for f in files if "/" in f]
+    assert {f.split("/")[0] for f in layered} == {"staging", "intermediate", "rules", "results", "calendar"}
+    for name in layered:
+        f = sql_file(name)  # raises when the header is missing or placeholders disagree
+        assert f.outputs, name

@@ -1,8 +1,10 @@
 """Analytics against the simulator's injected ground truth (sim_truth).
 
 Detected deviations and breaches must match what the simulator injected with precision and
-recall >= 0.95 each. Matching keys are defined in docs/mutu-baku.md: deviations on
-(sop_id, case_id, kind); breaches on (sop_id, case_id, step_id, occurrence, status).
+recall >= 0.95 **for every deviation kind and every violating status** of the store's
+vocabularies (a kind whose detection is switched off fails here, however good the overall
+figure). Matching keys are defined in docs/mutu-baku.md: deviations on (sop_id, case_id,
+kind); breaches on (sop_id, case_id, step_id, occurrence, status).
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from event_logs import open_store
+from event_logs import open_store, vocabulary
 
-DEVIATION_KINDS = (
-    "skipped_step", "extra_activity", "wrong_order", "rework", "unmapped_activity",
-    "both_branches", "missing_kelengkapan", "same_person",
-)
-BREACH_KINDS = ("breach", "deadline_missed", "too_fast")
+DEVIATION_KINDS = vocabulary.keys("deviation_kinds")
+BREACH_KINDS = vocabulary.where("step_status", "is_violation")
+MIN_INJECTED = 5  # per kind, for the figures to mean anything
+# The simulator's recipes inject every kind but extra_activity directly; extra_activity shows
+# only when a case with an approval moved up is cut where the flow may end (rare: none in the
+# 2,500 cases here). Its detection is pinned by tests/test_conformance.py instead.
+RARE = {"extra_activity"}
 
 
 def _score(detected: set, truth: set) -> tuple[float, float]:
@@ -43,15 +47,24 @@ def test_deviations_match_injected_truth(analysed_db: Path) -> None:
         f"SELECT DISTINCT sop_id, case_id, kind FROM sim_truth WHERE kind IN ({kinds})",
     )
     assert len(truth) > 50, "the simulator injected too few deviations to measure anything"
+    _per_kind(detected, truth, DEVIATION_KINDS, 2, "deviations")
+
+
+def _per_kind(detected: set, truth: set, kinds: tuple[str, ...], at: int, what: str) -> None:
+    """Print and check precision and recall for each kind (the kind is column ``at``)."""
     precision, recall = _score(detected, truth)
-    per_kind = {
-        k: _score({d for d in detected if d[2] == k}, {t for t in truth if t[2] == k}) for k in DEVIATION_KINDS
-    }
-    print(f"\ndeviations: precision {precision:.3f}, recall {recall:.3f} "
+    print(f"\n{what}: precision {precision:.3f}, recall {recall:.3f} "
           f"({len(detected)} detected, {len(truth)} injected)")
-    for kind, (p, r) in per_kind.items():
-        print(f"  {kind:20s} precision {p:.3f} recall {r:.3f}")
-    assert precision >= 0.95 and recall >= 0.95, per_kind
+    failed = []
+    for kind in kinds:
+        mine = {d for d in detected if d[at] == kind}
+        injected = {t for t in truth if t[at] == kind}
+        p, r = _score(mine, injected)
+        print(f"  {kind:20s} precision {p:.3f} recall {r:.3f} ({len(mine)} detected, {len(injected)} injected)")
+        too_few = len(injected) < MIN_INJECTED and kind not in RARE
+        if too_few or p < 0.95 or r < 0.95:
+            failed.append((kind, round(p, 3), round(r, 3), len(injected)))
+    assert not failed, f"{what} below 0.95 (or fewer than {MIN_INJECTED} injected): {failed}"
 
 
 def test_breaches_match_simulated_truth(analysed_db: Path) -> None:
@@ -63,10 +76,7 @@ def test_breaches_match_simulated_truth(analysed_db: Path) -> None:
         f"FROM sim_truth WHERE kind IN ({statuses})",
     )
     assert len(truth) > 50, "the simulator produced too few breaches to measure anything"
-    precision, recall = _score(detected, truth)
-    print(f"\nbreaches: precision {precision:.3f}, recall {recall:.3f} "
-          f"({len(detected)} detected, {len(truth)} in truth)")
-    assert precision >= 0.95 and recall >= 0.95
+    _per_kind(detected, truth, BREACH_KINDS, 4, "violating statuses")
 
 
 @pytest.mark.parametrize("table", ["step_checks", "case_checks", "variants", "lane_stats", "model_quality"])

@@ -13,7 +13,7 @@ import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest_ingest import Sop, counts, key_file, query, sop, write_csv  # noqa: F401
+from conftest_ingest import Sop, counts, key_file, query, query_steps, sop, write_csv  # noqa: F401
 
 from event_logs.ingest import IngestResult, ingest_file
 
@@ -38,8 +38,8 @@ def _rows(sop: Sop) -> list[tuple[str, str, str, str]]:
 def _check_loaded(db: Path, sop: Sop, result: IngestResult, fmt: str) -> None:
     assert result.format == fmt
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_duplicate) == (3, 3, 0, 0)
-    events = query(db, "SELECT case_id, step_id, lane, ts, resource, lifecycle, source_row "
-                       "FROM events ORDER BY event_id")
+    events = query_steps(db, "SELECT case_id, step_id, lane, ts, resource, lifecycle, source_row "
+                             "FROM events ORDER BY event_id")
     steps = sop.model.steps
     assert [(e[0], e[1], e[2]) for e in events] == [
         ("REG-001", steps[0].id, steps[0].lane),

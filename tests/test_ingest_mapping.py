@@ -1,5 +1,6 @@
-"""Ingest: activity labels -> SOP steps (exact, normalised, map file), suggestions never applied;
-column recognition by common names."""
+"""Activity labels -> SOP steps (the mapping table, exact, normalised), suggestions never
+applied; column recognition by common names. Events keep the label; the step each maps to is
+read through the analysis' mapping (tests/event_steps.py)."""
 
 # ruff: noqa: F811  (fixtures imported from conftest_ingest are parameters of the same name)
 
@@ -9,14 +10,24 @@ from pathlib import Path
 
 import pytest
 from conftest_ingest import Sop, key_file, query, sop, write_csv  # noqa: F401
+from event_steps import connect_with_steps
 
 from event_logs.ingest import ingest_file
-from event_logs.ingest.activities import match_labels
 from event_logs.ingest.columns import plan_columns
 from event_logs.ingest.text import norm_label
+from event_logs.mapping import match_labels
 from pantau.errors import IngestError, MissingColumnError
 
 HEADER = ["case_id", "activity", "timestamp"]
+
+
+def steps(db: Path, sql: str) -> list[tuple]:
+    """``sql`` over the store's events with the step and lane each label maps to."""
+    con = connect_with_steps(db)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
 
 
 def _one_row_each(tmp_path: Path, labels: list[str]) -> Path:
@@ -36,7 +47,9 @@ def test_exact_and_normalised_labels_map_to_steps(tmp_path: Path, sop: Sop) -> N
     db = tmp_path / "s.duckdb"
     result = ingest_file(db, _one_row_each(tmp_path, labels), **sop.kw())
     assert result.unmapped_labels == {}
-    rows = query(db, "SELECT step_id, lane FROM events ORDER BY source_row")
+    # the label as the file gave it (trimmed)
+    assert query(db, "SELECT activity FROM events ORDER BY source_row") == [(x.strip(),) for x in labels]
+    rows = steps(db, "SELECT step_id, lane FROM events ORDER BY source_row")
     assert rows == [(s0.id, s0.lane), (s1.id, s1.lane), (s1.id, s1.lane), (s2.id, s2.lane), (s2.id, s2.lane)]
 
 
@@ -53,8 +66,8 @@ def test_unmapped_labels_are_kept_and_suggested_not_applied(tmp_path: Path, sop:
     assert s1.id in [sid for sid, _name, _score in suggested]
     assert all(score >= 60 for _sid, _name, score in suggested) and len(suggested) <= 3
     assert (s1.id, s1.name, 100.0) in suggested
-    # never applied: the events keep step_id NULL and no lane
-    assert query(db, "SELECT DISTINCT step_id, lane FROM events") == [(None, None)]
+    # never applied: the labels map to no step
+    assert steps(db, "SELECT DISTINCT step_id, lane FROM events") == [(None, None)]
     assert result.rows_loaded == 3
 
 
@@ -70,8 +83,11 @@ def test_activity_map_file(tmp_path: Path, sop: Sop, kind: str) -> None:
     db = tmp_path / "s.duckdb"
     result = ingest_file(db, _one_row_each(tmp_path, ["Terima berkas", "CEK  BERKAS", "Lainnya"]),
                          activity_map=amap, **sop.kw())
-    assert query(db, "SELECT step_id FROM events ORDER BY source_row") == [(s0.id,), (s1.id,), (None,)]
+    assert steps(db, "SELECT step_id FROM events ORDER BY source_row") == [(s0.id,), (s1.id,), (None,)]
     assert result.unmapped_labels == {"Lainnya": 1}
+    # the file's rows are in the store's mapping table, where analysis reads them
+    assert query(db, "SELECT label, step_id, source FROM activity_map ORDER BY label") == [
+        ("Cek berkas", s1.id, "file"), ("Terima berkas", s0.id, "file")]
     assert query(db, "SELECT mapping->>'activity_map' FROM imports")[0][0] == str(amap)
 
 
@@ -93,12 +109,17 @@ def test_activity_map_with_unknown_step_id(tmp_path: Path, sop: Sop, kind: str) 
     assert not db.exists()  # refused before the store was touched
 
 
-def test_match_labels_prefers_exact_then_normalised_then_map(sop: Sop) -> None:
-    s0, s1 = sop.model.steps[:2]
-    # the map would send s0's own name elsewhere, but an exact match comes first
-    out = match_labels({s0.name: 1, s0.name.lower(): 1, "x": 1}, sop.model, {s0.name: s1.id, "x": s1.id})
-    assert out.how == {s0.name: "exact", s0.name.lower(): "normalised", "x": "map"}
-    assert out.steps["x"] == (s1.id, s1.lane)
+def test_match_labels_prefers_the_map_then_exact_then_normalised(sop: Sop) -> None:
+    s0, s1, s2 = sop.model.steps[:3]
+    # an explicit mapping is a decision (a correction): it wins over the exact name; a
+    # mapping to no step ('-') declares the label out of scope; one to a step this model
+    # version lacks is ignored
+    out = match_labels({s0.name: 1, s1.name: 1, s1.name.lower(): 1, "x": 1, "print": 1, s2.name: 1},
+                       sop.model, {s0.name: s1.id, "x": s1.id, "print": "-", s2.name: "s99"})
+    assert out.how == {s0.name: "map", s1.name: "exact", s1.name.lower(): "normalised", "x": "map",
+                       "print": "out_of_scope", s2.name: "exact"}
+    assert out.steps[s0.name] == (s1.id, s1.lane) and out.steps["x"] == (s1.id, s1.lane)
+    assert "print" not in out.steps and "print" not in out.unmapped
 
 
 def test_norm_label() -> None:

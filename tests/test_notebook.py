@@ -79,11 +79,14 @@ DKI = "Sekretariat Daerah Provinsi DKI Jakarta"
 B1, B2 = "batam-dinkes-integrasi-jkn", "batam-dinkes-jaminan-rs"
 BJ, DK = "banjarbaru-dinsos-peserta-jkn", "dki-setda-jkn-wbs"
 
-# (sop_id, agency, lane, month, step_occurrences, breach_rate, waiting_p90_wm); rates are
-# binary fractions so that sums tie exactly where a tie is meant.
+# (sop_id, agency, lane, month, step occurrences, share violating, waiting_wm): written as
+# that many step_checks rows completed on the 2nd of the month, the first share of them
+# 'breach', the rest 'ok', every one waiting waiting_wm; rates are binary fractions so that
+# they tie exactly where a tie is meant.
 LANE_ROWS = [
-    # Batam, Q3 2024: Kepala Dinas over two SOPs (4 + 2 + 0) / 24 = 0.25, worst p90 900;
-    # Petugas 4 / 16 = 0.25 with p90 50: a tie, broken by p90 -> Kepala Dinas
+    # Batam, Q3 2024: Kepala Dinas over two SOPs (4 + 2 + 0) / 24 = 0.25, p90 of its waits
+    # (8 x 30, 8 x 100, 8 x 900) 900; Petugas 4 / 16 = 0.25 with p90 50: a tie, broken by p90
+    # -> Kepala Dinas
     (B1, BATAM, "Kepala Dinas", date(2024, 7, 1), 8, 0.5, 100.0),
     (B1, BATAM, "Kepala Dinas", date(2024, 8, 1), 8, 0.25, 900.0),
     (B2, BATAM, "Kepala Dinas", date(2024, 9, 1), 8, 0.0, 30.0),
@@ -123,9 +126,16 @@ def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 "case_count, as_of) VALUES (?, ?, ?, 'test', ?, 100, 6, ?)",
                 [run_id, datetime(2024, 10, run_id, tzinfo=UTC), datetime(2024, 10, run_id, 1, tzinfo=UTC),
                  [B1, BJ], datetime(2024, 9, 30, tzinfo=UTC)])
+        steps = []
+        for sop_id, agency, lane, month, n, share, wait in LANE_ROWS:
+            late = round(n * share)
+            steps += [(sop_id, f"{lane}-{month}-{i}", agency, lane, "breach" if i < late else "ok",
+                       wait, datetime(month.year, month.month, 2, 3, tzinfo=UTC), month.replace(day=2))
+                      for i in range(n)]
         con.executemany(
-            "INSERT INTO lane_stats (run_id, sop_id, agency, lane, month, step_occurrences, "
-            "breach_rate, waiting_p90_wm) VALUES (2, ?, ?, ?, ?, ?, ?, ?)", LANE_ROWS)
+            "INSERT INTO step_checks (run_id, sop_id, case_id, agency, lane, step_id, occurrence, "
+            "status, waiting_wm, complete_ts, complete_day) VALUES (2, ?, ?, ?, ?, 's01', 1, ?, ?, ?, ?)",
+            steps)
         con.executemany(
             "INSERT INTO case_checks (run_id, sop_id, case_id, agency, first_ts, last_ts, "
             "throughput_hours, throughput_wm, service_std_max, service_std_unit, service_std_breach) "
@@ -151,8 +161,10 @@ def test_answers_on_a_small_store(small_db: Path, tmp_path: Path,
     assert worst[["agency", "lane"]].values.tolist() == [
         [BANJAR, "KELURAHAN"], [BATAM, "Kepala Dinas"]]
     assert worst["breach_rate"].tolist() == [0.75, 0.25]
+    assert worst["violations"].tolist() == [3, 6] and worst["judged"].tolist() == [4, 24]
     assert worst["sop_ids"].tolist() == [BJ, f"{B1}, {B2}"]
     assert worst["step_occurrences"].tolist() == [4, 24]
+    assert worst["waiting_p90_wm"].tolist() == [10.0, 900.0]
     assert pd.Timestamp(worst["quarter"].iloc[0]) == pd.Timestamp("2024-07-01")
 
     breaches = got["service_breaches"]
@@ -163,9 +175,9 @@ def test_answers_on_a_small_store(small_db: Path, tmp_path: Path,
     top = got["top_deviations"]
     assert top.values.tolist() == [
         # Banjarbaru: skipped_step in 2 of 4 cases beats rework (3 rows, 1 case)
-        [BJ, "skipped_step", 3, 2, 4, 0.5],
+        [BJ, "skipped_step", "Langkah dilewati", 3, 2, 4, 0.5],
         # Batam: one case each, rework has more rows
-        [B1, "rework", 2, 1, 2, 0.5],
+        [B1, "rework", "Pengulangan", 2, 1, 2, 0.5],
     ]
 
 
@@ -175,34 +187,36 @@ def _tables(db: Path) -> dict[str, pd.DataFrame]:
     try:
         # execute(), not sql(): open_store() leaves a half-read result (DuckDB 2) that sql() refuses
         return {t: con.execute(f"SELECT * FROM {t}").df()
-                for t in ("runs", "lane_stats", "case_checks", "deviations")}
+                for t in ("runs", "step_checks", "case_checks", "deviations")}
     finally:
         con.close()
 
 
-def expected_worst_lanes(ls: pd.DataFrame) -> pd.DataFrame:
-    """Occurrence-weighted breach rate per agency and lane over the latest quarter in the data."""
-    ls = ls.assign(month=pd.to_datetime(ls["month"]))
-    start = ls["month"].max().to_period("Q").start_time
-    q = ls[(ls["month"] >= start) & (ls["month"] < start + pd.DateOffset(months=3))]
-    rated = q["breach_rate"].notna()
-    q = q.assign(breaches=q["breach_rate"] * q["step_occurrences"],
-                 rated_occurrences=q["step_occurrences"].where(rated))
+VIOLATIONS = {"breach", "deadline_missed", "too_fast"}  # written here, not read from the store
+
+
+def expected_worst_lanes(sc: pd.DataFrame) -> pd.DataFrame:
+    """Breach rate (violations of the occurrences with a standard) per agency and lane over the
+    latest quarter of local completion days, ties to the higher p90 wait."""
+    sc = sc.assign(day=pd.to_datetime(sc["complete_day"]))
+    start = sc["day"].max().to_period("Q").start_time
+    q = sc[(sc["day"] >= start) & (sc["day"] < start + pd.DateOffset(months=3))]
+    q = q.assign(violation=q["status"].isin(VIOLATIONS), judged=q["status"] != "no_standard")
     g = q.groupby(["agency", "lane"], dropna=False).agg(
         sop_ids=("sop_id", lambda s: ", ".join(sorted(set(s)))),
-        step_occurrences=("step_occurrences", "sum"),
-        breaches=("breaches", lambda s: s.sum(min_count=1)),
-        rated_occurrences=("rated_occurrences", lambda s: s.sum(min_count=1)),
-        worst_waiting_p90_wm=("waiting_p90_wm", "max"),
+        step_occurrences=("status", "size"),
+        violations=("violation", "sum"),
+        judged=("judged", "sum"),
+        waiting_p90_wm=("waiting_wm", lambda s: s.dropna().quantile(0.9) if s.notna().any() else None),
     ).reset_index()
     g["quarter"] = start
-    g["breach_rate"] = g["breaches"] / g["rated_occurrences"]
-    g = g.sort_values(["agency", "breach_rate", "worst_waiting_p90_wm", "lane"],
+    g["breach_rate"] = g["violations"] / g["judged"].where(g["judged"] > 0)
+    g = g.sort_values(["agency", "breach_rate", "waiting_p90_wm", "lane"],
                       ascending=[True, False, False, True], na_position="last")
     top = g.groupby("agency", dropna=False, sort=False).head(1)
     top = top.sort_values(["breach_rate", "agency"], ascending=[False, True], na_position="last")
-    return top[["agency", "lane", "quarter", "sop_ids", "step_occurrences", "breach_rate",
-                "worst_waiting_p90_wm"]]
+    return top[["agency", "lane", "quarter", "sop_ids", "step_occurrences", "violations", "judged",
+                "breach_rate", "waiting_p90_wm"]]
 
 
 def expected_service_breaches(cc: pd.DataFrame) -> pd.DataFrame:
@@ -210,14 +224,19 @@ def expected_service_breaches(cc: pd.DataFrame) -> pd.DataFrame:
     b = cc[cc["service_std_breach"].fillna(False).astype(bool)]
     b = b.assign(throughput_days=b["throughput_hours"] / 24)
     b = b.sort_values(["throughput_hours", "sop_id", "case_id"], ascending=[False, True, True])
-    return b[["sop_id", "case_id", "first_ts", "last_ts", "is_open", "throughput_days",
+    return b[["sop_id", "case_id", "first_day", "last_day", "is_open", "throughput_days",
               "throughput_wm", "service_std_max", "service_std_unit"]]
 
 
 def expected_top_deviations(dev: pd.DataFrame, cc: pd.DataFrame) -> pd.DataFrame:
     """Per SOP, the deviation kind seen in the most cases (then the most rows, then by name)."""
+    labels = {"skipped_step": "Langkah dilewati", "wrong_order": "Urutan salah", "rework": "Pengulangan",
+              "both_branches": "Dua cabang dikerjakan", "extra_activity": "Kegiatan tambahan",
+              "unmapped_activity": "Kegiatan di luar SOP", "same_person": "Dikerjakan orang yang sama",
+              "missing_kelengkapan": "Kelengkapan kurang"}
     per = dev.groupby(["sop_id", "kind"]).agg(
         deviations=("case_id", "size"), cases=("case_id", "nunique")).reset_index()
+    per.insert(2, "label_id", per["kind"].map(labels))
     checked = cc.groupby("sop_id").size().rename("cases_checked").reset_index()
     per = per.merge(checked, on="sop_id")
     per["share_of_cases"] = per["cases"] / per["cases_checked"]
@@ -232,7 +251,7 @@ def test_answers_on_the_analysed_store(analysed_db: Path, tmp_path: Path,
     raw = _tables(analysed_db)
 
     assert got["latest_run"]["run_id"].tolist() == [raw["runs"]["run_id"].max()]
-    worst = expected_worst_lanes(raw["lane_stats"])
+    worst = expected_worst_lanes(raw["step_checks"])
     assert len(worst) > 0, "the analysed store has no lane statistics"
     assert_same(got["worst_lanes"], worst, "worst_lanes")
     assert_same(got["service_breaches"], expected_service_breaches(raw["case_checks"]),

@@ -57,13 +57,24 @@ _ROW_RE = re.compile(r"^\|\s*`([A-Za-z_][A-Za-z0-9_]*)`\s*\|([^|\n]*)\|([^\n]*)\
 _HEADER_RE = re.compile(r"^\|\s*column\s*\|\s*type\s*\|\s*description\s*\|\s*$", re.M)
 
 
+# A view that adds columns to a table documents it as "every column of `table`" and then its own.
+_EVERY_RE = re.compile(r"^\|\s*\*every column of `([A-Za-z_][A-Za-z0-9_]*)`\*\s*\|[^\n]*\|\s*$", re.M)
+
+
 def documented(text: str = DOC) -> dict[str, list[tuple[str, str, str]]]:
     """Table -> [(column, type as written, description)] in the order of the file."""
     tables: dict[str, list[tuple[str, str, str]]] = {}
     for match in _SECTION_RE.finditer(text):
         name, body = match.group(1), match.group(2)
         assert name not in tables, f"docs/schema.md: table '{name}' has two sections"
-        tables[name] = [(c, t.strip(), d.strip()) for c, t, d in _ROW_RE.findall(body)]
+        rows: list[tuple[str, str, str]] = []
+        for line in body.splitlines():
+            every = _EVERY_RE.match(line)
+            if every:
+                assert every.group(1) in tables, f"docs/schema.md: {name} names `{every.group(1)}` before its section"
+                rows += tables[every.group(1)]
+            rows += [(c, t.strip(), d.strip()) for c, t, d in _ROW_RE.findall(line)]
+        tables[name] = rows
     return tables
 
 
@@ -216,9 +227,12 @@ def test_analysed_store_matches_docs_both_ways(analysed_db: Path) -> None:
 
 
 def _macros_section() -> str:
-    match = re.search(r"^## Calendar macros\s*\n(.*?)(?=^## |\Z)", DOC, re.S | re.M)
-    assert match, "docs/schema.md lacks '## Calendar macros'"
-    return match.group(1)
+    found = []
+    for title in ("Calendar macros", "Metric macros"):
+        match = re.search(rf"^## {title}\s*\n(.*?)(?=^## |\Z)", DOC, re.S | re.M)
+        assert match, f"docs/schema.md lacks '## {title}'"
+        found.append(match.group(1))
+    return "\n".join(found)
 
 
 def test_stored_macros_are_documented(analysed_db: Path) -> None:
@@ -231,7 +245,7 @@ def test_stored_macros_are_documented(analysed_db: Path) -> None:
     finally:
         con.close()
     listed = set(re.findall(r"`([a-z_]+)\(", _macros_section()))
-    assert stored, "the analysed store holds no calendar macros"
+    assert stored, "the analysed store holds no macros"
     assert not stored - listed, f"macros stored in the file but not in docs/schema.md: {sorted(stored - listed)}"
     assert not listed - stored, f"macros in docs/schema.md that the file lacks: {sorted(listed - stored)}"
 

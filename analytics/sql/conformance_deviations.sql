@@ -2,7 +2,8 @@
 -- Inputs (temp tables): conformance_case_variant, conformance_variant_devs (one row per
 -- deviation of a variant, from the alignment rules 1-3), conformance_steps(sop_id, step_id,
 -- name, lane), conformance_four_eyes(sop_id, step_a, step_b, label_a_id, label_b_id,
--- label_a_en, label_b_en), conformance_kelengkapan(sop_id, step_id, items, label_id, label_en).
+-- label_a_en, label_b_en), conformance_kelengkapan(sop_id, step_id, items, label_id, label_en),
+-- case_kelengkapan (intermediate/kelengkapan.sql), run_events (analytics.labels).
 
 CREATE OR REPLACE TEMP TABLE conformance_case_devs AS
 -- rules 1-3: a variant's deviations hold for each of its cases; the position picks the event
@@ -34,8 +35,8 @@ SELECT * EXCLUDE (rn) FROM (
         row_number() OVER (PARTITION BY cv.sop_id, cv.case_id, fe.step_a, fe.step_b
                            ORDER BY eb.ts, eb.event_id) AS rn
     FROM conformance_four_eyes fe
-    JOIN events ea ON ea.sop_id = fe.sop_id AND ea.step_id = fe.step_a AND ea.lifecycle = 'complete'
-    JOIN events eb ON eb.sop_id = fe.sop_id AND eb.case_id = ea.case_id AND eb.step_id = fe.step_b
+    JOIN run_events ea ON ea.sop_id = fe.sop_id AND ea.step_id = fe.step_a AND ea.lifecycle = 'complete'
+    JOIN run_events eb ON eb.sop_id = fe.sop_id AND eb.case_id = ea.case_id AND eb.step_id = fe.step_b
         AND eb.lifecycle = 'complete' AND eb.resource = ea.resource
     JOIN conformance_case_variant cv ON cv.sop_id = eb.sop_id AND cv.case_id = eb.case_id
     LEFT JOIN conformance_steps st ON st.sop_id = fe.sop_id AND st.step_id = fe.step_b
@@ -44,30 +45,15 @@ WHERE rn = 1
 
 UNION ALL
 
--- missing_kelengkapan: the case's documents (attribute 'kelengkapan': a JSON list, or a
--- string of items separated by ';', '|' or new lines) lack an item the first step requires.
--- Items compare trimmed and case-insensitively; cases without the attribute are not checked.
+-- missing_kelengkapan: the case's documents lack an item the first step requires
+-- (case_kelengkapan, intermediate/kelengkapan.sql: the one reading of the attribute).
 SELECT
     m.sop_id, m.case_id, cv.agency, cv.unit, 'missing_kelengkapan', m.step_id, st.name,
     NULL, st.lane, NULL,
-    format('Kelengkapan {} tidak lengkap: {}', m.label_id, array_to_string(m.missing, '; ')),
-    format('Documents required by {} are missing: {}', m.label_en, array_to_string(m.missing, '; '))
-FROM (
-    SELECT s.sop_id, s.case_id, s.step_id, s.label_id, s.label_en,
-        list_filter(s.items, lambda x: NOT list_contains(s.submitted, lower(trim(x)))) AS missing
-    FROM (
-        SELECT c.sop_id, c.case_id, k.step_id, k.items, k.label_id, k.label_en,
-            list_transform(
-                CASE json_type(c.attributes, '$.kelengkapan')
-                    WHEN 'ARRAY' THEN json_extract_string(c.attributes, '$.kelengkapan[*]')
-                    ELSE string_split_regex(json_extract_string(c.attributes, '$.kelengkapan'), '\s*[;|\n]\s*')
-                END,
-                lambda y: lower(trim(y))) AS submitted
-        FROM cases c
-        JOIN conformance_kelengkapan k ON k.sop_id = c.sop_id
-        WHERE json_type(c.attributes, '$.kelengkapan') IN ('ARRAY', 'VARCHAR')
-    ) s
-) m
+    format('Kelengkapan {} tidak lengkap: {}', k.label_id, array_to_string(m.missing, '; ')),
+    format('Documents required by {} are missing: {}', k.label_en, array_to_string(m.missing, '; '))
+FROM case_kelengkapan m
+JOIN conformance_kelengkapan k ON k.sop_id = m.sop_id
 JOIN conformance_case_variant cv ON cv.sop_id = m.sop_id AND cv.case_id = m.case_id
 LEFT JOIN conformance_steps st ON st.sop_id = m.sop_id AND st.step_id = m.step_id
 WHERE len(m.missing) > 0;

@@ -1,18 +1,21 @@
 -- Conformance, step 3: write variants, deviations, model_quality and the staging table
 -- conformance_cases (joined into case_checks by the cases stage). Inputs (temp tables):
 -- conformance_run(run_id), conformance_case_variant, conformance_variant_counts,
--- conformance_variant_results, conformance_case_devs, conformance_precision(sop_id, agency, precision).
+-- conformance_variant_results, conformance_case_devs, conformance_precision(sop_id, agency,
+-- precision); mutu_baku_sops (analytics.standards: the model version of each SOP).
 
-INSERT INTO variants
+INSERT INTO variants BY NAME
 SELECT
     r.run_id, v.sop_id, v.variant_id,
-    CASE WHEN v.seq = '' THEN []::VARCHAR[] ELSE string_split(v.seq, chr(31)) END,
-    v.case_count, vr.alignment_fitness, vr.token_fitness, vr.alignment_status, vr.cost, vr.is_sop_path
+    CASE WHEN v.seq = '' THEN []::VARCHAR[] ELSE string_split(v.seq, chr(31)) END AS activities,
+    v.case_count, vr.alignment_fitness, vr.token_fitness, vr.alignment_status, vr.cost, vr.is_sop_path,
+    m.model_sha256
 FROM conformance_variant_counts v
 JOIN conformance_variant_results vr ON vr.sop_id = v.sop_id AND vr.variant_id = v.variant_id
+JOIN mutu_baku_sops m ON m.sop_id = v.sop_id
 CROSS JOIN conformance_run r;
 
-INSERT INTO deviations
+INSERT INTO deviations BY NAME
 SELECT r.run_id, d.case_id, d.sop_id, d.agency, d.unit, d.kind, d.step_id, d.activity, d.position,
        d.lane, d.event_id, d.explanation_id, d.explanation_en
 FROM conformance_case_devs d
@@ -36,7 +39,7 @@ LEFT JOIN (
 -- fitness: mean case alignment fitness; a case whose variant fell back to token replay
 -- contributes its token fitness. Summed per variant in variant_id order, so that the same
 -- data gives the same number to the last digit on every run (a parallel avg() does not).
-INSERT INTO model_quality
+INSERT INTO model_quality BY NAME
 SELECT r.run_id, q.sop_id, q.agency, q.cases, q.variants, q.fitness, p.precision
 FROM (
     SELECT sop_id, agency, sum(n)::BIGINT AS cases, count(*) AS variants,

@@ -1,6 +1,7 @@
 -- Conformance, step 1: each case's control-flow trace and its variant (run by analytics.conformance).
--- Inputs (temp tables filled by the caller): conformance_sops(sop_id),
--- conformance_program_steps(sop_id, step_id) = steps done once per period, not part of a case's flow.
+-- Inputs (temp tables filled by the caller): conformance_sops(sop_id), run_events (the
+-- analysed events with their step: analytics.labels; events of steps done once per period,
+-- not part of a case's flow, and of labels out of scope are not in it).
 -- Trace = the case's 'complete' events ordered by ts, then event_id; symbol = step_id, or
 -- '?:' || activity when the activity maps to no step. Symbols are joined with chr(31)
 -- (unit separator); a case without complete events has the empty trace ''.
@@ -18,9 +19,8 @@ WITH traced AS (
         any_value(e.agency) AS agency,
         any_value(e.unit) AS unit,
         list_sort(list({'ts': e.ts, 'event_id': e.event_id, 'symbol': coalesce(e.step_id, '?:' || e.activity)})
-            FILTER (WHERE e.lifecycle = 'complete' AND ps.step_id IS NULL)) AS trace
-    FROM events e
-    LEFT JOIN conformance_program_steps ps ON ps.sop_id = e.sop_id AND ps.step_id = e.step_id
+            FILTER (WHERE e.lifecycle = 'complete')) AS trace
+    FROM run_events e
     WHERE e.sop_id IN (SELECT sop_id FROM conformance_sops)
     GROUP BY e.sop_id, e.case_id
 )

@@ -11,17 +11,17 @@ from dashboard.queries.base import frame
 
 def case_candidates(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 300) -> pd.DataFrame:
     """Cases to pick from: the most problematic first, then the most recent."""
-    sql, params = where(f, ts="first_ts")
+    sql, params = where(f, day="first_day")
     return frame(con, f"""
         SELECT case_id, sop_id, agency, first_ts, breach_count, deviation_count, is_open
-        FROM case_checks {sql}
+        FROM case_results {sql}
         ORDER BY coalesce(breach_count, 0) + coalesce(deviation_count, 0) DESC, first_ts DESC, case_id
         LIMIT ?""", [*params, limit])
 
 
 def case_sops(con: duckdb.DuckDBPyConnection, f: Filters, case_id: str) -> pd.DataFrame:
     """The SOPs that have a case with this id (ids are unique only within an SOP)."""
-    return frame(con, "SELECT sop_id, agency FROM case_checks WHERE case_id = ? ORDER BY sop_id", [case_id])
+    return frame(con, "SELECT sop_id, agency FROM case_results WHERE case_id = ? ORDER BY sop_id", [case_id])
 
 
 def _one_case(table: str, order: str):
@@ -33,10 +33,10 @@ def _one_case(table: str, order: str):
     return query
 
 
-case_summary = _one_case("case_checks", "")
-case_steps = _one_case("step_checks", "ORDER BY complete_ts, occurrence, step_id")
-case_deviations = _one_case("deviations", "ORDER BY position NULLS LAST, kind, step_id")
-case_open = _one_case("open_cases", "")
+case_summary = _one_case("case_results", "")
+case_steps = _one_case("step_results", "ORDER BY complete_ts, occurrence, step_id")
+case_deviations = _one_case("deviation_results", "ORDER BY position NULLS LAST, kind_sort, step_id")
+case_open = _one_case("open_results", "")
 
 
 def case_trace(con: duckdb.DuckDBPyConnection, f: Filters, sop_id: str, case_id: str) -> pd.DataFrame:
@@ -44,4 +44,5 @@ def case_trace(con: duckdb.DuckDBPyConnection, f: Filters, sop_id: str, case_id:
     return frame(con, """
         SELECT v.variant_id, v.activities, v.is_sop_path, v.alignment_fitness, v.case_count
         FROM case_checks c JOIN variants v ON v.sop_id = c.sop_id AND v.variant_id = c.variant_id
+            AND v.model_sha256 IS NOT DISTINCT FROM c.model_sha256
         WHERE c.sop_id = ? AND c.case_id = ?""", [sop_id, case_id])

@@ -1,55 +1,95 @@
-"""Data page and sidebar: what the store holds (imports, quarantine, filter options)."""
+"""Data page, sidebar and the catalog: what the store holds (imports, quarantine, filter
+options, model versions, vocabularies)."""
 
 from __future__ import annotations
 
 import duckdb
 import pandas as pd
 
-from dashboard.filters import DISPLAY_TZ, Filters, where
+from dashboard.filters import Filters, where
 from dashboard.queries.base import RESULT_TABLES, frame
-
-# Result columns the pages read that older versions of `pantau analyze` did not write: a
-# store analysed before them must be analysed again (analyze adds the columns).
-REQUIRED_RESULT_COLUMNS = {"step_checks": ("prev_step_id", "prev_complete_ts", "next_step_id"),
-                           "lane_stats": ("unit",), "handovers": ("unit", "month")}
+from event_logs.store import SCHEMA_VERSION
+from event_logs.vocabulary import VOCABULARIES
 
 
 def db_version(con: duckdb.DuckDBPyConnection) -> tuple[int, int, bool, int, bool]:
     """``(latest run id, latest import id, has results, cases, results outdated)``, cheaply.
 
-    *results outdated*: the store holds results written by an older Pantau that lack
-    columns the pages read (:data:`REQUIRED_RESULT_COLUMNS`).
+    *results outdated*: the latest run was written by a Pantau whose result columns were
+    older than the store's schema (``runs.schema_version``): analyse again.
     """
     tables = {r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
-    run_id = 0
-    outdated = False
+    run_id, outdated = 0, False
     if set(RESULT_TABLES) <= tables:
-        run_id = int(con.execute("SELECT coalesce(max(run_id), 0) FROM runs").fetchone()[0])
-        present = set(con.execute(
-            "SELECT table_name || '.' || column_name FROM information_schema.columns "
-            "WHERE table_schema = 'main'").fetchall())
-        outdated = any((f"{table}.{column}",) not in present
-                       for table, columns in REQUIRED_RESULT_COLUMNS.items() for column in columns)
+        row = con.execute("SELECT run_id, schema_version FROM runs ORDER BY run_id DESC LIMIT 1").fetchall()
+        if row:
+            run_id = int(row[0][0])
+            outdated = row[0][1] is None or int(row[0][1]) < SCHEMA_VERSION
     import_id = int(con.execute("SELECT coalesce(max(import_id), 0) FROM imports").fetchone()[0])
     cases = int(con.execute("SELECT count(*) FROM cases").fetchone()[0])
     return run_id, import_id, run_id > 0, cases, outdated
 
 
 def filter_options(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """Distinct (agency, SOP, unit) with their first and last case day (local WIB dates).
-
-    Read from ``case_checks`` when the store was analysed, else from ``cases``.
-    """
-    tables = {r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
-    source = "case_checks" if "case_checks" in tables else "cases"
-    return frame(con, f"""
-        SELECT agency, sop_id, unit,
-               timezone('{DISPLAY_TZ}', min(first_ts))::DATE AS first_day,
-               timezone('{DISPLAY_TZ}', max(first_ts))::DATE AS last_day,
+    """Distinct (agency, SOP, unit) with their first and last case day (the SOP's local days)
+    and number of cases, from the analysed cases (``case_results``)."""
+    return frame(con, """
+        SELECT agency, sop_id, unit, min(first_day) AS first_day, max(first_day) AS last_day,
                count(*) AS cases
-        FROM {source} GROUP BY ALL ORDER BY agency, sop_id, unit""")
+        FROM case_results GROUP BY ALL ORDER BY agency, sop_id, unit""")
+
+
+def catalog_models(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Every stored model version, with its calendar's working day and whether the pages show
+    the SOP in it (the version of the SOP's latest run, else the one in force today)."""
+    has_calendar = bool(con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'calendar_info'").fetchall()[0][0])
+    day_minutes = ("(SELECT i.day_minutes FROM calendar_info i WHERE i.calendar_id = m.calendar_id)"
+                   if has_calendar else "NULL")
+    return frame(con, f"""
+        SELECT m.model_sha256, m.sop_id, m.title, m.agency, m.region, m.timezone, m.sop_number,
+               m.revision, m.effective, m.source, m.calendar_id, {day_minutes}::DOUBLE AS day_minutes,
+               m.service_std_value, m.service_std_unit, m.service_std_calendar, m.status, m.origin,
+               m.model_sha256 = coalesce(r.model_sha256, f.model_sha256) AS shown
+        FROM models m
+        LEFT JOIN result_models r ON r.sop_id = m.sop_id
+        LEFT JOIN models_in_force(current_date) f ON f.sop_id = m.sop_id
+        ORDER BY m.sop_id, m.added_at""")
+
+
+def catalog_steps(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Every step of every stored model version."""
+    return frame(con, """
+        SELECT model_sha256, step_no, step_id, printed_no, name, lane, scope, kind, waktu_raw,
+               std_unit, std_calendar, max_value, max_unit, max_calendar, min_value, min_unit,
+               min_calendar, per_unit, deadline_day, kelengkapan, output, on_main_path
+        FROM model_steps ORDER BY model_sha256, step_no""")
+
+
+def catalog_lanes(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """The lanes of every stored model version, in document order."""
+    return frame(con, "SELECT model_sha256, lane_no, lane FROM model_lanes ORDER BY ALL")
+
+
+def vocabularies(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Every vocabulary row (``ref_*`` tables) in one long frame: vocabulary, key, and the
+    columns some vocabularies have (NULL elsewhere)."""
+    parts = []
+    for name, (table, key) in VOCABULARIES.items():
+        columns = {r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
+        pick = ", ".join(f"{c}" if c in columns else f"NULL AS {c}" for c in (
+            "label_id", "label_en", "description_id", "description_en", "color", "sort",
+            "precedence", "is_violation", "is_late", "is_judged"))
+        parts.append(f"SELECT '{name}' AS vocabulary, {key} AS key, {pick} FROM {table}")
+    return frame(con, " UNION ALL BY NAME ".join(parts))
+
+
+def model_artifact(con: duckdb.DuckDBPyConnection, f: Filters, model_sha256: str, kind: str) -> pd.DataFrame:
+    """One stored drawing or export of a model version (``dot_lanes``, ``bpmn``, ``pnml``)."""
+    return frame(con, "SELECT content FROM model_artifacts WHERE model_sha256 = ? AND kind = ?",
+                 [model_sha256, kind])
 
 
 def imports(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 500) -> pd.DataFrame:

@@ -9,8 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, fmt, jobs, tables, ui, upload
-from dashboard.models_info import models, sop_title
-from event_logs.ingest.columns import FIELDS, REQUIRED
+from event_logs.fields import FIELDS, REQUIRED
 
 L = ui.lang()
 ui.page_header("page_data", "data_intro")
@@ -18,10 +17,11 @@ state = ui.require_store()
 F = ui.filters()
 
 with ui.guard():
+    cat = ui.catalog()
     st.subheader(ui.tr("import_history"))
     history = ui.load("imports")
     if not ui.empty(history, "no_imports"):
-        st.dataframe(tables.imports(history, L), hide_index=True)
+        st.dataframe(tables.imports(history, cat, L), hide_index=True)
 
     st.subheader(ui.tr("quarantine"))
     summary = ui.load("quarantine_summary")
@@ -60,15 +60,18 @@ with ui.guard():
                 ui.tr(f"field_{field}") + (" *" if field in REQUIRED else ""), options,
                 index=options.index(guess[field]) if guess[field] in options else 0, key=f"map_{field}",
                 format_func=lambda c: ui.tr("not_mapped") if c is None else c, disabled=not columns)
-        known = models()
+        known = cat.sop_ids
         left, mid, right = st.columns(3)
-        sop = left.selectbox(ui.tr("sop"), sorted(known), key="upload_sop",
-                             index=sorted(known).index(F.sop_id) if F.sop_id in known else 0,
-                             format_func=lambda s: f"{s} — {sop_title(s, 40)}")
-        agency = mid.text_input(ui.tr("agency"), value=known[sop].agency, key=f"upload_agency_{sop}")
-        tz = right.text_input(ui.tr("timezone"), value=known[sop].timezone, key=f"upload_tz_{sop}")
+        sop = left.selectbox(ui.tr("sop"), known, key="upload_sop",
+                             index=known.index(F.sop_id) if F.sop_id in known else None,
+                             placeholder=ui.tr("choose_sop"), format_func=lambda s: cat.sop_choice(s, 40))
+        model = cat.shown(sop)
+        agency = mid.text_input(ui.tr("agency"), value=model.agency if model else "", key=f"upload_agency_{sop}")
+        tz = right.text_input(ui.tr("timezone"), value=model.timezone if model else "", key=f"upload_tz_{sop}")
         pii = st.multiselect(ui.tr("pii_columns"), columns, key="upload_pii", help=ui.tr("pii_help"))
         problems = upload.mapping_problems(choice) if columns else []
+        if sop is None:
+            problems.append("missing:sop")
         for problem in problems:
             kind, _, what = problem.partition(":")
             st.warning(ui.tr(f"mapping_{kind}", what=ui.tr(f"field_{what}") if kind == "missing" else what))

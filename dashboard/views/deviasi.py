@@ -11,25 +11,26 @@ state = ui.require_results()
 F = ui.filters()
 
 with ui.guard():
+    cat = ui.catalog()
     fit = ui.load("fitness_by_agency")
     if ui.empty(fit):
         st.stop()
-    closed = fit["cases"].sum()
+    total = ui.load("fitness_totals").iloc[0]
     cols = st.columns(3)
-    cols[0].metric(ui.tr("fitness"), fmt.number((fit["fitness"] * fit["cases"]).sum() / closed if closed else None, 3, L),
-                   help=ui.tr("fitness_help"))
-    cols[1].metric(ui.tr("share_conformant"),
-                   fmt.percent((fit["conformant_share"] * fit["cases"]).sum() / closed if closed else None, 1, L))
-    cols[2].metric(ui.tr("deviations"), fmt.number(int(fit["deviations"].sum()), 0, L))
+    cols[0].metric(ui.tr("fitness"), fmt.number(total["fitness"], 3, L), help=ui.tr("fitness_help"))
+    cols[1].metric(ui.tr("share_conformant"), fmt.percent(total["conformant_share"], 1, L))
+    cols[1].caption(fmt.count_of(total["conformant"], total["cases"], L))
+    cols[2].metric(ui.tr("deviations"), fmt.number(int(total["deviations"]), 0, L))
     st.subheader(ui.tr("fitness_per_agency"))
     st.plotly_chart(charts.paired_shares(fit, ("fitness", "conformant_share"),
-                                         (ui.tr("fitness"), ui.tr("share_conformant")), L, percent=(False, True)))
-    st.dataframe(tables.fitness(fit, L), hide_index=True)
+                                         (ui.tr("fitness"), ui.tr("share_conformant")), cat, L,
+                                         percent=(False, True)))
+    st.dataframe(tables.fitness(fit, cat, L), hide_index=True)
 
     kinds = ui.load("deviation_kinds")
     st.subheader(ui.tr("deviation_kinds"))
     if not ui.empty(kinds, "no_deviations"):
-        st.plotly_chart(charts.deviation_kinds(kinds, L))
+        st.plotly_chart(charts.deviation_kinds(kinds, cat, L))
 
     st.subheader(ui.tr("variants_vs_sop"))
     sop = ui.sop_scope("dev_sop")
@@ -40,18 +41,18 @@ with ui.guard():
                              total=fmt.number(int(variants["variants"].iloc[0]), 0, L)))
             labels = tables.variant_labels(variants, L)
             st.plotly_chart(charts.variants(variants, labels, L))
-            st.dataframe(tables.variants(variants, sop, L), hide_index=True)
+            st.dataframe(tables.variants(variants, sop, cat, L), hide_index=True)
 
     st.subheader(ui.tr("deviating_cases"))
-    all_kinds = sorted(kinds["kind"]) if len(kinds) else []
+    all_kinds = [k for k in cat.keys("deviation_kinds") if k in set(kinds["kind"])] if len(kinds) else []
     chosen = st.multiselect(ui.tr("deviation_kinds"), all_kinds, key="dev_kinds",
-                            format_func=lambda k: ui.tr(f"kind_{k}"), placeholder=ui.tr("all"))
+                            format_func=lambda k: cat.label("deviation_kinds", k, L), placeholder=ui.tr("all"))
     chosen_kinds = tuple(sorted(chosen))
     cases = ui.load("deviating_cases", kinds=chosen_kinds)
     if not ui.empty(cases, "no_deviations"):
         st.caption(ui.tr("showing_of", shown=fmt.number(len(cases), 0, L),
                          total=fmt.number(int(cases["total"].iloc[0]), 0, L)) + " " + ui.tr("pick_row"))
-        ui.case_picker(cases, tables.deviating(cases, L), key="dev_cases")
+        ui.case_picker(cases, tables.deviating(cases, cat, L), key="dev_cases")
 
         def rows():  # deferred: built only when an auditor clicks, with a fresh connection
             with data.connection(state.path) as con:

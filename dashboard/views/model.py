@@ -1,38 +1,47 @@
 """Model SOP: the reference model drawn with its lanes, the steps with their Mutu Baku, and
-downloads (BPMN 2.0 with lanes, PNML). Needs no database."""
+downloads (BPMN 2.0 with lanes, PNML), all in the version stored with the results."""
 
 import streamlit as st
 
 from dashboard import fmt, tables, ui
-from dashboard.models_info import models, sop_title
-from sop_models.export import to_bpmn_xml, to_dot, to_pnml
+from dashboard.filters import Filters
 
 L = ui.lang()
 ui.page_header("page_model", "model_intro")
+ui.require_store()
 
 with ui.guard():
-    known = models()
+    cat = ui.catalog()
     sop = ui.filters().sop_id
-    if sop not in known:
-        sop = st.selectbox(ui.tr("choose_sop"), sorted(known), key="model_sop",
-                           format_func=lambda s: f"{s} — {sop_title(s, 50)}")
-    m = known[sop]
-    st.subheader(sop_title(sop, 120))
+    if sop not in cat.shown_sha:
+        known = [s for s in cat.sop_ids if not ui.filters().agency or cat.shown(s).agency == ui.filters().agency]
+        known = known or cat.sop_ids
+        sop = st.selectbox(ui.tr("choose_sop"), known, key="model_sop", format_func=cat.sop_choice)
+    m = cat.shown(sop)
+    if m is None:
+        st.info(ui.tr("no_model", sop=ui.plain(sop or "–")))
+        st.stop()
+    st.subheader(ui.plain(cat.sop_title(sop, 120)))
     cols = st.columns(4)
-    cols[0].markdown(f"**{ui.tr('agency')}**  \n{m.agency}")
-    cols[1].markdown(f"**{ui.tr('sop_number')}**  \n{m.sop_number or '–'} (rev. {m.revision or '–'})")
+    cols[0].markdown(f"**{ui.tr('agency')}**  \n{ui.plain(m.agency)}")
+    cols[1].markdown(f"**{ui.tr('sop_number')}**  \n{ui.plain(m.sop_number or '–')} (rev. {ui.plain(m.revision or '–')})")
     cols[2].markdown(f"**{ui.tr('effective')}**  \n{fmt.day(m.effective, L) if m.effective else '–'}")
-    cols[3].markdown(f"**{ui.tr('checksum')}**  \n`{m.sha256[:16]}…`")
+    cols[3].markdown(f"**{ui.tr('checksum')}**")
+    cols[3].code(m.model_sha256, language=None)
     st.subheader(ui.tr("model_diagram"))
-    st.graphviz_chart(to_dot(m, kind="lanes"), width="stretch")
+    dot = ui.load("model_artifact", Filters(), model_sha256=m.model_sha256, kind="dot_lanes")
+    if len(dot):
+        st.graphviz_chart(dot["content"].iloc[0], width="stretch")
     st.subheader(ui.tr("model_steps"))
     st.dataframe(tables.model_steps(m, L), hide_index=True)
-    if m.service_standard and m.service_standard.waktu and m.service_standard.waktu.max:
-        w = m.service_standard.waktu.max
-        st.info(ui.tr("service_standard_note", std=fmt.standard(w.value, w.unit, w.calendar, L)))
+    if m.service_std_value is not None:
+        st.info(ui.tr("service_standard_note",
+                      std=fmt.standard(m.service_std_value, m.service_std_unit, m.service_std_calendar, L)))
     left, right = st.columns(2)
-    left.download_button(ui.tr("download_bpmn"), data=lambda: to_bpmn_xml(m), file_name=f"{m.id}.bpmn",
-                         mime="application/xml", on_click="ignore", icon=":material/download:")
-    # PNML needs pm4py (seconds to import): built only when clicked
-    right.download_button(ui.tr("download_pnml"), data=lambda: to_pnml(m), file_name=f"{m.id}.pnml",
-                          mime="application/xml", on_click="ignore", icon=":material/download:")
+    for col, kind, label, ext in ((left, "bpmn", "download_bpmn", "bpmn"), (right, "pnml", "download_pnml", "pnml")):
+        found = ui.load("model_artifact", Filters(), model_sha256=m.model_sha256, kind=kind)
+        if len(found):
+            col.download_button(ui.tr(label), data=found["content"].iloc[0], file_name=f"{m.sop_id}.{ext}",
+                                mime="application/xml", on_click="ignore", icon=":material/download:")
+        else:
+            col.caption(ui.tr("artifact_after_analysis", kind=ext.upper()))

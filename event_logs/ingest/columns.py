@@ -9,30 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from event_logs.fields import ALIASES, FIELDS, REQUIRED, WEAK_ALIASES
 from event_logs.ingest.pii import is_name_column, is_nik_column, is_pii_column
 from event_logs.ingest.text import norm_name
 from pantau.errors import IngestError, MissingColumnError, did_you_mean
-
-FIELDS: tuple[str, ...] = ("case_id", "activity", "timestamp", "resource", "lifecycle", "unit", "agency")
-REQUIRED: tuple[str, ...] = ("case_id", "activity", "timestamp")
-
-# Recognised names per field, best first (the first alias present wins). The XES standard
-# keys come first: a log exported by a process-mining tool may carry both 'concept:name'
-# and a display column 'Activity', and the standard key is the one its tools agree on.
-ALIASES: dict[str, tuple[str, ...]] = {
-    "case_id": ("case:concept:name", "case_id", "no_registrasi", "no registrasi", "nomor registrasi",
-                "case id", "id kasus", "case"),
-    "activity": ("concept:name", "activity", "kegiatan", "aktivitas", "langkah"),
-    "timestamp": ("time:timestamp", "timestamp", "tanggal", "waktu", "tgl", "datetime"),
-    "resource": ("org:resource", "resource", "petugas", "pelaksana_nama"),
-    "lifecycle": ("lifecycle:transition", "lifecycle", "status"),
-    "unit": ("unit", "unit layanan", "kantor", "kelurahan", "puskesmas"),
-    "agency": ("agency", "instansi", "dinas"),
-}
-
-# Columns recognised (not mapped) under these names must prove they hold lifecycle words;
-# a "status" column of case statuses ("diterima", "ditolak") is an attribute instead.
-WEAK_ALIASES: dict[str, frozenset[str]] = {"lifecycle": frozenset({"status"})}
 
 
 @dataclass

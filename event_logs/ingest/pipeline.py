@@ -13,13 +13,20 @@ from typing import Any
 import duckdb
 
 from event_logs.ingest import staging
-from event_logs.ingest.activities import LabelMapping, load_activity_map, match_labels
 from event_logs.ingest.columns import ColumnPlan, demote_field, is_weak, plan_columns
 from event_logs.ingest.pii import load_secret
 from event_logs.ingest.readers import check_quotes, detect_format, open_source
 from event_logs.ingest.result import IngestResult
 from event_logs.ingest.staging import Fields, lit
 from event_logs.ingest.timestamps import resolve_zone
+from event_logs.mapping import (
+    LabelMapping,
+    explicit_map,
+    load_activity_map,
+    match_labels,
+    set_mapping,
+)
+from event_logs.registry import latest, register_model
 from event_logs.store import next_event_id, next_import_id, open_store, transaction
 from pantau import __version__
 from pantau.errors import IngestError, StoreError
@@ -85,17 +92,13 @@ def _no_timestamps(con: duckdb.DuckDBPyConnection, plan: ColumnPlan, file: str, 
 
 
 def _label_table(con: duckdb.DuckDBPyConnection, fields: Fields, model: SopModel,
-                 activity_map: dict[str, str] | None) -> LabelMapping:
-    """Match the distinct labels of the rows to load; store the matches as ``ingest_labels``."""
+                 activity_map: dict[str, str | None]) -> LabelMapping:
+    """Match the distinct labels of the rows to load, for the import's report (the mapping
+    itself is applied at analysis time: events keep the label the file gave)."""
     activity = fields.value("activity")
     counts = dict(con.execute(f"SELECT {activity}, count(*) FROM ingest_rows "
                               "SEMI JOIN ingest_keep USING (source_row) GROUP BY ALL").fetchall())
-    labels = match_labels(counts, model, activity_map)
-    con.execute("CREATE OR REPLACE TEMP TABLE ingest_labels (label VARCHAR PRIMARY KEY, step_id VARCHAR, lane VARCHAR)")
-    rows = [(label, step, lane) for label, (step, lane) in labels.steps.items()]
-    if rows:
-        con.executemany("INSERT INTO ingest_labels VALUES (?, ?, ?)", rows)
-    return labels
+    return match_labels(counts, model, activity_map)
 
 
 def _write_quarantine(con: duckdb.DuckDBPyConnection, fields: Fields, import_id: int, raw_json: str) -> int:
@@ -108,7 +111,7 @@ def _write_quarantine(con: duckdb.DuckDBPyConnection, fields: Fields, import_id:
 
 
 def _write_events(con: duckdb.DuckDBPyConnection, fields: Fields, import_id: int, sop_id: str) -> int:
-    """Events, with step and lane from the label table.
+    """Events as the file gave them (the label, not a step: that is applied at analysis).
 
     event_id = first free id + source_row - 1: increasing in file order and unique across
     imports without a sort; rows not loaded (quarantined, duplicates) leave gaps.
@@ -116,13 +119,12 @@ def _write_events(con: duckdb.DuckDBPyConnection, fields: Fields, import_id: int
     first = next_event_id(con)
     v = fields.value
     n = con.execute(f"""
-        INSERT INTO events (event_id, case_id, sop_id, step_id, activity, lifecycle, ts, resource,
-                            lane, agency, unit, import_id, source_row)
-        SELECT {first - 1} + r.source_row, {v('case_id')}, $sop, l.step_id, {v('activity')},
-               {v('lifecycle')}, ts, {v('resource')}, l.lane, {v('agency')}, {v('unit')}, {import_id},
+        INSERT INTO events (event_id, case_id, sop_id, activity, lifecycle, ts, resource, agency,
+                            unit, import_id, source_row)
+        SELECT {first - 1} + r.source_row, {v('case_id')}, $sop, {v('activity')},
+               {v('lifecycle')}, ts, {v('resource')}, {v('agency')}, {v('unit')}, {import_id},
                r.source_row
-        FROM ingest_rows r SEMI JOIN ingest_keep USING (source_row)
-        LEFT JOIN ingest_labels l ON l.label = {v('activity')}""", {"sop": sop_id}).fetchall()[0][0]
+        FROM ingest_rows r SEMI JOIN ingest_keep USING (source_row)""", {"sop": sop_id}).fetchall()[0][0]
     return int(n)
 
 
@@ -177,7 +179,7 @@ class _Staged:
 
 def _stage(con: duckdb.DuckDBPyConnection, file_path: Path, fmt: str, *, model: SopModel, zone: str,
            agency: str, key: bytes, mapping: dict[str, str] | None, pii_columns: list[str],
-           keep_names: bool, sheet: str | None, activity_map: dict[str, str] | None) -> _Staged:
+           keep_names: bool, sheet: str | None, activity_map: dict[str, str | None]) -> _Staged:
     """Read, hash, parse and check the file into temporary tables; nothing is written yet."""
     file = str(file_path)
     source = open_source(con, file_path, fmt, sheet)
@@ -204,8 +206,9 @@ def _stage(con: duckdb.DuckDBPyConnection, file_path: Path, fmt: str, *, model: 
 
 def _commit(con: duckdb.DuckDBPyConnection, st: _Staged, *, file_path: Path, digest: str, fmt: str,
             sop_id: str, agency: str, key: bytes, options: dict[str, Any], started: datetime,
-            report: Progress) -> tuple[int, int, int, int]:
-    """The one transaction: quarantine, events, cases, the imports row.
+            report: Progress, file_map: dict[str, str]) -> tuple[int, int, int, int]:
+    """The one transaction: quarantine, events, cases, the activity map file's rows, the
+    imports row.
 
     Returns (import_id, loaded, quarantined, duplicate).
     """
@@ -224,6 +227,8 @@ def _commit(con: duckdb.DuckDBPyConnection, st: _Staged, *, file_path: Path, dig
         loaded = _write_events(con, fields, import_id, sop_id)
         report(quarantined + duplicate + loaded, rows)
         _upsert_cases(con, fields, import_id=import_id, sop_id=sop_id, attrs=st.stats.attributes, key=key)
+        for label, step_id in file_map.items():
+            set_mapping(con, sop_id, label, step_id, source="file")
         if rows != loaded + quarantined + duplicate or loaded != st.to_load or quarantined != st.stats.bad:
             raise StoreError(f"internal error: {rows} rows read but {loaded} loaded + "
                              f"{quarantined} quarantined + {duplicate} duplicates", file=str(file_path))
@@ -234,6 +239,21 @@ def _commit(con: duckdb.DuckDBPyConnection, st: _Staged, *, file_path: Path, dig
             [import_id, file_path.name, digest, fmt, sop_id, agency, mapping_json,
              rows, loaded, quarantined, duplicate, started, datetime.now(UTC), __version__])
     return import_id, loaded, quarantined, duplicate
+
+
+def _model_in_store(db_path: Path, sop_id: str) -> SopModel:
+    """The version of ``sop_id`` new imports are checked with: the store's, or for a store
+    not made yet the bundled one it will start with."""
+    try:
+        con = open_store(db_path) if db_path.exists() else None
+    except StoreError:  # locked, older or not a store: the writable open below says which
+        con = None
+    if con is None:
+        return get_model(sop_id)
+    try:
+        return latest(con, sop_id)
+    finally:
+        con.close()
 
 
 def ingest_file(
@@ -269,18 +289,29 @@ def ingest_file(
     if not file_path.is_file():
         raise IngestError("no such file", file=str(file_path))
     started = datetime.now(UTC)
-    model = get_model(sop_id, models_dir)
     fmt = detect_format(file_path)
     digest = file_sha256(file_path)
-    amap = load_activity_map(Path(activity_map), model) if activity_map else None
     key = load_secret()
     report = progress or (lambda _done, _total: None)
+
+    # the model and the activity map file are checked before the store is opened for writing:
+    # a file refused here leaves no trace, not even a new empty store
+    given = get_model(sop_id, models_dir) if models_dir is not None else None
+    model = given or _model_in_store(Path(db_path), sop_id)
+    file_map = load_activity_map(Path(activity_map), model) if activity_map else {}
     agency = agency or model.agency
 
     con = open_store(db_path, read_only=False)
     try:
+        if given is not None:  # a model file from elsewhere (tests): registered first
+            with transaction(con):
+                register_model(con, given, Path(given.path).read_text(encoding="utf-8"), origin="file")
         earlier = _earlier(con, digest)
         if earlier is not None:
+            if file_map:  # the mapping is news even when the file is not
+                with transaction(con):
+                    for label, step_id in file_map.items():
+                        set_mapping(con, sop_id, label, step_id, source="file")
             return earlier
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute("SET preserve_insertion_order = true")
@@ -288,13 +319,13 @@ def ingest_file(
         zone = resolve_zone(con, tz or model.timezone, source="--tz" if tz else f"SOP {model.id}")
         st = _stage(con, file_path, fmt, model=model, zone=zone, agency=agency, key=key,
                     mapping=mapping, pii_columns=list(pii_columns), keep_names=keep_names,
-                    sheet=sheet, activity_map=amap)
+                    sheet=sheet, activity_map={**explicit_map(con, sop_id), **file_map})
         report(0, st.rows)
         options = {"timezone": zone, "keep_names": keep_names,
                    "activity_map": str(activity_map) if activity_map else None}
         import_id, loaded, quarantined, duplicate = _commit(
             con, st, file_path=file_path, digest=digest, fmt=fmt, sop_id=sop_id, agency=agency,
-            key=key, options=options, started=started, report=report)
+            key=key, options=options, started=started, report=report, file_map=file_map)
         report(st.rows, st.rows)
     except duckdb.Error as exc:  # ours are PantauErrors; anything else is the store failing
         raise StoreError(f"the import failed and was rolled back: {exc}", file=str(file_path)) from exc

@@ -206,7 +206,7 @@ def simulate(
         "calendar": calendar_version(),
     } for r in rows}
     import_ids = write_simulation(str(db_path), rows, fingerprints, mapping, started,
-                                  replace=replace)
+                                  replace=replace, models=chosen)
     per_sop = {r.sop_id: {"cases": r.cases.num_rows, "events": r.events.num_rows,
                           "truth_rows": r.truth.num_rows} for r in rows}
     if progress is not None:

@@ -8,19 +8,25 @@ simulation cannot be loaded twice into one database.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
+from event_logs.registry import register_model
 from event_logs.simulator.assemble import SopRows
 from event_logs.store import fetch_one, next_event_id, next_import_id, open_store, transaction
 from pantau import __version__
 from pantau.errors import StoreError
+from sop_models import SopModel
+from sop_models.loader import MODELS_DIR
 
-EVENT_COLUMNS = ("event_id", "case_id", "sop_id", "step_id", "activity", "lifecycle", "ts",
-                 "resource", "lane", "agency", "unit", "import_id", "source_row")
+# events keep the label only: the simulator writes step names, matched at analysis time
+EVENT_COLUMNS = ("event_id", "case_id", "sop_id", "activity", "lifecycle", "ts", "resource",
+                 "agency", "unit", "import_id", "source_row")
 CASE_COLUMNS = ("case_id", "sop_id", "agency", "unit", "nik_hash", "attributes", "first_ts",
                 "last_ts", "import_id")
 TRUTH_COLUMNS = ("case_id", "sop_id", "kind", "step_id", "activity", "detail")
@@ -48,11 +54,16 @@ def _forget_simulations(con: duckdb.DuckDBPyConnection, sop_ids: list[str]) -> N
 
 
 def write_simulation(db_path: str, rows: list[SopRows], fingerprints: dict[str, str],
-                     mapping: dict[str, dict], started: datetime, *, replace: bool = False) -> dict[str, int]:
-    """Insert every SOP's rows; returns sop_id -> import_id."""
+                     mapping: dict[str, dict], started: datetime, *, replace: bool = False,
+                     models: Sequence[SopModel] = ()) -> dict[str, int]:
+    """Insert every SOP's rows; returns sop_id -> import_id. ``models`` (the simulated ones)
+    are registered in the store first, so the analysis finds the version the log was made from."""
     con = open_store(db_path, read_only=False)
     try:
         with transaction(con):
+            for model in models:
+                register_model(con, model, Path(model.path).read_text(encoding="utf-8"),
+                               origin="bundled" if Path(model.path).parent == MODELS_DIR else "file")
             if replace:
                 _forget_simulations(con, [r.sop_id for r in rows])
             for r in rows:
@@ -87,7 +98,9 @@ def write_simulation(db_path: str, rows: list[SopRows], fingerprints: dict[str, 
                     ) from exc
                 _insert(con, "sim_truth", r.truth, TRUTH_COLUMNS)
                 con.execute(
-                    "INSERT INTO imports VALUES (?, 'simulation', ?, 'simulation', ?, ?, ?, ?, ?, 0, 0, ?, "
+                    "INSERT INTO imports (import_id, file_name, sha256, format, sop_id, agency, mapping, "
+                    "rows_read, rows_loaded, rows_quarantined, rows_duplicate, started, finished, "
+                    "pantau_version) VALUES (?, 'simulation', ?, 'simulation', ?, ?, ?, ?, ?, 0, 0, ?, "
                     "now(), ?)",
                     [import_id, fingerprints[r.sop_id], r.sop_id, r.agency,
                      json.dumps(mapping[r.sop_id], ensure_ascii=False), n, n, started, __version__])

@@ -1,6 +1,9 @@
 -- Pantau working calendar: business-time arithmetic as DuckDB macros.
 -- Applied by analytics.calendar.install_calendar() after it has filled `work_calendar`
 -- and `calendar_info`; described in docs/mutu-baku.md, section "Working calendar".
+-- inputs: work_calendar, calendar_info
+-- output: work_calendar_open, work_month_deadlines, macro work_cum, macro work_month_deadline, macro day_of_month_target, macro calendar_add, macro work_deadline
+-- placeholders: days_per_month
 --
 -- Clock: work_cum(cal, ts) = working minutes (DOUBLE, fractional) from the calendar's first
 -- day to the instant ts. It is continuous and non-decreasing, so
@@ -98,19 +101,29 @@ CREATE OR REPLACE MACRO work_days_add(cal, ts, n) AS
         )
     END;
 
--- "pada tanggal D setiap bulan": office close of the first local date >= the local day of ts
--- whose day of month is D (the month's last day when shorter); when that date is not a
--- working day, the previous working day's close (offices submit before a holiday).
+-- "pada tanggal D setiap bulan": the target date is the first local date >= `day` whose day
+-- of month is D (the month's last day when the month is shorter). The one statement of the
+-- rule: work_month_deadline below and the analysis (step_checks, open_cases) use it.
+CREATE OR REPLACE MACRO day_of_month_target(day, d) AS
+    CASE WHEN least(date_trunc('month', day)::DATE + (d - 1)::INTEGER, last_day(day)) >= day
+         THEN least(date_trunc('month', day)::DATE + (d - 1)::INTEGER, last_day(day))
+         ELSE least((date_trunc('month', day) + INTERVAL 1 MONTH)::DATE + (d - 1)::INTEGER,
+                    last_day((date_trunc('month', day) + INTERVAL 1 MONTH)::DATE))
+    END;
+
+-- The deadline: office close of the target date of the local day of ts; when that date is
+-- not a working day, the previous working day's close (offices submit before a holiday).
 CREATE OR REPLACE MACRO work_month_deadline(cal, ts, d) AS (
     SELECT m.due_utc
-    FROM (SELECT cal AS cal__, CAST(d AS INTEGER) AS dom__, work_local_day(cal, ts) AS day__) x
-    ASOF JOIN work_month_deadlines m
-        ON m.calendar_id = x.cal__ AND m.dom = x.dom__ AND x.day__ <= m.target_day
+    FROM (SELECT cal AS cal__, CAST(d AS INTEGER) AS dom__,
+                 day_of_month_target(work_local_day(cal, ts), CAST(d AS INTEGER)) AS target__) x
+    JOIN work_month_deadlines m
+        ON m.calendar_id = x.cal__ AND m.dom = x.dom__ AND m.target_day = x.target__
 );
 
 -- Calendar time (not office hours): minutes and hours as elapsed time, days and months on the
 -- local wall clock (equal to 24-hour days in Indonesia, which has no daylight saving time).
--- A fractional month adds its fraction of 30.4375 days (the average month).
+-- A fractional month adds its fraction of days_per_month days (the average month).
 CREATE OR REPLACE MACRO calendar_add(cal, ts, value, unit) AS
     CASE unit
         WHEN 'minute' THEN ts + to_microseconds(CAST(round(value * 60e6) AS BIGINT))
@@ -121,7 +134,7 @@ CREATE OR REPLACE MACRO calendar_add(cal, ts, value, unit) AS
         WHEN 'month' THEN timezone(split_part(cal, '+', 1),
             timezone(split_part(cal, '+', 1), ts)
             + to_months(CAST(trunc(value) AS INTEGER))
-            + to_microseconds(CAST(round((value - trunc(value)) * 30.4375 * 86400e6) AS BIGINT)))
+            + to_microseconds(CAST(round((value - trunc(value)) * {days_per_month} * 86400e6) AS BIGINT)))
     END;
 
 -- Working minutes in one nominal working day of a calendar (480 for 08:00-16:00).

@@ -1,9 +1,12 @@
--- Lane statistics per SOP x agency x unit x lane x local month (run by analytics.lanes).
--- Inputs: this run's step_checks; mutu_baku_sops (time zone per SOP), work_clock_zone and
--- work_clock_local (analytics.work_clock).
--- Placeholder: <run_id>.
+-- Lane statistics per SOP x agency x unit x lane x local month (run by analytics.lanes), from
+-- this run's step_checks.
+-- inputs: step_checks, ref_step_status, mutu_baku_sops, work_clock_zone, macro work_clock_local
+-- output: lane_stats
+-- placeholders: run_id
 --
--- A row's month is the local month of complete_ts for the counts, medians and breach rate.
+-- A row's month is the local month of complete_ts for the counts and medians. violations and
+-- judged are the counts behind the breach rate (macro breach_rate, sql/views.sql): occurrences
+-- whose status is a violation, and those with a standard (ref_step_status).
 -- avg_wip = sum over step occurrences of the lane of the part of [enabled_ts, complete_ts]
 -- that falls in the month (calendar time, local clock), divided by the month's length: the
 -- average number of steps of the lane enabled and not yet completed at an instant of the
@@ -14,10 +17,12 @@ INSERT INTO lane_stats BY NAME
 -- the work_clock_local macro, sql/work_clock_local.sql.)
 WITH sc AS NOT MATERIALIZED (
     SELECT
-        s.sop_id, s.agency, s.unit, s.lane, s.case_id, s.status, s.waiting_wm, s.processing_wm,
+        s.sop_id, s.agency, s.unit, s.lane, s.case_id, r.is_violation, r.is_judged, s.waiting_wm,
+        s.processing_wm,
         work_clock_local(s.enabled_ts, z.offset_us, m.timezone) AS enabled_local,
         work_clock_local(s.complete_ts, z.offset_us, m.timezone) AS complete_local
     FROM step_checks s
+    JOIN ref_step_status r ON r.status = s.status
     JOIN mutu_baku_sops m ON m.sop_id = s.sop_id
     LEFT JOIN work_clock_zone z ON z.calendar_id = m.calendar_id
     WHERE s.run_id = {run_id}
@@ -32,10 +37,8 @@ done AS (
         quantile_cont(waiting_wm, 0.9) AS waiting_p90_wm,
         quantile_cont(processing_wm, 0.5) AS processing_median_wm,
         quantile_cont(processing_wm, 0.9) AS processing_p90_wm,
-        -- share of the occurrences that have a standard and break it (late, missed day, too fast)
-        avg(CASE WHEN status = 'no_standard' THEN NULL
-                 WHEN status IN ('breach', 'deadline_missed', 'too_fast') THEN 1.0 ELSE 0.0 END)
-            AS breach_rate,
+        count(*) FILTER (WHERE is_violation) AS violations,
+        count(*) FILTER (WHERE is_judged) AS judged,
         NULL::DOUBLE AS avg_wip
     FROM sc
     GROUP BY sop_id, agency, unit, lane, date_trunc('month', complete_local)
@@ -73,7 +76,8 @@ SELECT
     max(waiting_p90_wm) AS waiting_p90_wm,
     max(processing_median_wm) AS processing_median_wm,
     max(processing_p90_wm) AS processing_p90_wm,
-    max(breach_rate) AS breach_rate,
+    coalesce(max(violations), 0) AS violations,
+    coalesce(max(judged), 0) AS judged,
     coalesce(max(avg_wip), 0.0) AS avg_wip
 FROM (SELECT * FROM done UNION ALL BY NAME SELECT * FROM wip)
 GROUP BY sop_id, agency, unit, lane, month;

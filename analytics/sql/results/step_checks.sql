@@ -1,8 +1,12 @@
 -- Mutu Baku, step level: judge every completed step occurrence and write step_checks (run by
--- analytics.mutu_baku). Inputs (temp): mutu_baku_case_facts (sql/mutu_baku_case_facts.sql),
--- mutu_baku_sops, mutu_baku_standards, mutu_baku_loop_steps (analytics/standards.py),
--- mutu_baku_step_keys (analytics.mutu_baku), the working calendar. Placeholders: <run_id>,
--- <occurrences> (sql/mutu_baku_occurrences.sql).
+-- analytics.mutu_baku). Temp inputs: mutu_baku_case_facts (intermediate/case_facts.sql), the
+-- model tables of analytics.standards, mutu_baku_step_keys (analytics.mutu_baku); the rules of
+-- rules/mutu_baku.sql and the working calendar's tables and macros.
+-- inputs: mutu_baku_case_facts, mutu_baku_sops, mutu_baku_standards, mutu_baku_loop_steps, mutu_baku_step_keys, work_clock_zone, work_month_deadlines, work_calendar_open, macro mutu_baku_span, macro mutu_baku_to_wm, macro step_quantity, macro day_of_month_target, macro work_clock_local, macro calendar_add
+-- output: step_checks
+-- placeholders: run_id, occurrences, working_deadline, working_deadline_join, step_status, days_per_month
+-- (occurrences: intermediate/occurrences.sql; step_status: the status rule, generated from
+-- ref_step_status in precedence order by analytics.mutu_baku.status_sql)
 --
 -- pause     = a new iteration of a loop that returned the file to the applicant (returns_to):
 --             the agency's clock restarts when it picks the file up again, i.e. at the
@@ -13,12 +17,12 @@
 --             judge the work itself, so its clock starts at its start event (without one, at
 --             its completion: the deadline alone decides)
 -- elapsed   = clock start (enabled_ts, the end of the pause, or a batch step's start) -> complete_ts in the
---             standard's unit: working minutes / 1, / 60 or / 480 (a working day), or calendar
---             seconds / 60, / 3600, / 86400; months = days / 30.4375
+--             standard's unit: working minutes / 1, / 60 or / day_minutes (a working day), or calendar
+--             seconds / 60, / 3600, / 86400; months = days / days_per_month
 -- breach    = elapsed > max x quantity; for months: complete_ts > clock start + N calendar months
 -- too_fast  = elapsed (in the minimum's unit) < min x quantity
 -- deadline_missed = complete_ts > office close of the "tanggal D" deadline from enabled_ts
--- status precedence: deadline_missed > breach > too_fast > ok; no_standard without any bound.
+-- status: the first status of ref_step_status (by precedence) whose condition holds.
 -- The whole chain runs as one statement: nothing of the size of the events is materialised
 -- except step_checks itself.
 
@@ -57,13 +61,9 @@ occ AS (
              ELSE o.enabled_wm END AS clock_wm,
         st.lane, st.std_unit, st.std_calendar, st.max_unit, st.max_calendar, st.min_unit,
         st.min_calendar, st.deadline_day, coalesce(st.has_standard, false) AS has_standard,
-        -- per-unit standards ("1 menit per WBS") scale by the case attribute the model names;
-        -- a missing, unreadable or non-positive count reads as one unit
-        CASE WHEN st.per_attr IS NULL THEN 1.0
-             ELSE coalesce(CASE WHEN try_cast(o.unit_attributes ->> st.per_attr AS DOUBLE) > 0
-                                THEN try_cast(o.unit_attributes ->> st.per_attr AS DOUBLE) END, 1.0)
-        END AS quantity,
+        step_quantity(o.unit_attributes, st.per_attr) AS quantity,
         st.max_value, st.min_value,
+        z.offset_us, m.timezone,
         work_clock_local(o.enabled_ts, z.offset_us, m.timezone)::DATE AS enabled_day
     FROM paused o
     JOIN mutu_baku_sops m ON m.sop_id = o.sop_id
@@ -85,19 +85,10 @@ spans AS (
         CASE WHEN o.max_value IS NOT NULL AND o.max_calendar = 'working' AND o.max_unit <> 'month'
              THEN o.clock_wm + mutu_baku_to_wm(o.max_unit, o.max_value * o.quantity, o.day_minutes)
         END AS max_target_wm,
-        -- "tanggal D": the first local date on or after the enabled date whose day of month
-        -- is D (the month's last day when shorter); its office close (or the previous working
-        -- day's) is looked up in the calendar's work_month_deadlines table, the same rule
-        -- and table as the work_month_deadline macro, as an equality join
-        CASE WHEN o.deadline_day IS NOT NULL THEN
-            CASE WHEN least(date_trunc('month', o.enabled_day)::DATE + (o.deadline_day - 1),
-                            last_day(o.enabled_day)) >= o.enabled_day
-                 THEN least(date_trunc('month', o.enabled_day)::DATE + (o.deadline_day - 1),
-                            last_day(o.enabled_day))
-                 ELSE least((date_trunc('month', o.enabled_day) + INTERVAL 1 MONTH)::DATE
-                                + (o.deadline_day - 1),
-                            last_day((date_trunc('month', o.enabled_day) + INTERVAL 1 MONTH)::DATE))
-            END
+        -- "tanggal D": the target date of the calendar's rule (day_of_month_target); its
+        -- office close (or the previous working day's) is looked up in work_month_deadlines,
+        -- the same table as the work_month_deadline macro reads, as an equality join
+        CASE WHEN o.deadline_day IS NOT NULL THEN day_of_month_target(o.enabled_day, o.deadline_day)
         END AS day_target
     FROM occ o
 ),
@@ -144,15 +135,11 @@ SELECT
     END AS std_min,
     j.max_q AS std_max,
     coalesce(j.day_deadline, j.max_deadline) AS deadline_ts,
-    CASE WHEN j.missed_day THEN 'deadline_missed'
-         WHEN j.over_max THEN 'breach'
-         WHEN j.under_min THEN 'too_fast'
-         WHEN NOT j.has_standard THEN 'no_standard'
-         ELSE 'ok'
-    END AS status,
+    {step_status} AS status,
     CASE WHEN NOT j.over_max THEN 0.0
-         WHEN j.max_unit = 'month' THEN epoch(j.complete_ts - j.max_deadline) / (86400 * 30.4375)
+         WHEN j.max_unit = 'month' THEN epoch(j.complete_ts - j.max_deadline) / (86400 * {days_per_month})
          ELSE j.elapsed - j.max_q
     END AS overrun,
-    j.start_event_id, j.complete_event_id, j.prev_step_id, j.prev_complete_ts, j.next_step_id
+    j.start_event_id, j.complete_event_id, j.prev_step_id, j.prev_complete_ts, j.next_step_id,
+    work_clock_local(j.complete_ts, j.offset_us, j.timezone)::DATE AS complete_day
 FROM judged j;

@@ -1,6 +1,7 @@
 -- The working clock's lookup tables (run by analytics.work_clock after every calendar install;
 -- temp tables of the analysing connection, not part of the store's schema).
--- Input: work_calendar, calendar_info (sql/calendar.sql, analytics/calendar.py).
+-- inputs: work_calendar, calendar_info
+-- output: work_clock_zone, work_clock_day
 --
 -- Reading the clock of an instant needs the calendar day it falls on in the agency's zone.
 -- timezone() gives it but costs about as much as the rest of the reading together on

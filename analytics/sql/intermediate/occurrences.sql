@@ -1,7 +1,9 @@
--- Mutu Baku, step occurrences: a relation (no trailing ';') used as the first CTE of
--- sql/mutu_baku_steps.sql (rules in docs/mutu-baku.md, contract in docs/dev/SEMANTICS.md).
--- Placeholder filled by analytics.mutu_baku:
---   <clocked_events>: the analysed events with a working-clock reading: event_id, ck (key of
+-- Step occurrences: a relation (no trailing ';') used as the first CTE of
+-- results/step_checks.sql (rules in docs/mutu-baku.md, contract in docs/dev/SEMANTICS.md).
+-- inputs: (none)
+-- output: (relation)
+-- placeholders: clocked_events
+--   clocked_events: the analysed events with a working-clock reading: event_id, ck (key of
 --     the case, unique), sk (integer key of the step, NULL when the event maps to no step;
 --     temp table mutu_baku_step_keys), is_c (lifecycle = 'complete'), ts, ts_wm, resource.
 -- One row per completed occurrence (case, step, occurrence).

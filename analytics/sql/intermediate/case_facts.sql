@@ -1,8 +1,10 @@
--- Mutu Baku, part 2: one row per analysed case (a relation, no trailing ';': analytics.mutu_baku
--- adds a working-clock reading of first_ts, last_ts and last_complete_ts with
--- analytics.calendar.add_work_clock and stores it as the temp table mutu_baku_case_facts).
--- Inputs (temp): mutu_baku_sops, mutu_baku_standards. Placeholder: <case_key>, the integer
--- (or, after a hash collision, text) key of a case used by every later join.
+-- Case facts: one row per analysed case (a relation, no trailing ';': analytics.mutu_baku adds
+-- a working-clock reading of first_ts, last_ts and last_complete_ts with
+-- analytics.work_clock.add_work_clock and stores it as the temp table mutu_baku_case_facts).
+-- inputs: run_events, mutu_baku_sops, mutu_baku_standards, cases
+-- output: (relation)
+-- placeholders: case_key
+-- case_key: the integer (or, after a hash collision, text) key of a case used by every later join.
 -- last_step = the step of the case's last complete event that maps to a step (ts, event_id
 -- order); last_complete_ts = the last completion of any activity (what enables the next step).
 SELECT
@@ -24,10 +26,8 @@ FROM (
         max(e.ts) FILTER (WHERE e.lifecycle = 'complete') AS last_complete_ts,
         arg_max(e.step_id, {'ts': e.ts, 'id': e.event_id})
             FILTER (WHERE e.lifecycle = 'complete' AND e.step_id IS NOT NULL) AS last_step
-    FROM events e
+    FROM run_events e
     JOIN mutu_baku_sops s ON s.sop_id = e.sop_id
-    LEFT JOIN mutu_baku_standards st ON st.sop_id = e.sop_id AND st.step_id = e.step_id
-    WHERE st.scope IS DISTINCT FROM 'program'
     GROUP BY e.sop_id, e.case_id
 ) g
 LEFT JOIN cases c ON c.sop_id = g.sop_id AND c.case_id = g.case_id

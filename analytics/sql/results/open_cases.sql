@@ -1,7 +1,9 @@
 -- Open cases: where each unfinished case stands and how much of its current step's time is
--- used (run by analytics.open_cases). Inputs (temp): mutu_baku_case_facts,
--- mutu_baku_open_occ, mutu_baku_flow_next, mutu_baku_standards, mutu_baku_sops,
--- open_cases_as_of(as_of); this run's case_checks (is_open). Placeholder: <run_id>.
+-- used (run by analytics.open_cases), from this run's case_checks (is_open) and the temp tables
+-- of the Mutu Baku stage.
+-- inputs: case_checks, cases, mutu_baku_case_facts, mutu_baku_open_occ, mutu_baku_flow_next, mutu_baku_standards, mutu_baku_sops, open_cases_as_of, macro work_cum, macro mutu_baku_span, macro step_quantity, macro work_month_deadline, macro work_deadline
+-- output: open_cases
+-- placeholders: run_id, at_risk_share
 --
 -- Current step: the step started after the case's last completion and not completed (the
 -- latest such start), else the happy-path step after the last completed step. since_ts is
@@ -10,8 +12,9 @@
 -- A batch step (day-of-month deadline) is judged like in step_checks: its Waktu bound
 -- measures the work from its start event (0 used while it waits for the batch day), and
 -- the day deadline measures the wait.
--- Status: late when used > max or as_of is past the deadline; at_risk when >= 80% of the
--- max is used or 80% of the time to a day-of-month deadline has passed; no_standard when
+-- Status: late when used > max or as_of is past the deadline; at_risk when at_risk_share
+-- ([analysis] at_risk_share, 0.8 by default) of the max is used or of the time to a
+-- day-of-month deadline has passed; no_standard when
 -- the step has neither a maximum nor a deadline day; on_track otherwise.
 
 INSERT INTO open_cases BY NAME
@@ -58,10 +61,7 @@ measured AS (
     SELECT
         u.*, st.std_unit, st.max_unit, st.max_calendar, st.deadline_day, m.day_minutes, k.as_of,
         st.lane AS current_lane,
-        st.max_value * CASE WHEN st.per_attr IS NULL THEN 1.0
-            ELSE coalesce(CASE WHEN try_cast(u.attributes ->> st.per_attr AS DOUBLE) > 0
-                               THEN try_cast(u.attributes ->> st.per_attr AS DOUBLE) END, 1.0)
-        END AS max_q,
+        st.max_value * step_quantity(u.attributes, st.per_attr) AS max_q,
         CASE WHEN st.deadline_day IS NOT NULL THEN coalesce(u.start_ts, k.as_of) ELSE u.clock_ts END
             AS work_clock_ts,
         mutu_baku_span(st.std_unit, st.std_calendar,
@@ -97,8 +97,8 @@ SELECT
         WHEN (max_q IS NOT NULL AND (CASE WHEN max_unit = 'month' THEN as_of > max_deadline
                                           ELSE used_raw > max_q END))
              OR as_of > day_deadline THEN 'late'
-        WHEN used_raw >= 0.8 * max_q
-             OR epoch(as_of - since_ts) >= 0.8 * epoch(day_deadline - since_ts) THEN 'at_risk'
+        WHEN used_raw >= {at_risk_share} * max_q
+             OR epoch(as_of - since_ts) >= {at_risk_share} * epoch(day_deadline - since_ts) THEN 'at_risk'
         ELSE 'on_track'
     END AS status
 FROM dated;

@@ -1,8 +1,10 @@
--- Handovers between lanes (run by analytics.lanes). Input: mutu_baku_handover_pairs, built
--- by analytics.lanes from this run's step_checks (each row names its predecessor: prev_step_id,
--- prev_complete_ts), with the local month and a working-clock reading of from_ts
--- (the from-step's completion) and to_ts (the to-step's start, or its completion when the
--- log has no start). Placeholder: <run_id>.
+-- Handovers between lanes (run by analytics.lanes), from intermediate/handover_pairs.sql: this
+-- run's step_checks rows whose predecessor (prev_step_id) is in another lane, with a
+-- working-clock reading of from_ts (the from-step's completion) and to_ts (the to-step's
+-- start, or its completion when the log has no start).
+-- inputs: mutu_baku_handover_pairs
+-- output: handovers
+-- placeholders: run_id
 -- A handover is two consecutive completed step occurrences of a case (ordered by
 -- complete_ts, then complete_event_id) whose lanes differ. delay = working minutes from_ts ->
 -- to_ts (negative when the next step started before the previous one was done). One row per

@@ -1,9 +1,10 @@
--- Mutu Baku, occurrences in progress: a relation (no trailing ';'); analytics.mutu_baku adds a
+-- Occurrences in progress: a relation (no trailing ';'); analytics.mutu_baku adds a
 -- working-clock reading of start_ts and stores it as the temp table mutu_baku_open_occ.
--- Inputs (temp): mutu_baku_case_facts, mutu_baku_loop_steps.
+-- inputs: run_events, mutu_baku_case_facts, mutu_baku_loop_steps
+-- output: (relation)
 -- A step is in progress when its start event comes at or after the case's last completion
 -- and no completion of the same step follows it: nothing completed after it, so it is not
--- paired (see sql/mutu_baku_occurrences.sql). It was enabled by that last completion (the
+-- paired (see intermediate/occurrences.sql). It was enabled by that last completion (the
 -- case's first event when nothing is completed yet). occurrence = completions of the step
 -- in the case + 1. A start before the case's last completion that never completed is a
 -- restart or an abandoned attempt: not in progress.
@@ -11,7 +12,7 @@ WITH cand AS (
     SELECT f.ck, f.sop_id, f.case_id, f.last_step, e.step_id, e.event_id AS start_event_id,
            e.ts AS start_ts, coalesce(f.last_complete_ts, f.first_ts) AS enabled_ts,
            coalesce(f.last_complete_ts_wm, f.first_ts_wm) AS enabled_wm
-    FROM events e
+    FROM run_events e
     JOIN mutu_baku_case_facts f ON f.sop_id = e.sop_id AND f.case_id = e.case_id
     WHERE e.lifecycle = 'start' AND e.step_id IS NOT NULL
       AND (f.last_complete_ts IS NULL OR e.ts >= f.last_complete_ts)
@@ -21,7 +22,7 @@ counted AS (
            count(d.event_id) AS n_done,
            count(d.event_id) FILTER (WHERE d.ts >= c.start_ts) AS n_after
     FROM cand c
-    LEFT JOIN events d ON d.sop_id = c.sop_id AND d.case_id = c.case_id
+    LEFT JOIN run_events d ON d.sop_id = c.sop_id AND d.case_id = c.case_id
         AND d.step_id = c.step_id AND d.lifecycle = 'complete'
     GROUP BY c.ck, c.start_event_id
 )

@@ -1,0 +1,84 @@
+"""Labels stage of ``pantau analyze``: every activity label of the analysed events mapped to
+a step of the model version it is checked against, at analysis time.
+
+Events keep the label the source file gave; the mapping (the store's ``activity_map`` plus
+exact and normalised matches, :func:`event_logs.mapping.match_labels`) is applied here, so a
+corrected mapping reaches every stored event at the next run. Writes this run's
+``activity_labels`` rows (what each label was mapped to, and suggestions for the unmapped
+ones) and leaves on the connection:
+
+- ``run_labels(sop_id, label, step_id, in_case)`` (:func:`analytics.standards.install_labels`);
+- ``run_events``: a temp view of the analysed SOPs' events that are part of a case, with the
+  ``step_id`` their label maps to (NULL when unmapped; ``sql/staging/run_events.sql``).
+  Every later stage reads events through it, so the mapping rule is applied in one place;
+- ``case_kelengkapan``: the documents each case lacks (``sql/intermediate/kelengkapan.sql``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+
+from analytics import sql_files
+from analytics.standards import install_labels
+from event_logs.mapping import explicit_map, match_labels
+from sop_models.model import SopModel
+
+
+def _map(con: duckdb.DuckDBPyConnection, models: dict[str, SopModel]
+         ) -> tuple[list[tuple[str, str, str | None, bool]], list[tuple[str, str, int, str | None, str | None, str | None]]]:
+    """``run_labels`` rows and, per distinct label, (sop_id, label, events, step_id, how,
+    suggestions JSON)."""
+    counts: dict[str, dict[str, int]] = {}
+    for sop_id, label, n in con.execute(
+            "SELECT sop_id, activity, count(*) FROM events WHERE sop_id IN (SELECT unnest(?)) "
+            "GROUP BY ALL ORDER BY ALL", [list(models)]).fetchall():
+        counts.setdefault(sop_id, {})[label] = int(n)
+    rows: list[tuple[str, str, str | None, bool]] = []
+    labels: list[tuple[str, str, int, str | None, str | None, str | None]] = []
+    for sop_id, model in models.items():
+        scope = {s.id: s.scope for s in model.steps}
+        found = match_labels(counts.get(sop_id, {}), model, explicit_map(con, sop_id))
+        for label, n in counts.get(sop_id, {}).items():
+            how = found.how.get(label)
+            step_id = found.steps[label][0] if label in found.steps else None
+            if how == "out_of_scope":
+                rows.append((sop_id, label, None, False))
+            elif step_id is not None:
+                rows.append((sop_id, label, step_id, scope[step_id] == "case"))
+            suggestions = found.suggestions.get(label)
+            labels.append((sop_id, label, n, step_id, how, None if suggestions is None else
+                           json.dumps([[s, score] for s, _name, score in suggestions])))
+    return rows, labels
+
+
+def map_labels(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel]) -> int:
+    """Map the distinct labels of ``models``' events, write this run's ``activity_labels``
+    rows; returns how many labels stayed unmapped.
+
+    Needs :func:`analytics.standards.install_standards` first (``mutu_baku_sops``).
+    """
+    rows, labels = _map(con, models)
+    install_labels(con, rows, list(models))
+    sql_files.run(con, "intermediate/kelengkapan.sql")
+    if labels:
+        con.executemany(
+            "INSERT INTO activity_labels (run_id, sop_id, model_sha256, label, events, step_id, how, "
+            "suggestions) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [[run_id, sop, models[sop].sha256, *rest] for sop, *rest in labels])
+    sql_files.run(con, "staging/run_events.sql")
+    return sum(1 for label in labels if label[4] is None)
+
+
+def ensure_labels(con: duckdb.DuckDBPyConnection, models: dict[str, SopModel]) -> None:
+    """Make sure ``run_labels``, ``run_events`` and ``case_kelengkapan`` exist on this
+    connection for ``models`` (a stage run on its own, e.g. in a test): the labels are mapped
+    again, nothing is written. Needs :func:`analytics.standards.install_standards` first."""
+    present = {r[0] for r in con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE view_name = 'run_events'").fetchall()}
+    if present and set(models) <= {r[0] for r in con.execute("SELECT sop_id FROM run_labels_sops").fetchall()}:
+        return
+    install_labels(con, _map(con, models)[0], list(models))
+    sql_files.run(con, "intermediate/kelengkapan.sql")
+    sql_files.run(con, "staging/run_events.sql")

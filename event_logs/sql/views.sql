@@ -1,0 +1,78 @@
+-- Pantau's public layer: the views and metric macros that the dashboard, the notebook and the
+-- exports read. Result tables hold the rows `pantau analyze` wrote (one run per SOP); the views
+-- add what the vocabularies say about them; each headline metric is defined exactly once, here,
+-- as a macro over the views' columns, so every page and notebook computes it the same way:
+--
+--   SELECT agency, on_time_share(on_time), median_throughput_hours(throughput_hours, is_closed)
+--   FROM case_results GROUP BY agency;
+--
+-- Applied (CREATE OR REPLACE) by every writable open of the store; a read-only connection to a
+-- store whose definitions are older gets this file's as TEMP objects (event_logs.store).
+-- Documented in docs/schema.md ("Public views and metrics").
+
+-- The model version of each SOP in force on local day `day`: the confirmed version with the
+-- latest effective date on or before it (no effective date: in force from the start; equal
+-- dates: the version added last); before every version's date, the earliest version.
+CREATE OR REPLACE MACRO models_in_force(day) AS TABLE
+SELECT sop_id,
+       coalesce(arg_max(model_sha256, {'eff': coalesce(effective, DATE '0001-01-01'), 'added': added_at})
+                    FILTER (WHERE coalesce(effective, DATE '0001-01-01') <= day),
+                arg_min(model_sha256, {'eff': coalesce(effective, DATE '0001-01-01'), 'added': added_at}))
+           AS model_sha256
+FROM models WHERE status = 'confirmed'
+GROUP BY sop_id;
+
+-- The model version each SOP's stored results were computed with (its latest run).
+CREATE OR REPLACE VIEW result_models AS
+SELECT sop_id, arg_max(model_sha256, run_id) AS model_sha256, max(run_id) AS run_id
+FROM (SELECT run_id, unnest(map_keys(model_sha256)) AS sop_id,
+             unnest(map_values(model_sha256)) AS model_sha256 FROM runs)
+GROUP BY sop_id;
+
+-- One row per case, with whether it is closed (has reached an end of its SOP).
+CREATE OR REPLACE VIEW case_results AS
+SELECT c.*, NOT coalesce(c.is_open, false) AS is_closed
+FROM case_checks c;
+
+-- One row per step occurrence, with what its Mutu Baku status means (ref_step_status).
+CREATE OR REPLACE VIEW step_results AS
+SELECT s.*, r.is_judged, r.is_violation, r.is_late
+FROM step_checks s
+JOIN ref_step_status r ON r.status = s.status;
+
+-- One row per open case, with whether its standing counts as late (ref_open_status).
+CREATE OR REPLACE VIEW open_results AS
+SELECT o.*, r.is_late
+FROM open_cases o
+JOIN ref_open_status r ON r.status = o.status;
+
+-- One row per deviation, with its kind's display order and how it is detected.
+CREATE OR REPLACE VIEW deviation_results AS
+SELECT d.*, k.sort AS kind_sort, k.detected_by
+FROM deviations d
+JOIN ref_deviation_kinds k ON k.kind = d.kind;
+
+-- Share on time: of the closed cases, those within every Mutu Baku bound of every step and
+-- within the case-level standard (case_checks.on_time; NULL while a case is open).
+CREATE OR REPLACE MACRO on_time_share(on_time) AS avg(on_time::DOUBLE);
+
+-- Breach rate: of the step occurrences that have a standard, those violating it (every
+-- status with is_violation: over the maximum, past the deadline, under the minimum).
+CREATE OR REPLACE MACRO breach_rate(is_violation, is_judged) AS
+    count(*) FILTER (WHERE is_violation)::DOUBLE / nullif(count(*) FILTER (WHERE is_judged), 0);
+
+-- Share conformant: of the closed cases, those whose trace fits the SOP model exactly.
+CREATE OR REPLACE MACRO conformant_share(conformant, is_closed) AS
+    avg(conformant::DOUBLE) FILTER (WHERE is_closed);
+
+-- Fitness: the mean alignment fitness of the closed cases (token fitness after a fallback).
+CREATE OR REPLACE MACRO mean_fitness(alignment_fitness, token_fitness, is_closed) AS
+    avg(coalesce(alignment_fitness, token_fitness)) FILTER (WHERE is_closed);
+
+-- Median throughput: first event -> last event of the closed cases, in calendar hours.
+CREATE OR REPLACE MACRO median_throughput_hours(throughput_hours, is_closed) AS
+    median(throughput_hours) FILTER (WHERE is_closed);
+
+-- Open cases late now, and at risk (ref_open_status; open_results has is_late).
+CREATE OR REPLACE MACRO open_late(is_late) AS count(*) FILTER (WHERE is_late);
+CREATE OR REPLACE MACRO open_at_risk(status) AS count(*) FILTER (WHERE status = 'at_risk');
