@@ -291,12 +291,12 @@ def test_no_activity_table_is_an_error(tmp_path):
     assert err.value.hint and "KELENGKAPAN" in err.value.hint
 
 
-def test_binary_document_is_refused_with_a_hint(tmp_path):
-    path = tmp_path / "sop.docx"
+def test_binary_document_under_a_text_name_is_refused_with_a_hint(tmp_path):
+    path = tmp_path / "sop.txt"  # a Word file saved under the wrong suffix
     path.write_bytes(b"PK\x03\x04" + bytes(range(256)))
     with pytest.raises(SopModelError, match="not extracted text") as err:
         draft_model(path)
-    assert "tab-separated" in (err.value.hint or "")
+    assert ".docx" in (err.value.hint or "") and "tab-separated" in (err.value.hint or "")
 
 
 def test_cp1252_file(tmp_path):
