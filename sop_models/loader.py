@@ -28,7 +28,7 @@ TOP_KEYS = {
     "revised", "effective", "approved_by", "source", "legal_basis", "lanes", "steps", "flow",
     "conventions", "service_standard", "per_units", "four_eyes", "related", "equipment",
     "qualifications", "warning", "record_keeping", "organisation", "calendar_overrides", "notes",
-    "reference_net",
+    "reference_net", "proposals",
 }
 STEP_KEYS = {
     "id", "no", "name", "lane", "lane_source", "lane_marks", "kelengkapan", "output",

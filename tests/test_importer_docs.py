@@ -66,7 +66,8 @@ def test_docx_yaml_is_a_draft() -> None:
 
 
 # --- Word documents made here ------------------------------------------------------------------
-def _activity_doc(path: Path, *, merge_waktu: bool = False, tab_heading: bool = False) -> Path:
+def _activity_doc(path: Path, *, merge_waktu: bool = False, tab_heading: bool = False,
+                  merge_lanes: bool = False) -> Path:
     import docx
 
     document = docx.Document()
@@ -89,6 +90,9 @@ def _activity_doc(path: Path, *, merge_waktu: bool = False, tab_heading: bool = 
         table.cell(0, c).merge(table.cell(1, c))
     if merge_waktu:  # one Waktu printed for rows 1-3
         table.cell(2, 5).merge(table.cell(4, 5))
+    if merge_lanes:  # row 3's two empty lane cells printed as one
+        table.cell(4, 2).merge(table.cell(4, 3))
+        table.cell(4, 5).text = "1 Hari"
     document.save(str(path))
     return path
 
@@ -97,6 +101,27 @@ def test_vertical_merge_over_activity_rows_is_noted(tmp_path) -> None:
     data = draft_model(_activity_doc(tmp_path / "merged.docx", merge_waktu=True))
     assert [s["waktu"] for s in data["steps"]] == ["10 Menit", None, None]
     assert any("spans rows 3-5" in n and "row 3 only" in n for n in data["notes"]), data["notes"]
+
+
+def test_horizontal_merge_in_an_activity_row_keeps_the_columns(tmp_path) -> None:
+    data = draft_model(_activity_doc(tmp_path / "lanes.docx", merge_lanes=True))
+    last = data["steps"][2]
+    assert (last["kelengkapan"], last["waktu"], last["output"]) == (["Berkas"], "1 Hari", "Surat")
+
+
+def test_word_row_indented_by_grid_before_keeps_the_columns(tmp_path) -> None:
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    path = _activity_doc(tmp_path / "indented.docx")
+    document = docx.Document(str(path))
+    tr = document.tables[0].rows[4]._tr  # the last activity row starts one grid column in
+    tr.remove(tr.tc_lst[0])
+    tr.insert(0, parse_xml(f'<w:trPr {nsdecls("w")}><w:gridBefore w:val="1"/></w:trPr>'))
+    document.save(str(path))
+    last = draft_model(path)["steps"][2]
+    assert (last["no"], last["name"], last["output"]) == (None, "Kepala Seksi menandatangani surat", "Surat")
 
 
 def test_word_tabs_split_cells_and_literal_brackets_stay_text(tmp_path) -> None:
@@ -125,6 +150,32 @@ def test_pdf_page_numbers_are_dropped(tmp_path) -> None:
     pdf.save()
     rows, _ = read_rows(path)
     assert [r for r in rows if r != [""]] == [["PEMERINTAH KOTA AMBON"], ["DINAS SOSIAL"], ["Lanjutan"]]
+
+
+def test_pdf_wrapped_paragraphs_join_and_wide_gaps_split_cells(tmp_path) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    long = ("Apabila SOP ini tidak dilaksanakan maka pelayanan Jaminan Kesehatan tidak dapat "
+            "dilaksanakan dengan tepat waktu dan tepat sasaran bagi seluruh masyarakat. ") * 3
+    path = tmp_path / "para.pdf"
+    style = ParagraphStyle("p", fontName="Helvetica", fontSize=10, leading=12, spaceAfter=2)
+    story = [Paragraph("PEMERINTAH KOTA AMBON", style), Paragraph("DINAS SOSIAL", style),
+             Paragraph(long.strip(), style)]
+    SimpleDocTemplate(str(path), pagesize=A4).build(story)
+    rows = [r for r in read_rows(path)[0] if r != [""]]
+    assert rows == [["PEMERINTAH KOTA AMBON"], ["DINAS SOSIAL"], [long.strip()]]
+    from reportlab.pdfgen import canvas
+
+    fields = tmp_path / "fields.pdf"
+    pdf = canvas.Canvas(str(fields), pagesize=A4)
+    pdf.drawString(72, 760, "Nomor SOP")  # a label and its value aligned at a tab stop
+    pdf.drawString(250, 760, "12/SOP/2024")
+    pdf.drawString(72, 740, "Judul SOP")
+    pdf.drawString(250, 740, "UJI COBA")
+    pdf.save()
+    assert [r for r in read_rows(fields)[0] if r != [""]] == [["Nomor SOP", "12/SOP/2024"], ["Judul SOP", "UJI COBA"]]
 
 
 def test_unreadable_documents_name_the_file(tmp_path) -> None:

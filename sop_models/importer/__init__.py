@@ -27,6 +27,7 @@ from sop_models.importer.heading import (
     region_and_agency,
     timezone_for,
 )
+from sop_models.importer.proposals import comment_proposals, propose
 from sop_models.importer.sections import TEXT_SECTIONS, read_sections
 from sop_models.importer.standard import read_service_standard
 from sop_models.importer.table import Table, find_header, read_table
@@ -42,7 +43,8 @@ _NO_TABLE_HINT = (
 _YAML_BANNER = """\
 # DRAFT SOP model imported from {source} by `pantau sop import`. Curate before use:
 # - check every step's lane (lane_source: inferred = guessed from the Kegiatan text),
-# - turn the flow (a plain sequence here) into the real one (xor / loop / and blocks),
+# - check the flow: rows are in sequence except where a proposal (# USULAN) made a
+#   loop, a choice or an optional block from the text; add what the text does not say,
 # - read the notes, then move the file to sop_models/models/.
 """
 
@@ -67,9 +69,10 @@ def draft_yaml(path: str | Path) -> str:
 
 
 def render_yaml(data: dict[str, Any]) -> str:
-    """A drafted mapping as model-file YAML (document order, readable Unicode, banner first)."""
+    """A drafted mapping as model-file YAML (document order, readable Unicode, banner first),
+    with a ``# USULAN`` comment above each change a proposal made."""
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    return _YAML_BANNER.format(source=data["source"]) + body
+    return _YAML_BANNER.format(source=data["source"]) + comment_proposals(body, data.get("proposals") or [])
 
 
 def draft_from_text(text: str, *, source: str, file: str | None = None) -> dict[str, Any]:
@@ -133,6 +136,11 @@ def draft_from_rows(rows: list[Row], *, source: str, file: str | None = None) ->
     }
     if service_standard:
         data["service_standard"] = service_standard
+    propose(data)
+    if data["proposals"]:
+        notes.append(f"{len(data['proposals'])} proposal(s) for what a plain table does not show (decisions, "
+                     "loops, choices, program scope, per-unit Waktu, deadlines): see 'proposals' and the "
+                     "'# USULAN' comments; accept or undo each, then delete the list")
     data["notes"] = notes
     return data
 

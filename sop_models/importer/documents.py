@@ -17,9 +17,8 @@ Word or PDF document is turned into the same rows, so it yields the same draft:
 - PDF (pdfplumber): per page, ruled tables and the text lines outside them, top to bottom.
   Lines of one paragraph are joined when the line before reaches the right margin (it
   wrapped); a wide gap between words separates cells; page numbers at the top or bottom
-  of a page are dropped; empty space of about 1.5 lines or more reads as blank rows; a
-  table that ends one page and one that starts the next are read as one table. A scanned
-  PDF has no text layer: that is an error with a hint.
+  of a page are dropped; empty space of about 1.5 lines or more reads as blank rows. A
+  scanned PDF has no text layer: that is an error with a hint.
 """
 
 from __future__ import annotations
@@ -180,7 +179,7 @@ class _Block:
     x0: float = 0.0
     x1: float = 0.0
     right_margin: float = 0.0
-    last_on_page: bool = False
+    first_word: float = 0.0  # width of the line's first word
 
 
 def _pdf_page(page: Any, number: int) -> list[_Block]:
@@ -199,33 +198,41 @@ def _pdf_page(page: Any, number: int) -> list[_Block]:
                      [[_cell_text((c or "").split("\n")) for c in r] for r in t.extract()])
               for t in found]
     blocks += [_Block(number, ln["top"], ln["bottom"], "line", [_line_cells(ln)], ln["x0"], ln["x1"],
-                      right_margin) for ln in lines]
+                      right_margin, _first_word_width(ln)) for ln in lines]
     blocks.sort(key=lambda b: b.top)
-    if blocks:
-        blocks[-1].last_on_page = True
     return blocks
 
 
 def _blank_rows(before: _Block, block: _Block) -> int:
-    """Blank rows between two blocks: one around a table (none between a table that ends a
-    page and one that starts the next: the same table), and between text lines one per
-    about 1.5 line heights of empty space (an empty paragraph), none for normal spacing."""
-    if before.page != block.page:
-        return 0 if before.kind == block.kind == "table" and before.last_on_page else 1
-    if "table" in (before.kind, block.kind):
+    """Blank rows between two blocks: one around a table and at a page break (a table
+    continued on the next page is still one table: the reader goes on past one blank row),
+    and between text lines one per about 1.5 line heights of empty space (an empty
+    paragraph), none for normal spacing."""
+    if before.page != block.page or "table" in (before.kind, block.kind):
         return 1
     gap = block.top - before.bottom
     return max(1, int(gap / (1.5 * _height(before)))) if gap > 0.9 * _height(before) else 0
 
 
 def _continues(before: _Block, block: _Block) -> bool:
-    """``block`` is the next line of the paragraph ``before`` ends: that line reached the
-    right margin (it wrapped) and this one starts where it started."""
+    """``block`` is the next line of the paragraph ``before`` ends: the first word of
+    ``block`` would not have fitted after ``before`` (so the line wrapped there), it starts
+    where ``before`` started, and no more than a line's space lies between them."""
     if before.kind != "line" or block.kind != "line" or before.page != block.page:
         return False
     size = _height(before)
-    return (before.x1 >= before.right_margin - 2.5 * size and abs(block.x0 - before.x0) < 3 * size
-            and block.top - before.bottom <= 0.9 * size)
+    no_room = before.x1 + 0.3 * size + block.first_word > before.right_margin - size
+    return no_room and abs(block.x0 - before.x0) < 3 * size and block.top - before.bottom <= 0.9 * size
+
+
+def _first_word_width(line: dict[str, Any]) -> float:
+    """Width of the first word: up to the first space character or gap (PDFs often have none)."""
+    chars = list(line.get("chars", []))
+    size = max(line["bottom"] - line["top"], 1.0)
+    for i, c in enumerate(chars):
+        if not c["text"].strip() or (i and c["x0"] - chars[i - 1]["x1"] > 0.15 * size):
+            return chars[i - 1]["x1"] - chars[0]["x0"] if i else 0.0
+    return chars[-1]["x1"] - chars[0]["x0"] if chars else 0.0
 
 
 def _height(block: _Block) -> float:
