@@ -94,6 +94,19 @@ def model_from_pnml(path: str | Path, times: str | Path | None = None, *, sop_id
     return data
 
 
+def model_from_process_file(path: str | Path, times: str | Path | None = None, *,
+                            sop_id: str | None = None) -> dict[str, Any]:
+    """:func:`model_from_bpmn` or :func:`model_from_pnml` by the file's suffix (.bpmn, .pnml)."""
+    suffix = Path(path).suffix.lower()
+    if suffix in (".bpmn", ".xml"):
+        return model_from_bpmn(path, times, sop_id=sop_id)
+    if suffix == ".pnml":
+        return model_from_pnml(path, times, sop_id=sop_id)
+    raise SopModelError(f"cannot read a process model from a '{suffix}' file", file=str(path),
+                        hint="give a BPMN 2.0 file (.bpmn) or a Petri net (.pnml); an SOP document "
+                        "(.docx, .pdf, .txt) is drafted with 'pantau sop import'")
+
+
 def reference_yaml(data: dict[str, Any]) -> str:
     """A reference-model mapping as model-file YAML, with a comment saying where it came from."""
     head = (f"# SOP model imported from the process model {data['source']}.\n"

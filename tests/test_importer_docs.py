@@ -124,6 +124,21 @@ def test_word_row_indented_by_grid_before_keeps_the_columns(tmp_path) -> None:
     assert (last["no"], last["name"], last["output"]) == (None, "Kepala Seksi menandatangani surat", "Surat")
 
 
+def test_word_content_controls_are_read(tmp_path) -> None:
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    path = _activity_doc(tmp_path / "sdt.docx")
+    document = docx.Document(str(path))
+    tbl = document.tables[0]._tbl  # templates often put the activity table in a content control
+    sdt = parse_xml(f"<w:sdt {nsdecls('w')}><w:sdtPr/><w:sdtContent/></w:sdt>")
+    tbl.addprevious(sdt)
+    sdt[1].append(tbl)
+    document.save(str(path))
+    assert len(draft_model(path)["steps"]) == 3
+
+
 def test_word_tabs_split_cells_and_literal_brackets_stay_text(tmp_path) -> None:
     path = _activity_doc(tmp_path / "tabs.docx", tab_heading=True)
     rows, _ = read_rows(path)

@@ -26,11 +26,18 @@ from sop_models.builders import petri_net
 from sop_models.checks import check_model
 from sop_models.flow import Loop, Xor, step_ids, walk
 from sop_models.loader import build_model, load_model
-from sop_models.reference import model_from_bpmn, model_from_pnml, reference_yaml, step_ids_for
+from sop_models.reference import (
+    model_from_bpmn,
+    model_from_pnml,
+    model_from_process_file,
+    reference_yaml,
+    step_ids_for,
+)
 from sop_models.validate import check_model_file
 
 FIX = Path(__file__).parent / "fixtures" / "reference_models"
-pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
+              pytest.mark.filterwarnings("ignore:Install the optional requirement:UserWarning")]
 
 
 def _write(tmp_path: Path, data: dict, source: Path) -> Path:
@@ -245,3 +252,11 @@ def test_unreadable_inputs_name_the_file(tmp_path) -> None:
     with pytest.raises(SopModelError) as err:
         model_from_pnml(tmp_path / "missing.pnml")
     assert err.value.file == str(tmp_path / "missing.pnml")
+
+
+def test_process_file_dispatches_on_the_suffix(tmp_path) -> None:
+    assert model_from_process_file(FIX / "running-example.pnml")["source"] == "running-example.pnml"
+    assert len(model_from_process_file(FIX / "receipt.bpmn", sop_id="wabo")["steps"]) == 27
+    with pytest.raises(SopModelError, match=r"'\.docx'") as err:
+        model_from_process_file(tmp_path / "sop.docx")
+    assert "pantau sop import" in (err.value.hint or "")
