@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
 from pantau.errors import SopModelError
@@ -101,10 +102,14 @@ def process_tree(model: SopModel, *, labels: LabelKind = "id") -> Any:
 def petri_net(model: SopModel, labels: LabelKind = "id") -> tuple[Any, Any, Any]:
     """``(net, initial_marking, final_marking)``; visible labels are step ids (or names).
 
-    Silent transitions (skips, loop and choice plumbing) have the label None.
+    Silent transitions (skips, loop and choice plumbing) have the label None. A model with
+    a kept ``reference_net`` (an imported net that is not block-structured) returns that
+    net: it, not the flow, is then the model.
     """
     check_flow_steps(model)
     label_of = _labeller(model, labels)
+    if model.reference_net is not None:
+        return _cached(model, f"petri:{labels}", lambda: _kept_net(model, label_of))
 
     def make() -> tuple[Any, Any, Any]:
         # A fresh tree: the converter must not share nodes with the cached tree.
@@ -113,6 +118,38 @@ def petri_net(model: SopModel, labels: LabelKind = "id") -> tuple[Any, Any, Any]
         return net, im, fm
 
     return _cached(model, f"petri:{labels}", make)
+
+
+def _kept_net(model: SopModel, label_of: Callable[[str], str]) -> tuple[Any, Any, Any]:
+    net, im, fm = net_from_pnml(model.reference_net or "", file=model.path, field="reference_net")
+    for t in net.transitions:
+        if t.label is not None:
+            t.label = label_of(t.label)
+    net.name = model.id
+    return net, im, fm
+
+
+def net_from_pnml(text: str, *, file: str = "<pnml>", field: str | None = None) -> tuple[Any, Any, Any]:
+    """``(net, im, fm)`` from PNML text; :class:`SopModelError` naming ``file`` if unreadable."""
+    _pm4py()
+    from pm4py.objects.petri_net.importer.variants import pnml as pnml_importer
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            net, im, fm = pnml_importer.import_net_from_string(text.encode("utf-8"))
+    except Exception as exc:  # lxml and pm4py raise many kinds on a broken file
+        raise SopModelError(f"cannot read the Petri net (PNML): {exc}", file=file, field=field) from exc
+    return net, im, fm
+
+
+def pnml_text(net: Any, im: Any, fm: Any) -> str:
+    """PNML text of ``(net, im, fm)`` (pm4py's exporter, as UTF-8 text)."""
+    _pm4py()
+    from pm4py.objects.petri_net.exporter.variants import pnml
+
+    text = pnml.export_petri_as_string(net, im, fm)
+    return text.decode("utf-8") if isinstance(text, bytes) else str(text)
 
 
 def soundness(net: Any, im: Any, fm: Any) -> tuple[bool, str | None]:
@@ -146,3 +183,60 @@ def bpmn(model: SopModel) -> Any:
     """pm4py's BPMN object for the flow (no lanes: use :func:`sop_models.export.to_bpmn_xml`)."""
     check_flow_steps(model)
     return _cached(model, "bpmn", lambda: _pm4py().convert_to_bpmn(flow_to_tree(model.flow)))
+
+
+# --- reading reference models (BPMN, PNML) --------------------------------------------------
+def read_bpmn_tasks(path: str) -> tuple[Any, list[tuple[str, str]]]:
+    """pm4py's BPMN graph of a file and its tasks as ``(task id, name)`` in file order.
+
+    Raises :class:`SopModelError` naming the file when pm4py cannot read it.
+    """
+    pm4py = _pm4py()
+    from pm4py.objects.bpmn.obj import BPMN
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            graph = pm4py.read_bpmn(str(path))
+    except Exception as exc:  # lxml/pm4py raise many kinds on a broken file
+        raise SopModelError(f"cannot read the BPMN file: {exc}", file=str(path),
+                            hint="export it as BPMN 2.0 XML from the modelling tool") from exc
+    tasks = [n for n in graph.get_nodes() if isinstance(n, BPMN.Task)]
+    return graph, [(str(n.get_id()), str(n.get_name() or "")) for n in tasks]
+
+
+def bpmn_graph_net(graph: Any, label_of_task: dict[str, str]) -> tuple[Any, Any, Any]:
+    """``(net, im, fm)`` of a pm4py BPMN graph whose task ``i`` is labelled ``label_of_task[i]``.
+
+    The labels are set on the graph's tasks first (pm4py labels a transition with its
+    task's name), so tasks that share a name stay apart.
+    """
+    pm4py = _pm4py()
+    from pm4py.objects.bpmn.obj import BPMN
+
+    for node in graph.get_nodes():
+        if isinstance(node, BPMN.Task):
+            node.set_name(label_of_task[str(node.get_id())])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pm4py.convert_to_petri_net(graph)
+
+
+def read_pnml_file(path: str) -> tuple[Any, Any, Any]:
+    """``(net, im, fm)`` of a PNML file; :class:`SopModelError` naming the file if unreadable."""
+    return net_from_pnml(Path(path).read_text(encoding="utf-8"), file=str(path))
+
+
+def tree_of_net(net: Any, im: Any, fm: Any) -> Any | None:
+    """pm4py's process tree of a block-structured workflow net, or None when it is not one.
+
+    pm4py's converter reduces the net block by block; it gives up (raises) on a net that
+    no sequence of block reductions empties, which is what "not block-structured" means.
+    """
+    pm4py = _pm4py()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return pm4py.convert_to_process_tree(net, im, fm)
+    except Exception:  # pm4py raises ValueError/Exception variants when reduction fails
+        return None

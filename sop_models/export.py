@@ -253,13 +253,9 @@ def check_bpmn_xml(xml: str) -> list[str]:
 # --- PNML -----------------------------------------------------------------------------------
 def to_pnml(model: SopModel) -> str:
     """The model's Petri net (labels = step ids) as PNML with initial and final marking."""
-    from sop_models.builders import petri_net
+    from sop_models.builders import petri_net, pnml_text
 
-    net, im, fm = petri_net(model)
-    from pm4py.objects.petri_net.exporter.variants import pnml
-
-    text = pnml.export_petri_as_string(net, im, fm)
-    return text.decode("utf-8") if isinstance(text, bytes) else str(text)
+    return pnml_text(*petri_net(model))
 
 
 # --- DOT ------------------------------------------------------------------------------------

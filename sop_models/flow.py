@@ -17,6 +17,7 @@ Block structure makes every derived Petri net a sound workflow net by constructi
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -170,6 +171,28 @@ def happy_path(node: Node) -> list[str]:
     return happy_path(node.body)
 
 
+def structure_problems(node: Node) -> list[str]:
+    """Breaches of the block rules Pantau relies on besides soundness, one line each.
+
+    - every ``xor``/``optional``/``loop`` id is used once (results, URLs and the BPMN
+      export name nodes by it);
+    - a loop has a body (``body: []`` would make every iteration silent);
+    - no ``and`` branch is an empty skip (it would run nothing in parallel).
+
+    Soundness itself needs none of these: every flow tree is sound by construction (see
+    ``sop_models/README.md``, "Soundness").
+    """
+    problems = []
+    ids = Counter(n.id for n in walk(node) if isinstance(n, Xor | Loop))
+    problems += [f"flow node id '{i}' is used {n} times" for i, n in ids.items() if n > 1]
+    for n in walk(node):
+        if isinstance(n, Loop) and isinstance(n.body, Skip):
+            problems.append(f"loop '{n.id}' has an empty body: give it the steps that repeat")
+        if isinstance(n, And) and any(isinstance(c, Skip) for c in n.children):
+            problems.append("an 'and' block has an empty branch ([]): remove it")
+    return problems
+
+
 def check_flow_steps(model: SopModel) -> None:
     """Raise :class:`SopModelError` when the flow names a step the model does not define."""
     known = set(model.step_ids)
@@ -179,3 +202,24 @@ def check_flow_steps(model: SopModel) -> None:
                 f"the flow names step '{sid}', which is not in steps",
                 file=model.path, field="flow", hint=did_you_mean(sid, known),
             )
+
+
+def flow_data(node: Node) -> Any:
+    """The model-file (YAML) form of a flow tree; ``parse_flow(flow_data(n)) == n``."""
+    if isinstance(node, Task):
+        return node.step
+    if isinstance(node, Skip):
+        return []
+    if isinstance(node, Seq):
+        return [flow_data(c) for c in node.children]
+    if isinstance(node, And):
+        return {"and": [flow_data(c) for c in node.children]}
+    label = {"label": node.label} if node.label else {}
+    if isinstance(node, Xor):
+        branches = {name: flow_data(b) for name, b in node.branches}
+        return {"xor": {"id": node.id, **label, "branches": branches}}
+    body = {"id": node.id, **label, "body": flow_data(node.body)}
+    if not isinstance(node.redo, Skip):
+        body["redo"] = flow_data(node.redo)
+    body["returns_to"] = node.returns_to
+    return {"loop": body}

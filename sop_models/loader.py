@@ -28,6 +28,7 @@ TOP_KEYS = {
     "revised", "effective", "approved_by", "source", "legal_basis", "lanes", "steps", "flow",
     "conventions", "service_standard", "per_units", "four_eyes", "related", "equipment",
     "qualifications", "warning", "record_keeping", "organisation", "calendar_overrides", "notes",
+    "reference_net", "proposals",
 }
 STEP_KEYS = {
     "id", "no", "name", "lane", "lane_source", "lane_marks", "kelengkapan", "output",
@@ -203,6 +204,7 @@ def build_model(data: dict[str, Any], path: Path | str, text: str | None = None)
         organisation=_as_tuple(data.get("organisation")),
         calendar_overrides=_as_tuple(data.get("calendar_overrides")),
         notes=_as_tuple(data.get("notes")),
+        reference_net=None if data.get("reference_net") in (None, "") else str(data["reference_net"]),
     )
 
 

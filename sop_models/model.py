@@ -177,6 +177,15 @@ class SopModel:
     organisation: tuple[str, ...] = ()
     calendar_overrides: tuple[str, ...] = ()  # regional holiday files in analytics/calendars/
     notes: tuple[str, ...] = ()
+    # PNML text of a reference net that is not block-structured (imported BPMN/PNML); its
+    # visible labels are step ids. When set, the net is the model and ``flow`` only lists
+    # the case steps (see sop_models/README.md, "Reference nets").
+    reference_net: str | None = None
+
+    @property
+    def has_reference_net(self) -> bool:
+        """True when the model is a kept Petri net rather than a block-structured flow."""
+        return self.reference_net is not None
 
     def step(self, step_id: str) -> Step:
         """The step with this id (KeyError when absent)."""

@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pantau.errors import ModelValidationError, SopModelError, did_you_mean
 from sop_models import loader
-from sop_models.flow import Loop, Node, Xor, parse_flow, walk
+from sop_models.checks import reference_net_problems
+from sop_models.flow import Node, parse_flow, structure_problems
 from sop_models.flow import step_ids as flow_step_ids
 from sop_models.model import CALENDARS, Conventions
+from sop_models.net_check import SECONDS, check_soundness
 from sop_models.waktu import parse_waktu
 
 LANE_SOURCES = ("printed", "inferred")
@@ -46,6 +48,7 @@ class _Report:
     def __init__(self, file: str) -> None:
         self.file = file
         self.lines: list[str] = []
+        self.notices: list[str] = []  # not problems: what could not be checked
 
     def add(self, what: str, step: str | None = None, hint: str | None = None) -> None:
         where = f"{self.file}: step {step}: " if step is not None else f"{self.file}: "
@@ -76,8 +79,8 @@ def _check_top(data: dict[str, Any], path: Path, rep: _Report) -> None:
         except (ZoneInfoNotFoundError, ValueError):
             rep.add(f"timezone '{tz}' is not an IANA time zone", hint="e.g. Asia/Jakarta or Asia/Makassar")
     source = data.get("source")
-    if source and not (loader.SOURCES_DIR / str(source)).is_file():
-        rep.add(f"source '{source}' is not in sop_models/sources/")
+    if source and not any((d / str(source)).is_file() for d in (loader.SOURCES_DIR, path.parent)):
+        rep.add(f"source '{source}' is neither in sop_models/sources/ nor beside the model file")
 
 
 def _lanes(data: dict[str, Any], rep: _Report) -> list[str]:
@@ -195,19 +198,35 @@ def _check_flow(data: dict[str, Any], scopes: dict[str, str], rep: _Report) -> N
     for sid, scope in scopes.items():
         if scope == "case" and sid not in in_flow:
             rep.add("case step missing from the flow", sid, "add it to the flow, or set scope: program")
-    node_ids = Counter(n.id for n in walk(flow) if isinstance(n, Xor | Loop))
-    for node_id, n in node_ids.items():
-        if n > 1:
-            rep.add(f"flow node id '{node_id}' is used {n} times")
+    for what in structure_problems(flow):
+        rep.add(what)
     return flow
 
 
-def _check_soundness(flow: Node, rep: _Report) -> None:
+def _check_reference_net(data: dict[str, Any], scopes: dict[str, str], rep: _Report, seconds: float) -> None:
+    """A kept net (not block-structured): readable, naming the case steps, and sound.
+
+    Flows need no such check: every flow tree is sound by construction (README, "Soundness").
+    """
     from sop_models import builders
 
-    ok, reason = builders.soundness(*builders.flow_to_petri_net(flow))
-    if not ok:
-        rep.add(f"the flow's Petri net is not a sound workflow net (the end may be unreachable): {reason}")
+    text = str(data["reference_net"])
+    try:
+        net, im, fm = builders.net_from_pnml(text, file=rep.file, field="reference_net")
+    except SopModelError as exc:
+        rep.add(exc.message)
+        return
+    case = {sid for sid, scope in scopes.items() if scope == "case"}
+    problems = reference_net_problems(net, im, fm, case)
+    for what, sid in problems:
+        rep.add(what, sid)
+    if problems:
+        return
+    verdict = check_soundness(net, im, fm, seconds=seconds)
+    if verdict.status == "unsound":
+        rep.add(f"reference_net is not a sound workflow net: {verdict.reason}")
+    elif verdict.status == "not_checked":
+        rep.notices.append(f"{rep.file}: reference_net soundness {verdict.reason}")
 
 
 def _check_cross(data: dict[str, Any], scopes: dict[str, str], pers: set[str] | None, rep: _Report) -> None:
@@ -234,23 +253,23 @@ def _check_cross(data: dict[str, Any], scopes: dict[str, str], pers: set[str] | 
                         hint=f"Waktu per units in this file: {sorted(pers)}")
 
 
-def _check_file(path: Path) -> tuple[list[str], str | None]:
+def _check_file(path: Path, seconds: float = SECONDS) -> tuple[_Report, str | None]:
     rep = _Report(_display(path))
     try:
         data = loader.read_yaml(path)
     except SopModelError as exc:
         rep.add(_text(exc))
-        return rep.lines, None
+        return rep, None
     except OSError as exc:
         rep.add(f"cannot read the file: {exc}")
-        return rep.lines, None
+        return rep, None
     _check_top(data, path, rep)
     lanes = _lanes(data, rep)
     conv = _conventions(data, rep)
     scopes, pers = _check_steps(data, lanes, conv, rep)
-    flow = _check_flow(data, scopes, rep)
-    if flow is not None:
-        _check_soundness(flow, rep)
+    _check_flow(data, scopes, rep)
+    if data.get("reference_net") not in (None, ""):
+        _check_reference_net(data, scopes, rep, seconds)
     _check_cross(data, scopes, pers, rep)
     if not rep.lines:  # whatever the rules above miss, the loader itself may still refuse
         try:
@@ -258,29 +277,35 @@ def _check_file(path: Path) -> tuple[list[str], str | None]:
         except SopModelError as exc:
             rep.add(_text(exc))
     sop_id = data.get("id")
-    return rep.lines, None if sop_id in (None, "") else str(sop_id)
+    return rep, None if sop_id in (None, "") else str(sop_id)
 
 
-def check_model_file(path: str | Path) -> list[str]:
+def check_model_file(path: str | Path, *, soundness_seconds: float = SECONDS) -> list[str]:
     """Problems in one model file, one line each; an empty list when it is valid."""
-    return _check_file(Path(path))[0]
+    return _check_file(Path(path), soundness_seconds)[0].lines
 
 
 def check_models(
     paths: Iterable[Path] | None = None,
     *,
     progress: Callable[[int, int], None] | None = None,
+    notices: list[str] | None = None,
+    soundness_seconds: float = SECONDS,
 ) -> list[str]:
     """Problems in the model files (default: the bundled ones), one line each.
 
     Adds cross-file problems (the same SOP id in two files). An empty list means valid.
+    What could not be checked (a kept reference net whose soundness check ran out of
+    ``soundness_seconds`` or states) is appended to ``notices`` when given: it is not a problem.
     """
     files = list(paths) if paths is not None else loader.model_paths()
     problems: list[str] = []
     seen: dict[str, Path] = {}
     for done, path in enumerate(files, start=1):
-        lines, sop_id = _check_file(Path(path))
-        problems.extend(lines)
+        rep, sop_id = _check_file(Path(path), soundness_seconds)
+        problems.extend(rep.lines)
+        if notices is not None:
+            notices.extend(rep.notices)
         if sop_id is not None:
             if sop_id in seen:
                 problems.append(

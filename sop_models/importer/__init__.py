@@ -1,9 +1,11 @@
-"""Draft a SOP model file from a SOP document's extracted text (``pantau sop import FILE``).
+"""Draft a SOP model file from a SOP document (``pantau sop import FILE``).
 
-Input: the tab-separated text that .docx/.pdf table extraction gives (one table row per
-line). Output: a mapping in the model-file format (see :mod:`sop_models.loader`) that a
-human then curates: lanes are mostly guessed (``lane_source: inferred``), the flow is a
-plain sequence, and ``notes`` lists what the importer noticed.
+Input: a Word (.docx) or PDF document, or the tab-separated text that table extraction
+gives (one table row per line); all three are read into the same rows of cells
+(:mod:`sop_models.importer.documents`), so a document and its text give the same draft.
+Output: a mapping in the model-file format (see :mod:`sop_models.loader`) that a human
+then curates: lanes are mostly guessed (``lane_source: inferred``), and ``notes`` lists
+what the importer noticed.
 
     from sop_models.importer import draft_model, draft_yaml
     data = draft_model("sop_models/sources/000_41f6d9e0ae68eb16.txt")
@@ -17,6 +19,7 @@ from typing import Any
 import yaml
 
 from pantau.errors import SopModelError
+from sop_models.importer.documents import read_rows
 from sop_models.importer.heading import (
     DATE_FIELDS,
     first_field_line,
@@ -24,12 +27,13 @@ from sop_models.importer.heading import (
     region_and_agency,
     timezone_for,
 )
+from sop_models.importer.proposals import comment_proposals, propose
 from sop_models.importer.sections import TEXT_SECTIONS, read_sections
 from sop_models.importer.standard import read_service_standard
 from sop_models.importer.table import Table, find_header, read_table
-from sop_models.importer.text import parse_date, read_document, slugify, split_rows
+from sop_models.importer.text import Row, parse_date, slugify, split_rows
 
-__all__ = ["draft_from_text", "draft_model", "draft_yaml", "render_yaml"]
+__all__ = ["draft_from_rows", "draft_from_text", "draft_model", "draft_yaml", "render_yaml"]
 
 _NO_TABLE_HINT = (
     "the activity table needs a header row with NO, KEGIATAN (or URAIAN KEGIATAN) and "
@@ -39,22 +43,23 @@ _NO_TABLE_HINT = (
 _YAML_BANNER = """\
 # DRAFT SOP model imported from {source} by `pantau sop import`. Curate before use:
 # - check every step's lane (lane_source: inferred = guessed from the Kegiatan text),
-# - turn the flow (a plain sequence here) into the real one (xor / loop / and blocks),
+# - check the flow: rows are in sequence except where a proposal (# USULAN) made a
+#   loop, a choice or an optional block from the text; add what the text does not say,
 # - read the notes, then move the file to sop_models/models/.
 """
 
 
 def draft_model(path: str | Path) -> dict[str, Any]:
-    """Read a SOP document (extracted text) and draft its model-file mapping.
+    """Read a SOP document (.docx, .pdf, or extracted text) and draft its model-file mapping.
 
-    Raises :class:`SopModelError` naming the file when it cannot be read or holds no
-    recognisable activity table. A file that is not UTF-8 is decoded as cp1252.
+    Dispatches on the suffix (:func:`sop_models.importer.documents.read_rows`). Raises
+    :class:`SopModelError` naming the file when it cannot be read or holds no recognisable
+    activity table. A text file that is not UTF-8 is decoded as cp1252.
     """
     path = Path(path)
-    text, decode_note = read_document(path)
-    data = draft_from_text(text, source=path.name, file=str(path))
-    if decode_note:
-        data["notes"].insert(0, decode_note)
+    rows, read_notes = read_rows(path)
+    data = draft_from_rows(rows, source=path.name, file=str(path))
+    data["notes"][:0] = read_notes
     return data
 
 
@@ -64,14 +69,19 @@ def draft_yaml(path: str | Path) -> str:
 
 
 def render_yaml(data: dict[str, Any]) -> str:
-    """A drafted mapping as model-file YAML (document order, readable Unicode, banner first)."""
+    """A drafted mapping as model-file YAML (document order, readable Unicode, banner first),
+    with a ``# USULAN`` comment above each change a proposal made."""
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    return _YAML_BANNER.format(source=data["source"]) + body
+    return _YAML_BANNER.format(source=data["source"]) + comment_proposals(body, data.get("proposals") or [])
 
 
 def draft_from_text(text: str, *, source: str, file: str | None = None) -> dict[str, Any]:
     """Draft the model mapping from the document's text (pure; ``source`` names the file)."""
-    rows = split_rows(text)
+    return draft_from_rows(split_rows(text), source=source, file=file)
+
+
+def draft_from_rows(rows: list[Row], *, source: str, file: str | None = None) -> dict[str, Any]:
+    """Draft the model mapping from the document's rows of cells (pure)."""
     header = find_header(rows)
     if header is None:
         raise SopModelError(
@@ -126,6 +136,11 @@ def draft_from_text(text: str, *, source: str, file: str | None = None) -> dict[
     }
     if service_standard:
         data["service_standard"] = service_standard
+    propose(data)
+    if data["proposals"]:
+        notes.append(f"{len(data['proposals'])} proposal(s) for what a plain table does not show (decisions, "
+                     "loops, choices, program scope, per-unit Waktu, deadlines): see 'proposals' and the "
+                     "'# USULAN' comments; accept or undo each, then delete the list")
     data["notes"] = notes
     return data
 

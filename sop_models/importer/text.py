@@ -38,8 +38,8 @@ def read_document(path: Path) -> tuple[str, str | None]:
             raise SopModelError(
                 f"this is a binary {kind} file, not extracted text",
                 file=str(path),
-                hint="extract the document's tables as tab-separated text first "
-                "(one table row per line, cells separated by tabs)",
+                hint="give a Word document the suffix .docx and a PDF .pdf (both are read), "
+                "or extract the tables as tab-separated text (one table row per line)",
             )
     try:
         return data.decode("utf-8-sig"), None
