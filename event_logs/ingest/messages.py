@@ -46,7 +46,7 @@ def db_error_hint(exc: BaseException) -> str | None:
 def no_timestamps(con: duckdb.DuckDBPyConnection, plan: ColumnPlan, file: str, rows: int) -> IngestError:
     """The error for a file none of whose rows has a readable time, with masked samples."""
     column = plan.fields["timestamp"]
-    samples = [r[0] for r in con.execute(  # ts_shown is masked already (staging.create_rows)
+    samples = [r[0] for r in con.execute(  # ts_shown is masked already (rows.create_rows)
         "SELECT DISTINCT ts_shown FROM ingest_rows WHERE ts_shown IS NOT NULL AND ts_shown <> '(empty)' "
         "LIMIT 3").fetchall()]
     name = plan.names[column]

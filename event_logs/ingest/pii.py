@@ -12,6 +12,8 @@ UU PDP 27/2022 makes NIK, names, phone numbers and addresses personal data. Rule
   as its digits; a 16+ digit run inside text becomes :data:`NUMBER_REMOVED`; an Indonesian
   phone number (``08…``, ``+62 8…``) becomes :data:`PHONE_REMOVED`. In a case id either makes
   the whole id its HMAC, so a case stays one case and stable under the same key.
+* **Shifted values**: a field holding the value of one of its row's personal columns (a broken
+  row puts a name under 'Status') becomes :data:`PERSONAL_REMOVED` (hashed, in a case id).
 * **Messages** (errors, quarantine reasons, logs) show at most :func:`mask_value` of a value.
 
 The same rules exist as DuckDB SQL (used on a million rows at once) and as Python (used on
@@ -78,9 +80,11 @@ def name_words(name: str) -> list[str]:
 def is_id_column(name: str) -> bool:
     """True for identity-number columns (NIK, KK, KTP), hashed by default."""
     words = name_words(name)
-    if PII_NAME_RE.match(norm_name(name)) or any(PII_NAME_RE.match(w) for w in words):
+    if PII_NAME_RE.match(norm_name(name)):
         return True
-    return bool(_ID_TOKENS & set(words)) and not THING_WORDS & set(words)
+    if THING_WORDS & set(words):  # 'Jumlah KK': a count
+        return False
+    return any(PII_NAME_RE.match(w) for w in words) or bool(_ID_TOKENS & set(words))
 
 
 def is_nik_column(name: str) -> bool:
@@ -118,19 +122,21 @@ ID_NUMBER_RE = r"\s*" + _DIGIT_RUN + r"*\s*"
 # RE2 (DuckDB) has no look-behind: group 1 keeps the character before the number.
 PHONE_RE = r"(^|[^0-9+])((?:\+?62|0)[ .\-]?8[1-9](?:[ .\-]?[0-9]){6,10})"
 PHONE_VALUE_RE = r"\s*(?:\+?62|0)[ .\-]?8[1-9](?:[ .\-]?[0-9]){6,10}\s*"
-# Only values with a run of nine digits can hold either: one cheap test first.
-_CANDIDATE_RE = _DIGIT_RUN + r"{8}"
+# One test for "holds either" (RE2 runs it in one linear pass); the rest only for the few hits.
+HOLDS_RE = f"{NIK_RUN_RE}|{PHONE_RE}"
 # C0 control characters (but tab, line feed, carriage return) and DEL: no export takes them.
 CONTROL_RE = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 NUMBER_REMOVED = "[number removed]"
+PERSONAL_REMOVED = "[personal data removed]"  # a row's personal value found in another field
 PHONE_REMOVED = "[phone removed]"
 _PY_PHONE = re.compile(PHONE_RE)
 _PY_NIK_RUN = re.compile(NIK_RUN_RE)
-_PY_CANDIDATE = re.compile(_CANDIDATE_RE)
+_PY_HOLDS = re.compile(HOLDS_RE)
 _PY_CONTROL = re.compile(CONTROL_RE)
 
 
-def _sql_re(pattern: str) -> str:
+def sql_re(pattern: str) -> str:
+    """A regex as the body of a SQL string literal."""
     return pattern.replace("'", "''")
 
 
@@ -147,7 +153,7 @@ def id_digits_sql(expr: str) -> str:
 
 def _redact_sql(expr: str) -> str:
     numbers = f"regexp_replace({expr}, '{NIK_RUN_RE}', '{NUMBER_REMOVED}', 'g')"
-    return f"regexp_replace({numbers}, '{_sql_re(PHONE_RE)}', '\\1{PHONE_REMOVED}', 'g')"
+    return f"regexp_replace({numbers}, '{sql_re(PHONE_RE)}', '\\1{PHONE_REMOVED}', 'g')"
 
 
 def guard_sql(expr: str, key: bytes, *, identifier: bool = False) -> str:
@@ -158,13 +164,12 @@ def guard_sql(expr: str, key: bytes, *, identifier: bool = False) -> str:
     either becomes its HMAC whole, so distinct ids stay distinct and stable.
     """
     hashed = hmac_sql(_digits_sql(expr), key)
-    head = (f"CASE WHEN {expr} IS NULL OR NOT regexp_matches({expr}, '{_CANDIDATE_RE}') THEN {expr} "
+    head = (f"CASE WHEN {expr} IS NULL OR NOT regexp_matches({expr}, '{sql_re(HOLDS_RE)}') THEN {expr} "
             f"WHEN regexp_full_match({expr}, '{NIK_VALUE_RE}') THEN {hashed} ")
     if not identifier:
         return head + f"ELSE {_redact_sql(expr)} END"
     return (head + f"WHEN regexp_full_match({expr}, '{PHONE_VALUE_RE}') THEN {hashed} "
-            f"WHEN regexp_matches({expr}, '{NIK_RUN_RE}') OR regexp_matches({expr}, '{_sql_re(PHONE_RE)}') "
-            f"THEN {hmac_sql(expr, key)} ELSE {expr} END")
+            f"ELSE {hmac_sql(expr, key)} END")
 
 
 def strip_control_sql(expr: str) -> str:
@@ -176,7 +181,7 @@ def redact(text: str) -> str:
     """Free text safe to show: control characters removed, 16+ digit runs (NIK/KK, grouped or
     not) and Indonesian phone numbers replaced. For messages, labels, logs."""
     text = _PY_CONTROL.sub("", str(text))
-    if not _PY_CANDIDATE.search(text):
+    if not _PY_HOLDS.search(text):
         return text
     text = _PY_NIK_RUN.sub(NUMBER_REMOVED, text)
     return _PY_PHONE.sub(lambda m: m.group(1) + PHONE_REMOVED, text)

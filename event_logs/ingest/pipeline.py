@@ -24,6 +24,7 @@ from event_logs.ingest.readers import (
     open_source,
 )
 from event_logs.ingest.result import READER_FACTS, IngestResult
+from event_logs.ingest.rows import create_rows
 from event_logs.ingest.staging import Fields, lit
 from event_logs.ingest.timestamps import Window, resolve_zone
 from event_logs.store import Notice, next_event_id, next_import_id, open_store, transaction
@@ -193,9 +194,9 @@ def _stage(con: duckdb.DuckDBPyConnection, file_path: Path, fmt: str, *, model: 
     try:
         plan = _plan(source.names, fmt, file, mapping=opts.mapping, pii_columns=opts.pii_columns,
                      keep_names=opts.keep_names, keep_columns=opts.keep_columns, personal=source.personal)
-        rows = staging.create_rows(con, source, plan, key, zone, window)
+        rows = create_rows(con, source, plan, key, zone, window)
         if cut_unbalanced_quotes(con, source):  # read again, each cut line a row of its own
-            rows = staging.create_rows(con, source, plan, key, zone, window)
+            rows = create_rows(con, source, plan, key, zone, window)
         check_quotes(con, source, file)
         control = source.control
     except duckdb.Error as exc:

@@ -1,6 +1,6 @@
 """The SQL that turns a source into checked rows, in temporary tables on the store connection.
 
-``ingest_rows``  the one materialisation of the file: source_row, one cleaned VARCHAR column
+``ingest_rows``  (written by :mod:`event_logs.ingest.rows`) the one materialisation of the file: source_row, one cleaned VARCHAR column
                  per kept source column (trimmed, '' -> NULL, control characters removed;
                  identity numbers hashed, NIK/phone numbers in other text guarded
                  (:mod:`event_logs.ingest.pii`); personal columns left out), the parsed ``ts``
@@ -23,20 +23,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from event_logs.ingest.columns import ColumnPlan
-from event_logs.ingest.pii import (
-    CONTROL_RE,
-    NIK_VALUE_RE,
-    guard_sql,
-    hmac_sql,
-    id_digits_sql,
-    mask_value_sql,
-    strip_control_sql,
-)
-from event_logs.ingest.source import Source
-from event_logs.ingest.timestamps import Window, bad_offset_sql, timestamp_sql
-
-LIFECYCLE_COMPLETE = ("complete", "completed", "selesai", "end", "ended", "finish", "finished", "done")
-LIFECYCLE_START = ("start", "started", "mulai", "dimulai", "begin")
+from event_logs.ingest.timestamps import Window
 
 # JSON numbers for attribute columns whose every value is a number; no leading zeros and at
 # most 15 digits, so identifiers (resi '000123', a 16-digit NIK) stay text.
@@ -48,10 +35,6 @@ _COMMA_RE = r"[+-]?(0|[1-9]\d{0,2}(\.\d{3})+|[1-9]\d{0,14})(,\d+)?"
 def lit(text: str) -> str:
     """A SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
-
-
-def _in(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(lit(v) for v in values) + ")"
 
 
 # Why a parsed time is implausible (ingest_rows.ts_check), as the reason says it.
@@ -138,82 +121,6 @@ def kind_code(kind: str) -> str:
     """The machine-readable form of a problem kind: ``'missing case_id'`` -> ``'missing_case_id'``
     (``ref_quarantine_kinds.kind``)."""
     return kind.replace(" ", "_")
-
-
-def create_rows(con: duckdb.DuckDBPyConnection, source: Source, plan: ColumnPlan, key: bytes,
-                zone: str, window: Window) -> int:
-    """Materialise ``ingest_rows`` from ``source``; returns the row count.
-
-    Identity-number columns are hashed once per distinct value (a NIK repeats on every event
-    of its case) and joined back; every other text column passes the NIK/phone guard, so no
-    table ever holds a raw value; raw values exist only in DuckDB's working memory while this
-    statement runs. Control characters are removed when the reader saw any
-    (``source.control``); ``has_control`` then flags the rows that had them.
-    """
-    kept = [i for i in range(len(source.exprs)) if i not in plan.dropped]
-
-    def clean(expr: str) -> str:
-        return strip_control_sql(expr) if source.control else expr
-
-    scan = [f"({source.row_sql})::BIGINT AS source_row"]
-    scan += [f"nullif(trim({clean(source.exprs[i])}), '') AS c{i}" for i in kept]
-    if source.extra_sql:
-        scan.append(f"{clean(source.extra_sql)} AS c_extra")
-    every = f"concat({', '.join(source.exprs)})"  # dropped columns too: they are in the file
-    if source.control:
-        scan.append(f"regexp_matches({every}, '{CONTROL_RE}') AS has_control")
-    if source.text_path is not None:  # CSV: a value with a line break may be a swallowing quote
-        scan.append(f"contains({every}, chr(10)) AS has_newline")
-    ctes = [f"s AS MATERIALIZED (SELECT {', '.join(scan)} FROM {source.from_sql})"]
-    joins, outer = [], ["s.source_row"]
-    case_col = plan.fields.get("case_id")
-    for i in kept:
-        if i in plan.pii:
-            ctes.append(f"h{i} AS (SELECT v, {hmac_sql(id_digits_sql('v'), key)} AS hashed FROM "
-                        f"(SELECT DISTINCT c{i} AS v FROM s WHERE c{i} IS NOT NULL))")
-            joins.append(f"LEFT JOIN h{i} ON s.c{i} = h{i}.v")
-            outer.append(f"h{i}.hashed AS c{i}")
-        else:
-            outer.append(f"{guard_sql(f's.c{i}', key, identifier=i == case_col)} AS c{i}")
-    if source.extra_sql:
-        outer.append(f"{guard_sql('s.c_extra', key)} AS c_extra")
-    if source.control:
-        outer.append("s.has_control")
-    if source.text_path is not None:
-        outer.append("s.has_newline")
-    if case_col is not None and case_col not in plan.pii:
-        outer.append(f"coalesce(regexp_full_match(s.c{case_col}, '{NIK_VALUE_RE}'), false) AS case_is_nik")
-    else:
-        outer.append("false AS case_is_nik")
-    ts_col = plan.fields.get("timestamp")
-    if ts_col is not None:
-        text = f"s.c{ts_col}"
-        outer.append(f"{timestamp_sql(text, zone)} AS ts")
-        outer.append(f"CASE WHEN {bad_offset_sql(text)} THEN 'offset' END AS offset_check")
-        outer.append(f"{text} AS raw_ts")
-    else:
-        outer += ["NULL::TIMESTAMPTZ AS ts", "NULL::VARCHAR AS offset_check", "NULL::VARCHAR AS raw_ts"]
-    lc_col = plan.fields.get("lifecycle")
-    if lc_col is not None:
-        text = f"lower(s.c{lc_col})"
-        outer.append(f"""CASE WHEN s.c{lc_col} IS NULL THEN 'complete'
-            WHEN {text} IN {_in(LIFECYCLE_COMPLETE)} THEN 'complete'
-            WHEN {text} IN {_in(LIFECYCLE_START)} THEN 'start' END AS lifecycle""")
-        outer.append(f"s.c{lc_col} AS raw_lc")
-    # The CTE is materialised so the parsing below runs on all cores (the CSV scan is serial).
-    # Raw texts pass through p and q only to be masked, for the rows whose reason shows them
-    # (CASE evaluates its THEN for the selected rows alone); they are not columns of the table.
-    check = f"coalesce(offset_check, {window.check_sql('ts', zone)}) AS ts_check"
-    shown = f"CASE WHEN ts IS NULL OR ts_check IS NOT NULL THEN {mask_value_sql('raw_ts')} END AS ts_shown"
-    raw = "raw_ts, offset_check"
-    if lc_col is not None:
-        shown += f", CASE WHEN lifecycle IS NULL THEN {mask_value_sql('raw_lc')} END AS lc_shown"
-        raw += ", raw_lc"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE ingest_rows AS WITH {', '.join(ctes)}, "
-                f"p AS (SELECT {', '.join(outer)} FROM s {' '.join(joins)}), "
-                f"q AS (SELECT *, {check} FROM p) "
-                f"SELECT * EXCLUDE ({raw}), {shown} FROM q")
-    return int(con.execute("SELECT count(*) FROM ingest_rows").fetchall()[0][0])
 
 
 def has_lifecycle_words(con: duckdb.DuckDBPyConnection, plan: ColumnPlan) -> bool:
