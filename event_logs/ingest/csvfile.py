@@ -43,21 +43,22 @@ def scan_bytes(path: Path) -> ByteFacts:
     """UTF-8 validity, control bytes, CR-only line ends and blank lines, in one pass."""
     facts = ByteFacts()
     decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
-    saw_lf = saw_cr = False
+    saw_lf = saw_cr = maybe_blank = False
     tail = b""
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
-            if facts.utf8:
+            if facts.utf8 and not (chunk.isascii() and not decoder.getstate()[0]):
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
                     facts.utf8 = False
             facts.control = facts.control or len(chunk.translate(None, _CONTROL_BYTES)) != len(chunk)
             saw_lf = saw_lf or b"\n" in chunk
-            saw_cr = saw_cr or b"\r" in chunk
-            joined = tail + chunk
-            facts.blank_lines += joined.count(b"\n\n") + joined.count(b"\n\r\n") - \
-                tail.count(b"\n\n") - tail.count(b"\n\r\n")
+            cr = b"\r" in chunk
+            saw_cr = saw_cr or cr
+            edge = tail + chunk[:2]  # a blank line may straddle two chunks
+            maybe_blank = maybe_blank or b"\n\n" in chunk or (cr and b"\n\r\n" in chunk) \
+                or b"\n\n" in edge or b"\n\r\n" in edge
             tail = chunk[-2:]
     if facts.utf8:
         try:
@@ -65,18 +66,19 @@ def scan_bytes(path: Path) -> ByteFacts:
         except UnicodeDecodeError:
             facts.utf8 = False
     facts.cr_only = saw_cr and not saw_lf
-    if facts.cr_only:
-        facts.blank_lines = _count_cr_blank(path)
+    if facts.cr_only or maybe_blank:  # rare: count them exactly, line by line
+        facts.blank_lines = _count_blank(path, b"\r" if facts.cr_only else b"\n")
     return facts
 
 
-def _count_cr_blank(path: Path) -> int:
-    count, tail = 0, b""
+def _count_blank(path: Path, ending: bytes) -> int:
+    """Empty lines (before the last line end), as DuckDB skips them."""
+    count, rest = 0, b""
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
-            joined = tail + chunk
-            count += joined.count(b"\r\r") - tail.count(b"\r\r")
-            tail = chunk[-1:]
+            lines = (rest + chunk).split(ending)
+            rest = lines.pop()
+            count += sum(1 for line in lines if line in (b"", b"\r"))
     return count
 
 

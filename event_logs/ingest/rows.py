@@ -9,8 +9,8 @@ One statement, in layers:
        whether any may hold a NIK or phone number (one test per row, not per field).
 ``q``  the timestamp's plausibility (``ts_check``: 'offset' | 'early' | 'late' | NULL).
 final  every text field guarded where the row holds a number (:func:`pii.guard_sql`), the
-       timestamp text where it is no plausible time, a field equal to one of its row's
-       personal values replaced, the masked texts a reason shows; raw and personal columns
+       timestamp text where it is no plausible time, in a broken row (failed time or
+       lifecycle, surplus fields) a field equal to one of its row's personal values replaced, the masked texts a reason shows; raw and personal columns
        dropped. No column of the table holds a raw personal value.
 """
 
@@ -97,11 +97,14 @@ def _parsed(source: Source, plan: ColumnPlan, kept: list[int], key: bytes, zone:
     return ctes, f"SELECT {', '.join(out)} FROM s {' '.join(joins)}"
 
 
-def _final(plan: ColumnPlan, kept: list[int], key: bytes) -> str:
+def _final(plan: ColumnPlan, kept: list[int], key: bytes, extra: bool) -> str:
     """The last layer's ``SELECT``: guarded fields, personal values replaced, masked texts."""
     ts_col, lc_col = plan.fields.get("timestamp"), plan.fields.get("lifecycle")
     case_col = plan.fields.get("case_id")
     personal = ", ".join(f"d{i}" for i in plan.dropped)
+    # rows whose fields may be shifted: a time or lifecycle that failed, or surplus fields
+    broken = "(ts IS NULL OR ts_check IS NOT NULL" + (" OR lifecycle IS NULL" if lc_col is not None else "") \
+        + (" OR c_extra IS NOT NULL" if extra else "") + ")"
     replace = []
     for i in kept:
         if i in plan.pii:
@@ -112,7 +115,7 @@ def _final(plan: ColumnPlan, kept: list[int], key: bytes) -> str:
             value = f"CASE WHEN row_holds THEN {guard_sql(f'c{i}', key, identifier=i == case_col)} ELSE c{i} END"
         if plan.dropped:  # a broken row put a name under 'Status': it is that person's name
             removed = hmac_sql(f"c{i}", key) if i == case_col else literal(PERSONAL_REMOVED)
-            value = f"CASE WHEN c{i} IN ({personal}) THEN {removed} ELSE {value} END"
+            value = f"CASE WHEN {broken} AND c{i} IN ({personal}) THEN {removed} ELSE {value} END"
         replace.append(f"{value} AS c{i}")
     drop = ["raw_ts", "row_holds", *(f"d{i}" for i in plan.dropped)]
     shown = [f"CASE WHEN ts IS NULL OR ts_check IS NOT NULL THEN {mask_value_sql('raw_ts')} END AS ts_shown"]
@@ -140,7 +143,7 @@ def create_rows(con: duckdb.DuckDBPyConnection, source: Source, plan: ColumnPlan
     ctes, p_select = _parsed(source, plan, kept, key, zone)
     offset = "CASE WHEN ts IS NULL AND raw_ts IS NOT NULL AND " + bad_offset_sql("raw_ts") + " THEN 'offset' END"
     check = f"coalesce({offset}, {window.check_sql('ts', zone)}) AS ts_check"
-    final = _final(plan, kept, key)
+    final = _final(plan, kept, key, source.extra_sql is not None)
     if source.extra_sql:  # surplus fields of a CSV row: rare, guarded whole
         final = final.replace("SELECT * EXCLUDE (", "SELECT * EXCLUDE (c_extra, ", 1) + \
             f", CASE WHEN row_holds THEN {guard_sql('c_extra', key)} ELSE c_extra END AS c_extra"
