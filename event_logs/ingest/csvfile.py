@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ class ByteFacts:
     control: bool = False
     cr_only: bool = False
     blank_lines: int = 0
+    line_ends: int = 0      # LF (CR for a CR-only file): more than rows + header + blanks
+    last_unended: bool = False  # the last line has no line end
 
 
 def scan_bytes(path: Path) -> ByteFacts:
@@ -53,22 +56,32 @@ def scan_bytes(path: Path) -> ByteFacts:
                 except UnicodeDecodeError:
                     facts.utf8 = False
             facts.control = facts.control or len(chunk.translate(None, _CONTROL_BYTES)) != len(chunk)
-            saw_lf = saw_lf or b"\n" in chunk
+            lf = chunk.count(b"\n")
+            facts.line_ends += lf
+            saw_lf = saw_lf or bool(lf)
             cr = b"\r" in chunk
             saw_cr = saw_cr or cr
             edge = tail + chunk[:2]  # a blank line may straddle two chunks
             maybe_blank = maybe_blank or b"\n\n" in chunk or (cr and b"\n\r\n" in chunk) \
                 or b"\n\n" in edge or b"\n\r\n" in edge
             tail = chunk[-2:]
+    facts.last_unended = bool(tail) and not tail.endswith((b"\n", b"\r"))
     if facts.utf8:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             facts.utf8 = False
     facts.cr_only = saw_cr and not saw_lf
+    if facts.cr_only:
+        facts.line_ends = _count(path, b"\r")
     if facts.cr_only or maybe_blank:  # rare: count them exactly, line by line
         facts.blank_lines = _count_blank(path, b"\r" if facts.cr_only else b"\n")
     return facts
+
+
+def _count(path: Path, byte: bytes) -> int:
+    with path.open("rb") as handle:
+        return sum(chunk.count(byte) for chunk in iter(lambda: handle.read(_CHUNK), b""))
 
 
 def _count_blank(path: Path, ending: bytes) -> int:
@@ -231,20 +244,26 @@ def open_csv(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
     names = unique_names(header)
     safe = [f"c{i}" for i in range(len(names))]
     details.update(delimiter=delimiter, skipped_rows=facts.blank_lines)
+    # the lines of the file; more than header + rows + blank lines means a value spans lines
+    lines = facts.line_ends + facts.last_unended
+    if utf16 or not facts.utf8 or facts.cr_only:
+        lines = _count(path_read, b"\n") + facts.last_unended
     return Source(
         format="csv", names=names, exprs=safe, from_sql=_read_csv_sql(path_read, delimiter, safe),
         row_sql="row_number() OVER ()", extra_sql="c_extra", details=details, cleanup=cleanup,
-        text_path=path_read, control=facts.control,
+        text_path=path_read, control=facts.control, lines=lines,
     )
 
 
 def cut_unbalanced_quotes(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
     """Point ``source`` at a repaired copy when a quote swallowed record-like lines (see
     :func:`repair_quotes`); looked at only when a row read holds a line break
-    (``ingest_rows.has_newline``). True when the source changed and must be read again."""
+    (the file has more lines than header, rows and blank lines). True when the source changed
+    and must be read again."""
     if source.text_path is None or "unbalanced_quote_rows" in source.details:
         return False
-    if not con.execute("SELECT bool_or(has_newline) FROM ingest_rows").fetchall()[0][0]:
+    rows = con.execute("SELECT count(*) FROM ingest_rows").fetchall()[0][0]
+    if source.lines is None or source.lines <= 1 + rows + source.details.get("skipped_rows", 0):
         return False
     tmpdir = tempfile.TemporaryDirectory(prefix="pantau-ingest-")
     target = Path(tmpdir.name) / "repaired.csv"
@@ -268,8 +287,10 @@ def check_quotes(con: duckdb.DuckDBPyConnection, source: Source, file: str) -> N
     """
     if source.text_path is None:
         return
-    last = con.execute("SELECT source_row, has_newline FROM ingest_rows "
-                       "ORDER BY source_row DESC LIMIT 1").fetchall()
+    described = con.execute("DESCRIBE ingest_rows").fetchall()
+    columns = [f"coalesce({r[0]}, '')" for r in described if re.fullmatch(r"c\d+|c_extra", r[0])]
+    last = con.execute(f"SELECT source_row, contains(concat({', '.join(columns)}), chr(10)) "
+                       "FROM ingest_rows ORDER BY source_row DESC LIMIT 1").fetchall()
     if not last or not last[0][1]:
         return
     delimiter = source.details["delimiter"]

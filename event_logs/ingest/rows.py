@@ -77,10 +77,6 @@ def _parsed(source: Source, plan: ColumnPlan, kept: list[int], key: bytes, zone:
     out += [f"s.d{i}" for i in plan.dropped]
     if source.control:
         out.append("s.has_control")
-    if source.text_path is not None:  # CSV: a value with a line break may be a swallowing quote
-        every = [f"s.c{i}" for i in kept] + [f"s.d{i}" for i in plan.dropped]
-        every += ["s.c_extra"] if source.extra_sql else []
-        out.append(f"coalesce({' OR '.join(f'contains({c}, chr(10))' for c in every)}, false) AS has_newline")
     # chr(31) between fields: no digit run or phone number reaches across two fields
     holds = f"regexp_matches(concat_ws(chr(31), {', '.join(text)}), '{sql_re(HOLDS_RE)}')" if text else "false"
     out.append(f"coalesce({holds}, false) AS row_holds")
@@ -115,7 +111,8 @@ def _final(plan: ColumnPlan, kept: list[int], key: bytes, extra: bool) -> str:
             value = f"CASE WHEN row_holds THEN {guard_sql(f'c{i}', key, identifier=i == case_col)} ELSE c{i} END"
         if plan.dropped:  # a broken row put a name under 'Status': it is that person's name
             removed = hmac_sql(f"c{i}", key) if i == case_col else literal(PERSONAL_REMOVED)
-            value = f"CASE WHEN {broken} AND c{i} IN ({personal}) THEN {removed} ELSE {value} END"
+            value = (f"CASE WHEN {broken} THEN CASE WHEN c{i} IN ({personal}) THEN {removed} "
+                     f"ELSE {value} END ELSE {value} END")
         replace.append(f"{value} AS c{i}")
     drop = ["raw_ts", "row_holds", *(f"d{i}" for i in plan.dropped)]
     shown = [f"CASE WHEN ts IS NULL OR ts_check IS NOT NULL THEN {mask_value_sql('raw_ts')} END AS ts_shown"]

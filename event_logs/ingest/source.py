@@ -25,6 +25,7 @@ class Source:
     text_path: Path | None = None    # CSV: the UTF-8 file DuckDB reads (a transcoded copy or the file)
     control: bool = False            # values may hold control characters: strip them in SQL
     personal: set[int] = field(default_factory=set)  # columns the reader knows hold personal fields
+    lines: int | None = None         # CSV: lines in the text DuckDB reads (header included)
 
     def close(self) -> None:
         """Drop registered views and temporary files."""

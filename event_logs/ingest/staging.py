@@ -161,35 +161,45 @@ class RowStats:
     attributes: list[AttributeColumn] = field(default_factory=list)
 
 
+def _typed_counts(v: str) -> list[str]:
+    """Cheap necessary conditions for each numeric kind (a cast, no regex)."""
+    return [f"count({v})", f"count(try_cast({v} AS BIGINT))", f"count(try_cast({v} AS DOUBLE))",
+            f"count(try_cast(replace(replace({v}, '.', ''), ',', '.') AS DOUBLE))",
+            f"count(*) FILTER (WHERE contains({v}, ','))"]
+
+
+_KIND_RE = {"int": _INT_RE, "dot": _DOT_RE, "comma": _COMMA_RE}
+
+
 def row_stats(con: duckdb.DuckDBPyConnection, fields: Fields, *, count_control: bool = False) -> RowStats:
     """Problem counts per kind, parsed timestamps, attribute-column types and (``count_control``)
-    rows that had control characters, in one scan."""
+    rows that had control characters, in one scan; the regexes that type an attribute column
+    run (in a second scan) only for columns whose every value already casts to a number."""
     plan = fields.plan
     kinds = fields.kinds()
     parts = ["count(ts)", f"count(*) FILTER (WHERE NOT ({fields.ok()}))",
              "count(*) FILTER (WHERE has_control)" if count_control else "0"]
     parts += [f"count(*) FILTER (WHERE {cond})" for cond in kinds.values()]
     for i in plan.attributes:
-        v = f"c{i}"
-        parts += [f"count({v})",
-                  f"count(*) FILTER (WHERE regexp_full_match({v}, '{_INT_RE}'))",
-                  f"count(*) FILTER (WHERE regexp_full_match({v}, '{_DOT_RE}'))",
-                  f"count(*) FILTER (WHERE regexp_full_match({v}, '{_COMMA_RE}'))",
-                  f"count(*) FILTER (WHERE contains({v}, ','))"]
+        parts += _typed_counts(f"c{i}")
     row = con.execute(f"SELECT {', '.join(parts)} FROM ingest_rows").fetchall()[0]
     stats = RowStats(parsed_ts=int(row[0]), bad=int(row[1]), control_rows=int(row[2]))
     stats.kinds = {k: int(n) for k, n in zip(kinds, row[3:3 + len(kinds)], strict=True) if n}
-    taken = set(plan.names)
     offset = 3 + len(kinds)
+    candidates: dict[int, list[str]] = {}
     for n, i in enumerate(plan.attributes):
-        total, ints, dots, commas, with_comma = row[offset + 5 * n: offset + 5 * n + 5]
-        kind = "text"
-        if total and ints == total:
-            kind = "int"
-        elif total and dots == total:
-            kind = "dot"
-        elif total and commas == total and with_comma:
-            kind = "comma"
+        total, bigints, doubles, commas, with_comma = row[offset + 5 * n: offset + 5 * n + 5]
+        wanted = [k for k, hits in (("int", bigints), ("dot", doubles), ("comma", commas)) if total and hits == total]
+        candidates[i] = [k for k in wanted if k != "comma" or with_comma]
+    checks = [(i, k) for i, ks in candidates.items() for k in ks]
+    full = {}
+    if checks:
+        sql = ", ".join(f"count(*) FILTER (WHERE regexp_full_match(c{i}, '{_KIND_RE[k]}'))" for i, k in checks)
+        full = dict(zip(checks, con.execute(f"SELECT {sql} FROM ingest_rows").fetchall()[0], strict=True))
+    taken = set(plan.names)
+    for n, i in enumerate(plan.attributes):
+        total = row[offset + 5 * n]
+        kind = next((k for k in ("int", "dot", "comma") if full.get((i, k)) == total), "text")
         name = plan.names[i]
         # XES trace attributes (and their CSV flattenings) are 'case:<key>'; the key is <key>.
         if name.startswith("case:") and name[5:] not in taken:
