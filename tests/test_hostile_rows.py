@@ -147,8 +147,11 @@ def test_decompression_caps_refuse_early_and_leave_the_store_untouched(tmp_path:
     assert ingest_file(db, CORPUS / name, sop_id=SOP).rows_read > 0  # the default cap lets it in
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xes", "xlsx", "parquet"])
-def test_row_cap_refuses_every_format(tmp_path: Path, fmt: str) -> None:
+@pytest.mark.parametrize(("fmt", "message"), [
+    ("csv", "the file holds 3 rows"), ("xes", "the XES log holds more than 2 events"),  # while reading
+    ("xlsx", "the sheet holds more than 2 rows"), ("parquet", "the Parquet file holds 3 rows"),  # metadata
+])
+def test_row_cap_refuses_every_format(tmp_path: Path, fmt: str, message: str) -> None:
     rows = [(f"R{i}", corpus.STEPS[0], f"2024-03-05 09:{i:02d}") for i in range(3)]
     path = tmp_path / f"log.{fmt}"
     if fmt == "csv":
@@ -167,7 +170,7 @@ def test_row_cap_refuses_every_format(tmp_path: Path, fmt: str) -> None:
                          f'value="{t.replace(" ", "T")}:00+07:00"/></event></trace>' for c, a, t in rows)
         path.write_text(f'<log xmlns="http://www.xes-standard.org/">{events}</log>', encoding="utf-8")
     db = tmp_path / "s.duckdb"
-    with pytest.raises(IngestError, match="cap") as info:
+    with pytest.raises(IngestError, match=f"refused: {message}") as info:
         ingest_file(db, path, sop_id=SOP, settings=IngestSettings(max_rows=2))
     assert "max_rows" in (info.value.hint or "")
     _untouched(db)

@@ -150,11 +150,12 @@ def test_keep_column_keeps_a_personal_column_but_masks_phones(tmp_path: Path) ->
     ("NamaLengkap", "personal"), ("full_name", "personal"), ("No. HP", "personal"),
     ("nohp", "personal"), ("Telp", "personal"), ("No WA", "personal"), ("Alamat Rumah", "personal"),
     ("e-mail", "personal"), ("Tgl Lahir", "personal"), ("wali", "personal"), ("case:nama", "personal"),
-    ("pemohon.hp", "personal"),
+    ("pemohon.hp", "personal"), ("case:nohp", "personal"), ("nowa", "personal"), ("kontak_wa", "personal"),
     ("NIK", "nik"), ("nik_pemohon", "nik"), ("case:NIK", "nik"), ("pemohon.nik", "nik"), ("No KTP", "nik"),
     ("No KK", "id"), ("nik_ibu", "id"),
     ("Nama Kegiatan", "none"), ("Nama Puskesmas", "none"), ("Jenis Pemohon", "none"), ("Jumlah KK", "none"),
     ("concept:name", "none"), ("case:concept:name", "none"), ("keterangan", "none"), ("jumlah_wbs", "none"),
+    ("waktu_selesai", "none"), ("hpp", "none"), ("wajib_pajak", "none"),
 ])
 def test_column_names_that_say_personal(name: str, kind: str) -> None:
     got = "nik" if is_nik_column(name) else "id" if is_id_column(name) else \
@@ -172,6 +173,16 @@ def test_mask_value_in_python_and_sql_agree(value: str | None, shown: str) -> No
     assert mask_value(value) == shown
     got = duckdb.connect().execute(f"SELECT {mask_value_sql('v')} FROM (SELECT ?::VARCHAR AS v)", [value]).fetchall()
     assert got == [(shown,)]
+
+
+def test_database_errors_are_shown_as_their_first_line_masked() -> None:
+    from event_logs.ingest.messages import safe_text
+
+    raw = (f"Invalid Input Error: CSV Error on Line: 2\nOriginal Line: R1,{corpus.NAMES[0]},{corpus.NIKS[0]}\n"
+           + "x" * 5000)
+    assert safe_text(raw) == "Invalid Input Error: CSV Error on Line: 2"
+    assert safe_text(f"Could not convert string '{corpus.NAMES[1]}' to INT32") == \
+        "Could not convert string (19 characters, not shown) to INT32"
 
 
 def test_redact_masks_niks_and_phones_in_messages() -> None:

@@ -55,9 +55,11 @@ PERSON_WORDS = frozenset({
     "whatsapp", "email", "surel",                                           # contact
     "alamat", "address", "domisili", "lahir", "birth", "ttl",               # address, birth
 })
-# Normalised names that start like these are personal too ("nohp", "namaibukandung", "telp1").
-PERSON_PREFIX_RE = re.compile(r"^(no|nomor|nmr)?(nama|hp|handphone|ponsel|telp|telpon|telepon|tlp|"
-                              r"wa|whatsapp|phone|email|alamat|ibukandung|tgllahir|tanggallahir)")
+# Normalised names that start like these are personal too ("nohp", "namaibukandung", "telp1");
+# short words only after no/nomor ("nowa"), so "waktu" or "hpp" stay what they are.
+PERSON_PREFIX_RE = re.compile(r"^((no|nomor|nmr)(hp|handphone|ponsel|telp|telpon|telepon|tlp|wa|whatsapp|"
+                              r"phone|kontak)|nama|alamat|email|ibukandung|telp|telepon|telpon|handphone|"
+                              r"whatsapp|tgllahir|tanggallahir|tempatlahir)")
 # ... unless a word says the column describes a thing, not a person ("Nama Kegiatan",
 # "Nama Puskesmas", "Jenis Pemohon", "Jumlah KK").
 THING_WORDS = frozenset({

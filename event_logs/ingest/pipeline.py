@@ -206,7 +206,7 @@ def _stage(con: duckdb.DuckDBPyConnection, file_path: Path, fmt: str, *, model: 
     if rows == 0:
         raise IngestError("no data rows: the file has a header but no rows", file=file)
     if rows > limits.max_rows:
-        raise IngestError(f"the file holds {rows:,} rows, more than the cap of {limits.max_rows:,}",
+        raise IngestError(f"refused: the file holds {rows:,} rows, more than the cap of {limits.max_rows:,}",
                           file=file, hint="split the file, or raise [ingest] max_rows in pantau.toml "
                                           "(docs/config.md)")
     if "lifecycle" in plan.fields and is_weak(plan, "lifecycle") and not staging.has_lifecycle_words(con, plan):

@@ -79,7 +79,7 @@ def open_parquet(con: duckdb.DuckDBPyConnection, path: Path, limits: IngestSetti
     except (pa.ArrowException, OSError) as exc:
         raise IngestError(f"cannot read the Parquet file ({type(exc).__name__})", file=str(path)) from exc
     if meta.num_rows > limits.max_rows:
-        raise IngestError(f"refused: the file holds {meta.num_rows:,} rows, more than the cap of "
+        raise IngestError(f"refused: the Parquet file holds {meta.num_rows:,} rows, more than the cap of "
                           f"{limits.max_rows:,}", file=str(path),
                           hint="split the file, or raise [ingest] max_rows in pantau.toml (docs/config.md)")
     inflated = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))

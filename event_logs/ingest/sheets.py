@@ -77,7 +77,7 @@ def _sheet_source(con: duckdb.DuckDBPyConnection, fmt: str, path: Path, title: s
             continue
         skipped, pending = skipped + pending, 0
         if len(numbers) >= max_rows:
-            raise IngestError(f"the sheet holds more than {max_rows:,} rows, the cap",
+            raise IngestError(f"refused: the sheet holds more than {max_rows:,} rows, the cap",
                               file=str(path), field=title,
                               hint="split the file, or raise [ingest] max_rows in pantau.toml (docs/config.md)")
         cleaned = [_CONTROL.sub("", t) if t is not None else None for t in texts]
