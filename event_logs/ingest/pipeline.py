@@ -35,7 +35,9 @@ from sop_models.loader import get_model
 from sop_models.model import SopModel
 
 Progress = Callable[[int, int], None]
-MEMORY_LIMIT = "2GB"
+MEMORY_MB = 1536  # DuckDB's share while importing: the process stays under 2 GB
+MEMORY_LIMIT = f"{MEMORY_MB}MB"
+MB = 1 << 20
 PROBLEM_KINDS = ("unbalanced quote", "too many fields", "missing case_id", "missing activity",
                  "missing timestamp", "unparsable timestamp", "implausible timestamp",
                  "unknown lifecycle")
@@ -191,6 +193,8 @@ def _stage(con: duckdb.DuckDBPyConnection, file_path: Path, fmt: str, *, model: 
     file = str(file_path)
     window = Window.around(datetime.now(UTC).date(), limits.earliest_year, limits.latest_years_ahead)
     source = open_source(con, file_path, fmt, opts.sheet, limits)
+    if source.memory_bytes:  # the Arrow table counts against the process's memory too
+        con.execute(f"SET memory_limit = '{max(256, MEMORY_MB - source.memory_bytes // MB)}MB'")
     try:
         plan = _plan(source.names, fmt, file, mapping=opts.mapping, pii_columns=opts.pii_columns,
                      keep_names=opts.keep_names, keep_columns=opts.keep_columns, personal=source.personal)

@@ -53,7 +53,10 @@ def _scan(source: Source, plan: ColumnPlan, kept: list[int]) -> str:
         scan.append(f"{clean(source.extra_sql)} AS c_extra")
     if source.control:  # dropped columns too: they are in the file
         scan.append(f"regexp_matches(concat({', '.join(source.exprs)}), '{CONTROL_RE}') AS has_control")
-    return f"s AS MATERIALIZED (SELECT {', '.join(scan)} FROM {source.from_sql})"
+    # A CSV scan is serial: materialised once, the parsing after it runs on all cores. Arrow and
+    # Parquet scans are parallel and already in memory or compressed: not copied again.
+    how = "MATERIALIZED" if source.text_path is not None else "NOT MATERIALIZED"
+    return f"s AS {how} (SELECT {', '.join(scan)} FROM {source.from_sql})"
 
 
 def _parsed(source: Source, plan: ColumnPlan, kept: list[int], key: bytes, zone: str) -> tuple[list[str], str]:

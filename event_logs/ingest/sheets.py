@@ -50,9 +50,9 @@ def register_arrow(con: duckdb.DuckDBPyConnection, fmt: str, names: list[str], t
                    details: dict[str, Any]) -> Source:
     """``table`` (columns c0.., source_row) registered as the source of ``names``."""
     con.register(ARROW_VIEW, table)
-    return Source(format=fmt, names=names, exprs=[f"c{i}" for i in range(len(names))],
+    return Source(format=fmt, names=names, exprs=[f"CAST(c{i} AS VARCHAR)" for i in range(len(names))],
                   from_sql=ARROW_VIEW, row_sql="source_row", details=details,
-                  cleanup=[lambda: con.unregister(ARROW_VIEW)])
+                  cleanup=[lambda: con.unregister(ARROW_VIEW)], memory_bytes=table.nbytes)
 
 
 def _sheet_source(con: duckdb.DuckDBPyConnection, fmt: str, path: Path, title: str,

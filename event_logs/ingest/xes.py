@@ -8,7 +8,8 @@ attributes (lists, containers) and ``<global>`` defaults are ignored: a global d
 timestamp would invent times the log never recorded.
 
 Streamed: events go into Arrow arrays every :data:`BATCH` events, so Python holds one batch
-of strings at a time. The bytes parsed (inflated, for .gz) are counted as they are read and
+of strings at a time; a column that repeats its values (labels, resources, lifecycle) is
+dictionary-encoded, so a 1 GB log holds a few hundred MB of Arrow memory. The bytes parsed (inflated, for .gz) are counted as they are read and
 the import is refused past ``max_bytes``, as it is past ``max_rows`` events: a 4 MB .xes.gz
 that inflates to gigabytes stops at the cap instead of filling memory.
 """
@@ -80,6 +81,7 @@ class _Columns:
         self.rows = 0
         self.max_rows = max_rows
         self.tables: list[pa.Table] = []
+        self.encode: dict[str, bool] = {}  # per key, decided on its first batch
 
     def add(self, values: dict[str, str]) -> None:
         if self.max_rows is not None and self.rows >= self.max_rows:
@@ -96,7 +98,13 @@ class _Columns:
 
     def flush(self) -> None:
         if self.pending:
-            self.tables.append(pa.table({k: pa.array(v, pa.string()) for k, v in self.current.items()}))
+            arrays = {}
+            for key, values in self.current.items():
+                array = pa.array(values, pa.string())
+                if key not in self.encode:
+                    self.encode[key] = len(set(values)) * 4 < len(values)
+                arrays[key] = array.dictionary_encode() if self.encode[key] else array
+            self.tables.append(pa.table(arrays))
         self.current, self.pending = {}, 0
 
     def table(self) -> tuple[list[str], pa.Table]:
@@ -104,7 +112,13 @@ class _Columns:
         order = [k for k in self.keys if not k.startswith("case:")] + [k for k in self.keys if k.startswith("case:")]
         if not self.tables:
             return order, pa.table({"source_row": pa.array([], pa.int64())})
-        whole = pa.concat_tables(self.tables, promote_options="default")
+        # a key first seen late gets nulls in earlier batches: make its type the same everywhere
+        kinds = {k: pa.dictionary(pa.int32(), pa.string()) if self.encode.get(k) else pa.string() for k in order}
+        aligned = [pa.table({k: t.column(k).cast(kinds[k]) if k in t.column_names
+                             else pa.nulls(t.num_rows, kinds[k]) for k in order}) for t in self.tables]
+        self.tables.clear()
+        whole = pa.concat_tables(aligned)
+        aligned.clear()
         self.tables.clear()
         columns = {f"c{i}": whole.column(k) for i, k in enumerate(order)}
         columns["source_row"] = pa.array(range(1, whole.num_rows + 1), pa.int64())
