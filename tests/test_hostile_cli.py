@@ -18,7 +18,7 @@ import pytest
 from conftest_ingest import ROOT, key_file  # noqa: F401
 
 sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "hostile"))
-import make_corpus as corpus  # noqa: E402
+import make_corpus as corpus
 
 CORPUS = corpus.HERE
 SOP = corpus.SOP

@@ -2,7 +2,7 @@
 quotes, blank lines, CR-only line ends), mixed encodings per line, control characters
 removed, implausible timestamps quarantined, DST gaps as documented, caps refuse early."""
 
-# ruff: noqa: F811  (fixtures imported from conftest_ingest are parameters of the same name)
+
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from pantau.config import IngestSettings
 from pantau.errors import IngestError
 
 sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "hostile"))
-import make_corpus as corpus  # noqa: E402
+import make_corpus as corpus
 
 CORPUS = corpus.HERE
 SOP = corpus.SOP

@@ -2,7 +2,7 @@
 read-only readers (saying so), the error names the holder rightly (reader vs writer), and
 analyze runs while a reader loops without a failure on either side."""
 
-# ruff: noqa: F811  (fixtures imported from conftest_ingest are parameters of the same name)
+
 
 from __future__ import annotations
 
@@ -134,7 +134,7 @@ def test_analyze_while_a_reader_loops(tmp_path: Path) -> None:
         assert reader.stdout.readline().strip() == "ready"
         for _ in range(2):
             assert analyze(db).event_count > 0
-        out, err = reader.communicate(timeout=120)
+        out, _err = reader.communicate(timeout=120)
     finally:
         reader.kill()
         reader.wait()

@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from event_logs.ingest import ingest_file
-from event_logs.ingest.pii import guard_sql, hmac_hex, hmac_sql
 from event_logs.ingest.csvfile import sniff_delimiter
+from event_logs.ingest.pii import guard_sql, hmac_hex, hmac_sql
 from event_logs.ingest.timestamps import timestamp_sql
 from event_logs.ingest.xes import read_xes
 

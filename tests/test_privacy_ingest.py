@@ -29,7 +29,7 @@ from event_logs.ingest.pii import (
 )
 
 sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "hostile"))
-import make_corpus as corpus  # noqa: E402
+import make_corpus as corpus
 
 CORPUS = corpus.HERE
 SOP = corpus.SOP
@@ -183,6 +183,20 @@ def test_database_errors_are_shown_as_their_first_line_masked() -> None:
     assert safe_text(raw) == "Invalid Input Error: CSV Error on Line: 2"
     assert safe_text(f"Could not convert string '{corpus.NAMES[1]}' to INT32") == \
         "Could not convert string (19 characters, not shown) to INT32"
+
+
+def test_a_file_without_header_does_not_echo_its_first_row(tmp_path: Path) -> None:
+    from conftest_ingest import write_csv
+
+    from pantau.errors import MissingColumnError
+
+    path = write_csv(tmp_path / "noheader.csv", [corpus.NIKS[0], corpus.NAMES[0], "05/03/2024 09:00"],
+                     [(corpus.NIKS[1], corpus.NAMES[1], "05/03/2024 10:00")])
+    with pytest.raises(MissingColumnError) as info:
+        ingest_file(tmp_path / "s.duckdb", path, sop_id=SOP)
+    text = str(info.value)
+    assert "looks like data" in text and "add a header line" in text
+    assert _scan([], text.encode()) == []
 
 
 def test_redact_masks_niks_and_phones_in_messages() -> None:

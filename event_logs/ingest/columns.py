@@ -6,10 +6,11 @@ Names are compared normalised (:func:`norm_name`: lower case, letters and digits
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from event_logs.ingest.pii import is_id_column, is_nik_column, is_personal_column
+from event_logs.ingest.pii import is_id_column, is_nik_column, is_personal_column, redact
 from event_logs.ingest.text import norm_name
 from pantau.errors import IngestError, MissingColumnError, did_you_mean
 
@@ -53,6 +54,21 @@ class ColumnPlan:
         return {f: self.names[i] for f, i in self.fields.items()}
 
 
+_DATA_LIKE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{9,}")
+
+
+def shown_names(names: Sequence[str]) -> str:
+    """The header as a message may show it; a first line that holds data (a date, a long
+    number: the file has no header) is described, not shown, for its values may be personal."""
+    if any(redact(n) != n or _DATA_LIKE.search(n) for n in names):
+        return f"{len(names)} columns (the first line looks like data, not a header: not shown)"
+    return str(list(names))
+
+
+def _known(names: Sequence[str]) -> Sequence[str]:
+    return names if not shown_names(names).endswith("not shown)") else []
+
+
 def _find_column(names: Sequence[str], wanted: str) -> int | None:
     if wanted in names:
         return names.index(wanted)
@@ -66,6 +82,8 @@ def _find_column(names: Sequence[str], wanted: str) -> int | None:
 def _missing_hint(field_name: str, names: Sequence[str], delimiter_note: str | None) -> str:
     shown = ", ".join(ALIASES[field_name])
     hint = f"map it with --map 'COLUMN={field_name}' (recognised names: {shown})"
+    if shown_names(names).endswith("not shown)"):
+        hint = f"add a header line (the columns' names) as the first line; or {hint}"
     if delimiter_note:
         hint = f"{delimiter_note}; or {hint}"
     return hint
@@ -112,8 +130,8 @@ def plan_columns(
         index = _find_column(names, column)
         if index is None:
             raise MissingColumnError(
-                f"--map names a column the file does not have: '{column}' (columns: {names})",
-                file=file, field=column, hint=did_you_mean(column, names),
+                f"--map names a column the file does not have: '{column}' (columns: {shown_names(names)})",
+                file=file, field=column, hint=did_you_mean(column, _known(names)),
             )
         if field_name in fields:
             raise IngestError(f"--map gives two columns for '{field_name}'", file=file, field=field_name)
@@ -136,7 +154,7 @@ def plan_columns(
     missing = [f for f in required if f not in fields]
     if missing:
         raise MissingColumnError(
-            f"no {' / '.join(missing)} column; the file has the columns {names}",
+            f"no {' / '.join(missing)} column; the file has the columns {shown_names(names)}",
             file=file, field=missing[0], hint=_missing_hint(missing[0], names, _odd_delimiter(names)),
         )
 
@@ -164,8 +182,8 @@ def _indices(names: list[str], columns: Iterable[str], option: str, file: str | 
         index = _find_column(names, column)
         if index is None:
             raise MissingColumnError(
-                f"{option} names a column the file does not have: '{column}' (columns: {names})",
-                file=file, field=column, hint=did_you_mean(column, names),
+                f"{option} names a column the file does not have: '{column}' (columns: {shown_names(names)})",
+                file=file, field=column, hint=did_you_mean(column, _known(names)),
             )
         found.add(index)
     return found
