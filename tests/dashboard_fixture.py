@@ -322,7 +322,8 @@ def _write_meta(con: duckdb.DuckDBPyConnection, models: list, cases: int) -> Non
             (4, {"No Registrasi": "", "Kegiatan": "Verifikasi", "Tanggal": "01/03/2024"}, "missing case_id"),
             (5, {"No Registrasi": "R-3", "Kegiatan": "Verifikasi", "Tanggal": "kemarin"}, "unparsable timestamp")]
     for row, raw, reason in rows:
-        con.execute("INSERT INTO quarantine VALUES (?, ?, ?, ?)", [csv_id, row, json.dumps(raw), reason])
+        con.execute("INSERT INTO quarantine (import_id, source_row, raw, reason) VALUES (?, ?, ?, ?)",
+                        [csv_id, row, json.dumps(raw), reason])
     # ids were given by hand: move the sequences past them, as the real writers would have
     con.execute("SELECT max(nextval('import_id_seq')) FROM range(?)", [csv_id])
     con.execute("SELECT nextval('run_id_seq')")
