@@ -68,6 +68,16 @@ def test_mixed_encoding_is_decoded_per_line(tmp_path: Path) -> None:
     assert (mapping["encoding"], mapping["recoded_lines"]) == ("mixed", 1)
 
 
+def test_events_outside_any_trace_are_counted(tmp_path: Path) -> None:
+    event = (f'<event><string key="concept:name" value="{corpus.STEPS[0]}"/>'
+             '<date key="time:timestamp" value="2024-03-05T09:00:00+07:00"/></event>')
+    path = tmp_path / "loose.xes"
+    path.write_text(f'<log xmlns="http://www.xes-standard.org/">{event}<trace><string key="concept:name" '
+                    f'value="R1"/>{event}</trace>{event}</log>', encoding="utf-8")
+    result = ingest_file(tmp_path / "s.duckdb", path, sop_id=SOP)
+    assert (result.rows_read, result.skipped_rows) == (1, 2)
+
+
 def test_blank_lines_and_cr_only_line_ends(tmp_path: Path) -> None:
     result = ingest_file(tmp_path / "a.duckdb", CORPUS / "blank_lines.csv", sop_id=SOP)
     assert (result.rows_read, result.rows_loaded, result.skipped_rows) == (2, 2, 3)  # 2 between, 1 at the end

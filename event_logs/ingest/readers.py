@@ -100,7 +100,7 @@ def open_parquet(con: duckdb.DuckDBPyConnection, path: Path, limits: IngestSetti
 def open_xes(con: duckdb.DuckDBPyConnection, path: Path, limits: IngestSettings) -> Source:
     """An XES or XES.gz log (defusedxml, streamed), one row per event."""
     log = read_xes(path, max_bytes=limits.max_decompressed_mb * MB, max_rows=limits.max_rows)
-    return register_arrow(con, "xes", log.names, log.table, {"traces": log.traces})
+    return register_arrow(con, "xes", log.names, log.table, {"traces": log.traces, "skipped_rows": log.skipped})
 
 
 def open_source(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, sheet: str | None,

@@ -18,7 +18,7 @@ class IngestResult:
     ``unmapped_labels`` counts loaded events per activity label that matched no SOP step;
     ``suggestions`` gives each such label up to three ``(step_id, step_name, score)``
     candidates, never applied (use an activity map file to apply them).
-    Reader facts: ``skipped_rows`` blank lines / empty sheet rows the reader passed over (not
+    Reader facts: ``skipped_rows`` blank lines, empty sheet rows, XES events outside any trace (not
     rows, not in ``rows_read``); ``recoded_lines`` lines of a UTF-8 file that were not UTF-8
     and were decoded as cp1252 one by one; ``control_rows`` rows control characters were
     removed from; ``unbalanced_quote_rows`` the rows whose quote did not close on their line
@@ -48,7 +48,8 @@ class IngestResult:
         """The reader facts worth telling, one phrase each (empty when none)."""
         out = []
         if self.skipped_rows:
-            out.append(f"{self.skipped_rows:,} empty rows skipped")
+            out.append(f"{self.skipped_rows:,} empty rows skipped" if self.format != "xes"
+                       else f"{self.skipped_rows:,} events outside any trace skipped")
         if self.recoded_lines:
             out.append(f"{self.recoded_lines:,} lines were not UTF-8 and were read as cp1252")
         if self.control_rows:

@@ -59,6 +59,7 @@ class XesLog:
     names: list[str]
     table: pa.Table
     traces: int
+    skipped: int = 0  # events outside any trace: no case, so no row (counted, not read)
 
 
 def _local(tag: str) -> str:
@@ -141,7 +142,7 @@ def read_xes(path: Path, *, max_bytes: int | None = None, max_rows: int | None =
                           f"the cap of {max_bytes / (1 << 20):,.0f} MB", file=file,
                           hint=_CAP_HINT.format(key="max_decompressed_mb"))
     out = _Columns(max_rows)
-    traces = 0
+    traces = skipped = 0
     stack: list[str] = []
     trace_attrs: dict[str, str] = {}
     trace_events: list[dict[str, str]] = []
@@ -168,6 +169,8 @@ def read_xes(path: Path, *, max_bytes: int | None = None, max_rows: int | None =
                 elif tag == "event":
                     if parent == "trace":
                         trace_events.append(event_attrs)
+                    else:
+                        skipped += 1
                     elem.clear()
                 elif tag == "trace":
                     traces += 1
@@ -198,4 +201,4 @@ def read_xes(path: Path, *, max_bytes: int | None = None, max_rows: int | None =
         raise IngestError(f"cannot read the XES file: it is damaged or cut short "
                           f"({type(exc).__name__})", file=file) from exc
     names, table = out.table()
-    return XesLog(names, table, traces)
+    return XesLog(names, table, traces, skipped)
