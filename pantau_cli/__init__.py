@@ -54,6 +54,10 @@ def _unexpected(exc: BaseException) -> PantauError | None:
         return PantauError(f"the database failed: {db_error(exc)}",
                            hint=db_error_hint(exc) or "nothing was changed; run the command again, "
                            "and report it if it fails the same way")
+    if isinstance(exc, MemoryError):  # pyarrow's ArrowMemoryError is one too
+        return PantauError("not enough memory for this file",
+                           hint="lower [ingest] max_decompressed_mb / max_rows in pantau.toml so such "
+                                "files are refused early, or split the file (docs/config.md)")
     if isinstance(exc, OSError):
         where = exc.filename if isinstance(exc.filename, str) else None
         full = exc.errno == 28  # ENOSPC

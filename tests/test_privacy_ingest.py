@@ -134,6 +134,21 @@ def test_a_nik_case_id_is_stable_across_imports_under_one_key(tmp_path: Path) ->
     assert ids[0] == ids[1]
 
 
+def test_json_cells_lose_their_personal_keys(tmp_path: Path) -> None:
+    from conftest_ingest import write_csv
+
+    cell = json.dumps({"nama": corpus.NAMES[0], "nik": corpus.NIKS[0], "hp": corpus.PHONES[0],
+                       "status": "lengkap", "catatan": f"hubungi {corpus.PHONES[1]}"})
+    path = write_csv(tmp_path / "json.csv", ["case_id", "activity", "timestamp", "data"],
+                     [("R1", corpus.STEPS[0], "2024-03-05 09:00", cell)])
+    db = tmp_path / "s.duckdb"
+    ingest_file(db, path, sop_id=SOP)
+    data = json.loads(json.loads(query(db, "SELECT attributes FROM cases")[0][0])["data"])
+    assert data == {"status": "lengkap", "catatan": "hubungi [phone removed]"}
+    assert json.loads(query(db, "SELECT mapping FROM imports")[0][0])["json_keys_dropped"] == ["hp", "nama", "nik"]
+    assert _scan(_store_files(db)) == []
+
+
 def test_keep_column_keeps_a_personal_column_but_masks_phones(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
     ingest_file(db, CORPUS / "pii_everywhere.csv", sop_id=SOP, keep_columns=["Pemohon", "No HP"])

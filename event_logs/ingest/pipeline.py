@@ -24,7 +24,7 @@ from event_logs.ingest.readers import (
     open_source,
 )
 from event_logs.ingest.result import READER_FACTS, IngestResult
-from event_logs.ingest.rows import create_rows
+from event_logs.ingest.rows import create_rows, scrub_json_cells
 from event_logs.ingest.staging import Fields, lit
 from event_logs.ingest.timestamps import Window, resolve_zone
 from event_logs.store import Notice, next_event_id, next_import_id, open_store, transaction
@@ -203,6 +203,7 @@ def _stage(con: duckdb.DuckDBPyConnection, file_path: Path, fmt: str, *, model: 
             rows = create_rows(con, source, plan, key, zone, window)
         check_quotes(con, source, file)
         control = source.control
+        json_keys = scrub_json_cells(con, plan)
     except duckdb.Error as exc:
         raise IngestError(f"cannot read the file: {db_error(exc)}", file=file) from exc
     finally:
@@ -221,6 +222,8 @@ def _stage(con: duckdb.DuckDBPyConnection, file_path: Path, fmt: str, *, model: 
     if not stats.parsed_ts:
         raise no_timestamps(con, plan, file, rows)
     details = dict(source.details)
+    if json_keys:
+        details["json_keys_dropped"] = json_keys
     if control:
         details["control_rows"] = stats.control_rows
     to_load = staging.create_keep(con, fields, model.id)

@@ -151,3 +151,39 @@ def create_rows(con: duckdb.DuckDBPyConnection, source: Source, plan: ColumnPlan
                 f"{''.join(c + ', ' for c in ctes)}p AS ({p_select}), q AS (SELECT *, {check} FROM p) "
                 f"{final} FROM q")
     return int(con.execute("SELECT count(*) FROM ingest_rows").fetchall()[0][0])
+
+
+def scrub_json_cells(con: duckdb.DuckDBPyConnection, plan: ColumnPlan) -> list[str]:
+    """Remove personal keys from cells that hold a JSON object (``{"nama": ..., "hp": ...}``).
+
+    The keys present anywhere in the file's JSON cells are judged by the column-name rules
+    (:func:`~event_logs.ingest.pii.is_personal_column`, ``is_id_column``) and removed by one
+    JSON merge patch per column (top-level keys; numbers inside the text were guarded
+    already). Returns the keys removed. Costs one cheap ``starts_with`` scan when no cell is
+    JSON.
+    """
+    import json
+
+    from event_logs.ingest.pii import is_id_column, is_personal_column
+
+    columns = [i for i in plan.attributes + [plan.fields[f] for f in ("resource", "unit", "activity")
+                                             if f in plan.fields] if i not in plan.pii]
+    if not columns:
+        return []
+    counts = con.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE starts_with(c{i}, '{{'))" for i in columns)
+                         + " FROM ingest_rows").fetchall()[0]
+    removed: list[str] = []
+    for i, n in zip(columns, counts, strict=True):
+        if not n:
+            continue
+        keys = [r[0] for r in con.execute(
+            f"SELECT DISTINCT unnest(json_keys(c{i})) FROM ingest_rows "
+            f"WHERE starts_with(c{i}, '{{') AND json_valid(c{i}) AND json_type(c{i}) = 'OBJECT'").fetchall()]
+        personal = sorted(k for k in keys if is_personal_column(k) or is_id_column(k))
+        if personal:
+            patch = json.dumps(dict.fromkeys(personal))
+            con.execute(f"UPDATE ingest_rows SET c{i} = CAST(json_merge_patch(c{i}, ?) AS VARCHAR) "
+                        f"WHERE starts_with(c{i}, '{{') AND json_valid(c{i}) AND json_type(c{i}) = 'OBJECT'",
+                        [patch])
+            removed += [k for k in personal if k not in removed]
+    return removed
