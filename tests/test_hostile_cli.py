@@ -89,3 +89,16 @@ def test_analyze_on_a_full_disk_is_an_error(tmp_path: Path, env: dict[str, str])
     # nothing was changed: the store opens and holds no run
     again = _run(["analyze", "--db", str(db), "-q"], env)
     assert again.returncode == 0 and "analysis run 1" in again.stdout, again.stderr
+
+
+def test_memory_and_disk_failures_become_errors_with_hints() -> None:
+    import duckdb
+    import pyarrow as pa
+
+    from pantau_cli import _unexpected
+
+    memory = _unexpected(pa.ArrowMemoryError("malloc of size 1073741824 failed"))
+    assert memory is not None and "max_decompressed_mb" in (memory.hint or "")
+    disk = _unexpected(duckdb.IOException("Could not write file \"/srv/x.duckdb.wal\": No space left on device"))
+    assert disk is not None and "free space" in (disk.hint or "") and "/srv" not in str(disk)
+    assert _unexpected(ZeroDivisionError()) is None  # a bug stays a traceback
