@@ -17,7 +17,7 @@ ANALYZE_MAX_BYTES = 4 * GB
 CONFORMANCE_MIN_SPEEDUP = 10.0
 WHOLE_MIN_SPEEDUP = 3.0
 COMPARE_CASES = 300_000
-INGEST_MIN_ROWS_PER_S = 200_000  # bench/ingest_bench.py's targets
+INGEST_MIN_ROWS_PER_S = 250_000  # bench/ingest_bench.py's targets (issue 10: with every check on)
 INGEST_TARGET_ROWS = 1_000_000  # ... for a CSV of this many rows
 INGEST_MAX_BYTES = 2 * GB
 LINEAR_SLACK = 1.25  # time may grow at most 1.25x as fast as the events do
@@ -154,7 +154,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
 
         rate = judged["events"] / judged["wall"]
         others = [figures(i) for i in ingested if i is not judged]
-        out.append({"target": f"ingest >= 200,000 rows/s, <= 2 GB (ingest_bench's targets, "
+        out.append({"target": f"ingest >= {INGEST_MIN_ROWS_PER_S:,} rows/s, <= 2 GB (ingest_bench's targets, "
                               f"{INGEST_TARGET_ROWS:,}-row CSV)",
                     "value": figures(judged) + (f"; also {'; '.join(others)}" if others else ""),
                     "status": _verdict(rate >= INGEST_MIN_ROWS_PER_S and judged["peak_rss"] <= INGEST_MAX_BYTES)})

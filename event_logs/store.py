@@ -3,14 +3,20 @@
 Readers (notebooks, the dashboard) use ``open_store(path)`` (read-only, short-lived);
 writers (ingest, simulate, analyze) use ``open_store(path, read_only=False)``, which
 creates and migrates the schema. DuckDB allows one writing process *or* many reading
-processes per file: a lock held elsewhere becomes :class:`StoreLockedError` with a hint.
+processes per file. Readers never break writers: a writer finding the file held by readers
+waits up to :data:`WRITE_WAIT_SECONDS` for them (telling ``notice``), retrying often, and a
+reader may wait ``wait_seconds`` for a writer (the dashboard: :data:`READ_RETRY_SECONDS`).
+A lock still held becomes :class:`StoreLockedError`, whose hint names the holder: a
+read-only reader or a writer (read from ``/proc/locks``, else from DuckDB's message).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from importlib.resources import files
 from pathlib import Path
 
@@ -38,6 +44,15 @@ def _migrations() -> dict[int, str]:
 MIGRATIONS: dict[int, str] = _migrations()
 SCHEMA_VERSION = max(MIGRATIONS)
 
+Notice = Callable[[str], None]
+WRITE_WAIT_SECONDS = 30.0   # how long a writer waits for readers to close the file
+READ_RETRY_SECONDS = 3.0    # how long the dashboard's reads wait for a short write
+_READER_HINT = (
+    "a process is reading this database (the dashboard, a notebook, or a 'pantau' command that "
+    "reads) and kept it open for {seconds:.0f} s; readers do not need to stop, but this "
+    "command needs a moment with the file to itself: close the notebook or wait until the "
+    "dashboard is idle, then try again."
+)
 _LOCK_HINT = (
     "another process has this database open for writing (a running 'pantau' command, the "
     "dashboard's Data page, or a notebook connected without read_only=True). Close it or wait "
@@ -51,6 +66,40 @@ def sql_text(name: str) -> str:
     return files("event_logs").joinpath("sql", *name.split("/")).read_text(encoding="utf-8")
 
 
+def lock_holder(path: str | Path, pid: int | None = None) -> str | None:
+    """'reader' or 'writer': the kind of lock another process holds on ``path`` (by
+    ``/proc/locks``, without opening the file: closing any descriptor of a file drops this
+    process's own POSIX locks on it); None when unknown."""
+    try:
+        inode = os.stat(path).st_ino
+        with open("/proc/locks", encoding="ascii") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        parts = line.split()
+        if len(parts) >= 6 and parts[1] == "POSIX" and parts[5].endswith(f":{inode}") \
+                and (pid is None or parts[4] == str(pid)):
+            return "reader" if parts[3] == "READ" else "writer"
+    return None
+
+
+def _locked(path: str | Path, text: str, waited: float) -> StoreLockedError:
+    found = re.search(r"PID (\d+)", text)
+    pid = int(found.group(1)) if found else None
+    holder = lock_holder(path, pid) or ("reader" if "read-only mode" in text else None)
+    what = {"reader": "a read-only reader", "writer": "a writer"}.get(holder or "", "another process")
+    who = f"{what} (process {pid})" if pid else what
+    hint = _READER_HINT.format(seconds=waited) if holder == "reader" else _LOCK_HINT
+    error = StoreLockedError(f"the database is locked: held by {who}", file=str(path), hint=hint)
+    error.holder, error.pid = holder, pid
+    return error
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0][:200] if text.strip() else ""
+
+
 def _connect(path: str | Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         con = duckdb.connect(str(path), read_only=read_only)
@@ -60,12 +109,34 @@ def _connect(path: str | Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():
-            pid = re.search(r"PID (\d+)", text)
-            who = f" (held by process {pid.group(1)})" if pid else ""
-            raise StoreLockedError(f"the database is locked{who}", file=str(path), hint=_LOCK_HINT) from exc
-        raise StoreError(f"cannot open the database: {text}", file=str(path)) from exc
+            raise _locked(path, text, 0.0) from exc
+        raise StoreError(f"cannot open the database ({_first_line(text)})", file=str(path)) from exc
     except duckdb.Error as exc:
-        raise StoreError(f"cannot open the database: {exc}", file=str(path)) from exc
+        raise StoreError(f"cannot open the database ({_first_line(str(exc))})", file=str(path)) from exc
+
+
+def _connect_waiting(path: Path, read_only: bool, wait_seconds: float,
+                     notice: Notice | None) -> duckdb.DuckDBPyConnection:
+    """:func:`_connect`, retried while the lock is held by a process worth waiting for (a
+    writer waits for readers, a reader for a writer) and ``wait_seconds`` have not passed."""
+    started = time.monotonic()
+    pause, told = 0.02, False
+    while True:
+        try:
+            return _connect(path, read_only)
+        except StoreLockedError as exc:
+            waited = time.monotonic() - started
+            worth = read_only or exc.holder != "writer"
+            if not worth or waited >= wait_seconds:
+                if waited and exc.__cause__ is not None:
+                    raise _locked(path, str(exc.__cause__), waited) from exc.__cause__
+                raise
+            if notice and not told:
+                held = exc.message.split("held by ", 1)[-1]
+                notice(f"the database is in use by {held}; waiting up to {wait_seconds:.0f} s for it")
+                told = True
+            time.sleep(min(pause, max(0.0, wait_seconds - waited)))
+            pause = min(pause * 1.5, 0.25)
 
 
 def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
@@ -145,12 +216,17 @@ def views_sha256() -> str:
     return hashlib.sha256(sql_text("views.sql").encode("utf-8")).hexdigest()
 
 
-def open_store(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+def open_store(path: str | Path, read_only: bool = True, *, wait_seconds: float | None = None,
+               notice: Notice | None = None) -> duckdb.DuckDBPyConnection:
     """Open the store at ``path``.
 
     ``read_only=True`` (the default, for notebooks and the dashboard) requires an existing
     database of a known schema version. ``read_only=False`` creates the file and schema
     when missing and applies pending migrations.
+
+    ``wait_seconds``: how long to retry while another process holds the lock (default: a
+    writer waits :data:`WRITE_WAIT_SECONDS` for readers, never for another writer; a reader
+    does not wait). ``notice(text)`` is told once when waiting starts.
     """
     path = Path(path)
     if read_only and not path.exists():
@@ -159,8 +235,14 @@ def open_store(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConne
             hint="create one with 'pantau init --db FILE', 'pantau simulate' or 'pantau demo'",
         )
     if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    con = _connect(path, read_only)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the database's folder ({exc.strerror or exc})",
+                             file=str(path), hint="choose a writable place with --db") from exc
+    if wait_seconds is None:
+        wait_seconds = 0.0 if read_only else WRITE_WAIT_SECONDS
+    con = _connect_waiting(path, read_only, wait_seconds, notice)
     if read_only:
         version = schema_version(con)
         if version == 0:

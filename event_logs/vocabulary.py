@@ -26,6 +26,7 @@ VOCABULARIES: dict[str, tuple[str, str]] = {
     "deviation_kinds": ("ref_deviation_kinds", "kind"),
     "alignment_status": ("ref_alignment_status", "status"),
     "model_status": ("ref_model_status", "status"),
+    "quarantine_kinds": ("ref_quarantine_kinds", "kind"),
 }
 # result column -> the vocabulary its values must come from (the allowed-values tests read this)
 COLUMN_VOCABULARY: dict[tuple[str, str], str] = {
@@ -35,6 +36,7 @@ COLUMN_VOCABULARY: dict[tuple[str, str], str] = {
     ("case_checks", "alignment_status"): "alignment_status",
     ("variants", "alignment_status"): "alignment_status",
     ("models", "status"): "model_status",
+    ("quarantine", "kind"): "quarantine_kinds",
     ("sim_truth", "kind"): "deviation_kinds+step_status",
 }
 

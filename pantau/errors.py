@@ -90,7 +90,11 @@ class StoreError(PantauError):
 
 
 class StoreLockedError(StoreError):
-    """Another process holds the DuckDB file for writing."""
+    """Another process holds the DuckDB file: ``holder`` is 'reader' (a read-only reader),
+    'writer', or None when unknown; ``pid`` the holder's process id when known."""
+
+    holder: str | None = None
+    pid: int | None = None
 
 
 class SchemaVersionError(StoreError):

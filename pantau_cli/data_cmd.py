@@ -46,23 +46,31 @@ def ingest(
     map_: list[str] = typer.Option(None, "--map", help="COLUMN=FIELD (case_id, activity, timestamp, resource, lifecycle, unit, agency)."),
     activity_map: Path = typer.Option(None, "--activity-map", exists=True, dir_okay=False, help="CSV/YAML: label -> step id."),
     pii: list[str] = typer.Option(None, "--pii", help="Column holding personal data (hashed); NIK/KK columns always are."),
-    keep_names: bool = typer.Option(False, "--keep-names", help="Keep name columns (dropped by default)."),
+    keep_names: bool = typer.Option(False, "--keep-names", help="Keep every personal column (names, phone, address; dropped by default)."),
+    keep_column: list[str] = typer.Option(None, "--keep-column", help="A personal column to keep (repeatable); phone numbers in it are still masked."),
     sheet: str = typer.Option(None, "--sheet", help="Excel sheet (default: the first)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Import an event log into the store; bad rows go to quarantine with their reason."""
     from event_logs.ingest import ingest_file
+    from event_logs.ingest.pii import redact
 
     with progress_bar(f"ingest {file.name}", quiet=quiet) as progress:
         result = ingest_file(
             db, file, sop_id=sop, agency=agency, tz=tz, mapping=_parse_map(map_),
             activity_map=activity_map, pii_columns=list(pii or []), keep_names=keep_names,
-            sheet=sheet, progress=progress,
+            keep_columns=list(keep_column or []), sheet=sheet, progress=progress, notice=notice,
         )
     for label, suggestions in (result.suggestions or {}).items():
         shown = ", ".join(f"{sid} ({score:.0f})" for sid, _name, score in suggestions) or "none"
-        typer.echo(f"unmapped activity {label!r}: suggestions {shown} (use --activity-map to apply)", err=True)
+        typer.echo(f"unmapped activity '{redact(label)}': suggestions {shown} (use --activity-map to apply)",
+                   err=True)
     typer.echo(result.summary_line())
+
+
+def notice(text: str) -> None:
+    """A library notice (e.g. waiting for the store) on stderr."""
+    typer.echo(f"Note: {text}", err=True)
 
 
 @app.command("simulate")

@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from event_logs.ingest import ingest_file
-from event_logs.ingest.pii import guard_nik_value_sql, hmac_hex, hmac_sql
-from event_logs.ingest.readers import _sniff_delimiter
+from event_logs.ingest.csvfile import sniff_delimiter
+from event_logs.ingest.pii import guard_sql, hmac_hex, hmac_sql
 from event_logs.ingest.timestamps import timestamp_sql
 from event_logs.ingest.xes import read_xes
 
@@ -35,14 +35,14 @@ def test_guard_hashes_whole_niks_and_redacts_embedded_ones() -> None:
     values = [" 3171011203850001 ", "ayah 3171011203850001.", "123456", None,
               "3171 0112 0385 0001", "3171.01.120385.0001", "ayah 3171-0112-0385-0001.",
               "0812-3456-7890", "05.03.2024 10.15.30", "31710112038500012"]
-    sql = f"SELECT {guard_nik_value_sql('v', key)} FROM (SELECT unnest(?::VARCHAR[]) AS v)"
+    sql = f"SELECT {guard_sql('v', key)} FROM (SELECT unnest(?::VARCHAR[]) AS v)"
     got = [r[0] for r in CON.execute(sql, [values]).fetchall()]
     nik = hmac_hex("3171011203850001", key)
     assert got == [nik, "ayah [number removed].", "123456", None,
                    # grouped as NIKs are often written: the same hash, or removed from text
                    nik, nik, "ayah [number removed].",
-                   # a phone number or a date-time has fewer than 16 digits; 17 are removed
-                   "0812-3456-7890", "05.03.2024 10.15.30", "[number removed]"]
+                   # a phone number is masked; a date-time has fewer than 16 digits; 17 are removed
+                   "[phone removed]", "05.03.2024 10.15.30", "[number removed]"]
 
 
 def _ts(values: list[str | None], zone: str = "Asia/Jakarta") -> list[datetime | None]:
@@ -76,7 +76,7 @@ def test_timestamp_variants() -> None:
     ("a|b|c\n1|2|3\n", ","),             # none of ours: one column, reported by the caller
 ])
 def test_sniff_delimiter(sample: str, expected: str) -> None:
-    assert _sniff_delimiter(sample) == expected
+    assert sniff_delimiter(sample) == expected
 
 
 def test_csv_with_bom_crlf_and_quoted_newlines(tmp_path: Path, sop: Sop) -> None:
@@ -102,7 +102,9 @@ def test_read_xes_attributes(tmp_path: Path) -> None:
         '<boolean key="ok" value="true"/></event>'
         '<event><string key="concept:name" value="B"/><date key="time:timestamp" value="2024-03-05T09:00:00+07:00"/></event>'
         '</trace><trace><string key="concept:name" value="T2"/></trace></log>', encoding="utf-8")
-    names, values, traces = read_xes(path)
+    log = read_xes(path)
+    names, traces = log.names, log.traces
+    values = {n: log.table.column(f"c{i}").to_pylist() for i, n in enumerate(names)}
     assert traces == 2  # T2 has no events: no rows
     assert values["case:concept:name"] == ["T1", "T1"]
     assert values["concept:name"] == ["A", "B"]

@@ -14,11 +14,18 @@ import duckdb
 
 from event_logs.ingest import staging
 from event_logs.ingest.columns import ColumnPlan, demote_field, is_weak, plan_columns
+from event_logs.ingest.messages import db_error, db_error_hint, no_timestamps
 from event_logs.ingest.pii import load_secret
-from event_logs.ingest.readers import check_quotes, detect_format, open_source
-from event_logs.ingest.result import IngestResult
+from event_logs.ingest.readers import (
+    check_quotes,
+    cut_unbalanced_quotes,
+    detect_format,
+    open_source,
+)
+from event_logs.ingest.result import READER_FACTS, IngestResult
+from event_logs.ingest.rows import create_rows, scrub_json_cells
 from event_logs.ingest.staging import Fields, lit
-from event_logs.ingest.timestamps import resolve_zone
+from event_logs.ingest.timestamps import Window, resolve_zone
 from event_logs.mapping import (
     LabelMapping,
     explicit_map,
@@ -27,16 +34,20 @@ from event_logs.mapping import (
     set_mapping,
 )
 from event_logs.registry import latest, register_model
-from event_logs.store import next_event_id, next_import_id, open_store, transaction
+from event_logs.store import Notice, next_event_id, next_import_id, open_store, transaction
 from pantau import __version__
+from pantau.config import IngestSettings, load_settings
 from pantau.errors import IngestError, StoreError
 from sop_models.loader import get_model
 from sop_models.model import SopModel
 
 Progress = Callable[[int, int], None]
-MEMORY_LIMIT = "2GB"
-PROBLEM_KINDS = ("too many fields", "missing case_id", "missing activity", "missing timestamp",
-                 "unparsable timestamp", "unknown lifecycle")
+MEMORY_MB = 1536  # DuckDB's share while importing: the process stays under 2 GB
+MEMORY_LIMIT = f"{MEMORY_MB}MB"
+MB = 1 << 20
+PROBLEM_KINDS = ("unbalanced quote", "too many fields", "missing case_id", "missing activity",
+                 "missing timestamp", "unparsable timestamp", "implausible timestamp",
+                 "unknown lifecycle")
 
 
 def file_sha256(path: Path) -> str:
@@ -51,8 +62,8 @@ def file_sha256(path: Path) -> str:
 def _earlier(con: duckdb.DuckDBPyConnection, digest: str) -> IngestResult | None:
     """The earlier import of the same bytes, as a result (``already_imported=True``)."""
     row = con.execute(
-        "SELECT import_id, file_name, format, rows_read, rows_loaded, rows_quarantined, rows_duplicate "
-        "FROM imports WHERE sha256 = ? ORDER BY import_id LIMIT 1", [digest]).fetchall()
+        "SELECT import_id, file_name, format, rows_read, rows_loaded, rows_quarantined, rows_duplicate, "
+        "mapping FROM imports WHERE sha256 = ? ORDER BY import_id LIMIT 1", [digest]).fetchall()
     if not row:
         return None
     row = row[0]
@@ -61,34 +72,23 @@ def _earlier(con: duckdb.DuckDBPyConnection, digest: str) -> IngestResult | None
                       for k in PROBLEM_KINDS)
     counts = con.execute(f"SELECT {parts} FROM quarantine WHERE import_id = ?", [row[0]]).fetchall()[0]
     reasons = {k: int(n) for k, n in zip(PROBLEM_KINDS, counts, strict=True) if n}
+    mapping = json.loads(row[7]) if row[7] else {}
     return IngestResult(import_id=row[0], file_name=row[1], sha256=digest, format=row[2],
                         rows_read=row[3], rows_loaded=row[4], rows_quarantined=row[5],
-                        rows_duplicate=row[6], already_imported=True, quarantine_reasons=reasons)
+                        rows_duplicate=row[6], already_imported=True, quarantine_reasons=reasons,
+                        **{k: mapping[k] for k in READER_FACTS if k in mapping})
 
 
 def _plan(source_names: list[str], fmt: str, file: str, *, mapping: dict[str, str] | None,
-          pii_columns: Iterable[str], keep_names: bool) -> ColumnPlan:
+          pii_columns: Iterable[str], keep_names: bool, keep_columns: Iterable[str],
+          personal: Iterable[int]) -> ColumnPlan:
     plan = plan_columns(source_names, mapping=mapping, pii_columns=pii_columns,
-                        keep_names=keep_names, file=file, require_timestamp=fmt != "xes")
+                        keep_names=keep_names, keep_columns=keep_columns, personal=personal,
+                        file=file, require_timestamp=fmt != "xes")
     if "timestamp" not in plan.fields:  # an XES log whose events carry no time:timestamp
         raise IngestError("no timestamps at all: the log's events have no time:timestamp attribute",
                           file=file, hint="Pantau needs a time per event to measure Mutu Baku")
     return plan
-
-
-def _no_timestamps(con: duckdb.DuckDBPyConnection, plan: ColumnPlan, file: str, rows: int) -> IngestError:
-    column = plan.fields["timestamp"]
-    samples = [r[0] for r in con.execute(
-        f"SELECT DISTINCT c{column} FROM ingest_rows WHERE c{column} IS NOT NULL LIMIT 3").fetchall()]
-    name = plan.names[column]
-    seen = f" (values such as {samples})" if samples else " (the column is empty)"
-    return IngestError(
-        f"no timestamps at all: none of the {rows:,} rows has a readable time in column '{name}'{seen}",
-        file=file, field=name,
-        hint="Pantau reads ISO 8601, dd/mm/yyyy [HH:MM[:SS]], dd-mm-yyyy, Excel serial numbers and "
-             "Unix time (10-digit seconds, 13-digit milliseconds); "
-             "map another column with --map 'COLUMN=timestamp'",
-    )
 
 
 def _label_table(con: duckdb.DuckDBPyConnection, fields: Fields, model: SopModel,
@@ -104,8 +104,8 @@ def _label_table(con: duckdb.DuckDBPyConnection, fields: Fields, model: SopModel
 def _write_quarantine(con: duckdb.DuckDBPyConnection, fields: Fields, import_id: int, raw_json: str) -> int:
     """Quarantine rows (raw JSON + reason), in file order; returns how many."""
     n = con.execute(f"""
-        INSERT INTO quarantine (import_id, source_row, raw, reason)
-        SELECT {import_id}, source_row, {raw_json}, {fields.problem()}
+        INSERT INTO quarantine (import_id, source_row, raw, reason, kind)
+        SELECT {import_id}, source_row, {raw_json}, {fields.problem()}, {fields.first_kind()}
         FROM ingest_rows WHERE NOT ({fields.ok()}) ORDER BY source_row""").fetchall()[0][0]
     return int(n)
 
@@ -129,12 +129,12 @@ def _write_events(con: duckdb.DuckDBPyConnection, fields: Fields, import_id: int
 
 
 def _upsert_cases(con: duckdb.DuckDBPyConnection, fields: Fields, *, import_id: int, sop_id: str,
-                  attrs: list[staging.AttributeColumn], key: bytes) -> None:
+                  attrs: list[staging.AttributeColumn]) -> None:
     """One row per (sop_id, case_id): first non-null agency/unit/nik_hash/attributes per case
     (earlier imports win), first_ts/last_ts recomputed from all stored events of the case."""
     v = fields.value
     if attrs:
-        pairs = ", ".join(f"{lit(a.key)}, arg_min({a.sql(key)}, source_row)" for a in attrs)
+        pairs = ", ".join(f"{lit(a.key)}, arg_min({a.sql()}, source_row)" for a in attrs)
         attributes = f"json_merge_patch('{{}}', json_object({pairs}))"
     else:
         attributes = "NULL::JSON"
@@ -177,35 +177,64 @@ class _Staged:
     details: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class _Options:
+    """How the file's columns are to be read (the caller's choices)."""
+
+    mapping: dict[str, str] | None
+    pii_columns: list[str]
+    keep_names: bool
+    keep_columns: list[str]
+    sheet: str | None
+    activity_map: dict[str, str | None]  # the store's mapping and the --activity-map file's rows
+
+
 def _stage(con: duckdb.DuckDBPyConnection, file_path: Path, fmt: str, *, model: SopModel, zone: str,
-           agency: str, key: bytes, mapping: dict[str, str] | None, pii_columns: list[str],
-           keep_names: bool, sheet: str | None, activity_map: dict[str, str | None]) -> _Staged:
+           agency: str, key: bytes, opts: _Options, limits: IngestSettings) -> _Staged:
     """Read, hash, parse and check the file into temporary tables; nothing is written yet."""
     file = str(file_path)
-    source = open_source(con, file_path, fmt, sheet)
+    window = Window.around(datetime.now(UTC).date(), limits.earliest_year, limits.latest_years_ahead)
+    source = open_source(con, file_path, fmt, opts.sheet, limits)
+    if source.memory_bytes:  # the Arrow table counts against the process's memory too
+        con.execute(f"SET memory_limit = '{max(256, MEMORY_MB - source.memory_bytes // MB)}MB'")
     try:
-        plan = _plan(source.names, fmt, file, mapping=mapping, pii_columns=pii_columns, keep_names=keep_names)
-        rows = staging.create_rows(con, source, plan, key, zone)
+        plan = _plan(source.names, fmt, file, mapping=opts.mapping, pii_columns=opts.pii_columns,
+                     keep_names=opts.keep_names, keep_columns=opts.keep_columns, personal=source.personal)
+        rows = create_rows(con, source, plan, key, zone, window)
+        if cut_unbalanced_quotes(con, source):  # read again, each cut line a row of its own
+            rows = create_rows(con, source, plan, key, zone, window)
         check_quotes(con, source, file)
+        control = source.control
+        json_keys = scrub_json_cells(con, plan)
     except duckdb.Error as exc:
-        raise IngestError(f"cannot read the file: {exc}", file=file) from exc
+        raise IngestError(f"cannot read the file: {db_error(exc)}", file=file) from exc
     finally:
         source.close()
     if rows == 0:
         raise IngestError("no data rows: the file has a header but no rows", file=file)
+    if rows > limits.max_rows:
+        raise IngestError(f"refused: the file holds {rows:,} rows, more than the cap of {limits.max_rows:,}",
+                          file=file, hint="split the file, or raise [ingest] max_rows in pantau.toml "
+                                          "(docs/config.md)")
     if "lifecycle" in plan.fields and is_weak(plan, "lifecycle") and not staging.has_lifecycle_words(con, plan):
         demote_field(plan, "lifecycle")  # a 'status' column of case statuses: an attribute
-    fields = Fields(plan, agency=agency, has_extra=source.extra_sql is not None)
-    stats = staging.row_stats(con, fields)
+    fields = Fields(plan, agency=agency, has_extra=source.extra_sql is not None, window=window,
+                    broken_rows=tuple(source.details.get("unbalanced_quote_rows", ())))
+    stats = staging.row_stats(con, fields, count_control=control)
     if not stats.parsed_ts:
-        raise _no_timestamps(con, plan, file, rows)
+        raise no_timestamps(con, plan, file, rows)
+    details = dict(source.details)
+    if json_keys:
+        details["json_keys_dropped"] = json_keys
+    if control:
+        details["control_rows"] = stats.control_rows
     to_load = staging.create_keep(con, fields, model.id)
-    labels = _label_table(con, fields, model, activity_map)
-    return _Staged(rows, plan, fields, stats, to_load, labels, source.details)
+    labels = _label_table(con, fields, model, opts.activity_map)
+    return _Staged(rows, plan, fields, stats, to_load, labels, details)
 
 
 def _commit(con: duckdb.DuckDBPyConnection, st: _Staged, *, file_path: Path, digest: str, fmt: str,
-            sop_id: str, agency: str, key: bytes, options: dict[str, Any], started: datetime,
+            sop_id: str, agency: str, options: dict[str, Any], started: datetime,
             report: Progress, file_map: dict[str, str]) -> tuple[int, int, int, int]:
     """The one transaction: quarantine, events, cases, the activity map file's rows, the
     imports row.
@@ -219,14 +248,14 @@ def _commit(con: duckdb.DuckDBPyConnection, st: _Staged, *, file_path: Path, dig
         "dropped": [plan.names[i] for i in plan.dropped],
         "attributes": [a.key for a in st.stats.attributes], **options, **st.details,
     }, ensure_ascii=False)
-    raw_json = staging.quarantine_raw_sql(plan, key, fields.has_extra)
+    raw_json = staging.quarantine_raw_sql(plan, fields.has_extra)
     with transaction(con):
         import_id = next_import_id(con)
         quarantined = _write_quarantine(con, fields, import_id, raw_json)
         report(quarantined + duplicate, rows)
         loaded = _write_events(con, fields, import_id, sop_id)
         report(quarantined + duplicate + loaded, rows)
-        _upsert_cases(con, fields, import_id=import_id, sop_id=sop_id, attrs=st.stats.attributes, key=key)
+        _upsert_cases(con, fields, import_id=import_id, sop_id=sop_id, attrs=st.stats.attributes)
         for label, step_id in file_map.items():
             set_mapping(con, sop_id, label, step_id, source="file")
         if rows != loaded + quarantined + duplicate or loaded != st.to_load or quarantined != st.stats.bad:
@@ -267,8 +296,11 @@ def ingest_file(
     activity_map: Path | None = None,
     pii_columns: Iterable[str] = (),
     keep_names: bool = False,
+    keep_columns: Iterable[str] = (),
     sheet: str | None = None,
     progress: Progress | None = None,
+    notice: Notice | None = None,
+    settings: IngestSettings | None = None,
     models_dir: str | Path | None = None,
 ) -> IngestResult:
     """Import one event-log file (CSV, Excel, XES/XES.gz, Parquet) into the store at ``db_path``.
@@ -276,11 +308,14 @@ def ingest_file(
     All writes happen in one transaction: a failure or a killed process leaves the store as
     it was. A file whose sha256 is already in ``imports`` is not read again
     (``already_imported=True`` with the earlier counts). ``mapping`` is ``COLUMN -> FIELD``
-    (``--map``); ``models_dir`` overrides where SOP models are read from (tests).
-    ``progress(done, total)`` is called per stage with ``total`` = rows read: ``(0, total)``
-    after reading and after checking, then — inside the transaction — after the quarantine
-    rows are written (``done`` = quarantined + duplicates) and after the events are written
-    (``done == total``, not yet committed), and once more after the commit.
+    (``--map``); ``keep_columns`` are personal columns to keep (``--keep-column``; all of
+    them with ``keep_names``); ``settings`` the ``[ingest]`` caps and timestamp window
+    (default: the settings file in force for the store); ``models_dir`` overrides where SOP
+    models are read from (tests). ``progress(done, total)`` is called per stage with
+    ``total`` = rows read: ``(0, total)`` after reading and after checking, then — inside the
+    transaction — after the quarantine rows are written (``done`` = quarantined + duplicates)
+    and after the events are written (``done == total``, not yet committed), and once more
+    after the commit. ``notice(text)`` is told when the store is busy and the import waits.
 
     Raises :class:`IngestError` (whole file refused, nothing written),
     :class:`MissingColumnError`, :class:`StoreLockedError`, :class:`UnknownSopError`.
@@ -289,6 +324,7 @@ def ingest_file(
     if not file_path.is_file():
         raise IngestError("no such file", file=str(file_path))
     started = datetime.now(UTC)
+    limits = settings or load_settings(store=db_path).ingest
     fmt = detect_format(file_path)
     digest = file_sha256(file_path)
     key = load_secret()
@@ -301,7 +337,7 @@ def ingest_file(
     file_map = load_activity_map(Path(activity_map), model) if activity_map else {}
     agency = agency or model.agency
 
-    con = open_store(db_path, read_only=False)
+    con = open_store(db_path, read_only=False, notice=notice)
     try:
         if given is not None:  # a model file from elsewhere (tests): registered first
             with transaction(con):
@@ -317,18 +353,20 @@ def ingest_file(
         con.execute("SET preserve_insertion_order = true")
         con.execute("SET TimeZone = 'UTC'")  # Parquet TIMESTAMPTZ columns print as +00
         zone = resolve_zone(con, tz or model.timezone, source="--tz" if tz else f"SOP {model.id}")
-        st = _stage(con, file_path, fmt, model=model, zone=zone, agency=agency, key=key,
-                    mapping=mapping, pii_columns=list(pii_columns), keep_names=keep_names,
-                    sheet=sheet, activity_map={**explicit_map(con, sop_id), **file_map})
+        opts = _Options(mapping, list(pii_columns), keep_names, list(keep_columns), sheet,
+                        {**explicit_map(con, sop_id), **file_map})
+        st = _stage(con, file_path, fmt, model=model, zone=zone, agency=agency, key=key, opts=opts,
+                    limits=limits)
         report(0, st.rows)
-        options = {"timezone": zone, "keep_names": keep_names,
+        options = {"timezone": zone, "keep_names": keep_names, "keep_columns": opts.keep_columns,
                    "activity_map": str(activity_map) if activity_map else None}
         import_id, loaded, quarantined, duplicate = _commit(
             con, st, file_path=file_path, digest=digest, fmt=fmt, sop_id=sop_id, agency=agency,
-            key=key, options=options, started=started, report=report, file_map=file_map)
+            options=options, started=started, report=report, file_map=file_map)
         report(st.rows, st.rows)
     except duckdb.Error as exc:  # ours are PantauErrors; anything else is the store failing
-        raise StoreError(f"the import failed and was rolled back: {exc}", file=str(file_path)) from exc
+        raise StoreError(f"the import failed and was rolled back: {db_error(exc)}",
+                         file=str(file_path), hint=db_error_hint(exc)) from exc
     finally:
         con.close()
     return IngestResult(
@@ -337,4 +375,5 @@ def ingest_file(
         rows_duplicate=duplicate, unmapped_labels=st.labels.unmapped,
         suggestions=st.labels.suggestions, quarantine_reasons=st.stats.kinds,
         columns=st.plan.used(), timezone=zone,
+        **{k: st.details[k] for k in READER_FACTS if k in st.details},
     )

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Facts the reader reports besides the rows, kept in imports.mapping under these keys too.
+READER_FACTS = ("skipped_rows", "recoded_lines", "control_rows", "unbalanced_quote_rows")
+
 
 @dataclass
 class IngestResult:
@@ -15,6 +18,11 @@ class IngestResult:
     ``unmapped_labels`` counts loaded events per activity label that matched no SOP step;
     ``suggestions`` gives each such label up to three ``(step_id, step_name, score)``
     candidates, never applied (use an activity map file to apply them).
+    Reader facts: ``skipped_rows`` blank lines, empty sheet rows, XES events outside any trace (not
+    rows, not in ``rows_read``); ``recoded_lines`` lines of a UTF-8 file that were not UTF-8
+    and were decoded as cp1252 one by one; ``control_rows`` rows control characters were
+    removed from; ``unbalanced_quote_rows`` the rows whose quote did not close on their line
+    (quarantined; the lines after each are read as rows).
     """
 
     import_id: int
@@ -31,6 +39,27 @@ class IngestResult:
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)  # field -> source column used
     timezone: str | None = None  # zone given to naive timestamps
+    skipped_rows: int = 0
+    recoded_lines: int = 0
+    control_rows: int = 0
+    unbalanced_quote_rows: list[int] = field(default_factory=list)
+
+    def notes(self) -> list[str]:
+        """The reader facts worth telling, one phrase each (empty when none)."""
+        out = []
+        if self.skipped_rows:
+            out.append(f"{self.skipped_rows:,} empty rows skipped" if self.format != "xes"
+                       else f"{self.skipped_rows:,} events outside any trace skipped")
+        if self.recoded_lines:
+            out.append(f"{self.recoded_lines:,} lines were not UTF-8 and were read as cp1252")
+        if self.control_rows:
+            out.append(f"control characters removed from {self.control_rows:,} rows")
+        if self.unbalanced_quote_rows:
+            shown = ", ".join(map(str, self.unbalanced_quote_rows[:10]))
+            more = " …" if len(self.unbalanced_quote_rows) > 10 else ""
+            out.append(f"unbalanced quote in rows {shown}{more} (quarantined; the lines after "
+                       "them read as rows)")
+        return out
 
     def summary_line(self) -> str:
         """One line for the CLI, e.g. ``imported 980 rows: 950 loaded, 20 quarantined, 10 duplicates (import 3)``."""
@@ -38,4 +67,5 @@ class IngestResult:
                   f"{self.rows_quarantined:,} quarantined, {self.rows_duplicate:,} duplicates")
         if self.already_imported:
             return f"{self.file_name} was already imported (import {self.import_id}, {counts}); nothing changed"
-        return f"imported {counts} (import {self.import_id})"
+        notes = "; ".join(self.notes())
+        return f"imported {counts} (import {self.import_id})" + (f"; {notes}" if notes else "")

@@ -1,8 +1,12 @@
 """The SQL that turns a source into checked rows, in temporary tables on the store connection.
 
-``ingest_rows``  the one materialisation of the file: source_row, one cleaned VARCHAR column
-                 per kept source column (trimmed, '' -> NULL; PII already hashed; name
-                 columns left out), the parsed ``ts`` and the normalised ``lifecycle``.
+``ingest_rows``  (written by :mod:`event_logs.ingest.rows`) the one materialisation of the file: source_row, one cleaned VARCHAR column
+                 per kept source column (trimmed, '' -> NULL, control characters removed;
+                 identity numbers hashed, NIK/phone numbers in other text guarded
+                 (:mod:`event_logs.ingest.pii`); personal columns left out), the parsed ``ts``
+                 with its plausibility (``ts_check``), the normalised ``lifecycle``, and the
+                 masked text of a bad timestamp or lifecycle for the quarantine reason.
+                 No column of it ever holds a raw personal value.
 ``ingest_keep``  source_row of the rows to load: fine, first of their exact duplicates, not
                  already stored for this SOP (a narrow table: no strings copied).
 
@@ -19,12 +23,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from event_logs.ingest.columns import ColumnPlan
-from event_logs.ingest.pii import guard_nik_value_sql, hmac_sql, id_digits_sql
-from event_logs.ingest.readers import Source
-from event_logs.ingest.timestamps import timestamp_sql
-
-LIFECYCLE_COMPLETE = ("complete", "completed", "selesai", "end", "ended", "finish", "finished", "done")
-LIFECYCLE_START = ("start", "started", "mulai", "dimulai", "begin")
+from event_logs.ingest.timestamps import Window
 
 # JSON numbers for attribute columns whose every value is a number; no leading zeros and at
 # most 15 digits, so identifiers (resi '000123', a 16-digit NIK) stay text.
@@ -38,12 +37,8 @@ def lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _in(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(lit(v) for v in values) + ")"
-
-
-def _shown(expr: str) -> str:
-    return f"'''' || left({expr}, 60) || ''''"
+# Why a parsed time is implausible (ingest_rows.ts_check), as the reason says it.
+_TS_CHECK_TEXT = {"offset": "offset beyond ±14:00", "early": "before {first}", "late": "after {last}"}
 
 
 @dataclass
@@ -53,6 +48,8 @@ class Fields:
     plan: ColumnPlan
     agency: str                     # default agency (--agency or the model's)
     has_extra: bool                 # CSV: column c_extra is set for rows with too many fields
+    window: Window | None = None    # plausible timestamps (for the reason text)
+    broken_rows: tuple[int, ...] = ()  # CSV rows whose quote did not close on their line
 
     def col(self, name: str) -> str | None:
         """``c<i>`` of the column mapped to ``name``, or None."""
@@ -68,20 +65,26 @@ class Fields:
             return "lifecycle" if self.col("lifecycle") else "'complete'"
         if name == "ts":
             return "ts"
-        if name == "nik_hash":
-            return f"c{self.plan.nik}" if self.plan.nik is not None else "NULL::VARCHAR"
+        if name == "nik_hash":  # the NIK columns in order, then a case id that is a NIK
+            found = [f"c{i}" for i in self.plan.niks]
+            if self.col("case_id"):
+                found.append(f"CASE WHEN case_is_nik THEN {self.col('case_id')} END")
+            return f"coalesce({', '.join(found)})" if found else "NULL::VARCHAR"
         return self.col(name) or "NULL::VARCHAR"
 
     def kinds(self) -> dict[str, str]:
         """Problem kind -> condition; the order is the order of a reason string."""
         ts_text = self.col("timestamp")
         out = {}
+        if self.broken_rows:
+            out["unbalanced quote"] = f"source_row IN ({', '.join(map(str, self.broken_rows))})"
         if self.has_extra:
             out["too many fields"] = "c_extra IS NOT NULL"
         out["missing case_id"] = f"{self.value('case_id')} IS NULL"
         out["missing activity"] = f"{self.value('activity')} IS NULL"
         out["missing timestamp"] = f"{ts_text} IS NULL"
-        out["unparsable timestamp"] = f"{ts_text} IS NOT NULL AND ts IS NULL"
+        out["unparsable timestamp"] = f"{ts_text} IS NOT NULL AND ts IS NULL AND ts_check IS NULL"
+        out["implausible timestamp"] = "ts_check IS NOT NULL"
         if self.col("lifecycle"):
             out["unknown lifecycle"] = "lifecycle IS NULL"
         return out
@@ -91,56 +94,33 @@ class Fields:
         return "NOT (" + " OR ".join(f"({c})" for c in self.kinds().values()) + ")"
 
     def problem(self) -> str:
-        """The reason string of a bad row, e.g. ``missing case_id; unparsable timestamp '31/31/2024'``."""
-        shown = {"unparsable timestamp": _shown(self.col("timestamp") or "''"),
-                 "unknown lifecycle": _shown(self.col("lifecycle") or "''")}
-        parts = [f"CASE WHEN {cond} THEN {lit(kind)}" + (f" || ' ' || {shown[kind]}" if kind in shown else "")
-                 + " END" for kind, cond in self.kinds().items()]
+        """The reason string of a bad row, e.g. ``missing case_id; unparsable timestamp '31/31/2024'``;
+        values are shown masked (:func:`~event_logs.ingest.pii.mask_value`), never raw."""
+        window = self.window
+        why = {k: v.format(first=window.first, last=window.last) if window else v
+               for k, v in _TS_CHECK_TEXT.items()}
+        checks = " ".join(f"WHEN ts_check = {lit(k)} THEN {lit(v)}" for k, v in why.items())
+        shown = {"unparsable timestamp": " || ' ' || ts_shown",
+                 "implausible timestamp": f" || ' ' || ts_shown || ' (' || CASE {checks} END || ')'",
+                 "unknown lifecycle": " || ' ' || lc_shown"}
+        parts = [f"CASE WHEN {cond} THEN {lit(kind)}{shown.get(kind, '')} END"
+                 for kind, cond in self.kinds().items()]
         return f"concat_ws('; ', {', '.join(parts)})"
+
+    def first_kind(self) -> str:
+        """The machine-readable kind of a bad row's first problem (``quarantine.kind``)."""
+        whens = " ".join(f"WHEN {cond} THEN {lit(kind_code(kind))}" for kind, cond in self.kinds().items())
+        return f"CASE {whens} END"
 
     def keys(self) -> list[str]:
         """The fields two rows must share to be exact duplicates."""
         return [self.value(n) for n in ("case_id", "activity", "lifecycle", "ts", "resource", "unit", "agency")]
 
 
-def create_rows(con: duckdb.DuckDBPyConnection, source: Source, plan: ColumnPlan, key: bytes,
-                zone: str) -> int:
-    """Materialise ``ingest_rows`` from ``source``; returns the row count.
-
-    Personal-data columns are hashed once per distinct value (a NIK repeats on every event
-    of its case) and joined back, so no table ever holds a raw value; raw values exist only
-    in DuckDB's working memory while this statement runs.
-    """
-    kept = [i for i in range(len(source.exprs)) if i not in plan.dropped]
-    scan = [f"({source.row_sql})::BIGINT AS source_row"]
-    scan += [f"nullif(trim({source.exprs[i]}), '') AS c{i}" for i in kept]
-    if source.extra_sql:
-        scan.append(f"{source.extra_sql} AS c_extra")
-    ctes = [f"s AS MATERIALIZED (SELECT {', '.join(scan)} FROM {source.from_sql})"]
-    joins, outer = [], ["s.source_row"]
-    for i in kept:
-        if i in plan.pii:
-            ctes.append(f"h{i} AS (SELECT v, {hmac_sql(id_digits_sql('v'), key)} AS hashed FROM "
-                        f"(SELECT DISTINCT c{i} AS v FROM s WHERE c{i} IS NOT NULL))")
-            joins.append(f"LEFT JOIN h{i} ON s.c{i} = h{i}.v")
-            outer.append(f"h{i}.hashed AS c{i}")
-        else:
-            outer.append(f"s.c{i}")
-    if source.extra_sql:
-        outer.append(f"{guard_nik_value_sql('s.c_extra', key)} AS c_extra")
-    ts_col = plan.fields.get("timestamp")
-    outer.append(f"{timestamp_sql(f's.c{ts_col}', zone)} AS ts" if ts_col is not None
-                 else "NULL::TIMESTAMPTZ AS ts")
-    lc_col = plan.fields.get("lifecycle")
-    if lc_col is not None:
-        text = f"lower(s.c{lc_col})"
-        outer.append(f"""CASE WHEN s.c{lc_col} IS NULL THEN 'complete'
-            WHEN {text} IN {_in(LIFECYCLE_COMPLETE)} THEN 'complete'
-            WHEN {text} IN {_in(LIFECYCLE_START)} THEN 'start' END AS lifecycle""")
-    # The CTE is materialised so the parsing below runs on all cores (the CSV scan is serial).
-    con.execute(f"CREATE OR REPLACE TEMP TABLE ingest_rows AS WITH {', '.join(ctes)} "
-                f"SELECT {', '.join(outer)} FROM s {' '.join(joins)}")
-    return int(con.execute("SELECT count(*) FROM ingest_rows").fetchall()[0][0])
+def kind_code(kind: str) -> str:
+    """The machine-readable form of a problem kind: ``'missing case_id'`` -> ``'missing_case_id'``
+    (``ref_quarantine_kinds.kind``)."""
+    return kind.replace(" ", "_")
 
 
 def has_lifecycle_words(con: duckdb.DuckDBPyConnection, plan: ColumnPlan) -> bool:
@@ -158,8 +138,8 @@ class AttributeColumn:
     index: int
     kind: str  # int | dot | comma | text
 
-    def sql(self, key: bytes) -> str:
-        """The typed value (JSON number for numeric columns; 16-digit values hashed)."""
+    def sql(self) -> str:
+        """The typed value (JSON number for numeric columns; text as guarded in ingest_rows)."""
         v = f"c{self.index}"
         if self.kind == "int":
             return f"try_cast({v} AS BIGINT)"
@@ -167,7 +147,7 @@ class AttributeColumn:
             return f"try_cast({v} AS DOUBLE)"
         if self.kind == "comma":
             return f"try_cast(replace(replace({v}, '.', ''), ',', '.') AS DOUBLE)"
-        return guard_nik_value_sql(v, key)
+        return v
 
 
 @dataclass
@@ -177,36 +157,49 @@ class RowStats:
     parsed_ts: int
     bad: int
     kinds: dict[str, int] = field(default_factory=dict)
+    control_rows: int = 0  # rows control characters were removed from
     attributes: list[AttributeColumn] = field(default_factory=list)
 
 
-def row_stats(con: duckdb.DuckDBPyConnection, fields: Fields) -> RowStats:
-    """Problem counts per kind, parsed timestamps and attribute-column types, in one scan."""
+def _typed_counts(v: str) -> list[str]:
+    """Cheap necessary conditions for each numeric kind (a cast, no regex)."""
+    return [f"count({v})", f"count(try_cast({v} AS BIGINT))", f"count(try_cast({v} AS DOUBLE))",
+            f"count(try_cast(replace(replace({v}, '.', ''), ',', '.') AS DOUBLE))",
+            f"count(*) FILTER (WHERE contains({v}, ','))"]
+
+
+_KIND_RE = {"int": _INT_RE, "dot": _DOT_RE, "comma": _COMMA_RE}
+
+
+def row_stats(con: duckdb.DuckDBPyConnection, fields: Fields, *, count_control: bool = False) -> RowStats:
+    """Problem counts per kind, parsed timestamps, attribute-column types and (``count_control``)
+    rows that had control characters, in one scan; the regexes that type an attribute column
+    run (in a second scan) only for columns whose every value already casts to a number."""
     plan = fields.plan
     kinds = fields.kinds()
-    parts = ["count(ts)", f"count(*) FILTER (WHERE NOT ({fields.ok()}))"]
+    parts = ["count(ts)", f"count(*) FILTER (WHERE NOT ({fields.ok()}))",
+             "count(*) FILTER (WHERE has_control)" if count_control else "0"]
     parts += [f"count(*) FILTER (WHERE {cond})" for cond in kinds.values()]
     for i in plan.attributes:
-        v = f"c{i}"
-        parts += [f"count({v})",
-                  f"count(*) FILTER (WHERE regexp_full_match({v}, '{_INT_RE}'))",
-                  f"count(*) FILTER (WHERE regexp_full_match({v}, '{_DOT_RE}'))",
-                  f"count(*) FILTER (WHERE regexp_full_match({v}, '{_COMMA_RE}'))",
-                  f"count(*) FILTER (WHERE contains({v}, ','))"]
+        parts += _typed_counts(f"c{i}")
     row = con.execute(f"SELECT {', '.join(parts)} FROM ingest_rows").fetchall()[0]
-    stats = RowStats(parsed_ts=int(row[0]), bad=int(row[1]))
-    stats.kinds = {k: int(n) for k, n in zip(kinds, row[2:2 + len(kinds)], strict=True) if n}
-    taken = set(plan.names)
-    offset = 2 + len(kinds)
+    stats = RowStats(parsed_ts=int(row[0]), bad=int(row[1]), control_rows=int(row[2]))
+    stats.kinds = {k: int(n) for k, n in zip(kinds, row[3:3 + len(kinds)], strict=True) if n}
+    offset = 3 + len(kinds)
+    candidates: dict[int, list[str]] = {}
     for n, i in enumerate(plan.attributes):
-        total, ints, dots, commas, with_comma = row[offset + 5 * n: offset + 5 * n + 5]
-        kind = "text"
-        if total and ints == total:
-            kind = "int"
-        elif total and dots == total:
-            kind = "dot"
-        elif total and commas == total and with_comma:
-            kind = "comma"
+        total, bigints, doubles, commas, with_comma = row[offset + 5 * n: offset + 5 * n + 5]
+        wanted = [k for k, hits in (("int", bigints), ("dot", doubles), ("comma", commas)) if total and hits == total]
+        candidates[i] = [k for k in wanted if k != "comma" or with_comma]
+    checks = [(i, k) for i, ks in candidates.items() for k in ks]
+    full = {}
+    if checks:
+        sql = ", ".join(f"count(*) FILTER (WHERE regexp_full_match(c{i}, '{_KIND_RE[k]}'))" for i, k in checks)
+        full = dict(zip(checks, con.execute(f"SELECT {sql} FROM ingest_rows").fetchall()[0], strict=True))
+    taken = set(plan.names)
+    for n, i in enumerate(plan.attributes):
+        total = row[offset + 5 * n]
+        kind = next((k for k in ("int", "dot", "comma") if full.get((i, k)) == total), "text")
         name = plan.names[i]
         # XES trace attributes (and their CSV flattenings) are 'case:<key>'; the key is <key>.
         if name.startswith("case:") and name[5:] not in taken:
@@ -237,10 +230,10 @@ def create_keep(con: duckdb.DuckDBPyConnection, fields: Fields, sop_id: str) -> 
     return int(con.execute("SELECT count(*) FROM ingest_keep").fetchall()[0][0])
 
 
-def quarantine_raw_sql(plan: ColumnPlan, key: bytes, has_extra: bool) -> str:
-    """JSON of a row for the quarantine table (PII columns already hashed in ingest_rows).
+def quarantine_raw_sql(plan: ColumnPlan, has_extra: bool) -> str:
+    """JSON of a row for the quarantine table (values as guarded in ingest_rows).
 
-    Other values that look like a NIK/KK (16 digits) are hashed too. A row with more
+    A row with more
     fields than the header is withheld when the file has personal-data columns: its values
     are shifted, so a NIK or name may sit under any column.
     """
@@ -248,8 +241,7 @@ def quarantine_raw_sql(plan: ColumnPlan, key: bytes, has_extra: bool) -> str:
     for i, name in enumerate(plan.names):
         if i in plan.dropped:
             continue
-        value = f"c{i}" if i in plan.pii else guard_nik_value_sql(f"c{i}", key)
-        pairs.append(f"{lit(name)}, {value}")
+        pairs.append(f"{lit(name)}, c{i}")
     body = f"json_object({', '.join(pairs)})"
     if has_extra:  # merge-patch with a NULL value adds nothing: the key appears only when used
         body = f"json_merge_patch({body}, json_object('(extra fields)', c_extra))"

@@ -14,6 +14,16 @@ Recognised, per value:
   (``1709605800``, fractions allowed: ``1709605800.25``) or milliseconds of thirteen
   (``1709605800250``), i.e. 2001-09-09..2286; an instant, so no zone applies.
 
+Plausibility (``[ingest]`` settings): an offset beyond ±14:00 (``+99:99``) reads as no timestamp,
+and a time before 1 January of ``earliest_year`` or after ``latest_years_ahead`` years from
+today (local dates in the zone) is implausible: both go to quarantine as
+``implausible timestamp`` with the reason (years 0000/0001/9999, Excel serial 00000, Unix 0).
+
+Local times that a zone skips (a DST gap, e.g. 02:30 on the last Sunday of March in
+Europe/Amsterdam) are read with the offset in force before the gap, so they land that much
+later on the clock (03:30 CEST); times a zone repeats take the later (standard-time) offset.
+Indonesian zones have no DST.
+
 A date without a time means local midnight (00:00), not the office opening: the source did not
 say when in the day it happened, and midnight keeps the date itself right in every zone.
 Naive times take ``--tz``, else the SOP model's zone. Anything else is NULL (-> quarantine).
@@ -21,6 +31,8 @@ Naive times take ``--tz``, else the SOP model's zone. Anything else is NULL (-> 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from pantau.errors import IngestError
@@ -33,6 +45,8 @@ ZONE_ALIASES: dict[str, str] = {
 
 _OFFSET_RE = r"\d{4}-\d{1,2}-\d{1,2}[Tt ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)"
 _ISO_NAIVE_RE = r"\d{4}-\d{1,2}-\d{1,2}([Tt ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+_TRAILING_OFFSET_RE = r"([+-])([0-9]{2}):?([0-9]{2})?\s*$"
+MAX_OFFSET_MINUTES = 14 * 60
 _SERIAL_RE = r"\d{5}([.,]\d+)?"
 _EPOCH_S_RE = r"\d{10}(\.\d{1,6})?"
 _EPOCH_MS_RE = r"\d{13}"
@@ -60,6 +74,37 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def bad_offset_sql(text: str) -> str:
+    """True when ``text`` is ISO 8601 with an offset beyond ±14:00 or minutes beyond 59."""
+    hours = f"try_cast(regexp_extract({text}, '{_TRAILING_OFFSET_RE}', 2) AS INTEGER)"
+    minutes = f"coalesce(try_cast(nullif(regexp_extract({text}, '{_TRAILING_OFFSET_RE}', 3), '') AS INTEGER), 0)"
+    return (f"(regexp_full_match({text}, '{_OFFSET_RE}') AND regexp_matches({text}, '{_TRAILING_OFFSET_RE}') "
+            f"AND ({minutes} > 59 OR {hours} * 60 + {minutes} > {MAX_OFFSET_MINUTES}))")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The plausible timestamps: from local midnight of ``first`` to the end of ``last``."""
+
+    first: date
+    last: date
+
+    @classmethod
+    def around(cls, today: date, earliest_year: int, years_ahead: int) -> Window:
+        """1 January of ``earliest_year`` .. ``today`` plus ``years_ahead`` years."""
+        try:
+            last = today.replace(year=today.year + years_ahead)
+        except ValueError:  # 29 February
+            last = today.replace(year=today.year + years_ahead, day=28)
+        return cls(date(earliest_year, 1, 1), last)
+
+    def check_sql(self, ts: str, zone: str) -> str:
+        """'early' | 'late' for a parsed ``ts`` outside the window, else NULL."""
+        lo = f"timezone({_literal(zone)}, TIMESTAMP '{self.first.isoformat()}')"
+        hi = f"timezone({_literal(zone)}, TIMESTAMP '{self.last.isoformat()}' + INTERVAL 1 DAY)"
+        return f"CASE WHEN {ts} < {lo} THEN 'early' WHEN {ts} >= {hi} THEN 'late' END"
+
+
 def timestamp_sql(text: str, zone: str) -> str:
     """A DuckDB expression turning the VARCHAR expression ``text`` (trimmed, NULL when empty)
     into a TIMESTAMPTZ, or NULL when it is no timestamp Pantau reads.
@@ -78,7 +123,8 @@ def timestamp_sql(text: str, zone: str) -> str:
     END"""
     return f"""(CASE
         WHEN {text} IS NULL THEN NULL
-        WHEN regexp_full_match({text}, '{_OFFSET_RE}') THEN try_cast(upper({text}) AS TIMESTAMPTZ)
+        WHEN regexp_full_match({text}, '{_OFFSET_RE}') THEN
+            CASE WHEN NOT {bad_offset_sql(text)} THEN try_cast(upper({text}) AS TIMESTAMPTZ) END
         -- Unix time counts from 1970-01-01 UTC: exact integer microseconds, no double rounding
         WHEN regexp_full_match({text}, '{_EPOCH_S_RE}|{_EPOCH_MS_RE}') THEN timezone('UTC', make_timestamp(
             CASE WHEN regexp_full_match({text}, '{_EPOCH_MS_RE}') THEN try_cast({text} AS BIGINT) * 1000
