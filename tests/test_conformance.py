@@ -18,6 +18,7 @@ os.environ.setdefault("PM4PY_SHOW_PROGRESS_BAR", "False")
 
 import duckdb
 import pytest
+from alignment_reference import drained, pm4py_cost
 
 from analytics.conformance import run_conformance
 from event_logs.store import init_store
@@ -215,8 +216,8 @@ def test_case_and_variant_results(con, ruled) -> None:
 
 def test_open_case_on_a_long_branch_is_not_a_deviation(con) -> None:
     # Batam: after s05 the choice is the regular path s06-s09 or nothing (UHC). A case that
-    # has done s06 and waits for s07 aligns best (1 log move) to the empty branch; its
-    # deviations come from aligning it with the rest of its happy path instead.
+    # has done s06 and waits for s07 aligns best (1 log move) to the empty branch as a full
+    # alignment; as a prefix alignment (it is open) it is on the regular branch, so far fitting.
     model = get_model("batam-dinkes-integrasi-jkn")
     insert_cases(con, model.id, {
         "jalan": ["s01", "s02", "s03", "s04", "s05", "s06"],
@@ -227,9 +228,15 @@ def test_open_case_on_a_long_branch_is_not_a_deviation(con) -> None:
     assert deviations(con, "jalan") == []
     assert deviations(con, "jalan-lompat") == [("skipped_step", "s03", None)]
     assert deviations(con, "selesai-lompat") == [("skipped_step", "s07", None)]
-    fitness = dict(con.execute("SELECT case_id, alignment_fitness FROM conformance_cases").fetchall())
-    # fitness stays pm4py's (plain trace): 1 log move over 6 events + 5 steps of the shortest run
-    assert fitness["jalan"] == pytest.approx(1 - 1 / 11)
+    rows = {c: (f, ok) for c, f, ok in con.execute(
+        "SELECT case_id, alignment_fitness, conformant FROM conformance_cases").fetchall()}
+    # so far: no deviation over 6 events; one skipped step over 6 events + 5 steps of the shortest run
+    assert rows["jalan"] == (1.0, True)
+    assert rows["jalan-lompat"] == (pytest.approx(1 - 1 / 11), False)
+    # closed: pm4py's full alignment, 1 model move over 8 events + 5
+    assert rows["selesai-lompat"] == (pytest.approx(1 - 1 / 13), False)
+    opened = dict(con.execute("SELECT activities[-1], is_open FROM variants").fetchall())
+    assert opened == {"s06": True, "s07": True, "s09": False}
 
 
 # --- same_person and missing_kelengkapan -------------------------------------------------
@@ -314,10 +321,27 @@ def test_fitness_equals_pm4py_alignments_case_by_case(con) -> None:
     assert time.perf_counter() - started < 60
     case_order = list(dict.fromkeys(df["case:concept:name"]))
     expected = {c: a["fitness"] for c, a in zip(case_order, reference, strict=True)}
-    ours = dict(con.execute("SELECT case_id, alignment_fitness FROM conformance_cases").fetchall())
+    ours = {c: (f, o) for c, f, o in con.execute(
+        "SELECT c.case_id, c.alignment_fitness, v.is_open FROM conformance_cases c "
+        "JOIN variants v USING (sop_id, variant_id)").fetchall()}
     assert set(ours) == set(expected)
-    assert all(ours[c] == pytest.approx(expected[c], abs=1e-12) for c in expected)
-    assert len({round(v, 6) for v in expected.values()}) > 3  # the noise produced several fitness values
+    closed = [c for c in expected if not ours[c][1]]
+    assert len(closed) > 2000
+    # closed cases: exactly pm4py's full alignment fitness
+    assert all(ours[c][0] == pytest.approx(expected[c], abs=1e-12) for c in closed)
+    assert len({round(expected[c], 6) for c in closed}) > 3  # the noise produced several fitness values
+    # open cases: the prefix cost is pm4py's full cost on the drained net (a pm4py reference
+    # for prefix alignments on sound nets: tests/alignment_reference.py), in pm4py's formula
+    shortest = pm4py_cost(net, im, fm, [])
+    traces = dict(con.execute("SELECT case_id, list(coalesce(step_id, '?:' || activity) ORDER BY ts, event_id) "
+                              "FROM events WHERE lifecycle = 'complete' GROUP BY 1").fetchall())
+    opened = {tuple(traces[c]) for c in expected if ours[c][1]}
+    assert len(opened) > 10
+    fitness_of = {tuple(traces[c]): ours[c][0] for c in expected if ours[c][1]}
+    for trace in opened:
+        cost = pm4py_cost(*drained(net, im, fm), list(trace))
+        assert fitness_of[trace] == pytest.approx(1 - cost / (len(trace) + shortest) if cost else 1.0, abs=1e-12)
+        assert fitness_of[trace] >= expected[next(c for c in expected if tuple(traces[c]) == trace)]
     token = pm4py.conformance_diagnostics_token_based_replay(df, net, im, fm, return_diagnostics_dataframe=False)
     expected_tok = {c: r["trace_fitness"] for c, r in zip(case_order, token, strict=True)}
     ours_tok = dict(con.execute("SELECT case_id, token_fitness FROM conformance_cases").fetchall())
@@ -329,14 +353,14 @@ def test_fitness_equals_pm4py_alignments_case_by_case(con) -> None:
 def test_timeout_falls_back_to_token_replay_and_never_hangs(con, model) -> None:
     import pm4py
 
-    # nested loops and parallel blocks: many silent transitions, a hard net to align
+    # six loops in parallel and long random traces: a hard net to align
     tree = pm4py.parse_process_tree(
-        "->( 'a', *( +( 'b', X( 'c', tau ), *( 'd', tau ) ), tau ), "
-        "+( 'e', *( X( 'f', 'g', tau ), +( 'h', tau ) ), 'i' ), 'j' )")
+        "+( *( 'a', 'b' ), *( 'c', 'd' ), *( 'e', 'f' ), *( 'g', 'h' ), *( 'i', 'j' ), *( 'k', 'l' ), "
+        "X( 'm', tau ) )")
     net = pm4py.convert_to_petri_net(tree)
     rng = random.Random(5)
-    labels = list("abcdefghij")
-    traces = {f"t{i}": [rng.choice(labels) for _ in range(rng.randint(8, 20))] for i in range(40)}
+    labels = list("abcdefghijklm")
+    traces = {f"t{i}": [rng.choice(labels) for _ in range(rng.randint(20, 40))] for i in range(40)}
     insert_cases(con, model.id, traces)
     calls: list[tuple[int, int]] = []
     started = time.perf_counter()

@@ -7,7 +7,8 @@ INSERT INTO variants
 SELECT
     r.run_id, v.sop_id, v.variant_id,
     CASE WHEN v.seq = '' THEN []::VARCHAR[] ELSE string_split(v.seq, chr(31)) END,
-    v.case_count, vr.alignment_fitness, vr.token_fitness, vr.alignment_status, vr.cost, vr.is_sop_path
+    v.case_count, vr.alignment_fitness, vr.token_fitness, vr.alignment_status, vr.cost, vr.is_sop_path,
+    vr.is_open
 FROM conformance_variant_counts v
 JOIN conformance_variant_results vr ON vr.sop_id = v.sop_id AND vr.variant_id = v.variant_id
 CROSS JOIN conformance_run r;
@@ -18,7 +19,8 @@ SELECT r.run_id, d.case_id, d.sop_id, d.agency, d.unit, d.kind, d.step_id, d.act
 FROM conformance_case_devs d
 CROSS JOIN conformance_run r;
 
--- conformant: the variant fits exactly (alignment fitness 1; token fitness 1 after a fallback).
+-- conformant: the variant fits exactly (alignment fitness 1; token fitness 1 after a fallback);
+-- for a variant of open cases (is_open): fits so far (its prefix alignment has no deviation).
 -- deviation_count counts every deviation row of the case, same_person and missing_kelengkapan too.
 CREATE OR REPLACE TEMP TABLE conformance_cases AS
 SELECT
