@@ -78,6 +78,9 @@ class Alignment:
     moves: tuple[Move, ...]
     seconds: float
     prefix: bool = False
+    # prefix alignments: the steps the net may still do from the case's position (the
+    # marking after its last sync move)
+    still_possible: frozenset[str] = frozenset()
 
 
 def fitness_of(deviating: int, length: int, shortest: int) -> float:
@@ -100,26 +103,33 @@ class Aligner:
         else:
             empty = self._search([], prefix=False, deadline=time.perf_counter() + max_seconds,
                                  shortest=0)
-            self.shortest = None if empty is None else sum(1 for m in empty if m.kind != "sync")
+            self.shortest = None if empty is None else sum(1 for m in empty[0] if m.kind != "sync")
 
     def align(self, symbols: Sequence[str], *, prefix: bool = False, max_seconds: float = 2.0) -> Alignment:
         """The optimal (full, or ``prefix``) alignment of ``symbols``, or a time-out after
         about ``max_seconds``."""
         started = time.perf_counter()
-        moves = None
+        found = None
         if self.shortest is not None and max_seconds > 0:
-            moves = self._search(list(symbols), prefix=prefix, deadline=started + max_seconds,
+            found = self._search(list(symbols), prefix=prefix, deadline=started + max_seconds,
                                  shortest=self.shortest)
         seconds = time.perf_counter() - started
-        if moves is None or self.shortest is None:
+        if found is None or self.shortest is None:
             return Alignment(True, None, None, (), seconds, prefix)
+        moves, at = found
         deviating = sum(1 for m in moves if m.kind != "sync")
+        possible = frozenset()
+        if prefix:
+            future = self.space.future_mask(at)
+            possible = frozenset(lb for code, lb in enumerate(self.labels) if future >> code & 1)
         return Alignment(False, fitness_of(deviating, len(symbols), self.shortest), float(deviating),
-                         moves, seconds, prefix)
+                         moves, seconds, prefix, possible)
 
     # --- the search --------------------------------------------------------------------------
     def _search(self, symbols: list[str], *, prefix: bool, deadline: float,
-                shortest: int) -> tuple[Move, ...] | None:
+                shortest: int) -> tuple[tuple[Move, ...], int] | None:
+        """The optimal moves and the marking after the last sync move (0 when none), or None
+        when out of time."""
         space = self.space
         codes_of = space.codes
         n = len(symbols)
@@ -179,20 +189,24 @@ class Aligner:
                 heapq.heappush(heap, (cost + h(t, j), n - j, k2))
         return None
 
-    def _moves(self, parent: dict, key: int, width: int, symbols: list[str]) -> tuple[Move, ...]:
+    def _moves(self, parent: dict, key: int, width: int, symbols: list[str]) -> tuple[tuple[Move, ...], int]:
         out: list[Move] = []
+        at = None
         step = parent[key]
         while step is not None:
             prev, kind, what = step
             if kind == _SYNC:
+                if at is None:
+                    at = key // width
                 out.append(Move("sync", symbols[what], what + 1))
             elif kind == _LOG:
                 out.append(Move("log", symbols[what], what + 1))
             elif kind == _MODEL:
                 out.append(Move("model", self.labels[what], None))
+            key = prev
             step = parent[prev]
         out.reverse()
-        return tuple(out)
+        return tuple(out), at or 0
 
 
 class _Bound:

@@ -181,7 +181,7 @@ def _check_variants(
         if ali is not None:
             stats.aligned += 1
             results.append((sop_id, variant_id, ali.fitness, tok, ALIGNED, ali.cost, ali.cost == 0, is_open))
-            found = rules.classify(ali.moves, model, xors)
+            found = rules.classify(ali.moves, model, xors, ali.still_possible)
         else:
             stats.timeouts += 1
             # pm4py's token replay ignores activities the net lacks: not a fit for us; and

@@ -124,19 +124,24 @@ def is_open(symbols: Sequence[str], flow: Node) -> bool:
     return not mapped or not can_end_after(flow, mapped[-1])
 
 
-def classify(moves: Iterable[MoveLike], model: SopModel, xors: Sequence[XorBranches]) -> list[Deviation]:
+def classify(moves: Iterable[MoveLike], model: SopModel, xors: Sequence[XorBranches],
+             still_possible: frozenset[str] = frozenset()) -> list[Deviation]:
     """Deviations of one alignment by rules 1-3 of SEMANTICS.md, in alignment order.
 
     1. log move on an unmapped symbol -> ``unmapped_activity``;
     2. log move on step S -> ``wrong_order`` when S also has a model move, else ``rework``
-       when S also has a sync move, else ``both_branches`` when S is in another branch of a
+       when S also has a sync move, else ``wrong_order`` when S is among ``still_possible``
+       (an open case did S before its turn), else ``both_branches`` when S is in another branch of a
        choice than the one the case took (its sync/model moves), else ``extra_activity``;
     3. model move on a visible step S that rule 2 did not explain (S has no ``wrong_order``
        log move) -> ``skipped_step``.
 
     An open case (:func:`is_open`) comes as a prefix alignment: it never ends in model
     moves (steps that may still come cost nothing there), so every model move it has lies
-    before an event of the case and is a step skipped so far.
+    before an event of the case and is a step skipped so far. Its ``still_possible`` steps
+    are those the model may still do from the case's position: a log move on one of them
+    is that step done before its turn (a full alignment of the finished case would pair it
+    with a model move later), unless the case also did it in step (a repeat: rework).
     """
     moves = list(moves)
     model_moved = {m.symbol for m in moves if m.kind == "model"}
@@ -157,6 +162,8 @@ def classify(moves: Iterable[MoveLike], model: SopModel, xors: Sequence[XorBranc
                 out_of_order.add(m.symbol)
             elif m.symbol in synced:
                 kind = "rework"
+            elif m.symbol in still_possible:
+                kind = "wrong_order"
             elif (xor := _other_branch_choice(m.symbol, taken, xors)) is not None:
                 kind, choice = "both_branches", xor.label
             else:
