@@ -113,7 +113,8 @@ def test_variant_of_open_cases_is_marked_and_judged_so_far(tmp_path: Path) -> No
     db = tmp_path / "store.duckdb"
     init_store(db)
     con = duckdb.connect(str(db))
-    traces = {"jalan": ["s03", "s04", "s05"], "lompat": ["s03", "s05"], "selesai": ["s03", "s04", "s05", "s06"]}
+    traces = {"jalan": ["s03", "s04", "s05"], "lompat": ["s03", "s05"], "tukar": ["s03", "s05", "s04"],
+              "selesai": ["s03", "s04", "s05", "s06"]}
     rows = []
     for n, (case_id, trace) in enumerate(traces.items()):
         for j, step in enumerate(trace):
@@ -129,7 +130,9 @@ def test_variant_of_open_cases_is_marked_and_judged_so_far(tmp_path: Path) -> No
     assert got[("s03", "s04", "s05")] == (True, 1.0, 0.0, True)  # nothing wrong so far
     # s04 skipped before the case's last event: one deviation so far, over 2 events + 4 steps
     assert got[("s03", "s05")] == (True, pytest.approx(1 - 1 / 6), 1.0, False)
+    # s05 done before s04, s06 still to come: one log move on s05, which may still come: wrong_order
+    assert got[("s03", "s05", "s04")] == (True, pytest.approx(1 - 1 / 7), 1.0, False)
     assert got[("s03", "s04", "s05", "s06")] == (False, 1.0, 0.0, True)
-    devs = con.execute("SELECT case_id, kind, step_id FROM deviations ORDER BY 1").fetchall()
-    assert devs == [("lompat", "skipped_step", "s04")]
+    devs = con.execute("SELECT case_id, kind, step_id, position FROM deviations ORDER BY 1").fetchall()
+    assert devs == [("lompat", "skipped_step", "s04", None), ("tukar", "wrong_order", "s05", 2)]
     con.close()
