@@ -41,6 +41,11 @@ from sop_models.model import SopModel
 ProgressFn = Callable[[int, int], None]
 PRECISION_REPEAT_CAP = 50  # each variant enters the precision log at most this many times
 PRECISION_MAX_TRACES = 2000  # ... and holds at most this many traces (most frequent variants first)
+# pm4py's token replay costs about a microsecond per event x transition of the net: bounds on
+# that work (pm4py_bridge.replay_work) keep token replay and precision to seconds on logs with
+# thousands of long variants and nets of hundreds of transitions (bench/README.md)
+TOKEN_REPLAY_MAX_WORK = 20_000_000  # token replay per SOP: fallback variants first, then by frequency
+PRECISION_MAX_WORK = 4_000_000  # distinct prefixes replayed for precision per SOP x agency
 ALIGNED = "aligned"
 FALLBACK = "token_replay_fallback"
 SEP = "\x1f"  # trace symbol separator in the SQL (chr(31))
@@ -171,7 +176,7 @@ def _check_variants(
     stats.seconds["align"] = stats.seconds.get("align", 0.0) + time.perf_counter() - t
 
     t = time.perf_counter()
-    token = bridge.token_fitness(ctx, [_symbols(seq) for _, seq, _ in variants])
+    token = _token_fitness(ctx, variants, aligned)
     stats.seconds["token_replay"] = stats.seconds.get("token_replay", 0.0) + time.perf_counter() - t
 
     for (variant_id, seq, _count), tok in zip(variants, token, strict=True):
@@ -186,12 +191,33 @@ def _check_variants(
             stats.timeouts += 1
             # pm4py's token replay ignores activities the net lacks: not a fit for us; and
             # it counts the tokens an open case has still to move: no verdict "so far"
-            fits = None if is_open else tok == 1.0 and set(symbols) <= labels
+            fits = None if is_open or tok is None else tok == 1.0 and set(symbols) <= labels
             results.append((sop_id, variant_id, None, tok, FALLBACK, None, fits, is_open))
             found = rules.unmapped_only(symbols)
         devs += [(sop_id, variant_id, d.kind, d.step_id, d.position, d.explanation_id, d.explanation_en)
                  for d in found]
     return results, devs
+
+
+def _token_fitness(ctx: Any, variants: list[tuple[str, str, int]], aligned: Mapping[str, Any]) -> list[float | None]:
+    """pm4py's token fitness per variant, within :data:`TOKEN_REPLAY_MAX_WORK`: the variants
+    without an alignment first (their fitness falls back to it), then the most frequent;
+    None for the variants past the bound."""
+    from analytics import pm4py_bridge as bridge
+
+    order = sorted(range(len(variants)), key=lambda i: (variants[i][0] in aligned, i))
+    chosen, work = [], 0
+    for i in order:
+        cost = bridge.replay_work(ctx, len(_symbols(variants[i][1])))
+        if chosen and work + cost > TOKEN_REPLAY_MAX_WORK:
+            break
+        chosen.append(i)
+        work += cost
+    chosen.sort()
+    out: list[float | None] = [None] * len(variants)
+    for i, tok in zip(chosen, bridge.token_fitness(ctx, [_symbols(variants[i][1]) for i in chosen]), strict=True):
+        out[i] = tok
+    return out
 
 
 def _precision_groups(con: duckdb.DuckDBPyConnection, seqs: dict[tuple[str, str], str]
@@ -315,7 +341,7 @@ def check_conformance(
     t = time.perf_counter()
     checked.precision = [
         (sop_id, agency, bridge.precision(contexts[sop_id], log, repeat_cap=PRECISION_REPEAT_CAP,
-                                          max_traces=PRECISION_MAX_TRACES))
+                                          max_traces=PRECISION_MAX_TRACES, max_work=PRECISION_MAX_WORK))
         for (sop_id, agency), log in sorted(work.precision_groups.items(),
                                             key=lambda kv: (kv[0][0], kv[0][1] or ""))
     ]

@@ -82,24 +82,43 @@ def token_fitness(ctx: NetContext, variants: Sequence[Sequence[str]]) -> list[fl
     return [float(r["trace_fitness"]) for r in replayed]
 
 
+def replay_work(ctx: NetContext, events: int) -> int:
+    """What replaying ``events`` events costs pm4py's token replay, in events x transitions
+    (it checks every transition for enabledness at each step: measured about 1 µs per unit
+    on the development machine, for nets of 12 to 330 transitions)."""
+    return events * max(len(ctx.net.transitions), 1)
+
+
 def precision(
     ctx: NetContext,
     variants: Sequence[tuple[Sequence[str], int]],
     *,
     repeat_cap: int = 50,
     max_traces: int = 2000,
+    max_work: int | None = None,
 ) -> float | None:
     """ETConformance (token-based) precision of the net on a variant log.
 
     The log holds each variant ``min(count, repeat_cap)`` times, most frequent first, up
     to ``max_traces`` traces in all: frequent behaviour still weighs more than rare
     behaviour (ETConformance weights prefixes by frequency), but the cost stays bounded
-    on logs with millions of cases. None when there is no trace.
+    on logs with millions of cases. ETConformance replays every distinct prefix of the log
+    from the start; ``max_work`` bounds that (:func:`replay_work` of the prefixes' events),
+    so on a log where every case is its own variant the precision is that of its most
+    frequent variants (at least one). None when there is no trace.
     """
     traces: list[Trace] = []
+    prefixes: set[tuple[str, ...]] = set()
+    work = 0
     # ties broken by the trace itself: which variants make the max_traces cut must not
     # depend on the order the caller's GROUP BY happened to return them in
     for symbols, count in sorted(variants, key=lambda vc: (-vc[1], list(vc[0]))):
+        new = [tuple(symbols[:i]) for i in range(1, len(symbols)) if tuple(symbols[:i]) not in prefixes]
+        cost = replay_work(ctx, sum(len(p) for p in new))
+        if max_work is not None and traces and work + cost > max_work:
+            break
+        work += cost
+        prefixes.update(new)
         for _ in range(min(int(count), repeat_cap)):
             if len(traces) >= max_traces:
                 break

@@ -36,13 +36,13 @@ LEFT JOIN (
 ) n ON n.sop_id = cv.sop_id AND n.case_id = cv.case_id;
 
 -- fitness: mean case alignment fitness; a case whose variant fell back to token replay
--- contributes its token fitness. Summed per variant in variant_id order, so that the same
+-- contributes its token fitness; a variant with neither (token replay past its bound) none. Summed per variant in variant_id order, so that the same
 -- data gives the same number to the last digit on every run (a parallel avg() does not).
 INSERT INTO model_quality
 SELECT r.run_id, q.sop_id, q.agency, q.cases, q.variants, q.fitness, p.precision
 FROM (
     SELECT sop_id, agency, sum(n)::BIGINT AS cases, count(*) AS variants,
-           sum(n * f ORDER BY variant_id) / sum(n) AS fitness
+           sum(n * f ORDER BY variant_id) / sum(n) FILTER (WHERE f IS NOT NULL) AS fitness
     FROM (
         SELECT cv.sop_id, cv.agency, cv.variant_id, count(*) AS n,
                any_value(coalesce(vr.alignment_fitness, vr.token_fitness)) AS f
