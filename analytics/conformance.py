@@ -44,7 +44,7 @@ PRECISION_MAX_TRACES = 2000  # ... and holds at most this many traces (most freq
 # pm4py's token replay costs about a microsecond per event x transition of the net: bounds on
 # that work (pm4py_bridge.replay_work) keep token replay and precision to seconds on logs with
 # thousands of long variants and nets of hundreds of transitions (bench/README.md)
-TOKEN_REPLAY_MAX_WORK = 20_000_000  # token replay per SOP: fallback variants first, then by frequency
+TOKEN_REPLAY_MAX_WORK = 10_000_000  # token replay per SOP: fallback variants first, then by frequency
 PRECISION_MAX_WORK = 4_000_000  # distinct prefixes replayed for precision per SOP x agency
 ALIGNED = "aligned"
 FALLBACK = "token_replay_fallback"

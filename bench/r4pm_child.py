@@ -22,7 +22,8 @@ def main() -> None:
 
     pnml, variants_file, out = sys.argv[1:4]
     net = r4pm.petri_net.import_pnml(pnml)
-    variants = json.loads(open(variants_file, encoding="utf-8").read())
+    with open(variants_file, encoding="utf-8") as f:
+        variants = json.load(f)
     options = {"cost_fn": {"log_move_cost": 1, "model_move_cost": 1, "silent_move_cost": 0,
                            "sync_move_cost": 0}}
     started = time.perf_counter()

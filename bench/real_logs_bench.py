@@ -218,8 +218,7 @@ def main() -> None:
               f"(stage), {theirs['seconds'] / max(align, 1e-9):.1f}x (alignments alone)")
         print(f"  per-case fitness: {cases - differ:,} of {cases:,} cases equal (max |diff| {diff:.1e})")
         if args.r4pm_python:
-            import pm4py
-
+            pm4py = _pm4py()  # through the bridge: no licence banner on stderr
             _, (net, im, fm) = log_net(name)
             pnml = work / f"{name}.pnml"
             pm4py.write_pnml(net, im, fm, str(pnml))
