@@ -136,3 +136,46 @@ def test_variant_of_open_cases_is_marked_and_judged_so_far(tmp_path: Path) -> No
     devs = con.execute("SELECT case_id, kind, step_id, position FROM deviations ORDER BY 1").fetchall()
     assert devs == [("lompat", "skipped_step", "s04", None), ("tukar", "wrong_order", "s05", 2)]
     con.close()
+
+
+LOOP_YAML = """
+id: uji-ulang
+title: Uji ulang
+agency: Dinas Uji
+region: Kota Uji
+timezone: Asia/Jakarta
+source: 000_41f6d9e0ae68eb16.txt
+lanes: [Petugas]
+steps:
+  - {id: s01, no: "1", name: Menerima berkas, lane: Petugas, waktu: 5 Menit}
+  - {id: s02, no: "2", name: Memeriksa berkas, lane: Petugas, waktu: 5 Menit}
+  - {id: s03, no: "3", name: Mengembalikan berkas, lane: Petugas, waktu: 5 Menit}
+  - {id: s04, no: "4", name: Menerima perbaikan, lane: Petugas, waktu: 5 Menit}
+  - {id: s05, no: "5", name: Menyetujui, lane: Petugas, waktu: 5 Menit}
+flow:
+  - s01
+  - loop: {id: periksa, body: s02, redo: [s03, s04]}
+  - s05
+"""
+
+
+def test_open_case_repeating_a_step_it_may_still_do_is_rework(tmp_path: Path) -> None:
+    # s02 again right after s02: the loop would need s03 and s04 in between (two model moves);
+    # one log move is cheaper. s02 may still come (the loop), but the case did it in step
+    # already: a repeat (rework), not a step done before its turn.
+    from sop_models.loader import load_model
+
+    path = tmp_path / "uji-ulang.yaml"
+    path.write_text(LOOP_YAML, encoding="utf-8")
+    model = load_model(path)
+    db = tmp_path / "store.duckdb"
+    init_store(db)
+    con = duckdb.connect(str(db))
+    con.execute(f"""INSERT INTO events VALUES
+        (1, 'ulang', '{model.id}', 's01', 's01', 'complete', TIMESTAMPTZ '2024-07-01 09:00:00+07', 'x', NULL, 'A', 'U', 1, 1),
+        (2, 'ulang', '{model.id}', 's02', 's02', 'complete', TIMESTAMPTZ '2024-07-01 10:00:00+07', 'x', NULL, 'A', 'U', 1, 2),
+        (3, 'ulang', '{model.id}', 's02', 's02', 'complete', TIMESTAMPTZ '2024-07-01 11:00:00+07', 'x', NULL, 'A', 'U', 1, 3)""")
+    run_conformance(con, 1, [model.id], models={model.id: model})
+    assert con.execute("SELECT is_open, cost FROM variants").fetchone() == (True, 1.0)
+    assert con.execute("SELECT kind, step_id, position FROM deviations").fetchall() == [("rework", "s02", 3)]
+    con.close()
