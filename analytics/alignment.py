@@ -49,7 +49,7 @@ from typing import Literal
 from analytics.state_space import INF, StateSpace
 
 MoveKind = Literal["sync", "log", "model"]
-MAX_SEARCH_STATES = 3_000_000  # per alignment: past it the alignment counts as out of time
+MAX_SEARCH_STATES = 1_000_000  # per alignment: past it the alignment counts as out of time
 _SYNC, _LOG, _MODEL, _TAU = 0, 1, 2, 3
 
 

@@ -224,7 +224,8 @@ LEFT JOIN (SELECT case_id, count(*) AS n FROM g_dev WHERE kind <> 'same_person' 
 
 INSERT INTO variants
 SELECT 1, c.sop_id, c.variant_id, any_value(v.activities), count(*), avg(c.alignment_fitness),
-       avg(c.token_fitness), 'aligned', round(10 * (1 - avg(c.alignment_fitness))), bool_and(c.conformant)
+       avg(c.token_fitness), 'aligned', round(10 * (1 - avg(c.alignment_fitness))), bool_and(c.conformant),
+       bool_and(c.is_open)
 FROM case_checks c JOIN g_case_variant v USING (sop_id, case_id) GROUP BY c.sop_id, c.variant_id;
 
 INSERT INTO lane_stats BY NAME
