@@ -4,16 +4,18 @@ Work is split by where it is cheap:
 
 - DuckDB computes each case's trace and its variant (``sql/conformance_variants.sql``);
   the case -> variant mapping never leaves DuckDB.
-- pm4py (through :mod:`analytics.pm4py_bridge`) aligns and token-replays each *distinct
-  variant* once against the SOP's Petri net, most frequent variants first, within a time
-  budget per variant and in total; a variant out of time falls back to token replay.
+- :mod:`analytics.alignment` aligns each *distinct variant* once against the SOP's Petri
+  net (a full alignment, or a prefix alignment for a variant that stops where the flow
+  cannot end: an open case is judged "so far"), most frequent variants first, within a time
+  budget per variant and in total; a variant out of time falls back to token replay. pm4py
+  (through :mod:`analytics.pm4py_bridge`) token-replays every variant and computes precision.
 - Python turns each variant's alignment into deviations (:mod:`analytics.conformance_rules`).
 - DuckDB expands variant results to cases, adds ``same_person`` and ``missing_kelengkapan``
   and writes ``variants``, ``deviations``, ``model_quality`` and the staging table
   ``conformance_cases`` (``sql/conformance_deviations.sql``, ``sql/conformance_results.sql``).
 
 :func:`run_conformance` does it all; :func:`prepare_conformance` (DuckDB),
-:func:`check_conformance` (pm4py only, no connection: it may run in another thread) and
+:func:`check_conformance` (Python and pm4py only, no connection: it may run in another thread) and
 :func:`write_conformance` (DuckDB) are its three parts, for a caller that overlaps the pm4py
 part with other SQL (``analytics.run``). The caller owns the transaction: nothing here
 begins or commits one.
@@ -31,21 +33,29 @@ import duckdb
 import pyarrow as pa
 
 from analytics import conformance_rules as rules
+from analytics.alignment import Aligner
 from analytics.labels import ensure_labels
 from analytics.standards import install_standards
+from analytics.state_space import build as build_state_space
+from pantau.config import AnalysisSettings
 from pantau.errors import AnalysisError
 from sop_models.model import SopModel
 
 ProgressFn = Callable[[int, int], None]
 PRECISION_REPEAT_CAP = 50  # each variant enters the precision log at most this many times
 PRECISION_MAX_TRACES = 2000  # ... and holds at most this many traces (most frequent variants first)
+# pm4py's token replay costs about a microsecond per event x transition of the net: bounds on
+# that work (pm4py_bridge.replay_work) keep token replay and precision to seconds on logs with
+# thousands of long variants and nets of hundreds of transitions (bench/README.md)
+TOKEN_REPLAY_MAX_WORK = 10_000_000  # token replay per SOP: fallback variants first, then by frequency
+PRECISION_MAX_WORK = 4_000_000  # distinct prefixes replayed for precision per SOP x agency
 ALIGNED = "aligned"
 FALLBACK = "token_replay_fallback"
 SEP = "\x1f"  # trace symbol separator in the SQL (chr(31))
 
 # Temp tables this stage creates; all but conformance_cases are dropped when it is done.
 _SCRATCH = (
-    "conformance_sops", "conformance_program_steps", "conformance_steps", "conformance_four_eyes",
+    "conformance_sops", "conformance_steps", "conformance_four_eyes",
     "conformance_kelengkapan", "conformance_run", "conformance_case_variant",
     "conformance_variant_counts", "conformance_variant_results", "conformance_variant_devs",
     "conformance_case_devs", "conformance_precision",
@@ -96,12 +106,11 @@ S = pa.string()
 
 def _load_model_tables(con: duckdb.DuckDBPyConnection, run_id: int, sop_ids: list[str],
                        models: Mapping[str, SopModel]) -> None:
-    steps, program, pairs, docs = [], [], [], []
+    steps, pairs, docs = [], [], []
     for sop_id in sop_ids:
         model = models[sop_id]
         by_id = {s.id: s for s in model.steps}
         steps += [(sop_id, s.id, s.name, s.lane) for s in model.steps]
-        program += [(sop_id, s.id) for s in model.steps if s.scope == "program"]
         for a, b in model.four_eyes:
             if a in by_id and b in by_id:
                 pairs.append((sop_id, a, b, rules.step_label(by_id[a], "id"), rules.step_label(by_id[b], "id"),
@@ -113,7 +122,6 @@ def _load_model_tables(con: duckdb.DuckDBPyConnection, run_id: int, sop_ids: lis
     _load(con, "conformance_sops", _schema(sop_id=S), [(s,) for s in sop_ids])
     _load(con, "conformance_run", _schema(run_id=pa.int32()), [(run_id,)])
     _load(con, "conformance_steps", _schema(sop_id=S, step_id=S, name=S, lane=S), steps)
-    _load(con, "conformance_program_steps", _schema(sop_id=S, step_id=S), program)
     _load(con, "conformance_four_eyes", _schema(sop_id=S, step_a=S, step_b=S, label_a_id=S, label_b_id=S,
                                                 label_a_en=S, label_b_en=S), pairs)
     _load(con, "conformance_kelengkapan", _schema(sop_id=S, step_id=S, items=pa.list_(S),
@@ -138,59 +146,79 @@ def _check_variants(
     sop_id: str,
     model: SopModel,
     ctx: Any,
+    aligner: Any,
     variants: list[tuple[str, str, int]],
     budget: _Budget,
     stats: ConformanceStats,
     tick: Callable[[], None],
 ) -> tuple[list[tuple], list[tuple]]:
-    """Align and replay each variant of one SOP; rows for the variant results and deviations."""
+    """Align and replay each variant of one SOP; rows for the variant results and deviations.
+
+    A variant whose trace stops where the flow cannot end (:func:`rules.is_open`) is aligned
+    as a prefix (:mod:`analytics.alignment`): its fitness, cost and ``is_sop_path`` say
+    "so far", and steps that may still come are not deviations.
+    """
     from analytics import pm4py_bridge as bridge  # pm4py costs seconds to import: only when needed
 
     t = time.perf_counter()
     xors = rules.xor_branches(model.flow)
     labels = bridge.visible_labels(ctx.net)
     results, devs = [], []
-    aligned: dict[str, bridge.VariantAlignment] = {}
-    completed: dict[str, tuple[Any, int]] = {}  # open variants: alignment of trace + completion
+    aligned: dict[str, Any] = {}
     for variant_id, seq, _count in variants:
-        symbols = _symbols(seq)
         limit = budget.next_limit()
         if limit > 0:
-            ali = bridge.align_variant(ctx, symbols, limit)
+            symbols = _symbols(seq)
+            ali = aligner.align(symbols, prefix=rules.is_open(symbols, model.flow), max_seconds=limit)
             budget.used += ali.seconds
             if not ali.timed_out:
                 aligned[variant_id] = ali
-                rest = rules.completion(symbols, model.flow) if rules.is_open(symbols, model.flow) else []
-                limit = budget.next_limit()
-                if rest and limit > 0:
-                    ext = bridge.align_variant(ctx, symbols + rest, limit)
-                    budget.used += ext.seconds
-                    if not ext.timed_out:
-                        completed[variant_id] = (ext.moves, len(symbols))
         tick()
     stats.seconds["align"] = stats.seconds.get("align", 0.0) + time.perf_counter() - t
 
     t = time.perf_counter()
-    token = bridge.token_fitness(ctx, [_symbols(seq) for _, seq, _ in variants])
+    token = _token_fitness(ctx, variants, aligned)
     stats.seconds["token_replay"] = stats.seconds.get("token_replay", 0.0) + time.perf_counter() - t
 
     for (variant_id, seq, _count), tok in zip(variants, token, strict=True):
+        symbols = _symbols(seq)
+        is_open = rules.is_open(symbols, model.flow)
         ali = aligned.get(variant_id)
         if ali is not None:
             stats.aligned += 1
-            results.append((sop_id, variant_id, ali.fitness, tok, ALIGNED, ali.cost, ali.cost == 0))
-            moves, real_length = completed.get(variant_id, (ali.moves, None))
-            found = rules.classify(moves, model, xors, open_case=rules.is_open(_symbols(seq), model.flow),
-                                   real_length=real_length)
+            results.append((sop_id, variant_id, ali.fitness, tok, ALIGNED, ali.cost, ali.cost == 0, is_open))
+            found = rules.classify(ali.moves, model, xors, ali.still_possible)
         else:
             stats.timeouts += 1
-            # pm4py's token replay ignores activities the net lacks: not a fit for us
-            fits = tok == 1.0 and set(_symbols(seq)) <= labels
-            results.append((sop_id, variant_id, None, tok, FALLBACK, None, fits))
-            found = rules.unmapped_only(_symbols(seq))
+            # pm4py's token replay ignores activities the net lacks: not a fit for us; and
+            # it counts the tokens an open case has still to move: no verdict "so far"
+            fits = None if is_open or tok is None else tok == 1.0 and set(symbols) <= labels
+            results.append((sop_id, variant_id, None, tok, FALLBACK, None, fits, is_open))
+            found = rules.unmapped_only(symbols)
         devs += [(sop_id, variant_id, d.kind, d.step_id, d.position, d.explanation_id, d.explanation_en)
                  for d in found]
     return results, devs
+
+
+def _token_fitness(ctx: Any, variants: list[tuple[str, str, int]], aligned: Mapping[str, Any]) -> list[float | None]:
+    """pm4py's token fitness per variant, within :data:`TOKEN_REPLAY_MAX_WORK`: the variants
+    without an alignment first (their fitness falls back to it), then the most frequent;
+    None for the variants past the bound."""
+    from analytics import pm4py_bridge as bridge
+
+    order = sorted(range(len(variants)), key=lambda i: (variants[i][0] in aligned, i))
+    chosen, work = [], 0
+    for i in order:
+        cost = bridge.replay_work(ctx, len(_symbols(variants[i][1])))
+        if chosen and work + cost > TOKEN_REPLAY_MAX_WORK:
+            break
+        chosen.append(i)
+        work += cost
+    chosen.sort()
+    out: list[float | None] = [None] * len(variants)
+    for i, tok in zip(chosen, bridge.token_fitness(ctx, [_symbols(variants[i][1]) for i in chosen]), strict=True):
+        out[i] = tok
+    return out
 
 
 def _precision_groups(con: duckdb.DuckDBPyConnection, seqs: dict[tuple[str, str], str]
@@ -220,7 +248,7 @@ class ConformanceWork:
 
 @dataclass
 class ConformanceChecked:
-    """pm4py's verdicts per variant: rows for the variant results, deviations and precision."""
+    """The verdicts per variant: rows for the variant results, deviations and precision."""
 
     results: list[tuple] = field(default_factory=list)
     devs: list[tuple] = field(default_factory=list)
@@ -278,13 +306,13 @@ def prepare_conformance(
 def check_conformance(
     work: ConformanceWork,
     *,
-    max_align_seconds_per_variant: float = 2.0,
-    max_align_seconds_total: float = 120.0,
+    max_align_seconds_per_variant: float = AnalysisSettings.align_seconds_per_variant,
+    max_align_seconds_total: float = AnalysisSettings.align_seconds_total,
     progress: ProgressFn | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> ConformanceChecked:
-    """Second part of :func:`run_conformance`: pm4py per variant (alignment, token replay)
-    and precision per SOP x agency. Touches no database; raises :class:`Cancelled` between
+    """Second part of :func:`run_conformance`: per variant an alignment and pm4py's token
+    replay, and pm4py's precision per SOP x agency. Touches no database; raises :class:`Cancelled` between
     variants once ``cancelled()`` is true."""
     from analytics import pm4py_bridge as bridge  # pm4py costs seconds to import: only here
 
@@ -301,20 +329,22 @@ def check_conformance(
     t = time.perf_counter()
     nets = _nets(work)
     contexts = {s: bridge.prepare_net(*nets[s]) for s in work.sop_ids}
+    aligners = {s: Aligner(build_state_space(bridge.plain_net(*nets[s]))) for s in work.sop_ids
+                if any(r[0] == s for r in work.rows)}
     stats.seconds["align"] = time.perf_counter() - t
     budget = _Budget(max_align_seconds_per_variant, max_align_seconds_total)
     checked = ConformanceChecked()
     for sop_id in work.sop_ids:
         variants = [(v, seq, n) for s, v, seq, n in work.rows if s == sop_id]
         if variants:
-            r, d = _check_variants(sop_id, work.models[sop_id], contexts[sop_id], variants, budget,
-                                   stats, tick)
+            r, d = _check_variants(sop_id, work.models[sop_id], contexts[sop_id], aligners[sop_id],
+                                   variants, budget, stats, tick)
             checked.results += r
             checked.devs += d
     t = time.perf_counter()
     checked.precision = [
         (sop_id, agency, bridge.precision(contexts[sop_id], log, repeat_cap=PRECISION_REPEAT_CAP,
-                                          max_traces=PRECISION_MAX_TRACES))
+                                          max_traces=PRECISION_MAX_TRACES, max_work=PRECISION_MAX_WORK))
         for (sop_id, agency), log in sorted(work.precision_groups.items(),
                                             key=lambda kv: (kv[0][0], kv[0][1] or ""))
     ]
@@ -330,7 +360,8 @@ def write_conformance(con: duckdb.DuckDBPyConnection, work: ConformanceWork,
     t = time.perf_counter()
     _load(con, "conformance_variant_results", _schema(
         sop_id=S, variant_id=S, alignment_fitness=pa.float64(), token_fitness=pa.float64(),
-        alignment_status=S, cost=pa.float64(), is_sop_path=pa.bool_()), checked.results)
+        alignment_status=S, cost=pa.float64(), is_sop_path=pa.bool_(), is_open=pa.bool_()),
+        checked.results)
     _load(con, "conformance_variant_devs", _schema(
         sop_id=S, variant_id=S, kind=S, step_id=S, position=pa.int32(), explanation_id=S,
         explanation_en=S), checked.devs)
@@ -355,8 +386,8 @@ def run_conformance(
     sop_ids: list[str],
     *,
     models: dict[str, SopModel],
-    max_align_seconds_per_variant: float = 2.0,
-    max_align_seconds_total: float = 120.0,
+    max_align_seconds_per_variant: float = AnalysisSettings.align_seconds_per_variant,
+    max_align_seconds_total: float = AnalysisSettings.align_seconds_total,
     progress: ProgressFn | None = None,
     nets: Mapping[str, tuple[Any, Any, Any]] | None = None,
 ) -> ConformanceStats:

@@ -1,6 +1,6 @@
 """Deviation rules 1-3 of ``docs/dev/SEMANTICS.md``: alignment moves -> deviation kinds.
 
-Pure functions over one variant's moves (see :class:`analytics.pm4py_bridge.Move`), plus
+Pure functions over one variant's moves (see :class:`analytics.alignment.Move`), plus
 the bilingual one-line explanations. No pm4py and no DuckDB here: the orchestrator
 (:mod:`analytics.conformance`) applies these once per variant and expands them to cases
 in SQL.
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from sop_models.flow import Node, Xor, step_ids, walk
-from sop_models.flow_paths import can_end_after, happy_next
+from sop_models.flow_paths import can_end_after
 from sop_models.model import SopModel, Step
 
 UNMAPPED_PREFIX = "?:"  # trace symbol of an event whose activity maps to no step
@@ -21,7 +21,7 @@ NAME_CHARS = 60  # step names in explanations are cut here (SOP step names run l
 
 
 class MoveLike(Protocol):
-    """What the rules read from an alignment move (``pm4py_bridge.Move``)."""
+    """What the rules read from an alignment move (``analytics.alignment.Move``)."""
 
     kind: str  # sync | log | model
     symbol: str
@@ -124,59 +124,26 @@ def is_open(symbols: Sequence[str], flow: Node) -> bool:
     return not mapped or not can_end_after(flow, mapped[-1])
 
 
-def completion(symbols: Sequence[str], flow: Node) -> list[str]:
-    """The happy-path steps that would finish an open trace (after its last mapped step).
-
-    Aligning ``trace + completion`` instead of the bare trace tells the steps still to
-    come from skipped ones: without it, an open case on a long branch aligns best to a
-    short branch, and its last events turn into log moves.
-    """
-    known = set(step_ids(flow))
-    mapped = [s for s in symbols if s in known]
-    current, out = (mapped[-1] if mapped else None), []
-    for _ in range(2 * len(known) + 2):  # the happy path leaves loops: this is a guard only
-        current = happy_next(flow, current)
-        if current is None:
-            break
-        out.append(current)
-    return out
-
-
-@dataclass(frozen=True)
-class _Move:
-    kind: str
-    symbol: str
-    position: int | None
-
-
 def classify(moves: Iterable[MoveLike], model: SopModel, xors: Sequence[XorBranches],
-             *, open_case: bool = False, real_length: int | None = None) -> list[Deviation]:
+             still_possible: frozenset[str] = frozenset()) -> list[Deviation]:
     """Deviations of one alignment by rules 1-3 of SEMANTICS.md, in alignment order.
 
     1. log move on an unmapped symbol -> ``unmapped_activity``;
     2. log move on step S -> ``wrong_order`` when S also has a model move, else ``rework``
-       when S also has a sync move, else ``both_branches`` when S is in another branch of a
+       when S also has a sync move, else ``wrong_order`` when S is among ``still_possible``
+       (an open case did S before its turn), else ``both_branches`` when S is in another branch of a
        choice than the one the case took (its sync/model moves), else ``extra_activity``;
     3. model move on a visible step S that rule 2 did not explain (S has no ``wrong_order``
        log move) -> ``skipped_step``.
 
-    For an ``open_case`` (see :func:`is_open`) model moves after the case's last event are
-    steps still to come, not skipped ones: rule 3 leaves them out. When ``moves`` align the
-    trace extended by its :func:`completion`, ``real_length`` is the trace's own length:
-    moves on the virtual events count as model moves (steps the model still needs) for
-    rule 2 and are otherwise dropped.
+    An open case (:func:`is_open`) comes as a prefix alignment: it never ends in model
+    moves (steps that may still come cost nothing there), so every model move it has lies
+    before an event of the case and is a step skipped so far. Its ``still_possible`` steps
+    are those the model may still do from the case's position: a log move on one of them
+    is that step done before its turn (a full alignment of the finished case would pair it
+    with a model move later), unless the case also did it in step (a repeat: rework).
     """
     moves = list(moves)
-    if real_length is not None:
-        moves = [
-            _Move("model", m.symbol, None) if m.kind == "sync" and (m.position or 0) > real_length else m
-            for m in moves
-            if not (m.kind == "log" and (m.position or 0) > real_length)
-        ]
-    pending_from = len(moves)
-    if open_case:
-        real = [i for i, m in enumerate(moves) if m.kind != "model"]
-        pending_from = real[-1] + 1 if real else 0
     model_moved = {m.symbol for m in moves if m.kind == "model"}
     synced = {m.symbol for m in moves if m.kind == "sync"}
     taken = synced | model_moved
@@ -195,13 +162,15 @@ def classify(moves: Iterable[MoveLike], model: SopModel, xors: Sequence[XorBranc
                 out_of_order.add(m.symbol)
             elif m.symbol in synced:
                 kind = "rework"
+            elif m.symbol in still_possible:
+                kind = "wrong_order"
             elif (xor := _other_branch_choice(m.symbol, taken, xors)) is not None:
                 kind, choice = "both_branches", xor.label
             else:
                 kind = "extra_activity"
             text = explain(kind, steps[m.symbol], position=m.position, choice=choice)
             found.append(Deviation(kind, m.symbol, m.position, *text))
-    for m in moves[:pending_from]:
+    for m in moves:
         if m.kind == "model" and m.symbol not in out_of_order and m.symbol in steps:
             found.append(Deviation("skipped_step", m.symbol, None, *explain("skipped_step", steps[m.symbol])))
     return found

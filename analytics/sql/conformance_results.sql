@@ -9,7 +9,7 @@ SELECT
     r.run_id, v.sop_id, v.variant_id,
     CASE WHEN v.seq = '' THEN []::VARCHAR[] ELSE string_split(v.seq, chr(31)) END AS activities,
     v.case_count, vr.alignment_fitness, vr.token_fitness, vr.alignment_status, vr.cost, vr.is_sop_path,
-    m.model_sha256
+    m.model_sha256, vr.is_open
 FROM conformance_variant_counts v
 JOIN conformance_variant_results vr ON vr.sop_id = v.sop_id AND vr.variant_id = v.variant_id
 JOIN mutu_baku_sops m ON m.sop_id = v.sop_id
@@ -21,7 +21,8 @@ SELECT r.run_id, d.case_id, d.sop_id, d.agency, d.unit, d.kind, d.step_id, d.act
 FROM conformance_case_devs d
 CROSS JOIN conformance_run r;
 
--- conformant: the variant fits exactly (alignment fitness 1; token fitness 1 after a fallback).
+-- conformant: the variant fits exactly (alignment fitness 1; token fitness 1 after a fallback);
+-- for a variant of open cases (is_open): fits so far (its prefix alignment has no deviation).
 -- deviation_count counts every deviation row of the case, same_person and missing_kelengkapan too.
 CREATE OR REPLACE TEMP TABLE conformance_cases AS
 SELECT
@@ -37,13 +38,14 @@ LEFT JOIN (
 ) n ON n.sop_id = cv.sop_id AND n.case_id = cv.case_id;
 
 -- fitness: mean case alignment fitness; a case whose variant fell back to token replay
--- contributes its token fitness. Summed per variant in variant_id order, so that the same
--- data gives the same number to the last digit on every run (a parallel avg() does not).
+-- contributes its token fitness; a variant with neither (token replay past its bound) none.
+-- Summed per variant in variant_id order, so that the same data gives the same number to the
+-- last digit on every run (a parallel avg() does not).
 INSERT INTO model_quality BY NAME
 SELECT r.run_id, q.sop_id, q.agency, q.cases, q.variants, q.fitness, p.precision
 FROM (
     SELECT sop_id, agency, sum(n)::BIGINT AS cases, count(*) AS variants,
-           sum(n * f ORDER BY variant_id) / sum(n) AS fitness
+           sum(n * f ORDER BY variant_id) / sum(n) FILTER (WHERE f IS NOT NULL) AS fitness
     FROM (
         SELECT cv.sop_id, cv.agency, cv.variant_id, count(*) AS n,
                any_value(coalesce(vr.alignment_fitness, vr.token_fitness)) AS f
