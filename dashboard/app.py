@@ -1,8 +1,11 @@
 """Pantau dashboard entrypoint: ``streamlit run dashboard/app.py`` (``pantau dashboard``).
 
-Only the router: page config, the language switch and the global filters in the sidebar
-(bound to URL query parameters, so a copied link shows the same view), the database state,
-then ``st.navigation`` over ``dashboard/views/*.py``. The database is ``$PANTAU_DB``.
+Only the router: page config, the language switch, the login gate (:mod:`dashboard.login`:
+nobody passes without a session when logins are on), the global filters in the sidebar
+(bound to URL query parameters, so a copied link shows the same view; a parameter outside
+the user's scope is refused), the database state as the user's scope sees it, then
+``st.navigation`` over the pages the user's role may open, recording the page view.
+The database is ``$PANTAU_DB``.
 
 The page scripts live in ``views/``, not ``pages/``: a ``pages/`` folder next to the entrypoint
 switches Streamlit to its legacy multipage mode until ``st.navigation`` has run once in the
@@ -15,10 +18,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, filters, ui
+from dashboard import auth, data, filters, login, ui
 from dashboard.i18n import t
 from dashboard.models_info import models
-from dashboard.navigation import PAGES
+from dashboard.navigation import PAGE_PERMISSION, PAGES
+from pantau.access.roles import READ
 from pantau.errors import PantauError
 
 FILTER_KEYS = ("agency", "sop", "unit", "period")
@@ -35,7 +39,7 @@ def _reset_filters(bounds: tuple | None) -> None:
 
 def _read_state() -> None:
     try:
-        st.session_state["_db_state"] = data.read_state(data.db_path())
+        st.session_state["_db_state"] = data.read_state(data.db_path(), SESSION.scope)
         st.session_state["_db_error"] = None
     except PantauError as exc:
         st.session_state["_db_state"] = None
@@ -53,11 +57,15 @@ def _sidebar(lang: str) -> filters.Filters:
     sb = st.sidebar
     sb.subheader(t("filters", lang))
     seen = options if options is not None else None
-    agencies = sorted({m.agency for m in models().values()}
-                      | (set(seen["agency"].dropna()) if seen is not None else set()))
+    agencies = sorted(a for a in {m.agency for m in models().values()}
+                      | (set(seen["agency"].dropna()) if seen is not None else set())
+                      if SESSION.scope.allows_agency(a))
+    auth.allow_param("agency", set(agencies), lang)
     agency = sb.selectbox(t("agency", lang), agencies, index=None, key="agency", bind="query-params",
                           placeholder=t("all", lang))
-    sops = sorted(set(models()) | (set(seen["sop_id"].dropna()) if seen is not None else set()))
+    sops = sorted({s for s, m in models().items() if SESSION.scope.allows_agency(m.agency)}
+                  | (set(seen["sop_id"].dropna()) if seen is not None else set()))
+    auth.allow_param("sop", set(sops), lang)
     sop = sb.selectbox(t("sop", lang), sops, index=None, key="sop", bind="query-params",
                        placeholder=t("all", lang))
     units: list[str] = []
@@ -70,6 +78,7 @@ def _sidebar(lang: str) -> filters.Filters:
             scoped = scoped[scoped["sop_id"] == sop]
         units = sorted(scoped["unit"].dropna().unique())
         bounds = (min(options["first_day"]), max(options["last_day"]))
+    auth.allow_param("unit", set(options["unit"].dropna()) if options is not None else set(), lang)
     unit = sb.selectbox(t("unit", lang), units, index=None, key="unit", bind="query-params",
                         placeholder=t("all", lang))
     period = None
@@ -88,11 +97,14 @@ def _sidebar(lang: str) -> filters.Filters:
 choice = st.sidebar.segmented_control(
     "Bahasa / Language", ["ID", "EN"], default="ID", required=True, key="lang", bind="query-params")
 LANG = "en" if choice == "EN" else "id"
+SESSION = login.gate(LANG)  # the login page, and stop, until someone is logged in
 pages = [st.Page(path, title=t(key, LANG), url_path=slug, icon=icon, default=(slug == "ringkasan"))
-         for path, key, slug, icon in PAGES]
+         for path, key, slug, icon in PAGES if auth.may(PAGE_PERMISSION.get(slug, READ))]
 with data.batch(), ui.guard():  # one read-only connection for this run's cache misses
     _read_state()
     st.session_state["_filters"] = _sidebar(LANG)
     if st.session_state["_db_error"]:
         st.sidebar.error(st.session_state["_db_error"])
-    st.navigation(pages).run()
+    page = st.navigation(pages)
+    auth.record_page(page.url_path or "ringkasan", st.session_state["_filters"])
+    page.run()

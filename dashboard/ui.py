@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import auth, data
 from dashboard.data import DbState
 from dashboard.filters import Filters
 from dashboard.i18n import t
@@ -123,6 +123,22 @@ def sop_scope(key: str) -> str | None:
     from dashboard.models_info import sop_title
 
     return st.selectbox(tr("choose_sop"), sops, key=key, format_func=lambda s: f"{s} — {sop_title(s, 50)}")
+
+
+def case_missing(case_id: str, sop_id: str | None) -> None:
+    """No such case in view: "not permitted" (recorded) for a user who sees only some
+    agencies — the same answer whether the case exists elsewhere or not, so the page tells
+    nothing about other agencies' cases — else "not found"."""
+    if auth.scope().is_all:
+        st.warning(tr("case_not_found", case=case_id, sop=sop_id or "–"))
+    else:
+        auth.refuse("case", case_id, lang())
+
+
+def require_role(permission: str) -> None:
+    """Stop the page with "not permitted" (recorded) unless the user's role grants
+    ``permission`` (:mod:`pantau.access.roles`)."""
+    auth.require(permission, lang())
 
 
 def case_link(case_id: str, sop_id: str) -> None:

@@ -40,7 +40,7 @@ def _root(
 
 
 # Command groups register themselves on `app` when imported.
-from pantau_cli import analyze_cmd, dashboard_cmd, data_cmd, sop_cmd  # noqa: E402, F401
+from pantau_cli import analyze_cmd, audit_cmd, dashboard_cmd, data_cmd, sop_cmd, user_cmd  # noqa: E402, F401
 
 
 def main(argv: list[str] | None = None) -> None:

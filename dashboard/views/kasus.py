@@ -3,7 +3,7 @@ the alignment with the SOP and the deviations explained. URL: ``?case=<id>&sop=<
 
 import streamlit as st
 
-from dashboard import case_view, charts, fmt, ui
+from dashboard import auth, case_view, charts, fmt, ui
 from dashboard.filters import Filters
 from dashboard.models_info import agency_short, model, sop_title, step_calendar, step_label
 
@@ -34,8 +34,9 @@ with ui.guard():
         sop = sops[0] if len(sops) == 1 else (st.selectbox(ui.tr("sop"), sops, key="case_sop") if sops else None)
     summary = ui.load("case_summary", Filters(), sop_id=sop, case_id=case_id) if sop else None
     if summary is None or summary.empty:
-        st.warning(ui.tr("case_not_found", case=case_id, sop=sop or "–"))
+        ui.case_missing(case_id, sop)
         st.stop()
+    auth.record_case(sop, case_id)
     c = summary.iloc[0]
     m = model(sop)
     tz = m.timezone if m else "Asia/Jakarta"
