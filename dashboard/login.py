@@ -25,6 +25,7 @@ from dashboard import auth
 from dashboard.auth import Session
 from dashboard.filters import DISPLAY_TZ
 from dashboard.i18n import t
+from dashboard.navigation import PAGES
 from pantau import audit
 from pantau.access import authenticate
 from pantau.access.login import UNKNOWN_USER, anonymous_name
@@ -55,6 +56,7 @@ def gate(lang: str) -> Session:
         if session is None and setup.mode == "oidc":
             session = _from_oidc(lang)
         if session is None:
+            _keep_url()
             _login_page(lang)
             st.stop()
     except PantauError as exc:  # the users file or the audit log: no data without them
@@ -63,6 +65,13 @@ def gate(lang: str) -> Session:
     st.session_state[_LAST_ACTIVITY] = auth.now()
     _sidebar(session, lang)
     return session
+
+
+def _keep_url() -> None:
+    """Register the pages without showing them, so the address asked for (``/kasus?case=...``)
+    is still the one shown after the login."""
+    st.navigation([st.Page(path, url_path=slug, default=(slug == "ringkasan")) for path, _key, slug, _icon in PAGES],
+                  position="hidden")
 
 
 def _refresh(lang: str) -> Session | None:
