@@ -3,7 +3,7 @@ downloads (BPMN 2.0 with lanes, PNML). Needs no database."""
 
 import streamlit as st
 
-from dashboard import fmt, tables, ui
+from dashboard import auth, fmt, tables, ui
 from dashboard.models_info import models, sop_title
 from sop_models.export import to_bpmn_xml, to_dot, to_pnml
 
@@ -11,7 +11,10 @@ L = ui.lang()
 ui.page_header("page_model", "model_intro")
 
 with ui.guard():
-    known = models()
+    known = {k: m for k, m in models().items() if auth.scope().allows_agency(m.agency)}  # the user's agencies
+    if not known:
+        st.info(ui.tr("no_rows"))
+        st.stop()
     sop = ui.filters().sop_id
     if sop not in known:
         sop = st.selectbox(ui.tr("choose_sop"), sorted(known), key="model_sop",
