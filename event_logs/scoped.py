@@ -78,10 +78,36 @@ def row_filter(scope: Scope, *, units: bool) -> str:
 
 
 def store_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Tables and views of the store's own database: name -> ``BASE TABLE`` or ``VIEW``."""
+    """Tables and views of the store's own database: name -> ``BASE TABLE`` or ``VIEW``
+    (read from ``duckdb_tables()``: a quarter of the time ``information_schema`` takes)."""
     return dict(con.execute(
-        "SELECT table_name, table_type FROM information_schema.tables "
-        "WHERE table_catalog = current_database() AND table_schema = 'main'").fetchall())
+        "SELECT table_name, 'BASE TABLE' FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND schema_name = 'main' "
+        "UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() "
+        "WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal").fetchall())
+
+
+def scope_sql(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
+    """The ``CREATE TEMP VIEW`` statements that shadow ``con``'s tables for ``scope``.
+    :class:`AccessError` when the store has a table without a rule (fail closed)."""
+    tables = store_tables(con)
+    unknown = sorted(t for t, kind in tables.items()
+                     if kind == "BASE TABLE" and t not in RULES and t not in GLOBAL)
+    if unknown:
+        raise AccessError(f"the store has tables without an access rule: {', '.join(unknown)}",
+                          hint="this Pantau is older than the store, or the table was added by hand; "
+                               "only a user who sees every agency can open it")
+    db = _ident(con.execute("SELECT current_database()").fetchone()[0])
+    statements = []
+    for table in (*BY_AGENCY_AND_UNIT, *BY_AGENCY):
+        if table in tables:
+            condition = row_filter(scope, units=table in BY_AGENCY_AND_UNIT)
+            statements.append(f"CREATE OR REPLACE TEMP VIEW {table} AS "
+                              f"SELECT * FROM {db}.main.{table} WHERE {condition}")
+    for table, sql in THROUGH.items():
+        if table in tables:
+            statements.append(f"CREATE OR REPLACE TEMP VIEW {table} AS {sql.format(t=f'{db}.main.{table}')}")
+    return ";\n".join(statements)
 
 
 def apply_scope(con: duckdb.DuckDBPyConnection, scope: Scope) -> duckdb.DuckDBPyConnection:
@@ -92,22 +118,7 @@ def apply_scope(con: duckdb.DuckDBPyConnection, scope: Scope) -> duckdb.DuckDBPy
     """
     if scope.is_all:
         return con
-    tables = store_tables(con)
-    unknown = sorted(t for t, kind in tables.items()
-                     if kind == "BASE TABLE" and t not in RULES and t not in GLOBAL)
-    if unknown:
-        raise AccessError(f"the store has tables without an access rule: {', '.join(unknown)}",
-                          hint="this Pantau is older than the store, or the table was added by hand; "
-                               "only a user who sees every agency can open it")
-    db = _ident(con.execute("SELECT current_database()").fetchone()[0])
-    for table in (*BY_AGENCY_AND_UNIT, *BY_AGENCY):
-        if table in tables:
-            condition = row_filter(scope, units=table in BY_AGENCY_AND_UNIT)
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS "
-                        f"SELECT * FROM {db}.main.{table} WHERE {condition}")
-    for table, sql in THROUGH.items():
-        if table in tables:
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS {sql.format(t=f'{db}.main.{table}')}")
+    con.execute(scope_sql(con, scope))  # one call: the statements run in order
     return con
 
 
