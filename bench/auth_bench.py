@@ -31,9 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from dashboard_bench import page_queries  # noqa: E402
+
 from dashboard import queries  # noqa: E402
 from dashboard.filters import Filters  # noqa: E402
-from dashboard_bench import page_queries  # noqa: E402
 from event_logs.scoped import open_scoped  # noqa: E402
 from pantau import audit  # noqa: E402
 from pantau.access import UsersFile, make_user  # noqa: E402

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,8 +28,8 @@ from event_logs.ingest.pii import NIK_RUN_RE, NIK_VALUE_RE, REDACTED, hmac_hex, 
 from pantau import audit
 from pantau.access import roles
 from pantau.access.scope import ALL, Scope
-from pantau.access.setup import AuthSetup, auth_setup
-from pantau.config import load_settings
+from pantau.access.setup import AUTH_ENV, AuthSetup, auth_setup
+from pantau.config import CONFIG_ENV, load_settings
 
 ANONYMOUS = "-"
 _SESSION = "_session"
@@ -50,13 +51,15 @@ DEMO = Session(ANONYMOUS, roles.ADMIN, ALL, "none")
 
 
 @functools.cache
-def _setup(db: str) -> AuthSetup:
-    return auth_setup(load_settings(store=db), db)
+def _setup(db: str, mode: str | None, config: str | None) -> AuthSetup:
+    return auth_setup(load_settings(config, store=db), db, mode=mode)
 
 
 def setup() -> AuthSetup:
-    """The login setup of the database shown (settings file beside it, ``$PANTAU_AUTH``)."""
-    return _setup(str(data.db_path().resolve()))
+    """The login setup of the database shown (``$PANTAU_AUTH``, the settings file), read once
+    per process for each of them."""
+    return _setup(str(data.db_path().resolve()), os.environ.get(AUTH_ENV) or None,
+                  os.environ.get(CONFIG_ENV) or None)
 
 
 def audit_log() -> audit.AuditLog | None:

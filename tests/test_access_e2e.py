@@ -20,8 +20,8 @@ from pathlib import Path
 import duckdb
 import pytest
 from access_browser import OTHER_PLACES, dashboard, driver, go, log_in, main_text, pantau
-
 from dashboard_fixture import write_upload_csv
+
 from pantau import audit
 
 pytestmark = [
