@@ -1,8 +1,11 @@
 """Pantau dashboard entrypoint: ``streamlit run dashboard/app.py`` (``pantau dashboard``).
 
-Only the router: page config, the language switch and the global filters in the sidebar
-(bound to URL query parameters, so a copied link shows the same view), the database state,
-then ``st.navigation`` over ``dashboard/views/*.py``. The database is ``$PANTAU_DB``.
+Only the router: page config, the language switch, the login gate (:mod:`dashboard.login`:
+nobody passes without a session when logins are on), the global filters in the sidebar
+(bound to URL query parameters, so a copied link shows the same view; a parameter outside
+the user's scope is refused), the database state as the user's scope sees it, then
+``st.navigation`` over the pages the user's role may open, recording the page view.
+The database is ``$PANTAU_DB``.
 
 The page scripts live in ``views/``, not ``pages/``: a ``pages/`` folder next to the entrypoint
 switches Streamlit to its legacy multipage mode until ``st.navigation`` has run once in the
@@ -15,9 +18,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, filters, ui
+from dashboard import auth, data, filters, login, ui
 from dashboard.i18n import t
-from dashboard.navigation import PAGES
+from dashboard.navigation import PAGE_PERMISSION, PAGES
+from pantau.access.roles import READ
 from pantau.errors import PantauError
 
 FILTER_KEYS = ("agency", "sop", "unit", "period")
@@ -35,7 +39,7 @@ def _reset_filters(bounds: tuple | None) -> None:
 
 def _read_state() -> None:
     try:
-        st.session_state["_db_state"] = data.read_state(data.db_path())
+        st.session_state["_db_state"] = data.read_state(data.db_path(), SESSION.scope)
         st.session_state["_db_error"] = None
     except PantauError as exc:
         st.session_state["_db_state"] = None
@@ -58,15 +62,21 @@ def _sidebar(lang: str) -> filters.Filters:
             st.session_state["_db_error"] = str(exc)
     sb = st.sidebar
     sb.subheader(t("filters", lang))
-    # only agencies and SOPs with analysed cases: a filter that can only show nothing is noise
+    # only agencies and SOPs with analysed cases: a filter that can only show nothing is noise.
+    # The connection is scoped (dashboard.data): the options and the catalog hold only what the
+    # user may see; a link naming anything else is refused and recorded (auth.allow_param).
     seen = options if options is not None else pd.DataFrame(columns=["agency", "sop_id", "unit"])
+    known = set(cat.sop_ids) if cat is not None else set()
+    auth.allow_param("agency", set(seen["agency"].dropna())
+                     | ({m.agency for m in cat.versions.values()} if cat is not None else set()), lang)
     agencies = sorted(set(seen["agency"].dropna()))
     agency = sb.selectbox(t("agency", lang), agencies, index=None, key="agency", bind="query-params",
                           placeholder=t("all", lang))
     in_agency = seen[seen["agency"] == agency] if agency else seen
     # the SOPs of the chosen agency; an SOP a link names stays choosable (its page says when
     # the filters match nothing), so a shared link shows what it showed
-    named = {st.query_params.get("sop"), st.session_state.get("sop")} & set(cat.sop_ids if cat else ())
+    auth.allow_param("sop", known | set(seen["sop_id"].dropna()), lang)
+    named = {st.query_params.get("sop"), st.session_state.get("sop")} & known
     sops = sorted(set(in_agency["sop_id"].dropna()) | named)
     sop = ui.url_selectbox(sb, t("sop", lang), sops, key="sop", placeholder=t("all", lang),
                            format_func=(lambda s: cat.sop_choice(s, 40)) if cat is not None else str)
@@ -80,6 +90,7 @@ def _sidebar(lang: str) -> filters.Filters:
             scoped = scoped[scoped["sop_id"] == sop]
         units = sorted(scoped["unit"].dropna().unique())
         bounds = (min(options["first_day"]), max(options["last_day"]))
+    auth.allow_param("unit", set(options["unit"].dropna()) if options is not None else set(), lang)
     unit = sb.selectbox(t("unit", lang), units, index=None, key="unit", bind="query-params",
                         placeholder=t("all", lang))
     period = None
@@ -98,11 +109,14 @@ def _sidebar(lang: str) -> filters.Filters:
 choice = st.sidebar.segmented_control(
     "Bahasa / Language", ["ID", "EN"], default="ID", required=True, key="lang", bind="query-params")
 LANG = "en" if choice == "EN" else "id"
+SESSION = login.gate(LANG)  # the login page, and stop, until someone is logged in
 pages = [st.Page(path, title=t(key, LANG), url_path=slug, icon=icon, default=(slug == "ringkasan"))
-         for path, key, slug, icon in PAGES]
+         for path, key, slug, icon in PAGES if auth.may(PAGE_PERMISSION.get(slug, READ))]
 with data.batch(), ui.guard():  # one read-only connection for this run's cache misses
     _read_state()
     st.session_state["_filters"] = _sidebar(LANG)
     if st.session_state["_db_error"]:
         st.sidebar.error(st.session_state["_db_error"])
-    st.navigation(pages).run()
+    page = st.navigation(pages)
+    auth.record_page(page.url_path or "ringkasan", st.session_state["_filters"])
+    page.run()

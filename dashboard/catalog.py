@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard import theme
+from pantau.units import DEFAULT_TIMEZONE
 
 _ACRONYM = re.compile(r"\b(jkn|kis|bpjs|wbs|rs|uhc|pbi|dki|pbpu|bp|e-id|nik|kk)\b", re.IGNORECASE)
 _AGENCY_WORDS = {
@@ -150,9 +151,10 @@ class Catalog:
         return f"{agency_short(m.agency)} · {self.sop_title(sop_id, width)}"
 
     def timezone(self, sop_id: str | None) -> str:
-        """The SOP's zone (its pages show local time); Asia/Jakarta when unknown."""
+        """The SOP's zone (its pages show local time); :data:`~pantau.units.DEFAULT_TIMEZONE`
+        when unknown."""
         m = self.shown(sop_id)
-        return m.timezone if m else "Asia/Jakarta"
+        return m.timezone if m else DEFAULT_TIMEZONE
 
     def day_minutes(self, sop_id: str | None) -> float | None:
         """Working minutes in one working day of the SOP's calendar (its office hours)."""

@@ -7,6 +7,12 @@ draw, and always sees the file that is at the path now (an upload swaps in a new
 :mod:`dashboard.jobs`). Results are cached with ``st.cache_data`` keyed on the database path,
 its version (latest analysis run id, latest import id and the file's identity) and the
 filters: a new analysis run or a swapped-in file makes every entry stale at once.
+
+Access: every connection is opened for a :class:`~pantau.access.scope.Scope` and sees only
+that scope's rows (:func:`event_logs.scoped.apply_scope` shadows each agency-holding table),
+so no page can forget the agency filter; the scope is part of every cache key (the cache is
+shared by all sessions). With logins on (``$PANTAU_AUTH`` not ``none``), a connection asked
+for without a scope is refused rather than opened unfiltered.
 """
 
 from __future__ import annotations
@@ -26,7 +32,10 @@ import streamlit as st
 from dashboard import catalog, queries
 from dashboard.catalog import Catalog
 from dashboard.filters import Filters
-from event_logs.store import open_store
+from event_logs.scoped import open_scoped
+from pantau.access.scope import ALL, Scope
+from pantau.access.setup import AUTH_ENV
+from pantau.errors import AccessError
 
 ENV_DB = "PANTAU_DB"
 DEFAULT_DB = Path("data/demo.duckdb")
@@ -39,10 +48,19 @@ def db_path() -> Path:
     return Path(os.environ.get(ENV_DB) or DEFAULT_DB)
 
 
+def _scope(scope: Scope | None) -> Scope:
+    if scope is not None:
+        return scope
+    if os.environ.get(AUTH_ENV, "none") != "none":
+        raise AccessError("not permitted: a query without the user's scope",
+                          hint="pass the session's scope (ui.db_state().scope)")
+    return ALL
+
+
 @contextlib.contextmanager
-def connection(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection closed as soon as the block ends."""
-    con = open_store(path)
+def connection(path: str | Path, scope: Scope | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection seeing ``scope``'s rows, closed as soon as the block ends."""
+    con = open_scoped(path, _scope(scope))
     try:
         yield con
     finally:
@@ -65,21 +83,23 @@ def batch() -> Iterator[None]:
         if not outer:
             _batch.active = False
             con = getattr(_batch, "con", None)
-            _batch.con = _batch.path = None
+            _batch.con = _batch.key = None
             if con is not None:
                 con.close()
 
 
 @contextlib.contextmanager
-def _borrow(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def _borrow(path: str | Path, scope: Scope | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    scope = _scope(scope)
     if not getattr(_batch, "active", False):
-        with connection(path) as con:
+        with connection(path, scope) as con:
             yield con
         return
-    if getattr(_batch, "con", None) is None or _batch.path != str(path):
+    if getattr(_batch, "con", None) is None or _batch.key != (str(path), scope):
         if getattr(_batch, "con", None) is not None:
             _batch.con.close()
-        _batch.con, _batch.path = open_store(path), str(path)
+            _batch.con = None
+        _batch.con, _batch.key = open_scoped(path, scope), (str(path), scope)
     yield _batch.con
 
 
@@ -94,6 +114,7 @@ class DbState:
     cases: int             # cases in the store (the cases table)
     results_outdated: bool  # results written by an older Pantau: analyse again
     file_key: tuple[int, int]  # inode and mtime: a swapped-in file is a new version
+    scope: Scope = ALL     # whose rows every query of this state sees (part of each cache key)
 
     @property
     def version(self) -> tuple[int, int, int, int]:
@@ -101,41 +122,45 @@ class DbState:
         return (self.run_id, self.import_id, *self.file_key)
 
 
-def read_state(path: str | Path) -> DbState:
-    """Read the database's version (uncached: it is the cache key). Raises StoreError."""
+def read_state(path: str | Path, scope: Scope | None = None) -> DbState:
+    """Read the database's version as ``scope`` sees it (uncached: it is the cache key).
+    Raises StoreError (AccessError for a scoped user on a store with an unknown table)."""
     path = Path(path)
-    with _borrow(path) as con:
+    scope = _scope(scope)
+    with _borrow(path, scope) as con:
         stat = path.stat()
-        return DbState(str(path.resolve()), *queries.db_version(con), (stat.st_ino, stat.st_mtime_ns))
+        return DbState(str(path.resolve()), *queries.db_version(con), (stat.st_ino, stat.st_mtime_ns),
+                       scope)
 
 
 @st.cache_data(max_entries=CACHE_MAX_ENTRIES, ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def _cached(path: str, version: tuple[int, ...], name: str, filters: Filters,
+def _cached(path: str, version: tuple[int, ...], scope: Scope, name: str, filters: Filters,
             params: tuple[tuple[str, Any], ...]) -> pd.DataFrame:
     # version is unused in the body on purpose: it is part of the cache key.
     del version
-    with _borrow(path) as con:
+    with _borrow(path, scope) as con:
         return queries.QUERIES[name](con, filters, **dict(params))
 
 
 def load(state: DbState, name: str, filters: Filters, **params: Any) -> pd.DataFrame:
-    """Run the query ``name`` of :mod:`dashboard.queries` through the cache."""
-    return _cached(state.path, state.version, name, filters, tuple(sorted(params.items())))
+    """Run the query ``name`` of :mod:`dashboard.queries` through the cache, in ``state.scope``."""
+    return _cached(state.path, state.version, state.scope, name, filters, tuple(sorted(params.items())))
 
 
 CATALOG_QUERIES = ("catalog_models", "catalog_steps", "catalog_lanes", "vocabularies")
 
 
-@st.cache_data(max_entries=16, ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def _catalog(path: str, version: tuple[int, ...]) -> Catalog:
+@st.cache_data(max_entries=64, ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def _catalog(path: str, version: tuple[int, ...], scope: Scope) -> Catalog:
     del version  # part of the cache key only
-    with _borrow(path) as con:
+    with _borrow(path, scope) as con:
         return catalog.build(*(queries.QUERIES[name](con, Filters()) for name in CATALOG_QUERIES))
 
 
 def load_catalog(state: DbState) -> Catalog:
-    """The store's model versions and vocabularies (:mod:`dashboard.catalog`), cached."""
-    return _catalog(state.path, state.version)
+    """The model versions and vocabularies ``state.scope`` may see (:mod:`dashboard.catalog`),
+    cached."""
+    return _catalog(state.path, state.version, state.scope)
 
 
 def clear_cache() -> None:

@@ -1,12 +1,14 @@
 """The dashboard's pages: file, title key, URL path and icon, in menu order.
 
-The router (``app.py``) builds ``st.navigation`` from this; the screenshot driver and the
-tests read the same list, so a page added here is opened and checked everywhere.
+The router (``app.py``) builds ``st.navigation`` from this (leaving out the pages the user's
+role may not open, :data:`PAGE_PERMISSION`); the screenshot driver and the tests read the same
+list, so a page added here is opened and checked everywhere.
 """
 
 from __future__ import annotations
 
 from dashboard.i18n import t
+from pantau.access.roles import AUDIT
 
 PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("views/ringkasan.py", "page_overview", "ringkasan", ":material/dashboard:"),
@@ -16,7 +18,10 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("views/kasus.py", "page_case", "kasus", ":material/search:"),
     ("views/model.py", "page_model", "model", ":material/account_tree:"),
     ("views/data.py", "page_data", "data", ":material/database:"),
+    ("views/audit.py", "page_audit", "audit", ":material/policy:"),
 )
+# the permission a page needs, when it is not READ (pantau.access.roles)
+PAGE_PERMISSION: dict[str, str] = {"audit": AUDIT}
 
 
 def page_titles() -> dict[str, tuple[str, str]]:

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import auth, data
 from dashboard.catalog import Catalog
 from dashboard.data import DbState
 from dashboard.filters import Filters
@@ -173,6 +173,22 @@ def url_selectbox(where: Any, label: str, options: list[str], *, key: str, place
     if value is not None and st.query_params.get(key) != value:
         st.query_params[key] = value  # keep the URL naming it across page switches
     return value
+
+
+def case_missing(case_id: str, sop_id: str | None) -> None:
+    """No such case in view: "not permitted" (recorded) for a user who sees only some
+    agencies — the same answer whether the case exists elsewhere or not, so the page tells
+    nothing about other agencies' cases — else "not found"."""
+    if auth.scope().is_all:
+        st.warning(tr("case_not_found", case=plain(case_id), sop=plain(sop_id or "–")))
+    else:
+        auth.refuse("case", case_id, lang())
+
+
+def require_role(permission: str) -> None:
+    """Stop the page with "not permitted" (recorded) unless the user's role grants
+    ``permission`` (:mod:`pantau.access.roles`)."""
+    auth.require(permission, lang())
 
 
 def case_link(case_id: str, sop_id: str) -> None:

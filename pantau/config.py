@@ -45,11 +45,38 @@ class AnalysisSettings:
 
 
 @dataclass(frozen=True)
+class OidcSettings:
+    """``[auth.oidc]``: the agency's OpenID Connect provider, for ``mode = "oidc"``."""
+
+    label: str = "SSO"                         # shown on the login button ("Masuk dengan SSO")
+    server_metadata_url: str = ""              # the provider's .well-known/openid-configuration
+    client_id: str = ""
+    client_secret: str = ""                    # or $PANTAU_OIDC_CLIENT_SECRET (preferred)
+    redirect_uri: str = "http://localhost:{port}/oauth2callback"
+    match_claim: str = "email"                 # "email" or "sub": which claim names the user
+    scope: str = "openid email profile"
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """``[auth]``: who may log in to the dashboard and what is recorded (docs/config.md)."""
+
+    mode: str = "none"                 # none | local | oidc (``pantau dashboard --auth``)
+    idle_minutes: int = 30             # a session without activity for this long ends
+    users_file: str = ""               # "" = beside the store: <store>.users.json
+    audit_file: str = ""               # "" = beside the store: <store>.audit.jsonl
+    lockout_after: int = 5             # failed logins within lockout_minutes that lock an account
+    lockout_minutes: int = 15          # ... and for how long it stays locked
+    oidc: OidcSettings = field(default_factory=OidcSettings)
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole settings file; ``path`` is where it was read from (None: defaults)."""
 
     ingest: IngestSettings = field(default_factory=IngestSettings)
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
     path: Path | None = None
 
 

@@ -116,3 +116,29 @@ class AnalysisError(PantauError):
 
 class CalendarError(AnalysisError):
     """The working calendar cannot answer (out of range, bad override file)."""
+
+
+# --- access and audit -----------------------------------------------------------------------
+class AccessError(PantauError):
+    """The user may not see or do this (outside their role or their agencies)."""
+
+
+class LoginError(AccessError):
+    """A login was refused: unknown user, wrong password, disabled or locked account.
+
+    ``reason`` is one of ``unknown``, ``password``, ``disabled``, ``locked``; ``until`` the end
+    of a lockout (for ``locked``).
+    """
+
+    def __init__(self, message: str, *, reason: str, until: object = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.reason = reason
+        self.until = until
+
+
+class UsersFileError(PantauError):
+    """The users file cannot be read or written, or a user record is wrong."""
+
+
+class AuditError(PantauError):
+    """The audit log cannot be written or read (a dashboard then refuses to show data)."""

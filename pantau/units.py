@@ -11,3 +11,7 @@ from __future__ import annotations
 # months on the local clock.
 DAYS_PER_MONTH = 30.4375
 SECONDS_PER_MONTH = DAYS_PER_MONTH * 86400
+
+# The zone a time is shown in when nothing names one (no SOP chosen, the login page): WIB,
+# where most agencies are. A model's own zone always wins.
+DEFAULT_TIMEZONE = "Asia/Jakarta"

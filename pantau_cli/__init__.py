@@ -40,7 +40,15 @@ def _root(
 
 
 # Command groups register themselves on `app` when imported.
-from pantau_cli import analyze_cmd, dashboard_cmd, data_cmd, map_cmd, sop_cmd  # noqa: E402, F401
+from pantau_cli import (  # noqa: E402, F401
+    analyze_cmd,
+    audit_cmd,
+    dashboard_cmd,
+    data_cmd,
+    map_cmd,
+    sop_cmd,
+    user_cmd,
+)
 
 
 def _unexpected(exc: BaseException) -> PantauError | None:

@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, fmt, jobs, tables, ui, upload
+from dashboard import auth, data, fmt, jobs, tables, ui, upload
 from event_logs.fields import FIELDS, REQUIRED
+from pantau.access.roles import UPLOAD
 
 L = ui.lang()
 ui.page_header("page_data", "data_intro")
@@ -40,6 +41,8 @@ with ui.guard():
         st.dataframe(shown.rename(columns={"source_row": ui.tr("source_row"), "reason": ui.tr("reason")}),
                      hide_index=True)
 
+    if not auth.may(UPLOAD):  # importing and analysing: administrators only
+        st.stop()
     st.subheader(ui.tr("upload"))
     st.caption(ui.tr("upload_intro"))
     file = st.file_uploader(ui.tr("upload_file"), type=list(upload.UPLOAD_TYPES), key="upload_file")
@@ -68,6 +71,10 @@ with ui.guard():
         model = cat.shown(sop)
         agency = mid.text_input(ui.tr("agency"), value=model.agency if model else "", key=f"upload_agency_{sop}")
         tz = right.text_input(ui.tr("timezone"), value=model.timezone if model else "", key=f"upload_tz_{sop}")
+        target_agency = agency or (model.agency if model else "")
+        in_scope = not target_agency or auth.scope().allows_agency(target_agency)
+        if not in_scope:
+            auth.refuse("agency", agency, L)
         pii = st.multiselect(ui.tr("pii_columns"), columns, key="upload_pii", help=ui.tr("pii_help"))
         problems = upload.mapping_problems(choice) if columns else []
         if sop is None:
@@ -75,7 +82,8 @@ with ui.guard():
         for problem in problems:
             kind, _, what = problem.partition(":")
             st.warning(ui.tr(f"mapping_{kind}", what=ui.tr(f"field_{what}") if kind == "missing" else what))
-        if st.button(ui.tr("ingest_analyze"), type="primary", disabled=bool(problems), key="upload_go"):
+        if st.button(ui.tr("ingest_analyze"), type="primary", disabled=bool(problems) or not in_scope,
+                     key="upload_go"):
             bar = st.progress(0.0, text=ui.tr("job_starting"))
             with tempfile.TemporaryDirectory(prefix="pantau-upload-") as tmp:
                 path = Path(tmp) / Path(file.name).name
@@ -90,6 +98,7 @@ with ui.guard():
                     elif event["event"] == "done":
                         done = event
             bar.progress(1.0, text=ui.tr("job_done"))
+            auth.record_upload(file.name, content, sop, target_agency, done)
             data.clear_cache()
             if done and done.get("changed"):
                 st.success(f"{done['ingest']}\n\n{done.get('analyze', '')}")

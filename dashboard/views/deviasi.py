@@ -4,6 +4,7 @@ the deviating cases, and CSV/Excel exports for auditors (with run id and model c
 import streamlit as st
 
 from dashboard import charts, data, export, fmt, queries, tables, ui
+from dashboard.downloads import audited_download
 
 L = ui.lang()
 ui.page_header("page_deviations", "deviations_intro")
@@ -55,16 +56,15 @@ with ui.guard():
         ui.case_picker(cases, tables.deviating(cases, cat, L), key="dev_cases")
 
         def rows():  # deferred: built only when an auditor clicks, with a fresh connection
-            with data.connection(state.path) as con:
+            with data.connection(state.path, state.scope) as con:
                 return queries.QUERIES["deviation_export"](con, F, kinds=chosen_kinds)
 
         name = f"pantau-deviasi-run{state.run_id}"
         db_name = data.db_path().name
         st.caption(ui.tr("export_note", run=state.run_id))
         left, right = st.columns(2)
-        left.download_button(ui.tr("download_csv"), data=lambda: export.to_csv(rows()), file_name=f"{name}.csv",
-                             mime="text/csv", on_click="ignore", icon=":material/download:")
-        right.download_button(
-            ui.tr("download_xlsx"), file_name=f"{name}.xlsx", on_click="ignore", icon=":material/download:",
-            data=lambda: (lambda df: export.to_xlsx(df, export.metadata(df, F, db_name)))(rows()),
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        audited_download(ui.tr("download_csv"), rows, export.to_csv, file_name=f"{name}.csv", kind="deviations",
+                         mime="text/csv", filters=F, where=left)
+        audited_download(ui.tr("download_xlsx"), rows, lambda df: export.to_xlsx(df, export.metadata(df, F, db_name)),
+                         file_name=f"{name}.xlsx", kind="deviations", filters=F, where=right,
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

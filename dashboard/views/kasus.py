@@ -4,7 +4,7 @@ Everything is shown in the model version the case was checked against."""
 
 import streamlit as st
 
-from dashboard import case_view, charts, fmt, ui
+from dashboard import auth, case_view, charts, fmt, ui
 from dashboard.catalog import agency_short
 from dashboard.filters import Filters
 
@@ -37,8 +37,9 @@ with ui.guard():
             st.selectbox(ui.tr("sop"), sops, key="case_sop", format_func=cat.sop_choice) if sops else None)
     summary = ui.load("case_summary", Filters(), sop_id=sop, case_id=case_id) if sop else None
     if summary is None or summary.empty:
-        st.warning(ui.tr("case_not_found", case=ui.plain(case_id), sop=ui.plain(sop or "–")))
+        ui.case_missing(case_id, sop)
         st.stop()
+    auth.record_case(sop, case_id)
     c = summary.iloc[0]
     m = cat.version(c["model_sha256"], sop)
     if m is None:

@@ -11,7 +11,10 @@ ui.page_header("page_model", "model_intro")
 ui.require_store()
 
 with ui.guard():
-    cat = ui.catalog()
+    cat = ui.catalog()  # read through the session's scope: only the user's agencies' SOPs
+    if not cat.sop_ids:
+        st.info(ui.tr("no_rows"))
+        st.stop()
     sop = ui.filters().sop_id
     if sop not in cat.shown_sha:
         known = [s for s in cat.sop_ids if not ui.filters().agency or cat.shown(s).agency == ui.filters().agency]

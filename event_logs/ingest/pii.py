@@ -179,6 +179,18 @@ def strip_control_sql(expr: str) -> str:
     return f"regexp_replace({expr}, '{CONTROL_RE}', '', 'g')"
 
 
+def guard_text(value: str, key: bytes) -> str:
+    """:func:`guard_sql` (not ``identifier``) in Python, for one value at a time (what the
+    audit log records of a typed case id): a whole NIK becomes its HMAC as in the store,
+    16+ digit runs and phone numbers inside text are replaced."""
+    if not _PY_HOLDS.search(value):
+        return value
+    if re.fullmatch(NIK_VALUE_RE, value):
+        return hmac_hex(re.sub(r"[^0-9]", "", value), key)
+    text = _PY_NIK_RUN.sub(NUMBER_REMOVED, value)
+    return _PY_PHONE.sub(lambda m: m.group(1) + PHONE_REMOVED, text)
+
+
 def redact(text: str) -> str:
     """Free text safe to show: control characters removed, 16+ digit runs (NIK/KK, grouped or
     not) and Indonesian phone numbers replaced. For messages, labels, logs."""

@@ -1,0 +1,43 @@
+"""Downloads of case data, each on record: who, what, how many rows, the SHA-256 of the file.
+
+Every page's download goes through :func:`audited_download`. The rows are produced only when
+the user clicks (Streamlit runs the callable in a worker thread, outside the page's run), so
+the session and its scope are captured here, at the time the button is drawn: the rows come
+from a connection in that scope, and the audit entry names that user. When the entry cannot
+be written the file is not sent (Streamlit reports a failed download).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import auth
+from dashboard.filters import Filters
+from pantau import audit
+from pantau.access.roles import EXPORT
+
+
+def audited_download(label: str, rows: Callable[[], pd.DataFrame], render: Callable[[pd.DataFrame], bytes], *,
+                     file_name: str, kind: str, mime: str, filters: Filters, where: Any = st,
+                     icon: str = ":material/download:") -> None:
+    """A download button for ``render(rows())``, recorded as an ``export`` with its row count
+    and SHA-256. Shown only to roles that may export; ``where`` is the container (a column)."""
+    if not auth.may(EXPORT):
+        return
+    session = auth.current()
+
+    def payload() -> bytes:
+        frame = rows()
+        body = render(frame)
+        auth.record(audit.EXPORT, {"kind": kind, "file": file_name, "rows": len(frame),
+                                   "sha256": hashlib.sha256(body).hexdigest(),
+                                   "filters": auth.filters_detail(filters)}, session=session)
+        return body
+
+    where.download_button(label, data=payload, file_name=file_name, mime=mime, on_click="ignore", icon=icon,
+                          key=f"download_{kind}_{file_name}")

@@ -1,0 +1,167 @@
+"""A read-only connection that sees only one scope's agencies (and units).
+
+:func:`apply_scope` creates a TEMP VIEW for every table that holds an agency's rows, named
+like the table and filtered by the scope. DuckDB resolves an unqualified name to the temporary
+schema first, so every query on the connection — the dashboard's, a view defined in the
+store that names the table, a notebook's — reads the filtered view; the real table is only
+reachable by its database-qualified name (``<db>.main.t``), which no query of Pantau uses.
+
+Each table has one rule (:data:`RULES`): filtered on its own ``agency``/``unit`` columns, or
+through the rows it belongs to (quarantine through its import, variants through the cases
+that follow them), or with the columns that would count other agencies blanked (runs). Tables
+that hold no agency's rows are listed in :data:`GLOBAL` with the reason. A table in neither is
+refused (:class:`AccessError`): a table added to the store later must get a rule before a
+scoped user can open the store, and ``tests/test_access_scope.py`` checks every table of an
+analysed store against these rules.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from event_logs.store import READ_RETRY_SECONDS, open_store
+from pantau.access.scope import Scope
+from pantau.errors import AccessError
+from sop_models import load_all
+
+# tables with their own agency and unit columns
+BY_AGENCY_AND_UNIT = ("events", "cases", "step_checks", "case_checks", "deviations", "open_cases",
+                      "lane_stats", "handovers")
+# tables with an agency but no unit column: a scope limited to units sees none of their rows
+# (an import or an agency's model quality covers every unit of the agency)
+BY_AGENCY = ("imports", "model_quality")
+# tables scoped through other (already scoped) tables; {t} is the real table
+THROUGH = {
+    # a model version is shown when it is the scope's agency's, or when a case in scope was
+    # checked against it (an agency may run another agency's SOP); {agencies} is the scope's
+    # agency condition, units aside: an SOP covers every unit of its agency
+    "models": ("SELECT * FROM {t} m WHERE {agencies} "
+               "OR m.model_sha256 IN (SELECT model_sha256 FROM case_checks)"),
+    **{part: "SELECT * FROM {t} x WHERE x.model_sha256 IN (SELECT model_sha256 FROM models)"
+       for part in ("model_lanes", "model_steps", "model_flow_next", "model_loops", "model_four_eyes",
+                    "model_artifacts")},
+    # labels and mappings of the SOPs in scope (an SOP id belongs to one agency's document)
+    "activity_map": "SELECT * FROM {t} a WHERE a.sop_id IN (SELECT sop_id FROM models)",
+    "activity_labels": "SELECT * FROM {t} a WHERE a.model_sha256 IN (SELECT model_sha256 FROM models)",
+    "quarantine": "SELECT * FROM {t} q WHERE q.import_id IN (SELECT import_id FROM imports)",
+    "sim_truth": ("SELECT * FROM {t} s WHERE EXISTS (SELECT 1 FROM cases c "
+                  "WHERE c.sop_id = s.sop_id AND c.case_id = s.case_id)"),
+    # a variant is shown when a case in scope follows it, counted over those cases only
+    "variants": ("SELECT v.* REPLACE (n.cases AS case_count) FROM {t} v JOIN "
+                 "(SELECT sop_id, variant_id, count(*) AS cases FROM case_checks GROUP BY ALL) n "
+                 "USING (sop_id, variant_id)"),
+    # run history stays readable (model checksums, calendar version); its totals cover every agency
+    "runs": "SELECT * REPLACE (NULL::BIGINT AS event_count, NULL::BIGINT AS case_count) FROM {t}",
+}
+GLOBAL = {
+    "schema_info": "facts about the file (schema version)",
+    "work_calendar": "the working calendar: days and office hours, no agency's rows",
+    "work_calendar_open": "a view of work_calendar",
+    "work_month_deadlines": "calendar deadlines per month, no agency's rows",
+    "calendar_info": "which calendar version was installed",
+    **{f"ref_{name}": "a vocabulary (event_logs/vocabularies): words, no agency's rows"
+       for name in ("step_status", "open_status", "deviation_kinds", "alignment_status", "model_status",
+                    "quarantine_kinds")},
+}
+# the store's result views (event_logs/sql/views.sql) name the tables unqualified, so they read
+# the shadows: scoped with nothing to do (tests/test_access_scope.py checks they are)
+SCOPED_VIEWS = ("case_results", "step_results", "open_results", "deviation_results", "result_models")
+RULES: tuple[str, ...] = (*BY_AGENCY_AND_UNIT, *BY_AGENCY, *THROUGH, *SCOPED_VIEWS)
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(_literal(v) for v in values)})" if values else "false"
+
+
+def row_filter(scope: Scope, *, units: bool) -> str:
+    """The SQL condition a row of a table with an ``agency`` (and, with ``units``, a ``unit``)
+    column must meet to lie in ``scope``."""
+    clauses = []
+    if scope.agencies is not None:
+        clauses.append(_in("agency", scope.agencies))
+    if scope.units:
+        clauses.append(_in("unit", scope.units) if units else "false")
+    return " AND ".join(clauses) or "true"
+
+
+def store_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Tables and views of the store's own database: name -> ``BASE TABLE`` or ``VIEW``
+    (read from ``duckdb_tables()``: a quarter of the time ``information_schema`` takes)."""
+    return dict(con.execute(
+        "SELECT table_name, 'BASE TABLE' FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND schema_name = 'main' "
+        "UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() "
+        "WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal").fetchall())
+
+
+def scope_sql(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
+    """The ``CREATE TEMP VIEW`` statements that shadow ``con``'s tables for ``scope``.
+    :class:`AccessError` when the store has a table without a rule (fail closed)."""
+    tables = store_tables(con)
+    unknown = sorted(t for t, kind in tables.items()
+                     if kind == "BASE TABLE" and t not in RULES and t not in GLOBAL)
+    if unknown:
+        raise AccessError(f"the store has tables without an access rule: {', '.join(unknown)}",
+                          hint="this Pantau is older than the store, or the table was added by hand; "
+                               "only a user who sees every agency can open it")
+    db = _ident(con.execute("SELECT current_database()").fetchone()[0])
+    statements = []
+    for table in (*BY_AGENCY_AND_UNIT, *BY_AGENCY):
+        if table in tables:
+            condition = row_filter(scope, units=table in BY_AGENCY_AND_UNIT)
+            statements.append(f"CREATE OR REPLACE TEMP VIEW {table} AS "
+                              f"SELECT * FROM {db}.main.{table} WHERE {condition}")
+    agencies = row_filter(Scope(scope.agencies), units=False)
+    for table, sql in THROUGH.items():  # in order: each reads the shadows made before it
+        if table in tables:
+            body = sql.format(t=f"{db}.main.{table}", agencies=agencies)
+            statements.append(f"CREATE OR REPLACE TEMP VIEW {table} AS {body}")
+    return ";\n".join(statements)
+
+
+def apply_scope(con: duckdb.DuckDBPyConnection, scope: Scope) -> duckdb.DuckDBPyConnection:
+    """Shadow every agency-holding table of ``con`` with ``scope``'s rows; returns ``con``.
+
+    Nothing is done for a scope that holds nothing back. :class:`AccessError` when the store
+    has a table without a rule (fail closed: better no page than another agency's rows).
+    """
+    if scope.is_all:
+        return con
+    con.execute(scope_sql(con, scope))  # one call: the statements run in order
+    return con
+
+
+def open_scoped(path: str | Path, scope: Scope) -> duckdb.DuckDBPyConnection:
+    """``open_store(path)`` (read-only, waiting :data:`~event_logs.store.READ_RETRY_SECONDS`
+    for a short write to finish) seeing only ``scope``'s rows."""
+    con = open_store(path, wait_seconds=READ_RETRY_SECONDS)
+    try:
+        return apply_scope(con, scope)
+    except BaseException:
+        con.close()
+        raise
+
+
+def known_agencies(path: str | Path) -> set[str]:
+    """Agency names a user's scope may name: the SOP models' and those in the store at ``path``
+    (when it exists)."""
+    names = {m.agency for m in load_all()}
+    if Path(path).exists():
+        con = open_store(path)
+        try:
+            names |= {r[0] for r in con.execute("SELECT DISTINCT agency FROM cases WHERE agency IS NOT NULL "
+                                                "UNION SELECT DISTINCT agency FROM imports "
+                                                "WHERE agency IS NOT NULL").fetchall()}
+        finally:
+            con.close()
+    return names

@@ -1,0 +1,205 @@
+"""Scoped connections on a real analysed store: every table has a rule, every query obeys it.
+
+The store is ``analysed_db`` (simulate + analyze, 2,500 cases, five agencies). A scoped
+connection must show only the scope's rows in every table and view — checked table by table
+from the store's own catalogue, so a table added later without a rule fails here — and every
+dashboard query must return the same as an unscoped query filtered to that agency.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from dashboard import data, queries
+from dashboard.filters import Filters
+from event_logs.scoped import (
+    BY_AGENCY,
+    BY_AGENCY_AND_UNIT,
+    GLOBAL,
+    RULES,
+    SCOPED_VIEWS,
+    THROUGH,
+    apply_scope,
+    store_tables,
+)
+from event_logs.store import open_store
+from pantau.access.scope import ALL, Scope
+from pantau.errors import AccessError
+
+BATAM = "Dinas Kesehatan Kota Batam"
+BANJARBARU = "Dinas Sosial Kota Banjarbaru"
+
+
+def _con(db, scope: Scope) -> duckdb.DuckDBPyConnection:
+    return apply_scope(open_store(db), scope)
+
+
+def _count(con, sql: str, params: list | None = None) -> int:
+    return con.execute(sql, params or []).fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def unit(analysed_db) -> str:
+    con = open_store(analysed_db)
+    try:
+        return con.execute("SELECT unit FROM case_checks WHERE agency = ? GROUP BY unit ORDER BY count(*) DESC "
+                           "LIMIT 1", [BATAM]).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_every_table_and_view_of_an_analysed_store_has_a_rule(analysed_db) -> None:
+    con = open_store(analysed_db)
+    try:
+        tables = store_tables(con)
+    finally:
+        con.close()
+    assert set(tables) - set(RULES) - set(GLOBAL) == set(), "a table without an access rule"
+    assert set(RULES) <= set(tables), "a rule for a table the store no longer has"
+
+
+@pytest.mark.parametrize("scope_kind", ["agency", "unit"])
+def test_each_table_shows_only_the_scope(analysed_db, unit, scope_kind) -> None:
+    scope = Scope.of([BATAM], [unit] if scope_kind == "unit" else [])
+    full, scoped = open_store(analysed_db), _con(analysed_db, scope)
+    try:
+        for table in BY_AGENCY_AND_UNIT:
+            rows = scoped.execute(f"SELECT DISTINCT agency, unit FROM {table}").fetchall()
+            assert all(scope.allows(a, u) for a, u in rows), table
+            assert rows or table == "open_cases", table  # a unit may have no open case
+            where = "agency = ?" + (" AND unit = ?" if scope.units else "")
+            expected = _count(full, f"SELECT count(*) FROM {table} WHERE {where}", [BATAM, *scope.units])
+            assert _count(scoped, f"SELECT count(*) FROM {table}") == expected, table
+        for table in BY_AGENCY:
+            agencies = {r[0] for r in scoped.execute(f"SELECT DISTINCT agency FROM {table}").fetchall()}
+            assert agencies == (set() if scope.units else {BATAM}), table
+        # tables scoped through others
+        imports = {r[0] for r in scoped.execute("SELECT import_id FROM imports").fetchall()}
+        assert {r[0] for r in scoped.execute("SELECT DISTINCT import_id FROM quarantine").fetchall()} <= imports
+        truth = scoped.execute("SELECT s.sop_id, s.case_id, c.agency FROM sim_truth s "
+                               "LEFT JOIN cases c USING (sop_id, case_id)").fetchall()
+        assert truth and all(a == BATAM for _s, _c, a in truth)
+        variants = scoped.execute("""
+            SELECT v.case_count, (SELECT count(*) FROM case_checks c WHERE c.sop_id = v.sop_id
+                                  AND c.variant_id = v.variant_id) FROM variants v""").fetchall()
+        assert variants and all(n == m and n > 0 for n, m in variants)
+        assert _count(scoped, "SELECT count(*) FROM runs WHERE case_count IS NOT NULL OR event_count IS NOT NULL") == 0
+        assert _count(scoped, "SELECT count(*) FROM runs") == _count(full, "SELECT count(*) FROM runs")
+        # the model tables: the scope's agency's versions and those its cases were checked against
+        seen = {r[0] for r in scoped.execute("SELECT model_sha256 FROM models").fetchall()}
+        expected = {r[0] for r in full.execute(
+            "SELECT model_sha256 FROM models WHERE agency = ? UNION SELECT model_sha256 FROM case_checks "
+            "WHERE agency = ?" + (" AND unit = ?" if scope.units else ""), [BATAM, BATAM, *scope.units]).fetchall()}
+        assert seen == expected and seen
+        for table in THROUGH:
+            if table.startswith("model_") or table == "activity_labels":
+                shas = {r[0] for r in scoped.execute(f"SELECT DISTINCT model_sha256 FROM {table}").fetchall()}
+                assert shas and shas <= seen, table
+        sops = {r[0] for r in scoped.execute("SELECT sop_id FROM models").fetchall()}
+        assert {r[0] for r in scoped.execute("SELECT DISTINCT sop_id FROM activity_map").fetchall()} <= sops
+        # the result views read the shadows: only the scope's rows
+        for view in SCOPED_VIEWS:
+            columns = {r[0] for r in scoped.execute(f"DESCRIBE {view}").fetchall()}
+            if "agency" in columns:
+                agencies = {r[0] for r in scoped.execute(f"SELECT DISTINCT agency FROM {view}").fetchall()}
+                assert agencies <= {BATAM}, view
+                assert _count(scoped, f"SELECT count(*) FROM {view}") < _count(full, f"SELECT count(*) FROM {view}")
+        # global tables are the same for everyone
+        for table in GLOBAL:
+            assert _count(scoped, f"SELECT count(*) FROM {table}") == _count(full, f"SELECT count(*) FROM {table}")
+    finally:
+        full.close()
+        scoped.close()
+
+
+def test_a_table_without_a_rule_is_refused_not_shown(analysed_db, tmp_path) -> None:
+    copy = tmp_path / "extra.duckdb"
+    copy.write_bytes(analysed_db.read_bytes())
+    con = duckdb.connect(str(copy))
+    con.execute("CREATE TABLE accepted_deviations AS SELECT sop_id, case_id, agency FROM deviations")
+    con.close()
+    with pytest.raises(AccessError, match="accepted_deviations"):
+        _con(copy, Scope.of([BATAM]))
+    _con(copy, ALL).close()  # a user who sees everything may still open it
+
+
+def _all_queries(con) -> dict[str, pd.DataFrame]:
+    sop = con.execute("SELECT sop_id FROM case_checks WHERE agency = ? LIMIT 1", [BATAM]).fetchone()[0]
+    out = {}
+    for name, fn in queries.QUERIES.items():
+        if name.startswith("case_") and name not in ("case_candidates",):
+            continue
+        f = Filters(sop_id=sop) if name in ("variants_for_sop", "process_nodes", "process_arcs") else Filters()
+        params = {}
+        if name == "model_artifact":  # the PNML stored for the SOP's latest version in view
+            sha = con.execute("SELECT model_sha256 FROM models WHERE sop_id = ? ORDER BY added_at DESC LIMIT 1",
+                              [sop]).fetchone()[0]
+            params = {"model_sha256": sha, "kind": "pnml"}
+        out[name] = fn(con, f, **params)
+    return out
+
+
+def test_every_dashboard_query_returns_the_scope_and_nothing_else(analysed_db) -> None:
+    scoped, full = _con(analysed_db, Scope.of([BATAM])), open_store(analysed_db)
+    try:
+        results = _all_queries(scoped)
+        for name, df in results.items():
+            if "agency" in df.columns:
+                assert set(df["agency"].dropna()) <= {BATAM}, name
+        # the same numbers as the unscoped query filtered to Batam
+        sop = scoped.execute("SELECT sop_id FROM case_checks LIMIT 1").fetchone()[0]
+        for name in ("overview_totals", "overview_by_sop", "breach_counts", "lane_summary", "deviation_export",
+                     "fitness_by_agency", "open_at_risk"):
+            a = queries.QUERIES[name](scoped, Filters())
+            b = queries.QUERIES[name](full, Filters(agency=BATAM))
+            pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False,
+                                          obj=name)
+        assert not results["model_artifact"].empty
+        other = full.execute("SELECT model_sha256 FROM models WHERE agency = ? LIMIT 1", [BANJARBARU]).fetchone()[0]
+        assert queries.QUERIES["model_artifact"](scoped, Filters(), model_sha256=other, kind="pnml").empty
+        # a filter naming another agency, and a case id of another agency: nothing
+        assert queries.QUERIES["overview_totals"](scoped, Filters(agency=BANJARBARU))["cases"].iloc[0] == 0
+        case_id, case_sop = full.execute("SELECT case_id, sop_id FROM case_checks WHERE agency = ? LIMIT 1",
+                                         [BANJARBARU]).fetchone()
+        for name in ("case_sops", "case_summary", "case_steps", "case_deviations", "case_trace"):
+            params = {"case_id": case_id} if name == "case_sops" else {"case_id": case_id, "sop_id": case_sop}
+            assert queries.QUERIES[name](scoped, Filters(), **params).empty, name
+            assert not queries.QUERIES[name](full, Filters(), **params).empty or name == "case_deviations"
+        assert queries.QUERIES["variants_for_sop"](scoped, Filters(sop_id=sop)).shape[0] > 0
+    finally:
+        scoped.close()
+        full.close()
+
+
+def test_the_cache_keeps_scopes_apart_and_unscoped_reads_are_refused(analysed_db, monkeypatch) -> None:
+    batam, banjar = Scope.of([BATAM]), Scope.of([BANJARBARU])
+    data.clear_cache()
+    a = data.load(data.read_state(analysed_db, batam), "overview_by_sop", Filters())
+    b = data.load(data.read_state(analysed_db, banjar), "overview_by_sop", Filters())
+    assert set(a["agency"]) == {BATAM} and set(b["agency"]) == {BANJARBARU}
+    monkeypatch.setenv("PANTAU_AUTH", "local")
+    with pytest.raises(AccessError, match="not permitted"), data.connection(analysed_db):
+        pass
+    with pytest.raises(AccessError):
+        data.read_state(analysed_db)
+    monkeypatch.setenv("PANTAU_AUTH", "none")
+    raw = duckdb.connect(str(analysed_db), read_only=True)
+    everything = _count(raw, "SELECT count(DISTINCT agency) FROM case_checks")
+    raw.close()
+    with data.connection(analysed_db) as con:  # the local demo: everything
+        assert _count(con, "SELECT count(DISTINCT agency) FROM case_checks") == everything > 1
+
+
+def test_names_with_quotes_cannot_break_out_of_the_filter(analysed_db) -> None:
+    con = _con(analysed_db, Scope.of(["x' OR true OR agency = '"]))
+    try:
+        assert _count(con, "SELECT count(*) FROM case_checks") == 0
+    finally:
+        con.close()
+
+
+def test_rules_cover_each_kind_once() -> None:
+    kinds = [*BY_AGENCY_AND_UNIT, *BY_AGENCY, *THROUGH]
+    assert len(kinds) == len(set(kinds)) and not set(kinds) & set(GLOBAL)
