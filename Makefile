@@ -7,7 +7,7 @@ CASES  ?= 20000
 PORT   ?= 8501
 export PM4PY_SHOW_PROGRESS_BAR := False
 
-.PHONY: run test lint bench demo clean install install-test browser screenshots
+.PHONY: run test lint bench demo clean install install-test browser pdf-libs screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,15 +29,19 @@ install-test: $(VENV)/.installed-test
 browser:
 	@bash scripts/install-chromium.sh
 
+# Debian's Pango (WeasyPrint), DejaVu fonts and poppler-utils (pdftotext) for PDF documents.
+pdf-libs:
+	@bash scripts/install-pdf.sh
+
 $(DB): | $(VENV)/.installed
 	$(BIN)/pantau demo --db $(DB) --cases $(CASES)
 
 demo: $(DB)
 
-run: $(VENV)/.installed $(DB)
+run: $(VENV)/.installed pdf-libs $(DB)
 	$(BIN)/pantau dashboard --db $(DB) --port $(PORT)
 
-test: $(VENV)/.installed-test browser
+test: $(VENV)/.installed-test browser pdf-libs
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
