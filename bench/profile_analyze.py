@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import sys
 import time
 from collections import defaultdict
@@ -28,6 +29,12 @@ from typing import Any
 os.environ.setdefault("PM4PY_SHOW_PROGRESS_BAR", "False")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+
+def _cpu() -> float:
+    """User + system CPU seconds of this process so far (every thread: DuckDB's and pm4py's)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _label(sql: str) -> str:
@@ -41,7 +48,7 @@ def _label(sql: str) -> str:
 class TimedConnection:
     """A DuckDB connection whose ``execute``/``executemany`` calls are timed; the rest passes through."""
 
-    def __init__(self, con: Any, log: list[tuple[str, str, float]]) -> None:
+    def __init__(self, con: Any, log: list[tuple[str, str, float, float]]) -> None:
         self._con = con
         self._log = log
 
@@ -51,10 +58,10 @@ class TimedConnection:
         parts = self._statements(sql) if method == "execute" and not args else [sql]
         result = None
         for i, part in enumerate(parts):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), _cpu()
             result = getattr(self._con, method)(part, *args)
             label = _label(sql) + (f" [statement {i + 1}: {_label(part)[:60]}]" if len(parts) > 1 else "")
-            self._log.append((where, label, time.perf_counter() - t))
+            self._log.append((where, label, time.perf_counter() - t, _cpu() - c))
         return result
 
     def _statements(self, sql: str) -> list[str]:
@@ -82,7 +89,7 @@ def profile(db: str, top: int = 15, use_cprofile: bool = False) -> dict:
     import event_logs.store as store
     from analytics import conformance, run
 
-    log: list[tuple[str, str, float]] = []
+    log: list[tuple[str, str, float, float]] = []
     sub: dict[str, float] = {}
     open_store = store.open_store
     write_conformance = conformance.write_conformance
@@ -102,24 +109,27 @@ def profile(db: str, top: int = 15, use_cprofile: bool = False) -> dict:
         import cProfile
 
         profiler = cProfile.Profile()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu()
     if profiler:
         profiler.enable()
     result = run.analyze(db)
     if profiler:
         profiler.disable()
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, _cpu() - c0
     by_caller: dict[str, float] = defaultdict(float)
-    for where, _, seconds in log:
+    for where, _, seconds, _cpu_s in log:
         by_caller[where] += seconds
     out = {
         "wall": wall,
+        "cpu": cpu,
+        "load": list(os.getloadavg()),
         "stage_seconds": result.stage_seconds,
         "conformance_seconds": sub,
-        "sql_seconds": sum(s for _, _, s in log),
+        "sql_seconds": sum(r[2] for r in log),
+        "sql_cpu_seconds": sum(r[3] for r in log),
         "sql_by_caller": dict(sorted(by_caller.items(), key=lambda kv: -kv[1])),
-        "top_statements": [{"caller": w, "sql": label, "seconds": s}
-                           for w, label, s in sorted(log, key=lambda r: -r[2])[:top]],
+        "top_statements": [{"caller": w, "sql": label, "seconds": round(s, 3), "cpu": round(c, 3)}
+                           for w, label, s, c in sorted(log, key=lambda r: -r[3])[:top]],
     }
     if profiler:
         import io
