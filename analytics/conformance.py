@@ -34,6 +34,7 @@ import pyarrow as pa
 
 from analytics import conformance_rules as rules
 from analytics.alignment import Aligner
+from analytics.incremental import NotIncremental, install_agencies
 from analytics.labels import ensure_labels
 from analytics.standards import install_standards
 from analytics.state_space import build as build_state_space
@@ -58,7 +59,8 @@ _SCRATCH = (
     "conformance_sops", "conformance_steps", "conformance_four_eyes",
     "conformance_kelengkapan", "conformance_run", "conformance_case_variant",
     "conformance_variant_counts", "conformance_variant_results", "conformance_variant_devs",
-    "conformance_case_devs", "conformance_precision",
+    "conformance_case_devs", "conformance_precision", "conformance_all_case_variant",
+    "conformance_all_variants",
 )
 
 
@@ -221,15 +223,48 @@ def _token_fitness(ctx: Any, variants: list[tuple[str, str, int]], aligned: Mapp
     return out
 
 
-def _precision_groups(con: duckdb.DuckDBPyConnection, seqs: dict[tuple[str, str], str]
-                      ) -> dict[tuple[str, str | None], list[tuple[list[str], int]]]:
-    """Each SOP x agency's variant log: (trace symbols, case count) per variant."""
+def _precision_groups(con: duckdb.DuckDBPyConnection, seqs: dict[tuple[str, str], list[str]],
+                      incremental: bool = False) -> dict[tuple[str, str | None], list[tuple[list[str], int]]]:
+    """Each SOP x agency's variant log: (trace symbols, case count) per variant. In an
+    incremental run only the SOPs analysed full and the agencies of ``run_scope_agencies``,
+    over all their cases (``conformance_all_case_variant``)."""
+    where = ("WHERE c.sop_id IN (SELECT sop_id FROM run_scope_full) OR EXISTS (SELECT 1 FROM "
+             "run_scope_agencies a WHERE a.sop_id = c.sop_id AND a.agency IS NOT DISTINCT FROM c.agency)"
+             if incremental else "")
     groups: dict[tuple[str, str | None], list[tuple[list[str], int]]] = {}
     for sop_id, agency, variant_id, n in con.execute(
-        "SELECT sop_id, agency, variant_id, count(*) FROM conformance_case_variant GROUP BY ALL"
+        f"SELECT sop_id, agency, variant_id, count(*) FROM conformance_all_case_variant c {where} GROUP BY ALL"
     ).fetchall():
-        groups.setdefault((sop_id, agency), []).append((_symbols(seqs[(sop_id, variant_id)]), int(n)))
+        groups.setdefault((sop_id, agency), []).append((seqs[(sop_id, variant_id)], int(n)))
     return groups
+
+
+# Every case of the analysed SOPs with its variant, and every variant with its results: this
+# run's, and in an incremental run also the stored ones of the cases and variants it did not
+# recompute (analytics.incremental). conformance_results.sql counts and weighs over these.
+_ALL_FULL = """
+CREATE OR REPLACE TEMP VIEW conformance_all_case_variant AS
+SELECT sop_id, agency, case_id, variant_id FROM conformance_case_variant"""
+_ALL_INCREMENTAL = """
+CREATE OR REPLACE TEMP TABLE conformance_all_case_variant AS
+SELECT sop_id, agency, case_id, variant_id FROM conformance_case_variant
+UNION ALL
+SELECT sop_id, agency, case_id, variant_id FROM case_checks
+WHERE sop_id IN (SELECT sop_id FROM run_scope_incremental)"""
+_ALL_VARIANTS = """
+CREATE OR REPLACE TEMP {kind} conformance_all_variants AS
+SELECT v.sop_id, v.variant_id,
+       CASE WHEN v.seq = '' THEN []::VARCHAR[] ELSE string_split(v.seq, chr(31)) END AS activities,
+       vr.alignment_fitness, vr.token_fitness, vr.alignment_status, vr.cost, vr.is_sop_path, vr.is_open
+FROM conformance_variant_counts v
+JOIN conformance_variant_results vr ON vr.sop_id = v.sop_id AND vr.variant_id = v.variant_id"""
+_PREV_VARIANTS = """
+UNION ALL
+SELECT p.sop_id, p.variant_id, p.activities, p.alignment_fitness, p.token_fitness, p.alignment_status,
+       p.cost, p.is_sop_path, p.is_open
+FROM run_prev_variants p
+WHERE NOT EXISTS (SELECT 1 FROM conformance_variant_counts v
+                  WHERE v.sop_id = p.sop_id AND v.variant_id = p.variant_id)"""
 
 
 @dataclass
@@ -244,6 +279,10 @@ class ConformanceWork:
     rows: list[tuple[str, str, str, int]]  # (sop_id, variant_id, seq, case_count), most frequent first
     precision_groups: dict[tuple[str, str | None], list[tuple[list[str], int]]]
     stats: ConformanceStats
+    incremental: bool = False  # an incremental run (analytics.incremental)
+    # per incremental SOP: the events of its variants this run does not check (kept from the
+    # last run), which a full run's token-replay bound would count too
+    other_events: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -280,9 +319,12 @@ def prepare_conformance(
     *,
     models: dict[str, SopModel],
     nets: Mapping[str, tuple[Any, Any, Any]] | None = None,
+    incremental: bool = False,
 ) -> ConformanceWork:
     """First part of :func:`run_conformance`, in DuckDB: each case's trace and variant
-    (temp tables on ``con``) and the distinct variants to check."""
+    (temp tables on ``con``) and the distinct variants to check. ``incremental``: the run's
+    events are its scope's (:mod:`analytics.incremental`): the variants of the recomputed
+    cases are checked, precision is recomputed for the agencies whose variants changed."""
     missing = [s for s in sop_ids if s not in models]
     if missing:
         raise AnalysisError(f"no SOP model given for {missing}", hint="pass models={sop_id: SopModel}")
@@ -298,9 +340,26 @@ def prepare_conformance(
     ).fetchall()]
     stats.variants = len(rows)
     stats.cases = sum(r[3] for r in rows)
-    groups = _precision_groups(con, {(s, v): seq for s, v, seq, _ in rows}) if rows else {}
+    seqs = {(s, v): _symbols(seq) for s, v, seq, _ in rows}
+    other: dict[str, int] = {}
+    if incremental:
+        install_agencies(con)
+        con.execute(_ALL_INCREMENTAL)
+        for s, v, activities in con.execute(
+                "SELECT sop_id, variant_id, activities FROM run_prev_variants").fetchall():
+            seqs.setdefault((s, v), list(activities))
+        other = {s: int(n) for s, n in con.execute("""
+            SELECT p.sop_id, sum(len(p.activities)) FROM run_prev_variants p
+            WHERE EXISTS (SELECT 1 FROM conformance_all_case_variant c
+                          WHERE c.sop_id = p.sop_id AND c.variant_id = p.variant_id)
+              AND NOT EXISTS (SELECT 1 FROM conformance_variant_counts v
+                              WHERE v.sop_id = p.sop_id AND v.variant_id = p.variant_id)
+            GROUP BY p.sop_id""").fetchall()}
+    else:
+        con.execute(_ALL_FULL)
+    groups = _precision_groups(con, seqs, incremental)
     stats.seconds["variants"] = time.perf_counter() - t
-    return ConformanceWork(list(sop_ids), models, nets, rows, groups, stats)
+    return ConformanceWork(list(sop_ids), models, nets, rows, groups, stats, incremental, other)
 
 
 def check_conformance(
@@ -329,6 +388,12 @@ def check_conformance(
     t = time.perf_counter()
     nets = _nets(work)
     contexts = {s: bridge.prepare_net(*nets[s]) for s in work.sop_ids}
+    for sop_id, kept in work.other_events.items():
+        # a full run bounds token replay over all of the SOP's variants: past the bound its
+        # choice of variants cannot be repeated on a part of them
+        events = kept + sum(len(_symbols(r[2])) for r in work.rows if r[0] == sop_id)
+        if bridge.replay_work(contexts[sop_id], events) > TOKEN_REPLAY_MAX_WORK:
+            raise NotIncremental(sop_id, "its variants pass the token-replay bound")
     aligners = {s: Aligner(build_state_space(bridge.plain_net(*nets[s]))) for s in work.sop_ids
                 if any(r[0] == s for r in work.rows)}
     stats.seconds["align"] = time.perf_counter() - t
@@ -366,15 +431,24 @@ def write_conformance(con: duckdb.DuckDBPyConnection, work: ConformanceWork,
         sop_id=S, variant_id=S, kind=S, step_id=S, position=pa.int32(), explanation_id=S,
         explanation_en=S), checked.devs)
     _run_script(con, "conformance_deviations.sql")
+    con.execute(_ALL_VARIANTS.format(kind="TABLE" if work.incremental else "VIEW")
+                + (_PREV_VARIANTS if work.incremental else ""))
     stats.seconds["deviations"] = time.perf_counter() - t
 
     t = time.perf_counter()
     _load(con, "conformance_precision", _schema(sop_id=S, agency=S, precision=pa.float64()),
           checked.precision)
+    if work.incremental:  # the agencies whose variants did not change keep their precision
+        con.execute("""
+            INSERT INTO conformance_precision
+            SELECT q.sop_id, q.agency, q.precision FROM run_prev_quality q
+            WHERE NOT EXISTS (SELECT 1 FROM run_scope_agencies a
+                              WHERE a.sop_id = q.sop_id AND a.agency IS NOT DISTINCT FROM q.agency)""")
     _run_script(con, "conformance_results.sql")
     stats.deviations = int(con.execute("SELECT count(*) FROM conformance_case_devs").fetchall()[0][0])
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
     for name in _SCRATCH:
-        con.execute(f"DROP TABLE IF EXISTS {name}")
+        con.execute(f"DROP {'VIEW' if name in views else 'TABLE'} IF EXISTS {name}")
     stats.seconds["write"] = time.perf_counter() - t
     stats.seconds = {k: round(v, 3) for k, v in stats.seconds.items()}
     return stats

@@ -21,15 +21,18 @@ import json
 import duckdb
 
 from analytics import sql_files
+from analytics.incremental import scope_sql
 from analytics.standards import install_labels
 from event_logs.mapping import explicit_map, match_labels
 from sop_models.model import SopModel
 
+Labels = list[tuple[str, str, int, str | None, str | None, str | None]]
 
-def _map(con: duckdb.DuckDBPyConnection, models: dict[str, SopModel]
-         ) -> tuple[list[tuple[str, str, str | None, bool]], list[tuple[str, str, int, str | None, str | None, str | None]]]:
-    """``run_labels`` rows and, per distinct label, (sop_id, label, events, step_id, how,
-    suggestions JSON)."""
+
+def mapping(con: duckdb.DuckDBPyConnection, models: dict[str, SopModel]
+            ) -> tuple[list[tuple[str, str, str | None, bool]], Labels]:
+    """``run_labels`` rows and, per distinct label of the SOPs' events, (sop_id, label, events,
+    step_id, how, suggestions JSON)."""
     counts: dict[str, dict[str, int]] = {}
     for sop_id, label, n in con.execute(
             "SELECT sop_id, activity, count(*) FROM events WHERE sop_id IN (SELECT unnest(?)) "
@@ -59,16 +62,25 @@ def map_labels(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, So
 
     Needs :func:`analytics.standards.install_standards` first (``mutu_baku_sops``).
     """
-    rows, labels = _map(con, models)
+    rows, labels = mapping(con, models)
+    write_labels(con, run_id, models, rows, labels)
+    return sum(1 for label in labels if label[4] is None)
+
+
+def write_labels(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel],
+                 rows: list[tuple[str, str, str | None, bool]], labels: Labels, *,
+                 incremental: bool = False) -> None:
+    """Write this run's ``activity_labels`` rows and leave ``run_labels``, ``run_events`` and
+    ``case_kelengkapan`` on the connection (see the module docstring); ``incremental``: they
+    hold only the run's scope (:mod:`analytics.incremental`, whose tables must exist)."""
     install_labels(con, rows, list(models))
-    sql_files.run(con, "intermediate/kelengkapan.sql")
+    sql_files.run(con, "intermediate/kelengkapan.sql", case_scope=scope_sql("cases", "c", incremental))
     if labels:
         con.executemany(
             "INSERT INTO activity_labels (run_id, sop_id, model_sha256, label, events, step_id, how, "
             "suggestions) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [[run_id, sop, models[sop].sha256, *rest] for sop, *rest in labels])
-    sql_files.run(con, "staging/run_events.sql")
-    return sum(1 for label in labels if label[4] is None)
+    sql_files.run(con, "staging/run_events.sql", events=scope_sql("events", "e", incremental))
 
 
 def ensure_labels(con: duckdb.DuckDBPyConnection, models: dict[str, SopModel]) -> None:
@@ -79,6 +91,6 @@ def ensure_labels(con: duckdb.DuckDBPyConnection, models: dict[str, SopModel]) -
         "SELECT view_name FROM duckdb_views() WHERE view_name = 'run_events'").fetchall()}
     if present and set(models) <= {r[0] for r in con.execute("SELECT sop_id FROM run_labels_sops").fetchall()}:
         return
-    install_labels(con, _map(con, models)[0], list(models))
-    sql_files.run(con, "intermediate/kelengkapan.sql")
-    sql_files.run(con, "staging/run_events.sql")
+    install_labels(con, mapping(con, models)[0], list(models))
+    sql_files.run(con, "intermediate/kelengkapan.sql", case_scope=scope_sql("cases", "c", False))
+    sql_files.run(con, "staging/run_events.sql", events=scope_sql("events", "e", False))

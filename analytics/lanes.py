@@ -10,35 +10,51 @@ from __future__ import annotations
 import duckdb
 
 from analytics import sql_files
+from analytics.incremental import scope_sql
 from analytics.standards import install_standards
 from analytics.work_clock import add_work_clock, ensure_clock
 from sop_models.model import SopModel
 
 
-def build_lane_stats(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel]) -> int:
+def _rows(alias: str, run_id: int, incremental: bool) -> str:
+    if not incremental:
+        return f"{alias}.run_id = {int(run_id)}"
+    return (f"{alias}.sop_id IN (SELECT sop_id FROM mutu_baku_sops) AND "
+            + scope_sql("lane_rows", alias, True))
+
+
+def build_lane_stats(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel], *,
+                     incremental: bool = False) -> int:
     """Insert ``lane_stats`` rows (SOP x agency x lane x local month) for run ``run_id``.
 
-    Returns the number of rows written.
+    ``incremental``: only the keys of ``run_scope_lanes`` (and every key of the SOPs analysed
+    full), from every current ``step_checks`` row (:mod:`analytics.incremental`). Returns the
+    number of rows written.
     """
     install_standards(con, models)
     ensure_clock(con)
     before = con.execute("SELECT count(*) FROM lane_stats").fetchall()[0][0]
-    sql_files.run(con, "results/lane_stats.sql", run_id=int(run_id))
+    sql_files.run(con, "results/lane_stats.sql", run_id=int(run_id), rows=_rows("s", run_id, incremental),
+                  keys=scope_sql("lane_keys", "u", incremental))
     return int(con.execute("SELECT count(*) FROM lane_stats").fetchall()[0][0] - before)
 
 
-def build_handovers(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel]) -> int:
+def build_handovers(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel], *,
+                    incremental: bool = False) -> int:
     """Insert ``handovers`` rows (SOP x agency x unit x month x from_lane x to_lane) for run ``run_id``.
 
     A handover is a step occurrence whose predecessor (``step_checks.prev_step_id``, written
     by the Mutu Baku stage) is in another lane; needs the working calendar (for the delays).
-    Returns the number of rows written.
+    ``incremental``: as in :func:`build_lane_stats`. Returns the number of rows written.
     """
     install_standards(con, models)
     ensure_clock(con)
-    pairs = sql_files.render("intermediate/handover_pairs.sql", run_id=int(run_id))
+    pairs = sql_files.render("intermediate/handover_pairs.sql", rows=_rows("sc", run_id, incremental))
     con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_handover_pairs AS "
                 + add_work_clock(pairs, ["from_ts", "to_ts"]))
+    if incremental:  # the rows read were a superset: keep the pairs of the recomputed keys
+        con.execute("DELETE FROM mutu_baku_handover_pairs p WHERE NOT "
+                    + scope_sql("lane_keys", "p", True))
     before = con.execute("SELECT count(*) FROM handovers").fetchall()[0][0]
     try:
         sql_files.run(con, "results/handovers.sql", run_id=int(run_id))

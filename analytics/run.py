@@ -4,6 +4,10 @@ One run = one transaction: previous results for the analysed SOPs are replaced t
 with the new ones, so readers see either the old run or the new one, never a mix. The
 ``runs`` table records the model checksums, the calendar version and each stage's wall time.
 
+A run is incremental where it can be (:mod:`analytics.incremental`): an SOP whose last run left
+a watermark and whose model, mapping, calendar and settings are unchanged recomputes only what
+the events imported since can change; ``full=True`` (``pantau analyze --full``) recomputes all.
+
 Two threads share the work. DuckDB runs the SQL stages on every core and releases the GIL
 while it does; pm4py's part of conformance is plain Python on one core. So once DuckDB has
 found the variants, a worker thread imports pm4py and checks each variant
@@ -27,6 +31,7 @@ from typing import Any
 import duckdb
 
 from analytics.as_of import describe, resolve_as_of
+from analytics.incremental import NotIncremental
 from pantau import __version__
 from pantau.config import AnalysisSettings, load_settings
 from pantau.errors import AnalysisError, did_you_mean
@@ -61,16 +66,24 @@ class RunResult:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     alignment_timeouts: int = 0
     as_of: str | None = None  # when open cases were judged, on the local clock
+    kind: str = "full"  # runs.kind: 'full' or 'incremental'
+    recomputed: dict[str, Any] = field(default_factory=dict)  # runs.recomputed
 
     def summary_line(self) -> str:
         """One line for the CLI."""
         total = sum(v for k, v in self.stage_seconds.items() if k in STAGES)
         return (
-            f"analysis run {self.run_id}: {self.case_count:,} cases, {self.event_count:,} events, "
+            f"analysis run {self.run_id} ({self.kind}): {self.case_count:,} cases, {self.event_count:,} events, "
             f"{len(self.sop_ids)} SOP(s) in {total:.1f} s"
+            + (f"; {self._recomputed()} case(s) recomputed" if self.kind == "incremental" else "")
             + (f"; open cases judged as of {self.as_of}" if self.as_of else "")
             + (f"; {self.alignment_timeouts} variant(s) fell back to token replay" if self.alignment_timeouts else "")
         )
+
+
+    def _recomputed(self) -> int:
+        return sum(int(v.get("cases", 0)) for v in self.recomputed.get("sops", {}).values()
+                   if v.get("kind") == "incremental")
 
 
 def _select_sops(con: duckdb.DuckDBPyConnection, sop_ids: list[str] | None) -> list[str]:
@@ -113,6 +126,7 @@ def analyze(
     max_align_seconds_total: float | None = None,
     settings: AnalysisSettings | None = None,
     as_of: datetime | str | None = None,
+    full: bool = False,
 ) -> RunResult:
     """Compute every result table for ``sop_ids`` (default: all SOPs with events and a model).
 
@@ -122,9 +136,36 @@ def analyze(
     settings file in force for the store (:func:`pantau.config.load_settings`); the two
     alignment budgets override theirs. ``as_of``: the moment open cases are judged at
     (:mod:`analytics.as_of`; default the end of the last imported day), kept in ``runs.as_of``.
+    ``full``: recompute every SOP from all its events; by default an SOP is recomputed only
+    where events imported since its last run can change its results (:mod:`analytics.incremental`).
     """
+    forced: set[str] = set()
+    while True:
+        try:
+            return _analyze(db_path, sop_ids, progress=progress, settings=settings, as_of=as_of,
+                            full=True if full else sorted(forced),
+                            max_align_seconds_per_variant=max_align_seconds_per_variant,
+                            max_align_seconds_total=max_align_seconds_total)
+        except NotIncremental as e:  # rolled back: once more with that SOP full
+            if e.sop_id in forced:
+                raise
+            forced.add(e.sop_id)
+
+
+def _analyze(
+    db_path: str | Path,
+    sop_ids: list[str] | None,
+    *,
+    progress: ProgressFn | None,
+    max_align_seconds_per_variant: float | None,
+    max_align_seconds_total: float | None,
+    settings: AnalysisSettings | None,
+    as_of: datetime | str | None,
+    full: bool | list[str],
+) -> RunResult:
+    """One attempt of :func:`analyze` (``full``: True, or the SOPs to analyse full)."""
     from analytics import calendar as work_calendar
-    from analytics import conformance, labels, lanes, mutu_baku, open_cases
+    from analytics import conformance, incremental, labels, lanes, mutu_baku, open_cases
     from analytics.standards import install_standards
     from event_logs import registry
     from event_logs.store import SCHEMA_VERSION, fetch_one, open_store, transaction
@@ -159,8 +200,6 @@ def analyze(
                 t = time.perf_counter()
                 run_id = int(fetch_one(con, "SELECT nextval('run_id_seq')")[0])
                 started = datetime.now(UTC)
-                for table in RESULT_TABLES:
-                    con.execute(f"DELETE FROM {table} WHERE sop_id IN (SELECT unnest(?))", [chosen])
                 event_count, case_count, last_ts = fetch_one(
                     con,
                     "SELECT count(*), count(DISTINCT (sop_id, case_id)), max(ts) FROM events "
@@ -176,16 +215,27 @@ def analyze(
                 all_first, all_last = fetch_one(con, "SELECT min(ts), max(ts) FROM events")
                 calendars = [registry.in_force(con, s, last_day) for s in registry.sop_ids(con)]
                 calendar_version = work_calendar.install_for_models(con, calendars, all_first, all_last)
+                parameters = json.dumps(asdict(config))
+                run_plan = incremental.plan(
+                    con, chosen, models, parameters=parameters, calendar_version=calendar_version,
+                    calendar_first=all_first.date().isoformat() if all_first is not None else None,
+                    schema_version=SCHEMA_VERSION, full=full)
                 stage("calendar", t)
 
                 t = time.perf_counter()
                 install_standards(con, models)
-                labels.map_labels(con, run_id, models)
+                label_rows, found = labels.mapping(con, models)
+                incremental.check_mapping(con, run_plan, found)
+                scoped = bool(run_plan.incremental)
+                incremental.install_scope(con, run_plan)
+                incremental.delete_replaced(con, run_plan, RESULT_TABLES)
+                labels.write_labels(con, run_id, models, label_rows, found, incremental=scoped)
                 stage("labels", t)
 
                 pool.submit(conformance.warm_up)
                 t = time.perf_counter()
-                work = conformance.prepare_conformance(con, run_id, chosen, models=models)
+                work = conformance.prepare_conformance(con, run_id, chosen, models=models,
+                                                       incremental=scoped)
                 variants_seconds = time.perf_counter() - t
                 checking = pool.submit(
                     _timed, conformance.check_conformance, work,
@@ -212,14 +262,21 @@ def analyze(
             stage("cases", t)
 
             t = time.perf_counter()
-            lanes.build_lane_stats(con, run_id, models)
-            lanes.build_handovers(con, run_id, models)
+            if scoped:
+                incremental.delete_lane_keys(con, run_id)
+            lanes.build_lane_stats(con, run_id, models, incremental=scoped)
+            lanes.build_handovers(con, run_id, models, incremental=scoped)
             stage("lanes", t)
 
             t = time.perf_counter()
             open_cases.build_open_cases(con, run_id, models, as_of=judged_at,
                                         at_risk_share=config.at_risk_share)
             stage("open_cases", t)
+
+            incremental.count(con, run_plan)
+            for sop_id in run_plan.incremental:
+                run_plan.sops[sop_id].counts["variants_checked"] = sum(1 for r in work.rows if r[0] == sop_id)
+            recomputed = run_plan.record(con)
 
             run_row = {
                 "run_id": run_id, "started": started, "finished": datetime.now(UTC),
@@ -228,11 +285,13 @@ def analyze(
                 "calendar_version": calendar_version, "event_count": event_count,
                 "case_count": case_count, "stage_seconds": dict(seconds),
                 "alignment_timeouts": stats.timeouts, "as_of": judged_at,
-                "schema_version": SCHEMA_VERSION, "parameters": json.dumps(asdict(config)),
+                "schema_version": SCHEMA_VERSION, "parameters": parameters,
+                "kind": run_plan.kind, "recomputed": recomputed,
             }
             con.execute(f"INSERT INTO runs ({', '.join(run_row)}) "
                         f"VALUES ({', '.join('?' for _ in run_row)})", list(run_row.values()))
         return RunResult(run_id, chosen, int(event_count), int(case_count), seconds, stats.timeouts,
-                         describe(judged_at, zone) if judged_at else None)
+                         describe(judged_at, zone) if judged_at else None, run_plan.kind,
+                         json.loads(recomputed))
     finally:
         con.close()

@@ -2,16 +2,18 @@
 -- conformance_cases (joined into case_checks by the cases stage). Inputs (temp tables):
 -- conformance_run(run_id), conformance_case_variant, conformance_variant_counts,
 -- conformance_variant_results, conformance_case_devs, conformance_precision(sop_id, agency,
--- precision); mutu_baku_sops (analytics.standards: the model version of each SOP).
+-- precision); mutu_baku_sops (analytics.standards: the model version of each SOP);
+-- conformance_all_case_variant and conformance_all_variants (analytics.conformance: every case
+-- and variant of the SOPs, this run's and, in an incremental run, the ones it kept).
 
 INSERT INTO variants BY NAME
 SELECT
-    r.run_id, v.sop_id, v.variant_id,
-    CASE WHEN v.seq = '' THEN []::VARCHAR[] ELSE string_split(v.seq, chr(31)) END AS activities,
+    r.run_id, v.sop_id, v.variant_id, vr.activities,
     v.case_count, vr.alignment_fitness, vr.token_fitness, vr.alignment_status, vr.cost, vr.is_sop_path,
     m.model_sha256, vr.is_open
-FROM conformance_variant_counts v
-JOIN conformance_variant_results vr ON vr.sop_id = v.sop_id AND vr.variant_id = v.variant_id
+FROM (SELECT sop_id, variant_id, count(*) AS case_count FROM conformance_all_case_variant
+      GROUP BY sop_id, variant_id) v
+JOIN conformance_all_variants vr ON vr.sop_id = v.sop_id AND vr.variant_id = v.variant_id
 JOIN mutu_baku_sops m ON m.sop_id = v.sop_id
 CROSS JOIN conformance_run r;
 
@@ -49,8 +51,8 @@ FROM (
     FROM (
         SELECT cv.sop_id, cv.agency, cv.variant_id, count(*) AS n,
                any_value(coalesce(vr.alignment_fitness, vr.token_fitness)) AS f
-        FROM conformance_case_variant cv
-        JOIN conformance_variant_results vr ON vr.sop_id = cv.sop_id AND vr.variant_id = cv.variant_id
+        FROM conformance_all_case_variant cv
+        JOIN conformance_all_variants vr ON vr.sop_id = cv.sop_id AND vr.variant_id = cv.variant_id
         GROUP BY cv.sop_id, cv.agency, cv.variant_id
     )
     GROUP BY sop_id, agency

@@ -5,6 +5,8 @@
 -- compare trimmed and case-insensitively; a case without the attribute has no row (not checked).
 -- inputs: cases, mutu_baku_sops, mutu_baku_kelengkapan
 -- output: case_kelengkapan
+-- placeholders: case_scope
+-- case_scope: the cases of the run (analytics.incremental.scope_sql; true in a full run).
 
 CREATE OR REPLACE TEMP TABLE case_kelengkapan AS
 SELECT s.sop_id, s.case_id, s.step_id, s.items,
@@ -22,4 +24,5 @@ FROM (
     LEFT JOIN mutu_baku_kelengkapan k ON k.sop_id = c.sop_id
     WHERE c.sop_id IN (SELECT sop_id FROM mutu_baku_sops)
       AND json_type(c.attributes, '$.kelengkapan') IN ('ARRAY', 'VARCHAR')
+      AND {case_scope}
 ) s;

@@ -2,7 +2,9 @@
 -- this run's step_checks.
 -- inputs: step_checks, ref_step_status, mutu_baku_sops, work_clock_zone, macro work_clock_local
 -- output: lane_stats
--- placeholders: run_id
+-- placeholders: run_id, rows, keys
+-- rows: the step_checks rows s read (this run's; in an incremental run every current row that may
+-- count in a recomputed key); keys: the output rows u kept (analytics.incremental.scope_sql).
 --
 -- A row's month is the local month of complete_ts for the counts and medians. violations and
 -- judged are the counts behind the breach rate (macro breach_rate, sql/views.sql): occurrences
@@ -25,7 +27,7 @@ WITH sc AS NOT MATERIALIZED (
     JOIN ref_step_status r ON r.status = s.status
     JOIN mutu_baku_sops m ON m.sop_id = s.sop_id
     LEFT JOIN work_clock_zone z ON z.calendar_id = m.calendar_id
-    WHERE s.run_id = {run_id}
+    WHERE {rows}
 ),
 done AS (
     SELECT
@@ -79,5 +81,6 @@ SELECT
     coalesce(max(violations), 0) AS violations,
     coalesce(max(judged), 0) AS judged,
     coalesce(max(avg_wip), 0.0) AS avg_wip
-FROM (SELECT * FROM done UNION ALL BY NAME SELECT * FROM wip)
+FROM (SELECT * FROM done UNION ALL BY NAME SELECT * FROM wip) u
+WHERE {keys}
 GROUP BY sop_id, agency, unit, lane, month;

@@ -1,0 +1,346 @@
+"""Incremental analysis (issue 16.1): what a run must recompute after new imports.
+
+An SOP is analysed **incrementally** when its last run left a watermark (the highest import it
+analysed and how many of the SOP's events it had up to it) and nothing else its results depend
+on changed since: the model version in force, the mapping of the labels it saw, the working
+calendar (version and first day of the install), the ``[analysis]`` settings, the Pantau and
+schema versions, and no analysed event has gone. Otherwise, or with ``pantau analyze --full``,
+the SOP is analysed **full**: every row of it is replaced, as before.
+
+For an incremental SOP the run recomputes, and replaces only:
+
+- every case touched by an event imported after the watermark (whatever its timestamp: events
+  older than the last run count too), keyed (sop_id, agency, case_id), and every case open at
+  the last run, whose standing moves with the new as-of: their ``step_checks``,
+  ``case_checks``, ``deviations`` and ``open_cases`` rows (temp table ``run_scope_cases``);
+- the ``lane_stats`` and ``handovers`` rows of the (SOP, agency, unit, local month) keys that the
+  old or the new step occurrences of those cases reach (``run_scope_lanes``);
+- ``variants`` (case counts over every case) and ``model_quality`` of every agency, with
+  pm4py's precision recomputed only for an SOP x agency whose multiset of variants changed
+  (``run_scope_agencies``); the others keep the precision they had.
+
+Every result statement reads its input through these tables (``scope_sql`` renders the
+filters), so a full run is the same statements with the filters ``true``. Anything a test
+shows to differ from a full run on the same events is a bug here. A case recomputed although
+nothing changed gets the same rows again, so the scope may be a superset, never a subset.
+
+Runs record their kind (``runs.kind``) and, per SOP, what they recomputed and the watermark
+(``runs.recomputed``; docs/schema.md).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pantau import __version__
+from pantau.errors import AnalysisError
+from sop_models.model import SopModel
+
+FULL = "full"
+INCREMENTAL = "incremental"
+
+
+class NotIncremental(AnalysisError):
+    """An incremental SOP turned out to need a full run (found only while checking it, e.g.
+    pm4py's token-replay bound, which a full run applies over all of the SOP's variants)."""
+
+    def __init__(self, sop_id: str, reason: str) -> None:
+        super().__init__(f"SOP {sop_id}: {reason}", hint="the run is repeated with the SOP full")
+        self.sop_id = sop_id
+        self.reason = reason
+
+
+@dataclass
+class SopPlan:
+    """How one SOP is analysed in this run."""
+
+    kind: str
+    reason: str | None = None  # why full
+    watermark: int | None = None  # incremental: the last run's highest import id
+    counts: dict[str, int] = field(default_factory=dict)  # what was recomputed
+
+
+@dataclass
+class RunPlan:
+    """Each analysed SOP's :class:`SopPlan`, and the facts the next run compares with."""
+
+    sops: dict[str, SopPlan]
+    calendar_first: str | None = None
+
+    @property
+    def incremental(self) -> list[str]:
+        """The SOPs analysed incrementally."""
+        return [s for s, p in self.sops.items() if p.kind == INCREMENTAL]
+
+    @property
+    def full(self) -> list[str]:
+        """The SOPs analysed from all their events."""
+        return [s for s, p in self.sops.items() if p.kind == FULL]
+
+    @property
+    def kind(self) -> str:
+        """``incremental`` when any SOP is, else ``full`` (``runs.kind``)."""
+        return INCREMENTAL if self.incremental else FULL
+
+    def record(self, con: duckdb.DuckDBPyConnection) -> str:
+        """``runs.recomputed``: per SOP its kind, why full, what was recomputed, and the
+        watermark the next run starts from (read now, inside the run's transaction)."""
+        marks = {s: (i, n) for s, i, n in con.execute(
+            "SELECT sop_id, max(import_id), count(*) FROM events WHERE sop_id IN (SELECT unnest(?)) "
+            "GROUP BY sop_id", [list(self.sops)]).fetchall()}
+        out: dict[str, Any] = {"calendar_first": self.calendar_first, "sops": {}}
+        for sop_id, p in self.sops.items():
+            import_id, events = marks.get(sop_id, (None, 0))
+            out["sops"][sop_id] = {"kind": p.kind, "reason": p.reason, **p.counts,
+                                   "import_id": import_id, "events": int(events)}
+        return json.dumps(out, sort_keys=True)
+
+
+def _previous(con: duckdb.DuckDBPyConnection, sop_id: str) -> dict[str, Any] | None:
+    rows = con.execute(
+        "SELECT run_id, model_sha256[?] AS model, calendar_version, parameters::VARCHAR, pantau_version, "
+        "schema_version, recomputed::VARCHAR FROM runs WHERE list_contains(sop_ids, ?) "
+        "ORDER BY run_id DESC LIMIT 1", [sop_id, sop_id]).fetchall()
+    if not rows:
+        return None
+    keys = ("run_id", "model", "calendar_version", "parameters", "pantau_version", "schema_version",
+            "recomputed")
+    return dict(zip(keys, rows[0], strict=True))
+
+
+def plan(con: duckdb.DuckDBPyConnection, sop_ids: Sequence[str], models: Mapping[str, SopModel], *,
+         parameters: str, calendar_version: str, calendar_first: str | None, schema_version: int,
+         full: bool | Sequence[str] = False) -> RunPlan:
+    """Decide for each SOP whether this run may be incremental (see the module docstring).
+
+    ``parameters``: the run's ``[analysis]`` settings as JSON; ``full``: True for every SOP, or
+    the SOPs to analyse full. The mapping is compared later (:func:`check_mapping`), once the
+    labels stage has mapped them.
+    """
+    forced = set(sop_ids) if full is True else set(full or ())
+    settings = json.loads(parameters)
+    sops: dict[str, SopPlan] = {}
+    for sop_id in sop_ids:
+        prev = None if sop_id in forced else _previous(con, sop_id)
+        record = json.loads(prev["recomputed"]) if prev and prev["recomputed"] else {}
+        mark = record.get("sops", {}).get(sop_id) or {}
+        reason = None
+        if sop_id in forced:
+            reason = "forced"
+        elif prev is None:
+            reason = "no earlier run"
+        elif mark.get("import_id") is None:
+            reason = "no watermark"
+        elif prev["model"] != models[sop_id].sha256:
+            reason = "model version changed"
+        elif prev["calendar_version"] != calendar_version or record.get("calendar_first") != calendar_first:
+            reason = "calendar changed"
+        elif json.loads(prev["parameters"] or "null") != settings:
+            reason = "settings changed"
+        elif prev["pantau_version"] != __version__ or prev["schema_version"] != schema_version:
+            reason = "Pantau version changed"
+        else:
+            kept = con.execute("SELECT count(*) FROM events WHERE sop_id = ? AND import_id <= ?",
+                               [sop_id, mark["import_id"]]).fetchall()[0][0]
+            if kept != mark.get("events"):
+                reason = "events removed"
+        sops[sop_id] = (SopPlan(FULL, reason) if reason else
+                        SopPlan(INCREMENTAL, watermark=int(mark["import_id"])))
+    return RunPlan(sops, calendar_first)
+
+
+def check_mapping(con: duckdb.DuckDBPyConnection, run_plan: RunPlan,
+                  labels: Sequence[tuple[str, str, int, str | None, str | None, str | None]]) -> None:
+    """An incremental SOP becomes full when a label its last run saw now maps elsewhere
+    (``activity_labels`` still holds that run's mapping; ``labels`` is this run's, as
+    :mod:`analytics.labels` computes it: sop_id, label, events, step_id, how, suggestions)."""
+    now = {(s, label): (step, how) for s, label, _n, step, how, _sugg in labels}
+    for sop_id in run_plan.incremental:
+        for label, step, how in con.execute(
+                "SELECT label, step_id, how FROM activity_labels WHERE sop_id = ?", [sop_id]).fetchall():
+            if now.get((sop_id, label), (step, how)) != (step, how):
+                run_plan.sops[sop_id] = SopPlan(FULL, "mapping changed")
+                break
+
+
+# -- the scope tables ---------------------------------------------------------------------
+
+_SAME_CASE = "c.sop_id = {a}.sop_id AND c.agency IS NOT DISTINCT FROM {a}.agency AND c.case_id = {a}.case_id"
+_SAME_LANE_KEY = "k.sop_id = {a}.sop_id AND k.agency IS NOT DISTINCT FROM {a}.agency AND k.unit IS NOT DISTINCT FROM {a}.unit"
+
+# The (SOP, agency, unit, local month) keys a step_checks row counts in: the months from its
+# enabling to its completion (lane_stats' WIP) include the month of its completion (its counts,
+# medians and handovers).
+_LANE_KEYS = """
+SELECT DISTINCT sop_id, agency, unit,
+       unnest(generate_series(date_trunc('month', least(coalesce(enabled_local, complete_local), complete_local)),
+                              date_trunc('month', complete_local), INTERVAL 1 MONTH))::DATE AS month
+FROM (
+    SELECT s.sop_id, s.agency, s.unit,
+           work_clock_local(s.enabled_ts, z.offset_us, m.timezone) AS enabled_local,
+           work_clock_local(s.complete_ts, z.offset_us, m.timezone) AS complete_local
+    FROM step_checks s
+    JOIN mutu_baku_sops m ON m.sop_id = s.sop_id
+    LEFT JOIN work_clock_zone z ON z.calendar_id = m.calendar_id
+    WHERE {where}
+)"""
+
+PER_CASE_TABLES = ("step_checks", "case_checks", "deviations", "open_cases")
+
+
+def install_scope(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> None:
+    """Create the scope tables and snapshot what the incremental SOPs' stored rows say before
+    they are replaced: ``run_scope_full(sop_id)``, ``run_scope_incremental(sop_id)``,
+    ``run_scope_cases(sop_id, agency, case_id)``, ``run_scope_events`` (the events of those
+    cases), ``run_prev_case_variant``, ``run_prev_variants``, ``run_prev_quality`` and the
+    first part of ``run_scope_lanes`` (the keys of the cases' old step occurrences).
+    Needs the calendar and :func:`analytics.standards.install_standards`."""
+    con.execute("CREATE OR REPLACE TEMP TABLE run_scope_full AS SELECT unnest(?::VARCHAR[]) AS sop_id",
+                [run_plan.full])
+    marks = [(s, run_plan.sops[s].watermark) for s in run_plan.incremental]
+    con.execute("CREATE OR REPLACE TEMP TABLE run_scope_incremental AS "
+                "SELECT unnest(?::VARCHAR[]) AS sop_id, unnest(?::INTEGER[]) AS import_id",
+                [[m[0] for m in marks], [m[1] for m in marks]])
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE run_scope_cases AS
+        SELECT DISTINCT e.sop_id, e.agency, e.case_id
+        FROM events e JOIN run_scope_incremental w ON w.sop_id = e.sop_id AND e.import_id > w.import_id
+        UNION
+        SELECT c.sop_id, c.agency, c.case_id
+        FROM case_checks c JOIN run_scope_incremental w ON w.sop_id = c.sop_id
+        WHERE c.is_open""")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE run_scope_events AS
+        SELECT e.* FROM events e
+        WHERE e.sop_id IN (SELECT sop_id FROM run_scope_incremental)
+          AND EXISTS (SELECT 1 FROM run_scope_cases c WHERE {_SAME_CASE.format(a='e')})""")
+    in_scope = f"EXISTS (SELECT 1 FROM run_scope_cases c WHERE {_SAME_CASE.format(a='x')})"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE run_prev_case_variant AS
+        SELECT x.sop_id, x.agency, x.case_id, x.variant_id FROM case_checks x WHERE {in_scope};
+        CREATE OR REPLACE TEMP TABLE run_prev_variants AS
+        SELECT * FROM variants WHERE sop_id IN (SELECT sop_id FROM run_scope_incremental);
+        CREATE OR REPLACE TEMP TABLE run_prev_quality AS
+        SELECT * FROM model_quality WHERE sop_id IN (SELECT sop_id FROM run_scope_incremental)""")
+    con.execute("CREATE OR REPLACE TEMP TABLE run_scope_lanes AS "
+                + _LANE_KEYS.format(where=f"s.sop_id IN (SELECT sop_id FROM run_scope_incremental) "
+                                          f"AND {in_scope.replace('x.', 's.')}"))
+
+
+def delete_replaced(con: duckdb.DuckDBPyConnection, run_plan: RunPlan, tables: Sequence[str]) -> None:
+    """Delete the rows this run replaces: every row of a full SOP; of an incremental SOP the
+    rows of the scope's cases in the per-case tables, and all of ``variants``,
+    ``model_quality`` and ``activity_labels`` (rebuilt whole from the snapshots). The lane
+    tables are done by :func:`delete_lane_keys` once the new step occurrences are known."""
+    sops = list(run_plan.sops)
+    for table in tables:
+        if table in ("lane_stats", "handovers"):
+            con.execute(f"DELETE FROM {table} WHERE sop_id IN (SELECT unnest(?))", [run_plan.full])
+        elif table in PER_CASE_TABLES:
+            con.execute(f"DELETE FROM {table} WHERE sop_id IN (SELECT unnest(?))", [run_plan.full])
+            if run_plan.incremental:
+                con.execute(f"DELETE FROM {table} x USING run_scope_cases c WHERE {_SAME_CASE.format(a='x')}")
+        else:
+            con.execute(f"DELETE FROM {table} WHERE sop_id IN (SELECT unnest(?))", [sops])
+
+
+def delete_lane_keys(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
+    """Add the keys of this run's new step occurrences to ``run_scope_lanes`` and delete the
+    incremental SOPs' ``lane_stats`` and ``handovers`` rows of every key in it."""
+    con.execute("INSERT INTO run_scope_lanes " + _LANE_KEYS.format(
+        where=f"s.run_id = {int(run_id)} AND s.sop_id IN (SELECT sop_id FROM run_scope_incremental)"))
+    con.execute("CREATE OR REPLACE TEMP TABLE run_scope_lanes AS SELECT DISTINCT * FROM run_scope_lanes")
+    for table in ("lane_stats", "handovers"):
+        con.execute(f"DELETE FROM {table} x USING run_scope_lanes k "
+                    f"WHERE {_SAME_LANE_KEY.format(a='x')} AND k.month = x.month")
+
+
+def install_agencies(con: duckdb.DuckDBPyConnection) -> None:
+    """``run_scope_agencies(sop_id, agency)``: the incremental SOPs' agencies whose multiset of
+    variants changed (a scope case with another variant than before, or new, or gone): only
+    their precision is recomputed. Needs ``conformance_case_variant``."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE run_scope_agencies AS
+        SELECT DISTINCT coalesce(n.sop_id, o.sop_id) AS sop_id,
+               CASE WHEN n.sop_id IS NULL THEN o.agency ELSE n.agency END AS agency
+        FROM (SELECT * FROM conformance_case_variant
+              WHERE sop_id IN (SELECT sop_id FROM run_scope_incremental)) n
+        FULL JOIN run_prev_case_variant o
+            ON o.sop_id = n.sop_id AND o.agency IS NOT DISTINCT FROM n.agency AND o.case_id = n.case_id
+        WHERE o.variant_id IS DISTINCT FROM n.variant_id""")
+
+
+def scope_sql(kind: str, alias: str, incremental: bool) -> str:
+    """The filter a result statement applies for the run's scope (``true`` in a full run).
+
+    ``events``: the events a run reads (a relation); ``cases``: a row of a case table
+    ``alias``; ``lane_rows``: a ``step_checks`` row ``alias`` that may count in a recomputed
+    lane key (a superset: margins stand for the local clock);
+    ``lane_keys``: a ``lane_stats`` row ``alias`` of a recomputed key.
+    """
+    if kind == "events":
+        return ("(SELECT * FROM events WHERE sop_id IN (SELECT sop_id FROM run_scope_full) "
+                "UNION ALL SELECT * FROM run_scope_events)") if incremental else "events"
+    if not incremental:
+        return "true"
+    full = f"{alias}.sop_id IN (SELECT sop_id FROM run_scope_full)"
+    if kind == "cases":
+        return f"({full} OR EXISTS (SELECT 1 FROM run_scope_cases c WHERE {_SAME_CASE.format(a=alias)}))"
+    key = _SAME_LANE_KEY.format(a=alias)
+    if kind == "lane_rows":
+        # a month key counts a row from the month of its local enabling to that of its local
+        # completion: 32 days before the enabling and a day after the completion, read on any
+        # clock, hold both
+        return (f"({full} OR EXISTS (SELECT 1 FROM run_scope_lanes k WHERE {key} "
+                f"AND k.month >= CAST(coalesce(least({alias}.enabled_ts, {alias}.complete_ts), "
+                f"{alias}.complete_ts) - INTERVAL 32 DAY AS DATE) "
+                f"AND k.month <= CAST({alias}.complete_ts + INTERVAL 1 DAY AS DATE)))")
+    if kind == "lane_keys":
+        return f"({full} OR EXISTS (SELECT 1 FROM run_scope_lanes k WHERE {key} AND k.month = {alias}.month))"
+    raise ValueError(kind)
+
+
+def count(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> None:
+    """Record per incremental SOP how many cases, lane keys and agencies were recomputed."""
+    if not run_plan.incremental:
+        return
+    for name, table in (("cases", "run_scope_cases"), ("lane_keys", "run_scope_lanes"),
+                        ("agencies", "run_scope_agencies")):
+        for sop_id, n in con.execute(f"SELECT sop_id, count(*) FROM {table} GROUP BY sop_id").fetchall():
+            if sop_id in run_plan.sops and run_plan.sops[sop_id].kind == INCREMENTAL:
+                run_plan.sops[sop_id].counts[name] = int(n)
+    for sop_id in run_plan.incremental:
+        for name in ("cases", "lane_keys", "agencies"):
+            run_plan.sops[sop_id].counts.setdefault(name, 0)
+
+
+def differences(db_a: str | Path, db_b: str | Path, tables: Sequence[str] | None = None
+                ) -> dict[str, tuple[int, int]]:
+    """The result tables whose rows differ between two stores, run ids left out: per table
+    (rows only in ``db_a``, rows only in ``db_b``), by EXCEPT ALL both ways. Empty when an
+    incremental run gave what a full run gives (the check of tests/test_incremental.py and
+    bench/incremental_bench.py)."""
+    from analytics.run import RESULT_TABLES
+
+    out: dict[str, tuple[int, int]] = {}
+    con = duckdb.connect(str(db_a), read_only=True)
+    try:
+        con.execute("ATTACH ? AS other (READ_ONLY)", [str(db_b)])
+        for table in tables or RESULT_TABLES:
+            cols = ", ".join(f'"{c}"' for (c,) in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_catalog = current_database() "
+                "AND table_schema = 'main' AND table_name = ? AND column_name <> 'run_id' "
+                "ORDER BY ordinal_position", [table]).fetchall())
+            a, b = (con.execute(f"SELECT count(*) FROM (SELECT {cols} FROM {x} EXCEPT ALL SELECT {cols} FROM {y})")
+                    .fetchall()[0][0] for x, y in ((table, f"other.{table}"), (f"other.{table}", table)))
+            if a or b:
+                out[table] = (int(a), int(b))
+    finally:
+        con.close()
+    return out
