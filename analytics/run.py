@@ -84,6 +84,10 @@ def _select_sops(con: duckdb.DuckDBPyConnection, sop_ids: list[str] | None) -> l
         return chosen
     for sop_id in sop_ids:
         if sop_id not in known:
+            if sop_id in registry.sop_ids(con, registry.DRAFT):
+                raise AnalysisError(f"SOP '{sop_id}' has only draft versions: a draft is not used until it "
+                                    "is reviewed and confirmed",
+                                    hint=f"'pantau sop confirm {sop_id} --version V --by NAME --db FILE'")
             raise AnalysisError(f"unknown SOP id '{sop_id}'", hint=did_you_mean(sop_id, sorted(known)))
     return list(sop_ids)
 
