@@ -39,14 +39,14 @@ def write_model(folder: Path, name: str = f"{SOP_ID}.yaml", **kw: str) -> Path:
 
 
 def write_log(path: Path, starts: Sequence[datetime], s02_minutes: Sequence[int],
-              names: Sequence[str] = tuple(s[1] for s in STEPS)) -> Path:
+              names: Sequence[str] = tuple(s[1] for s in STEPS), prefix: str = "C") -> Path:
     """A CSV log of complete events: case i does s01 at ``starts[i]`` (local time, no zone),
     s02 ``s02_minutes[i]`` later, s03 ten minutes after that."""
     rows = []
     for i, (t0, work) in enumerate(zip(starts, s02_minutes, strict=True), start=1):
         t2 = t0 + timedelta(minutes=work)
         for name, ts in zip(names, (t0, t2, t2 + timedelta(minutes=10)), strict=True):
-            rows.append((f"C{i:03d}", name, ts.isoformat(sep=" ")))
+            rows.append((f"{prefix}{i:03d}", name, ts.isoformat(sep=" ")))
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["case_id", "activity", "timestamp"])

@@ -60,10 +60,26 @@ def test_every_table_and_view_of_an_analysed_store_has_a_rule(analysed_db) -> No
     assert set(RULES) <= set(tables), "a rule for a table the store no longer has"
 
 
+@pytest.fixture(scope="module")
+def with_calendars(analysed_db, tmp_path_factory: pytest.TempPathFactory):
+    """The analysed store, with two agencies' own working calendars (agency_calendars rows)."""
+    from analytics.calendars.agency import set_calendar
+
+    copy = tmp_path_factory.mktemp("scope") / "calendars.duckdb"
+    copy.write_bytes(analysed_db.read_bytes())
+    con = open_store(copy, read_only=False)
+    try:
+        for agency in (BATAM, BANJARBARU):
+            set_calendar(con, agency, office_open="07:30", office_close="16:00")
+    finally:
+        con.close()
+    return copy
+
+
 @pytest.mark.parametrize("scope_kind", ["agency", "unit"])
-def test_each_table_shows_only_the_scope(analysed_db, unit, scope_kind) -> None:
+def test_each_table_shows_only_the_scope(with_calendars, unit, scope_kind) -> None:
     scope = Scope.of([BATAM], [unit] if scope_kind == "unit" else [])
-    full, scoped = open_store(analysed_db), _con(analysed_db, scope)
+    full, scoped = open_store(with_calendars), _con(with_calendars, scope)
     try:
         for table in BY_AGENCY_AND_UNIT:
             rows = scoped.execute(f"SELECT DISTINCT agency, unit FROM {table}").fetchall()
