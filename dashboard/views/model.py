@@ -67,17 +67,16 @@ if drafts:
         stored = ui.load("model_text", Filters(), model_sha256=d.model_sha256)
         document = ui.load("model_artifact", Filters(), model_sha256=d.model_sha256, kind="document_text")
         drawing = ui.load("model_artifact", Filters(), model_sha256=d.model_sha256, kind="dot_lanes")
+    st.markdown(f"**{ui.tr('review_draft')}** — {ui.plain(d.title)} ({ui.plain(d.agency)})")
+    if len(drawing):
+        st.graphviz_chart(drawing["content"].iloc[0], width="stretch")
     left, right = st.columns(2)
     with left:
-        st.markdown(f"**{ui.tr('review_draft')}** — {ui.plain(d.title)} ({ui.plain(d.agency)})")
-        if len(drawing):
-            st.graphviz_chart(drawing["content"].iloc[0], width="stretch")
-        st.dataframe(tables.model_steps(d, L), hide_index=True, key="review_parsed")
-    with right:
+        st.dataframe(tables.model_steps(d, L), hide_index=True, height=520)
+    with right, st.container(height=520):
         st.markdown(f"**{ui.tr('review_document')}**")
         if len(document):
-            st.text_area(ui.tr("review_document"), document["content"].iloc[0], height=520, disabled=True,
-                         label_visibility="collapsed", key=f"review_doc_{d.model_sha256}")
+            st.code(document["content"].iloc[0], language=None, wrap_lines=True)
         else:
             st.info(ui.tr("review_no_document"))
     st.markdown(f"**{ui.tr('review_fix')}**")
