@@ -93,7 +93,11 @@ def fitness_of(deviating: int, length: int, shortest: int) -> float:
 class Aligner:
     """Aligns traces against one state space; keeps what every trace needs."""
 
-    def __init__(self, space: StateSpace, *, max_seconds: float = 10.0) -> None:
+    def __init__(self, space: StateSpace, *, max_seconds: float = 10.0, tie_break: bool = True) -> None:
+        # tie_break=False minimises the deviating moves alone (levels 2-5 off): the same
+        # fitness, an arbitrary choice among equally cheap alignments; only for measuring what
+        # the tie-breaks cost (bench/tiebreak_bench.py)
+        self.tie_break = tie_break
         self.space = space
         self.labels = sorted(space.codes, key=space.codes.__getitem__)
         self.shortest: int | None = None
@@ -140,8 +144,12 @@ class Aligner:
         u_a = u_r * k ** len(self.labels)
         u_l = u_a * k
         u_n = u_l * (n + 1)
+        u_5 = 1
+        if not self.tie_break:
+            u_5 = u_r = u_a = u_l = 0
+            u_n = 1
         model_cost = [u_n + (0 if a in present else u_a) + k ** a * u_r for a in range(len(self.labels))]
-        log_cost = [u_n + u_l + (1 << (n - 1 - i)) for i in range(n)]
+        log_cost = [u_n + u_l + (1 << (n - 1 - i)) * u_5 for i in range(n)]
         bound = _Bound(space, codes, prefix)
         width = n + 1
 

@@ -283,6 +283,10 @@ class ConformanceWork:
     # per incremental SOP: the events of its variants this run does not check (kept from the
     # last run), which a full run's token-replay bound would count too
     other_events: dict[str, int] = field(default_factory=dict)
+    # per recomputed SOP x agency of an incremental SOP: its variant log at the last run and
+    # the precision stored for it (kept when pm4py would replay the same traces)
+    previous_precision: dict[tuple[str, str | None], tuple[list[tuple[list[str], int]], float | None]] = \
+        field(default_factory=dict)
 
 
 @dataclass
@@ -358,8 +362,29 @@ def prepare_conformance(
     else:
         con.execute(_ALL_FULL)
     groups = _precision_groups(con, seqs, incremental)
+    previous = _previous_precision(con, seqs) if incremental else {}
     stats.seconds["variants"] = time.perf_counter() - t
-    return ConformanceWork(list(sop_ids), models, nets, rows, groups, stats, incremental, other)
+    return ConformanceWork(list(sop_ids), models, nets, rows, groups, stats, incremental, other, previous)
+
+
+def _previous_precision(con: duckdb.DuckDBPyConnection, seqs: dict[tuple[str, str], list[str]]
+                        ) -> dict[tuple[str, str | None], tuple[list[tuple[list[str], int]], float | None]]:
+    """The variant log each SOP x agency of ``run_scope_agencies`` had at the last run (the
+    cases kept in case_checks and the recomputed cases' earlier variants), with its stored
+    precision."""
+    stored = {(s, a): p for s, a, p in con.execute(
+        "SELECT sop_id, agency, precision FROM run_prev_quality").fetchall()}
+    logs: dict[tuple[str, str | None], list[tuple[list[str], int]]] = {}
+    for sop_id, agency, variant_id, n in con.execute("""
+            SELECT c.sop_id, c.agency, c.variant_id, count(*) FROM (
+                SELECT sop_id, agency, variant_id FROM case_checks
+                WHERE sop_id IN (SELECT sop_id FROM run_scope_incremental)
+                UNION ALL SELECT sop_id, agency, variant_id FROM run_prev_case_variant) c
+            SEMI JOIN run_scope_agencies a ON a.sop_id = c.sop_id AND a.agency IS NOT DISTINCT FROM c.agency
+            WHERE c.variant_id IS NOT NULL
+            GROUP BY ALL""").fetchall():
+        logs.setdefault((sop_id, agency), []).append((seqs[(sop_id, variant_id)], int(n)))
+    return {k: (log, stored[k]) for k, log in logs.items() if k in stored}
 
 
 def check_conformance(
@@ -407,9 +432,19 @@ def check_conformance(
             checked.results += r
             checked.devs += d
     t = time.perf_counter()
+    bounds = {"repeat_cap": PRECISION_REPEAT_CAP, "max_traces": PRECISION_MAX_TRACES,
+              "max_work": PRECISION_MAX_WORK}
+
+    def precision(sop_id: str, agency: str | None, log: list[tuple[list[str], int]]) -> float | None:
+        ctx = contexts[sop_id]
+        before = work.previous_precision.get((sop_id, agency))
+        if before is not None and bridge.precision_log(ctx, before[0], **bounds) == bridge.precision_log(
+                ctx, log, **bounds):
+            return before[1]  # the same traces replayed: the same precision
+        return bridge.precision(ctx, log, **bounds)
+
     checked.precision = [
-        (sop_id, agency, bridge.precision(contexts[sop_id], log, repeat_cap=PRECISION_REPEAT_CAP,
-                                          max_traces=PRECISION_MAX_TRACES, max_work=PRECISION_MAX_WORK))
+        (sop_id, agency, precision(sop_id, agency, log))
         for (sop_id, agency), log in sorted(work.precision_groups.items(),
                                             key=lambda kv: (kv[0][0], kv[0][1] or ""))
     ]

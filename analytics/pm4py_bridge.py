@@ -107,7 +107,26 @@ def precision(
     so on a log where every case is its own variant the precision is that of its most
     frequent variants (at least one). None when there is no trace.
     """
-    traces: list[Trace] = []
+    traces = precision_log(ctx, variants, repeat_cap=repeat_cap, max_traces=max_traces, max_work=max_work)
+    if not traces:
+        return None
+    params = {_etc.Parameters.SHOW_PROGRESS_BAR: False}
+    with _quiet():
+        return float(_etc.apply(EventLog([_trace(t) for t in traces]), ctx.net, ctx.im, ctx.fm,
+                                parameters=params))
+
+
+def precision_log(
+    ctx: NetContext,
+    variants: Sequence[tuple[Sequence[str], int]],
+    *,
+    repeat_cap: int = 50,
+    max_traces: int = 2000,
+    max_work: int | None = None,
+) -> list[tuple[str, ...]]:
+    """The traces :func:`precision` replays, in order (see there): two variant logs with the
+    same precision log have the same precision, so an incremental run keeps the stored one."""
+    traces: list[tuple[str, ...]] = []
     prefixes: set[tuple[str, ...]] = set()
     work = 0
     # ties broken by the trace itself: which variants make the max_traces cut must not
@@ -122,12 +141,8 @@ def precision(
         for _ in range(min(int(count), repeat_cap)):
             if len(traces) >= max_traces:
                 break
-            traces.append(_trace(symbols))
-    if not traces:
-        return None
-    params = {_etc.Parameters.SHOW_PROGRESS_BAR: False}
-    with _quiet():
-        return float(_etc.apply(EventLog(traces), ctx.net, ctx.im, ctx.fm, parameters=params))
+            traces.append(tuple(symbols))
+    return traces
 
 
 def visible_labels(net: Any) -> set[str]:
