@@ -71,12 +71,29 @@ class AuthSettings:
 
 
 @dataclass(frozen=True)
+class DigestSettings:
+    """``[digest]``: the SMTP server the weekly digest is sent through, and who gets it
+    (``pantau digest --send``; docs/config.md)."""
+
+    host: str = ""                             # the SMTP server; "" = not configured
+    port: int = 587
+    security: str = "starttls"                 # starttls | tls (implicit, port 465) | none
+    user: str = ""                             # "" = no login
+    password_env: str = "PANTAU_SMTP_PASSWORD"  # the environment variable holding the password
+    sender: str = ""                           # the From address
+    timeout_seconds: float = 30.0
+    # [digest.recipients]: "agency name" = ["head@agency.go.id", ...]
+    recipients: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole settings file; ``path`` is where it was read from (None: defaults)."""
 
     ingest: IngestSettings = field(default_factory=IngestSettings)
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
     path: Path | None = None
 
 
@@ -108,6 +125,8 @@ def _coerce(value: Any, wanted: Any) -> Any:
         return Path(value)
     if any(getattr(o, "__origin__", None) is tuple for o in options) and isinstance(value, list):
         return tuple(value)
+    if any(getattr(o, "__origin__", None) is dict for o in options) and isinstance(value, dict):
+        return {str(k): tuple(v) if isinstance(v, list) else v for k, v in value.items()}
     return value
 
 
@@ -123,6 +142,9 @@ def _fits(value: Any, wanted: Any) -> bool:
         origin = getattr(option, "__origin__", None)
         if origin in (list, tuple) and isinstance(value, list):
             return True
+        if origin is dict and isinstance(value, dict):
+            # a table of lists of strings ([digest.recipients])
+            return all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in value.values())
         if isinstance(option, type) and isinstance(value, option) and not (
                 option is int and isinstance(value, bool)):
             return True

@@ -232,7 +232,8 @@ def test_charts_use_the_theme_colours(con) -> None:
     assert list(fig.data[1].marker.color) == [cat.lane_color(x) for x in lanes.sort_values(
         "waiting_wm", key=lambda s: s.fillna(0) + lanes.loc[s.index, "processing_wm"].fillna(0))["lane"]]
     assert fig.layout.separators == ".,"
-    assert charts.ratio_label(1.0, 1.25, "id") == "1,00–1,25×"
+    assert charts.ratio_label(1.0, 1.25, "id") == "1–1,25×"  # short ticks: no trailing zeros
+    assert charts.ratio_label(1.5, 2.0, "en") == "1.5–2×"
     assert charts.ratio_label(10.0, math.inf, "en") == "≥ 10×"
 
 

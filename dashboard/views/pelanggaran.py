@@ -28,7 +28,7 @@ with ui.guard():
     with left:
         st.subheader(ui.tr("breaches_by_step"))
         many = by_step["sop_id"].nunique() > 1
-        labels = [(f"{cat.sop_title(s, 18)} · " if many else "") + cat.step_label(s, x, 30)
+        labels = [(f"{cat.sop_tag(s)} · " if many else "") + cat.step_label(s, x, 30)
                   for s, x in zip(by_step["sop_id"], by_step["step_id"], strict=True)]
         st.plotly_chart(charts.breaches_by_step(by_step, labels, cat, L))
     with right:
@@ -41,7 +41,7 @@ with ui.guard():
     st.caption(ui.tr("overrun_intro"))
     bins = ui.load("overrun_bins")
     if not ui.empty(bins, "no_breaches"):
-        left, right = st.columns([2, 3])
+        left, right = st.columns([1, 1])
         left.plotly_chart(charts.overrun_histogram(
             bins, [charts.ratio_label(lo, hi, L) for lo, hi in OVERRUN_BINS], cat, L))
         right.dataframe(tables.overruns(ui.load("overrun_by_step"), cat, L), hide_index=True)
