@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+import types
+import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -117,8 +119,16 @@ def _section(cls: type, raw: Any, *, file: str, name: str) -> Any:
     return cls(**values)
 
 
+def _options(wanted: Any) -> tuple[Any, ...]:
+    """The types a setting may have: the members of a union, else the one type (``dict[str,
+    tuple[str, ...]]`` is one type, not two)."""
+    if typing.get_origin(wanted) in (typing.Union, types.UnionType):
+        return typing.get_args(wanted)
+    return (wanted,)
+
+
 def _coerce(value: Any, wanted: Any) -> Any:
-    options = getattr(wanted, "__args__", None) or (wanted,)
+    options = _options(wanted)
     if float in options and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if Path in options and isinstance(value, str):
@@ -131,7 +141,7 @@ def _coerce(value: Any, wanted: Any) -> Any:
 
 
 def _fits(value: Any, wanted: Any) -> bool:
-    options = getattr(wanted, "__args__", None) or (wanted,)
+    options = _options(wanted)
     for option in options:
         if option is type(None) and value is None:
             return True
@@ -152,7 +162,7 @@ def _fits(value: Any, wanted: Any) -> bool:
 
 
 def _type_name(wanted: Any) -> str:
-    options = getattr(wanted, "__args__", None) or (wanted,)
+    options = _options(wanted)
     return " or ".join(getattr(o, "__name__", str(o)) for o in options if o is not type(None))
 
 
