@@ -108,6 +108,17 @@ class ModelInfo:
         """Steps done once per case, in document order."""
         return tuple(s for s in self.steps if s.scope == "case")
 
+    @property
+    def program_steps(self) -> tuple[StepInfo, ...]:
+        """Steps done once per programme period (not per case): in the table, not the flow."""
+        return tuple(s for s in self.steps if s.scope != "case")
+
+    @property
+    def program_lanes(self) -> tuple[str, ...]:
+        """Lanes holding only programme steps: drawn empty beside the case flow."""
+        used = {s.lane for s in self.case_steps}
+        return tuple(lane for lane in self.lanes if lane not in used and any(s.lane == lane for s in self.program_steps))
+
 
 @dataclass(frozen=True)
 class Catalog:

@@ -23,6 +23,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "unit": {"id": "Unit layanan", "en": "Service unit"},
     "period": {"id": "Periode (awal kasus)", "en": "Period (case start)"},
     "all": {"id": "Semua", "en": "All"},
+    "choose_columns": {"id": "Pilih kolom", "en": "Choose columns"},
     "reset_filters": {"id": "Hapus filter", "en": "Clear filters"},
     "db_caption": {"id": "Database: {name} · analisis terakhir: run {run}",
                    "en": "Database: {name} · latest analysis: run {run}"},
@@ -159,6 +160,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "breaches_by_lane": {"id": "Tingkat pelanggaran per lane", "en": "Breach rate by lane"},
     "table_by_step": {"id": "Tabel per langkah", "en": "Table by step"},
     "overrun_distribution": {"id": "Sebaran kelebihan waktu", "en": "Overrun distribution"},
+    "tolerance_label": {"id": "Abaikan kelebihan di bawah (menit)", "en": "Ignore overruns under (minutes)"},
+    "tolerance_help": {"id": "Langkah yang selesai kurang dari sekian menit setelah batas waktunya tidak dihitung "
+                               "sebagai pelanggaran di halaman ini. 0 = semua kelebihan dihitung (Mutu Baku apa adanya).",
+                       "en": "Steps completed less than this many minutes after they were due are not counted as "
+                             "breaches on this page. 0 = every overrun counts (Mutu Baku as written)."},
+    "tolerance_note": {"id": "Toleransi {minutes} menit: {tolerated} langkah yang terlambat kurang dari {minutes} menit "
+                               "tidak dihitung sebagai pelanggaran. Ringkasan dan laporan tetap memakai Mutu Baku apa adanya.",
+                       "en": "Tolerance {minutes} min: {tolerated} steps late by less than {minutes} minutes are not "
+                             "counted as breaches. The overview and the report keep Mutu Baku as written."},
     "overrun_intro": {"id": "Waktu yang dipakai dibagi Mutu Baku (2× = dua kali waktu yang diizinkan); tabel dalam satuan standar tiap langkah.",
                       "en": "Time taken divided by the standard (2× = twice the time allowed); the table is in each step's own unit."},
     "overrun_ratio": {"id": "Waktu dipakai ÷ Mutu Baku", "en": "Time taken ÷ standard"},
@@ -265,6 +275,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "kelengkapan": {"id": "Kelengkapan", "en": "Required documents"},
     "output": {"id": "Output", "en": "Output"},
     "scope": {"id": "Cakupan", "en": "Scope"},
+    "program_steps_note": {"id": "Langkah {steps} dilakukan sekali per periode program, bukan per kasus: ada di tabel, "
+                                   "tetapi tidak di gambar alur kasus dan tidak diukur per kasus.",
+                           "en": "Steps {steps} are done once per programme period, not per case: they are in the table "
+                                 "but not in the drawing of the case flow, and are not measured per case."},
+    "program_lanes_note": {"id": " Karena itu jalur {lanes} tampak kosong.",
+                           "en": " That is why the lane {lanes} is drawn empty."},
     "scope_case": {"id": "per kasus", "en": "per case"},
     "scope_program": {"id": "program", "en": "programme"},
     "at_least": {"id": "paling cepat", "en": "at least"},

@@ -75,7 +75,8 @@ with ui.guard():
         in_scope = not target_agency or auth.scope().allows_agency(target_agency)
         if not in_scope:
             auth.refuse("agency", agency, L)
-        pii = st.multiselect(ui.tr("pii_columns"), columns, key="upload_pii", help=ui.tr("pii_help"))
+        pii = st.multiselect(ui.tr("pii_columns"), columns, key="upload_pii", help=ui.tr("pii_help"),
+                             placeholder=ui.tr("choose_columns"))
         problems = upload.mapping_problems(choice) if columns else []
         if sop is None:
             problems.append("missing:sop")

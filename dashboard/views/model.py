@@ -35,6 +35,12 @@ with ui.guard():
     dot = ui.load("model_artifact", Filters(), model_sha256=m.model_sha256, kind="dot_lanes")
     if len(dot):
         st.graphviz_chart(dot["content"].iloc[0], width="stretch")
+    if m.program_steps:  # in the table below but not in the drawing: say why
+        note = ui.tr("program_steps_note", steps=", ".join(f"{s.printed_no} ({s.step_id})" if s.printed_no else s.step_id
+                                                                for s in m.program_steps))
+        if m.program_lanes:
+            note += ui.tr("program_lanes_note", lanes=", ".join(m.program_lanes))
+        st.info(ui.plain(note), icon=":material/info:")
     st.subheader(ui.tr("model_steps"))
     st.dataframe(tables.model_steps(m, L), hide_index=True)
     if m.service_std_value is not None:
