@@ -104,7 +104,10 @@ def breaches_by_step(df: pd.DataFrame, labels: list[str], cat: Catalog, lang: st
                     name=name, marker_color=cat.color("step_status", status),
                     hovertemplate="%{y}: %{x}<extra>" + name + "</extra>")
     fig.update_layout(barmode="stack", xaxis_title=t("step_occurrences", lang))
-    return _layout(fig, lang, height=140 + 28 * len(df))
+    fig.update_yaxes(automargin=True, tickfont={"size": 10})
+    fig.update_xaxes(automargin=True)
+    lines = max((str(label).count("<br>") + 1 for label in df["label"]), default=1)
+    return _layout(fig, lang, height=140 + (28 if lines == 1 else 40) * len(df))
 
 
 def breach_rate_by_lane(df: pd.DataFrame, cat: Catalog, lang: str) -> go.Figure:

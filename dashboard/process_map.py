@@ -51,7 +51,7 @@ def process_map_dot(model: ModelInfo, nodes: pd.DataFrame, arcs: pd.DataFrame, c
     direction = "LR" if len(model.case_steps) <= WIDE_STEPS else "TB"
     lines = [
         f"digraph {_q(model.sop_id)} {{",
-        f'  graph [rankdir={direction}, fontname="Helvetica", fontsize=10, nodesep=0.45, ranksep=0.5];',
+        f'  graph [rankdir={direction}, fontname="Helvetica", fontsize=10, nodesep=0.45, ranksep=0.5, forcelabels=true];',
         '  node [fontname="Helvetica", fontsize=9, shape=box, style="rounded,filled"];',
         '  edge [fontname="Helvetica", fontsize=8, arrowsize=0.7];',
         f'  {_q(START)} [shape=circle, label="", width=0.25, fillcolor="#2e7d32", color="#2e7d32"];',
@@ -87,11 +87,15 @@ def process_map_dot(model: ModelInfo, nodes: pd.DataFrame, arcs: pd.DataFrame, c
         text = fmt.number(r.n, 0, lang)
         if r.dst != END and not pd.isna(r.median_min):
             text += f"\\n{fmt.duration(r.median_min, lang)}"
-        # two arcs between the same steps (s04 -> s05 and back): the rarer one's label sits by
-        # its tail instead of mid-way, where both labels would be drawn over each other
+        # two arcs between the same steps (s04 -> s05 and back) run side by side: mid-way labels
+        # are drawn over each other. Each leaves from its own side of the nodes (the more
+        # frequent on the left, the rarer on the right) with an external label, which Graphviz
+        # places after the layout where it overlaps no node and no other label.
         back = pairs.get((r.dst, r.src))
-        where = "taillabel" if back is not None and (r.n, r.src) < (back, r.dst) else "label"
-        extra = ', labeldistance=2.2, labelangle=35' if where == "taillabel" else ""
+        where, extra = "label", ""
+        if back is not None and r.src != r.dst:
+            side = "e" if (r.n, r.src) < (back, r.dst) else "w"
+            where, extra = "xlabel", f", tailport={side}, headport={side}"
         lines.append(f'  {_q(r.src)} -> {_q(r.dst)} [{where}="{text}", color="{colour}", '
                      f'fontcolor="{colour}", penwidth={_width(r.n, top)}{extra}];')
     lines.append("}")

@@ -71,9 +71,22 @@ def open_cases(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
     })
 
 
+TEXT_COLUMN_PX = 260  # the widest a text column is set to (longer values end in "…", hover shows them)
+
+
 def header_px(text: str) -> int:
     """About how many pixels a header's text takes in the data grid (14 px sans, padding)."""
     return int(7.6 * len(str(text))) + 32
+
+
+def column_px(header: str, values: pd.Series) -> int:
+    """A column's width: its whole header, and for text its longest value up to
+    :data:`TEXT_COLUMN_PX` (names of units and SOPs were cut to a dozen letters)."""
+    width = header_px(header)
+    if len(values) and (values.dtype == object or pd.api.types.is_string_dtype(values)):
+        longest = int(values.astype(str).str.len().max())
+        width = max(width, min(int(7.2 * longest) + 24, TEXT_COLUMN_PX))
+    return width
 
 
 def units(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:

@@ -207,10 +207,12 @@ def case_picker(cases: pd.DataFrame, shown: pd.DataFrame, key: str) -> None:
 
 def fit_headers(df: pd.DataFrame, least: int = 80) -> dict[str, Any]:
     """A ``column_config`` giving every column at least its header's width, so a long header
-    ("Median waktu penyelesaian") is not cut at 1440 px."""
-    from dashboard.tables import header_px
+    ("Median waktu penyelesaian") is not cut at 1440 px, and text columns room for their
+    values; the first column stays in view when a wide table scrolls sideways."""
+    from dashboard.tables import column_px
 
-    return {c: st.column_config.Column(width=max(least, header_px(c))) for c in df.columns}
+    return {c: st.column_config.Column(width=max(least, column_px(c, df[c])), pinned=(i == 0))
+            for i, c in enumerate(df.columns)}
 
 
 def table(shown: pd.DataFrame | Any, key: str | None = None, **kwargs: Any) -> Any:

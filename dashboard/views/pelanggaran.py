@@ -34,14 +34,15 @@ with ui.guard():
     with left:
         st.subheader(ui.tr("breaches_by_step"))
         many = by_step["sop_id"].nunique() > 1
-        labels = [(f"{cat.sop_tag(s)} · " if many else "") + cat.step_label(s, x, 30)
+        # the SOP's tag on its own line: one line of tag and step left the bars a sliver
+        labels = [(f"{cat.sop_tag(s)}<br>" if many else "") + cat.step_label(s, x, 34)
                   for s, x in zip(by_step["sop_id"], by_step["step_id"], strict=True)]
         st.plotly_chart(charts.breaches_by_step(by_step, labels, cat, L))
     with right:
         st.subheader(ui.tr("breaches_by_lane"))
         st.plotly_chart(charts.breach_rate_by_lane(by_lane, cat, L))
     with st.expander(ui.tr("table_by_step")):
-        st.dataframe(tables.steps(by_step, cat, L), hide_index=True)
+        ui.table(tables.steps(by_step, cat, L))
 
     st.subheader(ui.tr("overrun_distribution"))
     st.caption(ui.tr("overrun_intro"))
@@ -50,7 +51,8 @@ with ui.guard():
         left, right = st.columns([1, 1])
         left.plotly_chart(charts.overrun_histogram(
             bins, [charts.ratio_label(lo, hi, L) for lo, hi in OVERRUN_BINS], cat, L))
-        right.dataframe(tables.overruns(ui.load("overrun_by_step", tolerance_min=tol), cat, L), hide_index=True)
+        with right:
+            ui.table(tables.overruns(ui.load("overrun_by_step", tolerance_min=tol), cat, L))
 
     st.subheader(ui.tr("worst_cases"))
     worst = ui.load("worst_cases", tolerance_min=tol)
