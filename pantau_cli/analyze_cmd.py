@@ -7,12 +7,13 @@ from pathlib import Path
 import typer
 
 from pantau_cli import app
+from pantau_cli.options import EXISTING_DB, notice
 from pantau_cli.progress import progress_bar
 
 
 @app.command("analyze")
 def analyze(
-    db: Path = typer.Option(..., "--db", help="DuckDB database file."),
+    db: Path = EXISTING_DB,
     sop: list[str] = typer.Option(None, "--sop", help="SOP id (repeatable; default: every SOP with events)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
@@ -20,5 +21,5 @@ def analyze(
     from analytics import analyze as run_analysis
 
     with progress_bar("analyze", quiet=quiet) as progress:
-        result = run_analysis(db, sop_ids=list(sop) if sop else None, progress=progress)
+        result = run_analysis(db, sop_ids=list(sop) if sop else None, progress=progress, notice=notice)
     typer.echo(result.summary_line())
