@@ -7,7 +7,7 @@ Checked on the hostile corpus's ``formula_cells.csv`` through ingest and analyze
 with the csv module and openpyxl.
 """
 
-# ruff: noqa: F811  (fixtures imported from conftest_ingest are parameters of the same name)
+
 
 from __future__ import annotations
 

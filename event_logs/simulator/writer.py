@@ -18,7 +18,14 @@ import pyarrow as pa
 
 from event_logs.registry import register_model
 from event_logs.simulator.assemble import SopRows
-from event_logs.store import Notice, fetch_one, next_event_id, next_import_id, open_store, transaction
+from event_logs.store import (
+    Notice,
+    fetch_one,
+    next_event_id,
+    next_import_id,
+    open_store,
+    transaction,
+)
 from pantau import __version__
 from pantau.errors import StoreError
 from sop_models import SopModel
