@@ -4,11 +4,17 @@ Names, vocabulary labels and colours come from the store's :class:`~dashboard.ca
 (one colour per lane, agency, status, deviation kind), so the same lane or status has the same
 colour on every page. Numbers follow the language (``layout.separators``); month axes are
 labelled with :func:`dashboard.fmt.month_label`.
+
+Plotly reads a few HTML tags in any text it draws (``<a href>``, ``<b>``, ``<br>``...), data
+included (axis categories, legend names, hover values): every figure leaves through
+:func:`_layout`, which makes the data's text inert (:func:`inert_text`), so a lane or a case
+id holding ``<a href="http://…">`` is drawn as typed and links nowhere.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -18,8 +24,36 @@ from dashboard import fmt, theme
 from dashboard.catalog import Catalog, agency_short
 from dashboard.i18n import t
 
+# trace attributes that carry data Plotly draws as text (hovertemplate is ours, never data)
+_DATA_TEXT = ("x", "y", "text", "customdata", "name", "labels", "hovertext")
+_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def inert_text(value: Any) -> Any:
+    """Strings (inside lists and arrays too) with ``& < >`` as entities: Plotly draws
+    ``&lt;b&gt;`` as ``<b>``, never as a tag; other values as they are."""
+    if isinstance(value, str):
+        return value.translate(_HTML)
+    if isinstance(value, list | tuple) or (hasattr(value, "dtype") and value.dtype == object):
+        return [inert_text(v) for v in value]
+    return value
+
+
+def _inert(fig: go.Figure) -> go.Figure:
+    for trace in fig.data:
+        for attr in _DATA_TEXT:
+            value = getattr(trace, attr, None) if attr in trace else None
+            if value is not None:
+                trace[attr] = inert_text(value)
+    for axis in ("xaxis", "yaxis"):
+        for name in [k for k in fig.layout if k.startswith(axis)]:
+            if fig.layout[name].categoryarray is not None:  # must name the categories as drawn
+                fig.layout[name].categoryarray = inert_text(list(fig.layout[name].categoryarray))
+    return fig
+
 
 def _layout(fig: go.Figure, lang: str, height: int = 380, legend: bool = True) -> go.Figure:
+    _inert(fig)
     fig.update_layout(
         height=height, separators=theme.plotly_separators(lang), margin={"l": 10, "r": 10, "t": 40, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0}, showlegend=legend,
@@ -67,7 +101,7 @@ def trend(df: pd.DataFrame, cat: Catalog, lang: str) -> go.Figure:
         colour = cat.agency_color(agency)
         fig.add_scatter(x=x, y=rows["on_time_share"], mode="lines+markers", name=agency_short(agency),
                         line_color=colour, legendgroup=agency, row=1, col=1,
-                        hovertemplate="%{x}: %{y:.1%}<extra>" + agency_short(agency) + "</extra>")
+                        hovertemplate="%{x}: %{y:.1%}<extra>%{fullData.name}</extra>")
         fig.add_bar(x=x, y=rows["cases"], marker_color=colour, name=agency_short(agency),
                     legendgroup=agency, showlegend=False, row=2, col=1)
     fig.update_layout(barmode="stack")
