@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from dashboard.queries import breaches, cases, conformance, lanes, overview, store
+from dashboard.queries import breaches, cases, conformance, lanes, overview, quarantine, store
 from dashboard.queries.breaches import OVERRUN_BINS
 from dashboard.queries.store import db_version
 
@@ -52,8 +52,10 @@ QUERIES: dict[str, Callable[..., pd.DataFrame]] = {
     "vocabularies": store.vocabularies,
     "model_artifact": store.model_artifact,
     "imports": store.imports,
-    "quarantine_summary": store.quarantine_summary,
-    "quarantine_rows": store.quarantine_rows,
+    "quarantine_imports": quarantine.quarantine_imports,
+    "quarantine_kinds": quarantine.quarantine_kinds,
+    "quarantine_reasons": quarantine.quarantine_reasons,
+    "quarantine_rows": quarantine.quarantine_rows,
 }
 
 __all__ = ["OVERRUN_BINS", "QUERIES", "db_version"]
