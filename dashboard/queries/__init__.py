@@ -16,7 +16,16 @@ import pandas as pd
 from dashboard import catalog
 from dashboard.catalog import Catalog
 from dashboard.filters import Filters
-from dashboard.queries import breaches, cases, conformance, lanes, overview, quarantine, store, units
+from dashboard.queries import (
+    breaches,
+    cases,
+    conformance,
+    lanes,
+    overview,
+    quarantine,
+    store,
+    units,
+)
 from dashboard.queries.breaches import OVERRUN_BINS
 from dashboard.queries.store import db_version
 
