@@ -129,6 +129,7 @@ def analyze(
     max_align_seconds_per_variant: float | None = None,
     max_align_seconds_total: float | None = None,
     settings: AnalysisSettings | None = None,
+    notice: Callable[[str], None] | None = None,
     as_of: datetime | str | None = None,
     full: bool = False,
 ) -> RunResult:
@@ -140,14 +141,19 @@ def analyze(
     settings file in force for the store (:func:`pantau.config.load_settings`); the two
     alignment budgets override theirs. ``as_of``: the moment open cases are judged at
     (:mod:`analytics.as_of`; default the end of the last imported day), kept in ``runs.as_of``.
+<<<<<<< HEAD
     ``full``: recompute every SOP from all its events; by default an SOP is recomputed only
     where events imported since its last run can change its results (:mod:`analytics.incremental`).
+=======
+    ``notice(text)`` is told once when readers (the dashboard, a notebook) hold the store and
+    the run waits for them (:func:`event_logs.store.open_store`).
+>>>>>>> main
     """
     forced: set[str] = set()
     while True:
         try:
             return _analyze(db_path, sop_ids, progress=progress, settings=settings, as_of=as_of,
-                            full=True if full else sorted(forced),
+                            notice=notice, full=True if full else sorted(forced),
                             max_align_seconds_per_variant=max_align_seconds_per_variant,
                             max_align_seconds_total=max_align_seconds_total)
         except NotIncremental as e:  # rolled back: once more with that SOP full
@@ -165,6 +171,7 @@ def _analyze(
     max_align_seconds_total: float | None,
     settings: AnalysisSettings | None,
     as_of: datetime | str | None,
+    notice: Callable[[str], None] | None,
     full: bool | list[str],
 ) -> RunResult:
     """One attempt of :func:`analyze` (``full``: True, or the SOPs to analyse full)."""
@@ -180,7 +187,7 @@ def _analyze(
         config = replace(config, align_seconds_per_variant=max_align_seconds_per_variant)
     if max_align_seconds_total is not None:
         config = replace(config, align_seconds_total=max_align_seconds_total)
-    con = open_store(db_path, read_only=False)
+    con = open_store(db_path, read_only=False, notice=notice)
     try:
         con.execute(f"SET memory_limit = '{config.memory_limit}'")
         chosen = _select_sops(con, sop_ids)
