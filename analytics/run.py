@@ -141,13 +141,10 @@ def analyze(
     settings file in force for the store (:func:`pantau.config.load_settings`); the two
     alignment budgets override theirs. ``as_of``: the moment open cases are judged at
     (:mod:`analytics.as_of`; default the end of the last imported day), kept in ``runs.as_of``.
-<<<<<<< HEAD
-    ``full``: recompute every SOP from all its events; by default an SOP is recomputed only
-    where events imported since its last run can change its results (:mod:`analytics.incremental`).
-=======
     ``notice(text)`` is told once when readers (the dashboard, a notebook) hold the store and
-    the run waits for them (:func:`event_logs.store.open_store`).
->>>>>>> main
+    the run waits for them (:func:`event_logs.store.open_store`). ``full``: recompute every SOP
+    from all its events; by default an SOP is recomputed only where events imported since its
+    last run can change its results (:mod:`analytics.incremental`).
     """
     forced: set[str] = set()
     while True:
