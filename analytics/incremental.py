@@ -98,8 +98,18 @@ class RunPlan:
         for sop_id, p in self.sops.items():
             import_id, events = marks.get(sop_id, (None, 0))
             out["sops"][sop_id] = {"kind": p.kind, "reason": p.reason, **p.counts,
-                                   "import_id": import_id, "events": int(events)}
+                                   "import_id": import_id, "events": int(events),
+                                   "versions": model_versions(con, sop_id)}
         return json.dumps(out, sort_keys=True)
+
+
+def model_versions(con: duckdb.DuckDBPyConnection, sop_id: str) -> list[str]:
+    """The SOP's confirmed model versions with their effective dates: when a version is added
+    or its date moves, the version in force may change for cases the new events do not touch
+    (a model version per case start), so the SOP is analysed full."""
+    return [r[0] for r in con.execute(
+        "SELECT model_sha256 || '@' || coalesce(CAST(effective AS VARCHAR), '') FROM models "
+        "WHERE sop_id = ? AND status = 'confirmed' ORDER BY 1", [sop_id]).fetchall()]
 
 
 def _previous(con: duckdb.DuckDBPyConnection, sop_id: str) -> dict[str, Any] | None:
@@ -137,7 +147,7 @@ def plan(con: duckdb.DuckDBPyConnection, sop_ids: Sequence[str], models: Mapping
             reason = "no earlier run"
         elif mark.get("import_id") is None:
             reason = "no watermark"
-        elif prev["model"] != models[sop_id].sha256:
+        elif prev["model"] != models[sop_id].sha256 or mark.get("versions") != model_versions(con, sop_id):
             reason = "model version changed"
         elif prev["calendar_version"] != calendar_version or record.get("calendar_first") != calendar_first:
             reason = "calendar changed"

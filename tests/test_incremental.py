@@ -179,3 +179,21 @@ def test_full_flag_and_changed_settings_recompute_everything(stores, tmp_path: P
     analyze(copy, settings=settings)
     _, record = _runs(copy)[-1]
     assert {s["reason"] for s in record["sops"].values()} == {"settings changed"}
+
+
+def test_a_model_version_dated_anew_makes_that_sop_full(stores, tmp_path: Path) -> None:
+    db, _ = stores
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(db, copy)
+    con = open_store(copy, read_only=False)
+    try:
+        sop_id = con.execute("SELECT min(sop_id) FROM models WHERE status = 'confirmed'").fetchall()[0][0]
+        # a case's version is the one in force at its start: a moved effective date may change it
+        con.execute("UPDATE models SET effective = DATE '2001-01-01' WHERE sop_id = ? AND status = 'confirmed'",
+                    [sop_id])
+    finally:
+        con.close()
+    analyze(copy)
+    _, record = _runs(copy)[-1]
+    assert record["sops"][sop_id]["reason"] == "model version changed"
+    assert all(s["kind"] == "incremental" for k, s in record["sops"].items() if k != sop_id)
