@@ -33,8 +33,9 @@ import duckdb
 import pyarrow as pa
 
 from analytics import conformance_rules as rules
+from analytics import conformance_scope as scope
 from analytics.alignment import Aligner
-from analytics.incremental import NotIncremental, install_agencies
+from analytics.incremental import NotIncremental
 from analytics.labels import ensure_labels
 from analytics.standards import install_standards
 from analytics.state_space import build as build_state_space
@@ -223,50 +224,6 @@ def _token_fitness(ctx: Any, variants: list[tuple[str, str, int]], aligned: Mapp
     return out
 
 
-def _precision_groups(con: duckdb.DuckDBPyConnection, seqs: dict[tuple[str, str], list[str]],
-                      incremental: bool = False) -> dict[tuple[str, str | None], list[tuple[list[str], int]]]:
-    """Each SOP x agency's variant log: (trace symbols, case count) per variant. In an
-    incremental run only the SOPs analysed full and the agencies of ``run_scope_agencies``,
-    over all their cases (``conformance_all_case_variant``)."""
-    where = ("WHERE c.sop_id IN (SELECT sop_id FROM run_scope_full) OR EXISTS (SELECT 1 FROM "
-             "run_scope_agencies a WHERE a.sop_id = c.sop_id AND a.agency IS NOT DISTINCT FROM c.agency)"
-             if incremental else "")
-    groups: dict[tuple[str, str | None], list[tuple[list[str], int]]] = {}
-    for sop_id, agency, variant_id, n in con.execute(
-        f"SELECT sop_id, agency, variant_id, count(*) FROM conformance_all_case_variant c {where} GROUP BY ALL"
-    ).fetchall():
-        groups.setdefault((sop_id, agency), []).append((seqs[(sop_id, variant_id)], int(n)))
-    return groups
-
-
-# Every case of the analysed SOPs with its variant, and every variant with its results: this
-# run's, and in an incremental run also the stored ones of the cases and variants it did not
-# recompute (analytics.incremental). conformance_results.sql counts and weighs over these.
-_ALL_FULL = """
-CREATE OR REPLACE TEMP VIEW conformance_all_case_variant AS
-SELECT sop_id, agency, case_id, variant_id FROM conformance_case_variant"""
-_ALL_INCREMENTAL = """
-CREATE OR REPLACE TEMP TABLE conformance_all_case_variant AS
-SELECT sop_id, agency, case_id, variant_id FROM conformance_case_variant
-UNION ALL
-SELECT sop_id, agency, case_id, variant_id FROM case_checks
-WHERE sop_id IN (SELECT sop_id FROM run_scope_incremental)"""
-_ALL_VARIANTS = """
-CREATE OR REPLACE TEMP {kind} conformance_all_variants AS
-SELECT v.sop_id, v.variant_id,
-       CASE WHEN v.seq = '' THEN []::VARCHAR[] ELSE string_split(v.seq, chr(31)) END AS activities,
-       vr.alignment_fitness, vr.token_fitness, vr.alignment_status, vr.cost, vr.is_sop_path, vr.is_open
-FROM conformance_variant_counts v
-JOIN conformance_variant_results vr ON vr.sop_id = v.sop_id AND vr.variant_id = v.variant_id"""
-_PREV_VARIANTS = """
-UNION ALL
-SELECT p.sop_id, p.variant_id, p.activities, p.alignment_fitness, p.token_fitness, p.alignment_status,
-       p.cost, p.is_sop_path, p.is_open
-FROM run_prev_variants p
-WHERE NOT EXISTS (SELECT 1 FROM conformance_variant_counts v
-                  WHERE v.sop_id = p.sop_id AND v.variant_id = p.variant_id)"""
-
-
 @dataclass
 class ConformanceWork:
     """The conformance stage's input once DuckDB has found the variants: plain Python
@@ -345,46 +302,11 @@ def prepare_conformance(
     stats.variants = len(rows)
     stats.cases = sum(r[3] for r in rows)
     seqs = {(s, v): _symbols(seq) for s, v, seq, _ in rows}
-    other: dict[str, int] = {}
-    if incremental:
-        install_agencies(con)
-        con.execute(_ALL_INCREMENTAL)
-        for s, v, activities in con.execute(
-                "SELECT sop_id, variant_id, activities FROM run_prev_variants").fetchall():
-            seqs.setdefault((s, v), list(activities))
-        other = {s: int(n) for s, n in con.execute("""
-            SELECT p.sop_id, sum(len(p.activities)) FROM run_prev_variants p
-            WHERE EXISTS (SELECT 1 FROM conformance_all_case_variant c
-                          WHERE c.sop_id = p.sop_id AND c.variant_id = p.variant_id)
-              AND NOT EXISTS (SELECT 1 FROM conformance_variant_counts v
-                              WHERE v.sop_id = p.sop_id AND v.variant_id = p.variant_id)
-            GROUP BY p.sop_id""").fetchall()}
-    else:
-        con.execute(_ALL_FULL)
-    groups = _precision_groups(con, seqs, incremental)
-    previous = _previous_precision(con, seqs) if incremental else {}
+    other = scope.install_all_cases(con, seqs, incremental)
+    groups = scope.precision_groups(con, seqs, incremental)
+    previous = scope.previous_precision(con, seqs) if incremental else {}
     stats.seconds["variants"] = time.perf_counter() - t
     return ConformanceWork(list(sop_ids), models, nets, rows, groups, stats, incremental, other, previous)
-
-
-def _previous_precision(con: duckdb.DuckDBPyConnection, seqs: dict[tuple[str, str], list[str]]
-                        ) -> dict[tuple[str, str | None], tuple[list[tuple[list[str], int]], float | None]]:
-    """The variant log each SOP x agency of ``run_scope_agencies`` had at the last run (the
-    cases kept in case_checks and the recomputed cases' earlier variants), with its stored
-    precision."""
-    stored = {(s, a): p for s, a, p in con.execute(
-        "SELECT sop_id, agency, precision FROM run_prev_quality").fetchall()}
-    logs: dict[tuple[str, str | None], list[tuple[list[str], int]]] = {}
-    for sop_id, agency, variant_id, n in con.execute("""
-            SELECT c.sop_id, c.agency, c.variant_id, count(*) FROM (
-                SELECT sop_id, agency, variant_id FROM case_checks
-                WHERE sop_id IN (SELECT sop_id FROM run_scope_incremental)
-                UNION ALL SELECT sop_id, agency, variant_id FROM run_prev_case_variant) c
-            SEMI JOIN run_scope_agencies a ON a.sop_id = c.sop_id AND a.agency IS NOT DISTINCT FROM c.agency
-            WHERE c.variant_id IS NOT NULL
-            GROUP BY ALL""").fetchall():
-        logs.setdefault((sop_id, agency), []).append((seqs[(sop_id, variant_id)], int(n)))
-    return {k: (log, stored[k]) for k, log in logs.items() if k in stored}
 
 
 def check_conformance(
@@ -466,8 +388,7 @@ def write_conformance(con: duckdb.DuckDBPyConnection, work: ConformanceWork,
         sop_id=S, variant_id=S, kind=S, step_id=S, position=pa.int32(), explanation_id=S,
         explanation_en=S), checked.devs)
     _run_script(con, "conformance_deviations.sql")
-    con.execute(_ALL_VARIANTS.format(kind="TABLE" if work.incremental else "VIEW")
-                + (_PREV_VARIANTS if work.incremental else ""))
+    scope.install_all_variants(con, work.incremental)
     stats.seconds["deviations"] = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import duckdb
 
 from analytics import sql_files
+from analytics.incremental import scope_sql
 from analytics.labels import ensure_labels
 from analytics.standards import OUTPUT_KEYS, install_standards
 from analytics.work_clock import add_work_clock, ensure_clock
@@ -68,6 +69,12 @@ _EVENTS = """
     JOIN mutu_baku_case_facts f ON f.sop_id = e.sop_id AND f.case_id = e.case_id
     LEFT JOIN mutu_baku_label_keys k ON k.sop_id = e.sop_id AND k.label = e.activity
     WHERE coalesce(k.in_case, true)"""
+
+
+def _events(incremental: bool) -> str:
+    return _EVENTS.replace("FROM events e", f"FROM {scope_sql('events', 'e', incremental)} e", 1)
+
+
 # An integer case key keeps the window sorts cheap (about half the time of sorting on the
 # two text columns); on the (1-in-10^7 at a million cases) chance of a hash collision the
 # text key is used instead, so no two cases ever share a window partition.
@@ -161,15 +168,18 @@ def _uniform_working_days(con: duckdb.DuckDBPyConnection) -> bool:
     """).fetchall()[0][0]
 
 
-def build_step_checks(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel]) -> int:
+def build_step_checks(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel], *,
+                      incremental: bool = False) -> int:
     """Insert one ``step_checks`` row per completed step occurrence of ``models``' cases.
 
-    Returns the number of rows written. Occurrences started but never completed are not
+    ``incremental``: the events are read from the run's scope (:mod:`analytics.incremental`),
+    not from the whole store (the case facts hold only the scope's cases either way). Returns
+    the number of rows written. Occurrences started but never completed are not
     written here; :func:`analytics.open_cases.build_open_cases` reports them.
     """
     prepare(con, run_id, models)
     occurrences = sql_files.render("intermediate/occurrences.sql",
-                                   clocked_events=add_work_clock(_EVENTS, ["ts"]))
+                                   clocked_events=add_work_clock(_events(incremental), ["ts"]))
     before = con.execute("SELECT count(*) FROM step_checks").fetchall()[0][0]
     deadline, deadline_join = _DEADLINE_EQUI if _uniform_working_days(con) else _DEADLINE_ASOF
     values = {"occurrences": occurrences, "working_deadline": deadline,

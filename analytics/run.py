@@ -254,7 +254,7 @@ def _analyze(
                     max_align_seconds_total=config.align_seconds_total, cancelled=stop.is_set)
 
                 t = time.perf_counter()
-                mutu_baku.build_step_checks(con, run_id, models)
+                mutu_baku.build_step_checks(con, run_id, models, incremental=scoped)
                 stage("mutu_baku", t)
 
                 t = time.perf_counter()
