@@ -65,7 +65,8 @@ def install_all_cases(con: duckdb.DuckDBPyConnection, seqs: dict[tuple[str, str]
                       incremental: bool) -> dict[str, int]:
     """Create ``conformance_all_case_variant``; in an incremental run also
     ``run_scope_agencies`` and the kept variants' symbols in ``seqs``. Returns per incremental
-    SOP the events of its kept variants (which a full run's token-replay bound counts too)."""
+    SOP (each of them, 0 when none is kept) the events of its kept variants, which a full
+    run's token-replay bound counts too."""
     if not incremental:
         con.execute(_ALL_FULL)
         return {}
@@ -73,7 +74,8 @@ def install_all_cases(con: duckdb.DuckDBPyConnection, seqs: dict[tuple[str, str]
     con.execute(_ALL_INCREMENTAL)
     for s, v, activities in con.execute("SELECT sop_id, variant_id, activities FROM run_prev_variants").fetchall():
         seqs.setdefault((s, v), list(activities))
-    return {s: int(n) for s, n in con.execute("""
+    kept = {s: 0 for (s,) in con.execute("SELECT sop_id FROM run_scope_incremental").fetchall()}
+    return kept | {s: int(n) for s, n in con.execute("""
         SELECT p.sop_id, sum(len(p.activities)) FROM run_prev_variants p
         WHERE EXISTS (SELECT 1 FROM conformance_all_case_variant c
                       WHERE c.sop_id = p.sop_id AND c.variant_id = p.variant_id)

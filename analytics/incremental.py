@@ -126,14 +126,14 @@ def _previous(con: duckdb.DuckDBPyConnection, sop_id: str) -> dict[str, Any] | N
 
 def plan(con: duckdb.DuckDBPyConnection, sop_ids: Sequence[str], models: Mapping[str, SopModel], *,
          parameters: str, calendar_version: str, calendar_first: str | None, schema_version: int,
-         full: bool | Sequence[str] = False) -> RunPlan:
+         full: bool | Mapping[str, str] = False) -> RunPlan:
     """Decide for each SOP whether this run may be incremental (see the module docstring).
 
     ``parameters``: the run's ``[analysis]`` settings as JSON; ``full``: True for every SOP, or
-    the SOPs to analyse full. The mapping is compared later (:func:`check_mapping`), once the
-    labels stage has mapped them.
+    the SOPs to analyse full with the reason why. The mapping is compared later
+    (:func:`check_mapping`), once the labels stage has mapped them.
     """
-    forced = set(sop_ids) if full is True else set(full or ())
+    forced = dict.fromkeys(sop_ids, "forced") if full is True else dict(full or {})
     settings = json.loads(parameters)
     sops: dict[str, SopPlan] = {}
     for sop_id in sop_ids:
@@ -142,7 +142,7 @@ def plan(con: duckdb.DuckDBPyConnection, sop_ids: Sequence[str], models: Mapping
         mark = record.get("sops", {}).get(sop_id) or {}
         reason = None
         if sop_id in forced:
-            reason = "forced"
+            reason = forced[sop_id]
         elif prev is None:
             reason = "no earlier run"
         elif mark.get("import_id") is None:

@@ -146,17 +146,17 @@ def analyze(
     from all its events; by default an SOP is recomputed only where events imported since its
     last run can change its results (:mod:`analytics.incremental`).
     """
-    forced: set[str] = set()
+    forced: dict[str, str] = {}
     while True:
         try:
             return _analyze(db_path, sop_ids, progress=progress, settings=settings, as_of=as_of,
-                            notice=notice, full=True if full else sorted(forced),
+                            notice=notice, full=True if full else forced,
                             max_align_seconds_per_variant=max_align_seconds_per_variant,
                             max_align_seconds_total=max_align_seconds_total)
         except NotIncremental as e:  # rolled back: once more with that SOP full
             if e.sop_id in forced:
                 raise
-            forced.add(e.sop_id)
+            forced[e.sop_id] = e.reason
 
 
 def _analyze(
@@ -169,9 +169,9 @@ def _analyze(
     settings: AnalysisSettings | None,
     as_of: datetime | str | None,
     notice: Callable[[str], None] | None,
-    full: bool | list[str],
+    full: bool | dict[str, str],
 ) -> RunResult:
-    """One attempt of :func:`analyze` (``full``: True, or the SOPs to analyse full)."""
+    """One attempt of :func:`analyze` (``full``: True, or the SOPs to analyse full and why)."""
     from analytics import calendar as work_calendar
     from analytics import conformance, incremental, labels, lanes, mutu_baku, open_cases
     from analytics.calendars import agency as agency_calendars

@@ -197,3 +197,21 @@ def test_a_model_version_dated_anew_makes_that_sop_full(stores, tmp_path: Path) 
     _, record = _runs(copy)[-1]
     assert record["sops"][sop_id]["reason"] == "model version changed"
     assert all(s["kind"] == "incremental" for k, s in record["sops"].items() if k != sop_id)
+
+
+def test_past_the_token_replay_bound_the_run_is_repeated_full(stores, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from analytics import conformance
+
+    # a full run replays only the first variants within the bound: an incremental run cannot
+    # choose the same ones from part of them, so it is rolled back and repeated full
+    monkeypatch.setattr(conformance, "TOKEN_REPLAY_MAX_WORK", 200)
+    inc, full = _pair(stores, tmp_path)
+    analyze(inc)
+    analyze(full, full=True)
+    assert differences(inc, full) == {}
+    _, record = _runs(inc)[-1]
+    reasons = [s["reason"] for s in record["sops"].values()]
+    # an SOP whose variants stay within the bound together stays incremental
+    assert "its variants pass the token-replay bound" in reasons
+    assert set(reasons) <= {"its variants pass the token-replay bound", None}
