@@ -79,7 +79,7 @@ def test_each_table_shows_only_the_scope(analysed_db, unit, scope_kind) -> None:
         imports = {r[0] for r in scoped.execute("SELECT import_id FROM imports").fetchall()}
         assert {r[0] for r in scoped.execute("SELECT DISTINCT import_id FROM quarantine").fetchall()} <= imports
         truth = scoped.execute("SELECT s.sop_id, s.case_id, c.agency FROM sim_truth s "
-                               "LEFT JOIN cases c USING (sop_id, case_id)").fetchall()
+                               "LEFT JOIN cases c USING (sop_id, agency, case_id)").fetchall()
         assert truth and all(a == BATAM for _s, _c, a in truth)
         variants = scoped.execute("""
             SELECT v.case_count, (SELECT count(*) FROM case_checks c WHERE c.sop_id = v.sop_id
@@ -163,8 +163,9 @@ def test_every_dashboard_query_returns_the_scope_and_nothing_else(analysed_db) -
         assert queries.QUERIES["overview_totals"](scoped, Filters(agency=BANJARBARU))["cases"].iloc[0] == 0
         case_id, case_sop = full.execute("SELECT case_id, sop_id FROM case_checks WHERE agency = ? LIMIT 1",
                                          [BANJARBARU]).fetchone()
-        for name in ("case_sops", "case_summary", "case_steps", "case_deviations", "case_trace"):
-            params = {"case_id": case_id} if name == "case_sops" else {"case_id": case_id, "sop_id": case_sop}
+        for name in ("case_keys", "case_summary", "case_steps", "case_deviations", "case_trace"):
+            params = ({"case_id": case_id} if name == "case_keys"
+                      else {"case_id": case_id, "sop_id": case_sop, "agency": BANJARBARU})
             assert queries.QUERIES[name](scoped, Filters(), **params).empty, name
             assert not queries.QUERIES[name](full, Filters(), **params).empty or name == "case_deviations"
         assert queries.QUERIES["variants_for_sop"](scoped, Filters(sop_id=sop)).shape[0] > 0

@@ -39,7 +39,7 @@ QUERIES: dict[str, Callable[..., pd.DataFrame]] = {
     "deviating_cases": conformance.deviating_cases,
     "deviation_export": conformance.deviation_export,
     "case_candidates": cases.case_candidates,
-    "case_sops": cases.case_sops,
+    "case_keys": cases.case_keys,
     "case_summary": cases.case_summary,
     "case_steps": cases.case_steps,
     "case_deviations": cases.case_deviations,

@@ -82,5 +82,5 @@ def open_at_risk(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 200) -
                o.used, o.std_max, o.std_unit, o.remaining, o.deadline_ts, o.status,
                count(*) OVER () AS total
         FROM open_results o {sql}
-        ORDER BY o.is_late DESC, o.remaining / nullif(o.std_max, 0) ASC NULLS LAST, o.case_id
+        ORDER BY o.is_late DESC, o.remaining / nullif(o.std_max, 0) ASC NULLS LAST, o.case_id, o.agency
         LIMIT ?""", [*params, limit])

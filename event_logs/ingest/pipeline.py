@@ -130,8 +130,9 @@ def _write_events(con: duckdb.DuckDBPyConnection, fields: Fields, import_id: int
 
 def _upsert_cases(con: duckdb.DuckDBPyConnection, fields: Fields, *, import_id: int, sop_id: str,
                   attrs: list[staging.AttributeColumn]) -> None:
-    """One row per (sop_id, case_id): first non-null agency/unit/nik_hash/attributes per case
-    (earlier imports win), first_ts/last_ts recomputed from all stored events of the case."""
+    """One row per case (sop_id, agency, case_id): a case id is unique only within its agency,
+    so the same id under two agencies is two cases. First non-null unit/nik_hash/attributes per
+    case (earlier imports win), first_ts/last_ts recomputed from all stored events of the case."""
     v = fields.value
     if attrs:
         pairs = ", ".join(f"{lit(a.key)}, arg_min({a.sql()}, source_row)" for a in attrs)
@@ -141,19 +142,19 @@ def _upsert_cases(con: duckdb.DuckDBPyConnection, fields: Fields, *, import_id: 
     con.execute(f"""
         INSERT INTO cases (case_id, sop_id, agency, unit, nik_hash, attributes, first_ts, last_ts, import_id)
         WITH n AS (
-            SELECT {v('case_id')} AS case_id, arg_min({v('agency')}, source_row) AS agency,
+            SELECT {v('case_id')} AS case_id, {v('agency')} AS agency,
                    arg_min({v('unit')}, source_row) AS unit,
                    arg_min({v('nik_hash')}, source_row) AS nik_hash, {attributes} AS attributes
-            FROM ingest_rows WHERE {fields.ok()} GROUP BY 1
+            FROM ingest_rows WHERE {fields.ok()} GROUP BY 1, 2
         ), span AS (
-            SELECT case_id, min(ts) AS first_ts, max(ts) AS last_ts FROM events
-            WHERE sop_id = $sop AND case_id IN (SELECT case_id FROM n) GROUP BY case_id
+            SELECT e.agency, e.case_id, min(e.ts) AS first_ts, max(e.ts) AS last_ts FROM events e
+            SEMI JOIN n ON n.agency = e.agency AND n.case_id = e.case_id
+            WHERE e.sop_id = $sop GROUP BY e.agency, e.case_id
         )
         SELECT n.case_id, $sop, n.agency, n.unit, n.nik_hash, n.attributes, span.first_ts,
                span.last_ts, {import_id}
-        FROM n JOIN span USING (case_id)
-        ON CONFLICT (sop_id, case_id) DO UPDATE SET
-            agency = coalesce(cases.agency, excluded.agency),
+        FROM n JOIN span USING (agency, case_id)
+        ON CONFLICT (sop_id, agency, case_id) DO UPDATE SET
             unit = coalesce(cases.unit, excluded.unit),
             nik_hash = coalesce(cases.nik_hash, excluded.nik_hash),
             attributes = CASE WHEN cases.attributes IS NULL THEN excluded.attributes
@@ -206,6 +207,7 @@ def _stage(con: duckdb.DuckDBPyConnection, file_path: Path, fmt: str, *, model: 
         check_quotes(con, source, file)
         control = source.control
         json_keys = scrub_json_cells(con, plan)
+        staging.fill_case_agency(con, plan)
     except duckdb.Error as exc:
         raise IngestError(f"cannot read the file: {db_error(exc)}", file=file) from exc
     finally:

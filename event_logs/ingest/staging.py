@@ -123,6 +123,23 @@ def kind_code(kind: str) -> str:
     return kind.replace(" ", "_")
 
 
+def fill_case_agency(con: duckdb.DuckDBPyConnection, plan: ColumnPlan) -> int:
+    """Blank agency cells of a case id whose other rows in the file name exactly one agency
+    take that agency (exports often name it on a case's first row only): a case is (SOP,
+    agency, case id), so a blank cell must not make a second case of the default agency.
+    Returns the rows filled; rows of a case id naming no agency, or several, keep the default
+    (``--agency``, else the SOP model's)."""
+    agency, case = plan.fields.get("agency"), plan.fields.get("case_id")
+    if agency is None or case is None:
+        return 0
+    return int(con.execute(f"""
+        UPDATE ingest_rows SET c{agency} = one.agency
+        FROM (SELECT c{case} AS case_id, any_value(c{agency}) AS agency FROM ingest_rows
+              WHERE c{case} IS NOT NULL AND c{agency} IS NOT NULL
+              GROUP BY 1 HAVING count(DISTINCT c{agency}) = 1) one
+        WHERE ingest_rows.c{agency} IS NULL AND ingest_rows.c{case} = one.case_id""").fetchall()[0][0])
+
+
 def has_lifecycle_words(con: duckdb.DuckDBPyConnection, plan: ColumnPlan) -> bool:
     """True when the lifecycle column holds at least one lifecycle word (start/complete/...)."""
     column = plan.fields["lifecycle"]
