@@ -26,6 +26,7 @@ from typing import Any
 
 import duckdb
 
+from analytics.as_of import describe, resolve_as_of
 from pantau import __version__
 from pantau.config import AnalysisSettings, load_settings
 from pantau.errors import AnalysisError, did_you_mean
@@ -59,6 +60,7 @@ class RunResult:
     case_count: int
     stage_seconds: dict[str, float] = field(default_factory=dict)
     alignment_timeouts: int = 0
+    as_of: str | None = None  # when open cases were judged, on the local clock
 
     def summary_line(self) -> str:
         """One line for the CLI."""
@@ -66,6 +68,7 @@ class RunResult:
         return (
             f"analysis run {self.run_id}: {self.case_count:,} cases, {self.event_count:,} events, "
             f"{len(self.sop_ids)} SOP(s) in {total:.1f} s"
+            + (f"; open cases judged as of {self.as_of}" if self.as_of else "")
             + (f"; {self.alignment_timeouts} variant(s) fell back to token replay" if self.alignment_timeouts else "")
         )
 
@@ -109,6 +112,7 @@ def analyze(
     max_align_seconds_per_variant: float | None = None,
     max_align_seconds_total: float | None = None,
     settings: AnalysisSettings | None = None,
+    as_of: datetime | str | None = None,
 ) -> RunResult:
     """Compute every result table for ``sop_ids`` (default: all SOPs with events and a model).
 
@@ -116,7 +120,8 @@ def analyze(
     event (:func:`event_logs.registry.in_force`); the run records it per case
     (``case_checks.model_sha256``). ``settings`` default to the ``[analysis]`` section of the
     settings file in force for the store (:func:`pantau.config.load_settings`); the two
-    alignment budgets override theirs.
+    alignment budgets override theirs. ``as_of``: the moment open cases are judged at
+    (:mod:`analytics.as_of`; default the end of the last imported day), kept in ``runs.as_of``.
     """
     from analytics import calendar as work_calendar
     from analytics import conformance, labels, lanes, mutu_baku, open_cases
@@ -162,6 +167,7 @@ def analyze(
                     "WHERE sop_id IN (SELECT unnest(?))", [chosen])
                 last_day = last_ts.date() if last_ts is not None else None
                 models = {s: registry.in_force(con, s, last_day) for s in chosen}
+                judged_at, zone = resolve_as_of(con, chosen, {s: m.timezone for s, m in models.items()}, as_of)
                 stage("prepare", t)
 
                 t = time.perf_counter()
@@ -211,7 +217,7 @@ def analyze(
             stage("lanes", t)
 
             t = time.perf_counter()
-            open_cases.build_open_cases(con, run_id, models, as_of=last_ts,
+            open_cases.build_open_cases(con, run_id, models, as_of=judged_at,
                                         at_risk_share=config.at_risk_share)
             stage("open_cases", t)
 
@@ -221,11 +227,12 @@ def analyze(
                 "model_sha256": {s: m.sha256 for s, m in models.items()},
                 "calendar_version": calendar_version, "event_count": event_count,
                 "case_count": case_count, "stage_seconds": dict(seconds),
-                "alignment_timeouts": stats.timeouts, "as_of": last_ts,
+                "alignment_timeouts": stats.timeouts, "as_of": judged_at,
                 "schema_version": SCHEMA_VERSION, "parameters": json.dumps(asdict(config)),
             }
             con.execute(f"INSERT INTO runs ({', '.join(run_row)}) "
                         f"VALUES ({', '.join('?' for _ in run_row)})", list(run_row.values()))
-        return RunResult(run_id, chosen, int(event_count), int(case_count), seconds, stats.timeouts)
+        return RunResult(run_id, chosen, int(event_count), int(case_count), seconds, stats.timeouts,
+                         describe(judged_at, zone) if judged_at else None)
     finally:
         con.close()

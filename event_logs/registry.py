@@ -107,6 +107,7 @@ def register_model(con: duckdb.DuckDBPyConnection, model: SopModel, text: str, *
         "service_std_calendar": ("calendar" if svc_max.unit == "month" else svc_max.calendar)
         if svc_max else None,
         "status": status, "origin": origin, "model_text": text, "added_at": now, "added_by": by,
+        "target_on_time": model.target_on_time,
         "confirmed_at": now if status == CONFIRMED else None,
         "confirmed_by": by if status == CONFIRMED else None,
     }])

@@ -45,6 +45,9 @@ THROUGH = {
     # labels and mappings of the SOPs in scope (an SOP id belongs to one agency's document)
     "activity_map": "SELECT * FROM {t} a WHERE a.sop_id IN (SELECT sop_id FROM models)",
     "activity_labels": "SELECT * FROM {t} a WHERE a.model_sha256 IN (SELECT model_sha256 FROM models)",
+    # targets of the SOPs in scope: those for every agency, and the scope's agencies' own
+    "targets": ("SELECT * FROM {t} x WHERE x.sop_id IN (SELECT sop_id FROM models) "
+                "AND (x.agency IS NULL OR {agencies})"),
     "quarantine": "SELECT * FROM {t} q WHERE q.import_id IN (SELECT import_id FROM imports)",
     # a case is (sop_id, agency, case_id): the same id in another agency is another case
     "sim_truth": ("SELECT * FROM {t} s WHERE EXISTS (SELECT 1 FROM cases c "
@@ -68,7 +71,8 @@ GLOBAL = {
 }
 # the store's result views (event_logs/sql/views.sql) name the tables unqualified, so they read
 # the shadows: scoped with nothing to do (tests/test_access_scope.py checks they are)
-SCOPED_VIEWS = ("case_results", "step_results", "open_results", "deviation_results", "result_models")
+SCOPED_VIEWS = ("case_results", "step_results", "open_results", "deviation_results", "result_models",
+                "targets_in_force")
 RULES: tuple[str, ...] = (*BY_AGENCY_AND_UNIT, *BY_AGENCY, *THROUGH, *SCOPED_VIEWS)
 
 

@@ -14,11 +14,15 @@ from pantau_cli.progress import progress_bar
 def analyze(
     db: Path = typer.Option(..., "--db", help="DuckDB database file."),
     sop: list[str] = typer.Option(None, "--sop", help="SOP id (repeatable; default: every SOP with events)."),
+    as_of: str = typer.Option(None, "--as-of", metavar="DATE|TIMESTAMP",
+                              help="Judge open cases at this moment: YYYY-MM-DD (the end of that local "
+                                   "day) or an ISO timestamp with offset. Default: the end of the last "
+                                   "imported day."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Compute every result table for the SOPs, replacing their previous results in one transaction."""
     from analytics import analyze as run_analysis
 
     with progress_bar("analyze", quiet=quiet) as progress:
-        result = run_analysis(db, sop_ids=list(sop) if sop else None, progress=progress)
+        result = run_analysis(db, sop_ids=list(sop) if sop else None, progress=progress, as_of=as_of)
     typer.echo(result.summary_line())

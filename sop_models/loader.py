@@ -28,7 +28,7 @@ TOP_KEYS = {
     "revised", "effective", "approved_by", "source", "legal_basis", "lanes", "steps", "flow",
     "conventions", "service_standard", "per_units", "four_eyes", "related", "equipment",
     "qualifications", "warning", "record_keeping", "organisation", "calendar_overrides", "notes",
-    "reference_net", "proposals",
+    "reference_net", "proposals", "target_on_time",
 }
 STEP_KEYS = {
     "id", "no", "name", "lane", "lane_source", "lane_marks", "kelengkapan", "output",
@@ -96,6 +96,22 @@ def _as_tuple(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     return tuple(str(v) for v in value)
+
+
+def _as_share(value: Any, *, file: str, field: str) -> float | None:
+    """A share such as ``target_on_time``: 0.9, or "90%"; None when absent."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    try:
+        share = float(text[:-1].replace(",", ".")) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise SopModelError(f"'{field}' must be a share such as 0.9 or 90%, not '{text[:20]}'",
+                            file=file, field=field) from None
+    if not 0 < share <= 1:
+        raise SopModelError(f"'{field}' must lie above 0 and at most 1 (100%), not {text}", file=file,
+                            field=field, hint="0.9 (or 90%) means nine cases in ten on time")
+    return share
 
 
 def _as_date(value: Any, *, file: str, field: str) -> date | None:
@@ -205,6 +221,7 @@ def build_model(data: dict[str, Any], path: Path | str, text: str | None = None)
         calendar_overrides=_as_tuple(data.get("calendar_overrides")),
         notes=_as_tuple(data.get("notes")),
         reference_net=None if data.get("reference_net") in (None, "") else str(data["reference_net"]),
+        target_on_time=_as_share(data.get("target_on_time"), file=file, field="target_on_time"),
     )
 
 

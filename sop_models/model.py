@@ -181,6 +181,9 @@ class SopModel:
     # visible labels are step ids. When set, the net is the model and ``flow`` only lists
     # the case steps (see sop_models/README.md, "Reference nets").
     reference_net: str | None = None
+    # the on-time share the agency aims at (0.9: nine in ten cases within Mutu Baku); None: the
+    # store's default (event_logs/sql/views.sql, macro on_time_target), or a `pantau target set`
+    target_on_time: float | None = None
 
     @property
     def has_reference_net(self) -> bool:

@@ -105,7 +105,8 @@ def test_each_table_shows_only_the_scope(analysed_db, unit, scope_kind) -> None:
             if "agency" in columns:
                 agencies = {r[0] for r in scoped.execute(f"SELECT DISTINCT agency FROM {view}").fetchall()}
                 assert agencies <= {BATAM}, view
-                assert _count(scoped, f"SELECT count(*) FROM {view}") < _count(full, f"SELECT count(*) FROM {view}")
+                if _count(full, f"SELECT count(*) FROM {view}"):  # (the analysed store sets no targets)
+                    assert _count(scoped, f"SELECT count(*) FROM {view}") < _count(full, f"SELECT count(*) FROM {view}")
         # global tables are the same for everyone
         for table in GLOBAL:
             assert _count(scoped, f"SELECT count(*) FROM {table}") == _count(full, f"SELECT count(*) FROM {table}")

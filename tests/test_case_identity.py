@@ -7,7 +7,7 @@ as BPIC15's municipalities do (case 4020737 is in Gemeente 2 and 5). The same id
 agencies must be two cases, each with its own events, variant and checks, and every result of
 one agency must equal that of a store holding only that agency (EXCEPT ALL, both ways).
 Also: a case id repeated under two agencies inside one file, the migration of a store that
-merged such cases (schema version 5), the scope of a user of one agency and the Kasus page
+merged such cases (the schema before that migration), the scope of a user of one agency and the Kasus page
 asking which agency's case is meant.
 """
 
@@ -34,6 +34,8 @@ SOP = "batam-dinkes-integrasi-jkn"
 A, B = "Dinas Kesehatan Kota A", "Dinas Kesehatan Kota B"
 SHARED = 60  # case ids of A that B's register uses too
 # results that belong to one agency's cases (variants and labels are per SOP: compared apart)
+# the schema version before the migration that re-keyed cases (whatever its number)
+BEFORE = next(v for v, name in MIGRATIONS.items() if name.endswith("_case_identity.sql")) - 1
 PER_AGENCY = ("step_checks", "case_checks", "deviations", "open_cases", "lane_stats", "handovers",
               "model_quality")
 
@@ -220,12 +222,14 @@ def test_one_file_with_an_agency_column_holds_two_cases_of_one_id(tmp_path) -> N
 
 
 def _store_v5(path: Path) -> None:
-    """A store as schema version 5 left it, holding a case merged from two agencies."""
+    """A store as the schema before the case-identity migration left it, holding a case merged
+    from two agencies."""
     con = duckdb.connect(str(path))
     try:
-        for version in range(1, 6):
+        for version in range(1, BEFORE + 1):
             con.execute(sql_text(f"migrations/{MIGRATIONS[version]}"))
-        con.execute("INSERT INTO schema_info VALUES ('schema_version', '5'), ('pantau_version', 'old')")
+        con.execute("INSERT INTO schema_info VALUES ('schema_version', ?), ('pantau_version', 'old')",
+                    [str(BEFORE)])
         con.execute("""
             INSERT INTO imports VALUES
                 (1, 'a.csv', 'aa', 'csv', 'x-sop', 'Kota A', NULL, 2, 2, 0, 0, now(), now(), 'old'),
@@ -245,7 +249,7 @@ def _store_v5(path: Path) -> None:
         con.close()
 
 
-def test_migration_6_splits_merged_cases_and_keeps_each_rows_agency(tmp_path) -> None:
+def test_the_migration_splits_merged_cases_and_keeps_each_rows_agency(tmp_path) -> None:
     db = tmp_path / "old.duckdb"
     _store_v5(db)
     open_store(db, read_only=False).close()

@@ -262,3 +262,12 @@ def test_sql_examples_run(analysed_db: Path, sql: str) -> None:
         pytest.fail(f"docs/schema.md example fails: {exc}\n{sql}")
     finally:
         con.close()
+
+
+def test_the_schema_version_and_every_migration_are_named() -> None:
+    from event_logs.store import MIGRATIONS, SCHEMA_VERSION
+
+    text = DOC_PATH.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == f"# The Pantau database (schema version {SCHEMA_VERSION})"
+    assert f"(currently `{SCHEMA_VERSION}`)" in text
+    assert [name for name in MIGRATIONS.values() if f"`{name}`" not in text] == []

@@ -76,3 +76,29 @@ CREATE OR REPLACE MACRO median_throughput_hours(throughput_hours, is_closed) AS
 -- Open cases late now, and at risk (ref_open_status; open_results has is_late).
 CREATE OR REPLACE MACRO open_late(is_late) AS count(*) FILTER (WHERE is_late);
 CREATE OR REPLACE MACRO open_at_risk(status) AS count(*) FILTER (WHERE status = 'at_risk');
+
+-- On-time targets (migration 6). The target rows in force: the latest per (sop_id, agency),
+-- unless that latest row removed it (target_on_time NULL).
+CREATE OR REPLACE VIEW targets_in_force AS
+SELECT sop_id, agency, target_on_time, set_by, set_at, reason
+FROM (SELECT *, row_number() OVER (PARTITION BY sop_id, agency ORDER BY set_at DESC) AS latest
+      FROM targets)
+WHERE latest = 1 AND target_on_time IS NOT NULL;
+
+-- The on-time share an agency aims at for an SOP: `pantau target set` for the SOP and agency,
+-- else for the SOP, else the target_on_time of the model version the results were computed
+-- with, else 90 %. The only place the default lives.
+CREATE OR REPLACE MACRO on_time_target(sop, agency_name) AS coalesce(
+    (SELECT t.target_on_time FROM targets_in_force t WHERE t.sop_id = sop AND t.agency = agency_name),
+    (SELECT t.target_on_time FROM targets_in_force t WHERE t.sop_id = sop AND t.agency IS NULL),
+    (SELECT m.target_on_time FROM result_models r JOIN models m USING (model_sha256) WHERE r.sop_id = sop),
+    0.9);
+
+-- Where that target comes from: 'agency', 'sop', 'model' or 'default' (a page says "target
+-- 90 % (default)", a report names who set it).
+CREATE OR REPLACE MACRO on_time_target_source(sop, agency_name) AS CASE
+    WHEN EXISTS (SELECT 1 FROM targets_in_force t WHERE t.sop_id = sop AND t.agency = agency_name) THEN 'agency'
+    WHEN EXISTS (SELECT 1 FROM targets_in_force t WHERE t.sop_id = sop AND t.agency IS NULL) THEN 'sop'
+    WHEN (SELECT m.target_on_time FROM result_models r JOIN models m USING (model_sha256)
+          WHERE r.sop_id = sop) IS NOT NULL THEN 'model'
+    ELSE 'default' END;
