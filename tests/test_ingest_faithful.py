@@ -1,0 +1,51 @@
+"""Ingest keeps real exports faithfully (issue 14.8): a duplicate is a row equal in every
+column; rows that share case, activity, time, resource and lifecycle but differ in another
+column are distinct events (road-traffic case A12292 pays 49.0 and 87.0 on one day)."""
+
+# ruff: noqa: F811  (fixtures imported from conftest_ingest are parameters of the same name)
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest_ingest import Sop, key_file, query, sop, write_csv  # noqa: F401
+
+from event_logs.ingest import ingest_file
+
+HEADER = ["case_id", "activity", "timestamp", "resource", "amount"]
+
+
+def _payments(sop: Sop) -> list[tuple[str, ...]]:
+    s0, s1 = sop.model.steps[0].name, sop.model.steps[1].name
+    return [
+        ("A12292", s0, "2024-03-05 09:00", "561", "35.0"),
+        ("A12292", s1, "2024-03-06 00:00", "561", "49.0"),
+        ("A12292", s1, "2024-03-06 00:00", "561", "87.0"),   # same fields, other amount: an event
+        ("A12292", s1, "2024-03-06 00:00", "561", "49.0"),   # a full copy of row 2
+        ("A12292", s1, "06/03/2024 00:00", " 561 ", "87.0"),  # a copy of row 3 once trimmed and parsed
+    ]
+
+
+def test_only_full_row_copies_are_duplicates(tmp_path: Path, sop: Sop) -> None:
+    path = write_csv(tmp_path / "traffic.csv", HEADER, _payments(sop))
+    db = tmp_path / "s.duckdb"
+    result = ingest_file(db, path, **sop.kw())
+    assert (result.rows_read, result.rows_loaded, result.rows_duplicate) == (5, 3, 2)
+    assert "3 loaded, 0 quarantined, 2 duplicates" in result.summary_line()
+    assert [r[0] for r in query(db, "SELECT source_row FROM events ORDER BY event_id")] == [1, 2, 3]
+    assert query(db, "SELECT rows_duplicate FROM imports") == [(2,)]
+
+
+def test_an_overlapping_export_loads_each_distinct_event_once(tmp_path: Path, sop: Sop) -> None:
+    """Events already stored are matched as a multiset: two stored payments with equal fields
+    absorb two such rows of the next export, not one and not all."""
+    rows = _payments(sop)
+    db = tmp_path / "s.duckdb"
+    ingest_file(db, write_csv(tmp_path / "jan.csv", HEADER, rows[:2]), **sop.kw())  # one payment
+    feb = [rows[1], rows[2], ("A12292", rows[1][1], "2024-03-06 00:00", "561", "12.5")]
+    result = ingest_file(db, write_csv(tmp_path / "feb.csv", HEADER, feb), **sop.kw())
+    # the first of feb's three payments is the stored one; the other two are new
+    assert (result.rows_loaded, result.rows_duplicate) == (2, 1)
+    again = ingest_file(db, write_csv(tmp_path / "mar.csv", HEADER, [*feb, rows[0]]), **sop.kw())
+    assert (again.rows_loaded, again.rows_duplicate) == (0, 4)
+    assert query(db, "SELECT count(*) FROM events") == [(4,)]
