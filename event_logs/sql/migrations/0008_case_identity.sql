@@ -1,4 +1,4 @@
--- Migration 7: a case is (sop_id, agency, case_id). Case ids are unique only within an agency's
+-- Migration 8: a case is (sop_id, agency, case_id). Case ids are unique only within an agency's
 -- register: the same number in two municipalities' logs of one SOP is two cases (BPIC15's
 -- case 4020737 in Gemeente 2 and 5), each with its own events, variant and checks. Until now
 -- `cases` was keyed by (sop_id, case_id), so a second agency's events joined the first
