@@ -6,6 +6,7 @@ column are distinct events (road-traffic case A12292 pays 49.0 and 87.0 on one d
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from conftest_ingest import Sop, key_file, query, sop, write_csv  # noqa: F401
@@ -49,3 +50,27 @@ def test_an_overlapping_export_loads_each_distinct_event_once(tmp_path: Path, so
     again = ingest_file(db, write_csv(tmp_path / "mar.csv", HEADER, [*feb, rows[0]]), **sop.kw())
     assert (again.rows_loaded, again.rows_duplicate) == (0, 4)
     assert query(db, "SELECT count(*) FROM events") == [(4,)]
+
+
+def test_columns_that_differ_within_a_case_are_kept_per_event(tmp_path: Path, sop: Sop) -> None:
+    """An amount differs between a case's events: each event keeps its own (typed); a column with
+    one value per case (an empty cell is no other value: a note on one event) stays the case's."""
+    s0, s1 = sop.model.steps[0].name, sop.model.steps[1].name
+    header = ["case_id", "activity", "timestamp", "amount", "vehicle", "note"]
+    path = write_csv(tmp_path / "traffic.csv", header, [
+        ("A12292", s0, "2024-03-05 09:00", "35.0", "A", ""),
+        ("A12292", s1, "2024-03-06 00:00", "49.0", "", "first"),
+        ("A12292", s1, "2024-03-06 00:00", "87.0", "A", ""),
+        ("B7", s0, "2024-03-05 10:00", "", "C", ""),
+    ])
+    db = tmp_path / "s.duckdb"
+    ingest_file(db, path, **sop.kw())
+    events = query(db, "SELECT case_id, attributes FROM events ORDER BY event_id")
+    assert [(c, None if a is None else json.loads(a)) for c, a in events] == [
+        ("A12292", {"amount": 35.0}), ("A12292", {"amount": 49.0}),
+        ("A12292", {"amount": 87.0}), ("B7", None)]
+    cases = dict(query(db, "SELECT case_id, attributes FROM cases"))
+    assert {c: json.loads(a) for c, a in cases.items()} == {"A12292": {"vehicle": "A", "note": "first"},
+                                                           "B7": {"vehicle": "C"}}
+    mapping = json.loads(query(db, "SELECT mapping FROM imports")[0][0])
+    assert (mapping["attributes"], mapping["event_attributes"]) == (["vehicle", "note"], ["amount"])

@@ -111,8 +111,10 @@ def _write_quarantine(con: duckdb.DuckDBPyConnection, fields: Fields, import_id:
     return int(n)
 
 
-def _write_events(con: duckdb.DuckDBPyConnection, fields: Fields, import_id: int, sop_id: str) -> int:
-    """Events as the file gave them (the label, not a step: that is applied at analysis).
+def _write_events(con: duckdb.DuckDBPyConnection, fields: Fields, import_id: int, sop_id: str,
+                  attrs: list[staging.AttributeColumn]) -> int:
+    """Events as the file gave them (the label, not a step: that is applied at analysis), with
+    their own attributes (the columns whose values differ within a case).
 
     event_id = first free id + source_row - 1: increasing in file order and unique across
     imports without a sort; rows not loaded (quarantined, duplicates) leave gaps.
@@ -121,10 +123,10 @@ def _write_events(con: duckdb.DuckDBPyConnection, fields: Fields, import_id: int
     v = fields.value
     n = con.execute(f"""
         INSERT INTO events (event_id, case_id, sop_id, activity, lifecycle, ts, resource, agency,
-                            unit, import_id, source_row)
+                            unit, import_id, source_row, attributes)
         SELECT {first - 1} + r.source_row, {v('case_id')}, $sop, {v('activity')},
                {v('lifecycle')}, ts, {v('resource')}, {v('agency')}, {v('unit')}, {import_id},
-               r.source_row
+               r.source_row, {staging.event_attributes_json(attrs)}
         FROM ingest_rows r SEMI JOIN ingest_keep USING (source_row)""", {"sop": sop_id}).fetchall()[0][0]
     return int(n)
 
@@ -133,8 +135,10 @@ def _upsert_cases(con: duckdb.DuckDBPyConnection, fields: Fields, *, import_id: 
                   attrs: list[staging.AttributeColumn]) -> None:
     """One row per case (sop_id, agency, case_id): a case id is unique only within its agency,
     so the same id under two agencies is two cases. First non-null unit/nik_hash/attributes per
-    case (earlier imports win), first_ts/last_ts recomputed from all stored events of the case."""
+    case (earlier imports win; attributes: the columns with one value per case),
+    first_ts/last_ts recomputed from all stored events of the case."""
     v = fields.value
+    attrs = [a for a in attrs if not a.per_event]
     if attrs:
         pairs = ", ".join(f"{lit(a.key)}, arg_min({a.sql()}, source_row)" for a in attrs)
         attributes = f"json_merge_patch('{{}}', json_object({pairs}))"
@@ -249,14 +253,15 @@ def _commit(con: duckdb.DuckDBPyConnection, st: _Staged, *, file_path: Path, dig
     mapping_json = json.dumps({
         "columns": plan.used(), "pii": [plan.names[i] for i in plan.pii],
         "dropped": [plan.names[i] for i in plan.dropped],
-        "attributes": [a.key for a in st.stats.attributes], **options, **st.details,
+        "attributes": [a.key for a in st.stats.attributes if not a.per_event],
+        "event_attributes": [a.key for a in st.stats.attributes if a.per_event], **options, **st.details,
     }, ensure_ascii=False)
     raw_json = staging.quarantine_raw_sql(plan, fields.has_extra)
     with transaction(con):
         import_id = next_import_id(con)
         quarantined = _write_quarantine(con, fields, import_id, raw_json)
         report(quarantined + duplicate, rows)
-        loaded = _write_events(con, fields, import_id, sop_id)
+        loaded = _write_events(con, fields, import_id, sop_id, st.stats.attributes)
         report(quarantined + duplicate + loaded, rows)
         _upsert_cases(con, fields, import_id=import_id, sop_id=sop_id, attrs=st.stats.attributes)
         for label, step_id in file_map.items():

@@ -160,11 +160,14 @@ def has_lifecycle_words(con: duckdb.DuckDBPyConnection, plan: ColumnPlan) -> boo
 
 @dataclass(frozen=True)
 class AttributeColumn:
-    """A case-attribute column: JSON key, raw column index and how its values are typed."""
+    """A column that is no event field: JSON key, raw column index, how its values are typed,
+    and whether it is a case attribute (``cases.attributes``: one value per case) or an event
+    attribute (``events.attributes``: its values differ between a case's events)."""
 
     key: str
     index: int
     kind: str  # int | dot | comma | text
+    per_event: bool = False
 
     def sql(self) -> str:
         """The typed value (JSON number for numeric columns; text as guarded in ingest_rows)."""
@@ -233,7 +236,35 @@ def row_stats(con: duckdb.DuckDBPyConnection, fields: Fields, *, count_control: 
         if name.startswith("case:") and name[5:] not in taken:
             name = name[5:]
         stats.attributes.append(AttributeColumn(name, i, kind))
+    stats.attributes = _per_event(con, fields, stats.attributes)
     return stats
+
+
+def _per_event(con: duckdb.DuckDBPyConnection, fields: Fields,
+               attrs: list[AttributeColumn]) -> list[AttributeColumn]:
+    """Mark the columns whose values differ within a case (among its good rows; an empty cell
+    differs from nothing): they are the events' own. XES trace attributes ('case:<key>') are
+    the case's by definition; a column with one value per case stays a case attribute."""
+    probe = [a for a in attrs if not fields.plan.names[a.index].startswith("case:")]
+    if not probe:
+        return attrs
+    case, agency = fields.value("case_id"), fields.value("agency")
+    varies = ", ".join(f"bool_or(d{a.index})" for a in probe)
+    inner = ", ".join(f"min(c{a.index}) IS DISTINCT FROM max(c{a.index}) AS d{a.index}" for a in probe)
+    row = con.execute(f"SELECT {varies} FROM (SELECT {inner} FROM ingest_rows WHERE {fields.ok()} "
+                      f"GROUP BY {case}, {agency})").fetchall()[0]
+    per_event = {a.index for a, v in zip(probe, row, strict=True) if v}
+    return [AttributeColumn(a.key, a.index, a.kind, a.index in per_event) for a in attrs]
+
+
+def event_attributes_json(attrs: list[AttributeColumn]) -> str:
+    """The events' own attributes as a JSON object of typed values (empty cells left out; NULL
+    when the row has none)."""
+    own = [a for a in attrs if a.per_event]
+    if not own:
+        return "NULL::JSON"
+    pairs = ", ".join(f"{lit(a.key)}, {a.sql()}" for a in own)
+    return f"nullif(json_merge_patch('{{}}', json_object({pairs}))::VARCHAR, '{{}}')::JSON"
 
 
 def create_keep(con: duckdb.DuckDBPyConnection, fields: Fields, sop_id: str) -> int:

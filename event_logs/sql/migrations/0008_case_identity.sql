@@ -12,6 +12,13 @@
 -- stay until the next `pantau analyze` (runs.schema_version tells the dashboard to ask for it).
 -- Every table and column is described in docs/schema.md.
 
+-- Two changes for real exports (issue 14.8), made first (DuckDB alters no table a transaction
+-- has already updated): an event keeps its own attributes (the columns of its row that are no
+-- field, as JSON; NULL for older rows and simulated events), and an event of a log without
+-- timestamps has none (ts NULL: it is ordered as in the file, its times are not measurable).
+ALTER TABLE events ADD COLUMN attributes JSON;
+ALTER TABLE events ALTER COLUMN ts DROP NOT NULL;
+
 -- (DuckDB cannot create an index in a transaction that already updated rows: the new cases
 -- table, with its key, comes before the updates below)
 CREATE TABLE cases_v6 (
