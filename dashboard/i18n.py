@@ -192,6 +192,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "timeline_note": {"id": "Arsir: menunggu; warna: status Mutu Baku. Zona waktu {tz}. Baris kosong: langkah SOP yang tidak dikerjakan.",
                       "en": "Hatched: waiting; colour: Mutu Baku status. Time zone {tz}. Empty rows: SOP steps not done."},
     "mutu_baku_per_step": {"id": "Mutu Baku per langkah", "en": "Mutu Baku per step"},
+    "case_events": {"id": "Peristiwa dalam log", "en": "Events in the log"},
+    "case_events_note": {"id": "Setiap baris log sebagaimana diimpor, dengan atributnya sendiri (kolom yang berbeda "
+                                "antar peristiwa satu kasus). Zona waktu {tz}.",
+                         "en": "Each row of the log as imported, with its own attributes (the columns that differ "
+                               "between a case's events). Time zone {tz}."},
+    "event_time": {"id": "Waktu", "en": "Time"},
+    "lifecycle": {"id": "Siklus", "en": "Lifecycle"},
+    "event_attributes": {"id": "Atribut", "en": "Attributes"},
     "occurrence": {"id": "Ke-", "en": "Occurrence"},
     "completed": {"id": "Selesai pada", "en": "Completed"},
     "time_taken": {"id": "Waktu dipakai", "en": "Time taken"},

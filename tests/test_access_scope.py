@@ -181,7 +181,7 @@ def test_every_dashboard_query_returns_the_scope_and_nothing_else(analysed_db) -
         assert queries.QUERIES["overview_totals"](scoped, Filters(agency=BANJARBARU))["cases"].iloc[0] == 0
         case_id, case_sop = full.execute("SELECT case_id, sop_id FROM case_checks WHERE agency = ? LIMIT 1",
                                          [BANJARBARU]).fetchone()
-        for name in ("case_keys", "case_summary", "case_steps", "case_deviations", "case_trace"):
+        for name in ("case_keys", "case_summary", "case_steps", "case_deviations", "case_trace", "case_events"):
             params = ({"case_id": case_id} if name == "case_keys"
                       else {"case_id": case_id, "sop_id": case_sop, "agency": BANJARBARU})
             assert queries.QUERIES[name](scoped, Filters(), **params).empty, name

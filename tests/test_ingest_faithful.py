@@ -74,3 +74,24 @@ def test_columns_that_differ_within_a_case_are_kept_per_event(tmp_path: Path, so
                                                            "B7": {"vehicle": "C"}}
     mapping = json.loads(query(db, "SELECT mapping FROM imports")[0][0])
     assert (mapping["attributes"], mapping["event_attributes"]) == (["vehicle", "note"], ["amount"])
+
+
+def test_the_case_page_shows_each_events_own_attributes(tmp_path: Path, sop: Sop, monkeypatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from analytics import analyze
+    from dashboard import app_path
+
+    db = tmp_path / "s.duckdb"
+    ingest_file(db, write_csv(tmp_path / "traffic.csv", HEADER, _payments(sop)), **sop.kw())
+    analyze(db)
+    agency = query(db, "SELECT agency FROM cases")[0][0]
+    monkeypatch.setenv("PANTAU_DB", str(db))
+    at = AppTest.from_file(str(app_path()), default_timeout=60)
+    at.query_params = {"case": "A12292", "sop": sop.id, "agency": agency}
+    at.switch_page("views/kasus.py")
+    at.run()
+    assert [e.value for e in at.exception] == []
+    table = at.dataframe[-1].value
+    assert list(table["Atribut"]) == ["amount: 35.0", "amount: 49.0", "amount: 87.0"]
+    assert list(table["Petugas"]) == ["561"] * 3

@@ -45,6 +45,7 @@ QUERIES: dict[str, Callable[..., pd.DataFrame]] = {
     "case_deviations": cases.case_deviations,
     "case_open": cases.case_open,
     "case_trace": cases.case_trace,
+    "case_events": cases.case_events,
     "filter_options": store.filter_options,
     "catalog_models": store.catalog_models,
     "catalog_steps": store.catalog_steps,

@@ -50,3 +50,13 @@ def case_trace(con: duckdb.DuckDBPyConnection, f: Filters, sop_id: str, agency: 
         FROM case_checks c JOIN variants v ON v.sop_id = c.sop_id AND v.variant_id = c.variant_id
             AND v.model_sha256 IS NOT DISTINCT FROM c.model_sha256
         WHERE c.sop_id = ? AND c.agency = ? AND c.case_id = ?""", [sop_id, agency, case_id])
+
+
+def case_events(con: duckdb.DuckDBPyConnection, f: Filters, sop_id: str, agency: str,
+                case_id: str) -> pd.DataFrame:
+    """The case's events as the log gave them, in order (time, then file order; a log without
+    timestamps in file order), with each event's own attributes (JSON text)."""
+    return frame(con, """
+        SELECT event_id, ts, activity, lifecycle, resource, unit, attributes::VARCHAR AS attributes
+        FROM events WHERE sop_id = ? AND agency = ? AND case_id = ?
+        ORDER BY ts NULLS LAST, event_id""", [sop_id, agency, case_id])

@@ -95,3 +95,8 @@ with ui.guard():
         st.dataframe(case_view.explanations(deviations, m, cat, L), hide_index=True)
     else:
         st.success(ui.tr("case_conformant"))
+
+    events = ui.load("case_events", Filters(), **one)
+    st.subheader(ui.tr("case_events"))
+    st.caption(ui.tr("case_events_note", tz=m.timezone))
+    st.dataframe(case_view.event_table(events, m, L), hide_index=True)
