@@ -65,14 +65,15 @@ _EVENTS = """
     SELECT e.event_id, f.ck, k.sk, e.lifecycle = 'complete' AS is_c, e.ts, e.resource,
            f.calendar_id
     FROM events e
-    JOIN mutu_baku_case_facts f ON f.sop_id = e.sop_id AND f.case_id = e.case_id
+    JOIN mutu_baku_case_facts f ON f.sop_id = e.sop_id AND f.agency = e.agency AND f.case_id = e.case_id
     LEFT JOIN mutu_baku_label_keys k ON k.sop_id = e.sop_id AND k.label = e.activity
     WHERE coalesce(k.in_case, true)"""
 # An integer case key keeps the window sorts cheap (about half the time of sorting on the
-# two text columns); on the (1-in-10^7 at a million cases) chance of a hash collision the
-# text key is used instead, so no two cases ever share a window partition.
-_HASH_KEY = "hash(e.sop_id, e.case_id)"
-_TEXT_KEY = "e.sop_id || chr(31) || e.case_id"
+# text columns of a case: sop_id, agency, case_id); on the (1-in-10^7 at a million cases)
+# chance of a hash collision the text key is used instead, so no two cases ever share a
+# window partition.
+_HASH_KEY = "hash(e.sop_id, e.agency, e.case_id)"
+_TEXT_KEY = "e.sop_id || chr(31) || e.agency || chr(31) || e.case_id"
 
 
 def _build_case_facts(con: duckdb.DuckDBPyConnection) -> None:
@@ -190,7 +191,8 @@ def _conformance_source(con: duckdb.DuckDBPyConnection) -> str:
     if _table_exists(con, "conformance_cases"):
         return "conformance_cases"
     # the conformance stage did not run: its columns stay NULL
-    return ("(SELECT NULL::VARCHAR AS case_id, NULL::VARCHAR AS sop_id, NULL::VARCHAR AS variant_id, "
+    return ("(SELECT NULL::VARCHAR AS case_id, NULL::VARCHAR AS sop_id, NULL::VARCHAR AS agency, "
+            "NULL::VARCHAR AS variant_id, "
             "NULL::DOUBLE AS alignment_fitness, NULL::VARCHAR AS alignment_status, "
             "NULL::DOUBLE AS token_fitness, NULL::BOOLEAN AS conformant, "
             "NULL::INTEGER AS deviation_count WHERE false)")

@@ -171,7 +171,7 @@ def analyze(
                     con.execute(f"DELETE FROM {table} WHERE sop_id IN (SELECT unnest(?))", [chosen])
                 event_count, case_count, last_ts = fetch_one(
                     con,
-                    "SELECT count(*), count(DISTINCT (sop_id, case_id)), max(ts) FROM events "
+                    "SELECT count(*), count(DISTINCT (sop_id, agency, case_id)), max(ts) FROM events "
                     "WHERE sop_id IN (SELECT unnest(?))", [chosen])
                 last_day = last_ts.date() if last_ts is not None else None
                 models = {s: registry.in_force(con, s, last_day) for s in chosen}

@@ -7,6 +7,8 @@ lays them out. Times are shown in the SOP's own zone (WIB/WITA).
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from dashboard import fmt
@@ -78,6 +80,26 @@ def step_table(steps: pd.DataFrame, model: ModelInfo, cat: Catalog, lang: str) -
                                                    steps["status"], strict=True)],
     })
     return out
+
+
+def event_table(events: pd.DataFrame, model: ModelInfo, lang: str) -> pd.DataFrame:
+    """The case's events as imported: local time ("–" when the log has none), activity label,
+    lifecycle, resource, unit and the event's own attributes as ``key: value`` pairs."""
+    when = _local(events["ts"], model.timezone)
+    return pd.DataFrame({
+        t("event_time", lang): [fmt.moment(x, lang) if not pd.isna(x) else "–" for x in when],
+        t("activity", lang): events["activity"],
+        t("lifecycle", lang): events["lifecycle"],
+        t("resource", lang): events["resource"].fillna("–"),
+        t("unit", lang): events["unit"].fillna("–"),
+        t("event_attributes", lang): [_pairs(a) for a in events["attributes"]],
+    })
+
+
+def _pairs(attributes: str | None) -> str:
+    if attributes is None or pd.isna(attributes):
+        return ""
+    return "; ".join(f"{k}: {v}" for k, v in json.loads(attributes).items())
 
 
 def alignment_rows(trace: list[str], deviations: pd.DataFrame, model: ModelInfo, cat: Catalog,

@@ -235,6 +235,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "pick_case": {"id": "atau pilih dari daftar (yang paling bermasalah dulu)", "en": "or pick one (most problematic first)"},
     "pick_case_placeholder": {"id": "Pilih kasus…", "en": "Pick a case…"},
     "case_enter": {"id": "Masukkan nomor kasus atau pilih dari daftar.", "en": "Enter a case id or pick one from the list."},
+    "case_which": {"id": "Nomor kasus ini ada di {n} instansi/SOP — pilih satu",
+                   "en": "This case id exists in {n} agencies or SOPs — choose one"},
+    "case_which_placeholder": {"id": "Pilih instansi dan SOP…", "en": "Choose the agency and SOP…"},
+    "case_which_note": {"id": "Nomor kasus {case} dipakai oleh {n} kasus berbeda (nomor kasus unik hanya "
+                              "di dalam satu instansi). Pilih instansi dan SOP-nya.",
+                        "en": "Case id {case} belongs to {n} different cases (a case id is unique only "
+                              "within its agency). Choose its agency and SOP."},
     "case_not_found": {"id": "Kasus {case} tidak ditemukan (SOP: {sop}).", "en": "Case {case} not found (SOP: {sop})."},
     "throughput": {"id": "Waktu penyelesaian", "en": "Throughput time"},
     "case_open_note": {"id": "Kasus masih terbuka. Langkah berikutnya: {step}; sisa waktu {remaining} ({status}).",
@@ -243,6 +250,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "timeline_note": {"id": "Arsir: menunggu; warna: status Mutu Baku. Zona waktu {tz}. Baris kosong: langkah SOP yang tidak dikerjakan.",
                       "en": "Hatched: waiting; colour: Mutu Baku status. Time zone {tz}. Empty rows: SOP steps not done."},
     "mutu_baku_per_step": {"id": "Mutu Baku per langkah", "en": "Mutu Baku per step"},
+    "case_events": {"id": "Peristiwa dalam log", "en": "Events in the log"},
+    "case_events_note": {"id": "Setiap baris log sebagaimana diimpor, dengan atributnya sendiri (kolom yang berbeda "
+                                "antar peristiwa satu kasus). Zona waktu {tz}.",
+                         "en": "Each row of the log as imported, with its own attributes (the columns that differ "
+                               "between a case's events). Time zone {tz}."},
+    "event_time": {"id": "Waktu", "en": "Time"},
+    "lifecycle": {"id": "Siklus", "en": "Lifecycle"},
+    "event_attributes": {"id": "Atribut", "en": "Attributes"},
     "occurrence": {"id": "Ke-", "en": "Occurrence"},
     "completed": {"id": "Selesai pada", "en": "Completed"},
     "time_taken": {"id": "Waktu dipakai", "en": "Time taken"},

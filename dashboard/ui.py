@@ -163,7 +163,7 @@ def url_selectbox(where: Any, label: str, options: list[str], *, key: str, place
     """A selectbox showing names (``format_func``) whose value lives in the URL as the id.
 
     Streamlit's own ``bind="query-params"`` writes the *formatted* option into the URL, so a
-    link naming the id (``/kasus?case=…&sop=<id>``) would not select it. Here the session
+    link naming the id (``/kasus?case=…&sop=<id>&agency=…``) would not select it. Here the session
     state is the source of truth and ``?key=<id>`` mirrors it: a URL naming a valid option
     (a link, a reload) selects it; choosing another writes it back.
     """
@@ -203,10 +203,11 @@ def require_role(permission: str) -> None:
     auth.require(permission, lang())
 
 
-def case_link(case_id: str, sop_id: str) -> None:
-    """A link to the Kasus page for this case (``?case=<id>&sop=<id>``)."""
+def case_link(case_id: str, sop_id: str, agency: str) -> None:
+    """A link to the Kasus page for this case (``?case=<id>&sop=<id>&agency=<name>``: a case id
+    is unique only within its agency)."""
     st.page_link(CASE_PAGE, label=tr("open_case", case=plain(case_id)), icon=":material/open_in_new:",
-                 query_params={"case": case_id, "sop": sop_id})
+                 query_params={"case": case_id, "sop": sop_id, "agency": agency})
 
 
 def case_picker(cases: pd.DataFrame, shown: pd.DataFrame, key: str) -> None:
@@ -214,7 +215,7 @@ def case_picker(cases: pd.DataFrame, shown: pd.DataFrame, key: str) -> None:
     event = table(shown, key=key, on_select="rerun", selection_mode="single-row")
     picked = selected_row(event)
     if picked is not None:
-        case_link(cases["case_id"].iloc[picked], cases["sop_id"].iloc[picked])
+        case_link(cases["case_id"].iloc[picked], cases["sop_id"].iloc[picked], cases["agency"].iloc[picked])
 
 
 def fit_headers(df: pd.DataFrame, least: int = 80) -> dict[str, Any]:
@@ -245,7 +246,7 @@ def unit_picker(league: pd.DataFrame, shown: pd.DataFrame, key: str) -> None:
         params = {"agency": row["agency"], "sop": row["sop_id"]}
         if isinstance(row["unit"], str):
             params["unit"] = row["unit"]
-        st.page_link(CASE_PAGE, label=tr("open_unit_cases", unit=row["unit"] or "–", sop=catalog().sop_tag(row["sop_id"])),
+        st.page_link(CASE_PAGE, label=tr("open_unit_cases", unit=plain(row["unit"] or "–"), sop=catalog().sop_tag(row["sop_id"])),
                      icon=":material/open_in_new:", query_params=params)
 
 

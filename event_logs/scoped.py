@@ -49,8 +49,9 @@ THROUGH = {
     "targets": ("SELECT * FROM {t} x WHERE x.sop_id IN (SELECT sop_id FROM models) "
                 "AND (x.agency IS NULL OR {agencies})"),
     "quarantine": "SELECT * FROM {t} q WHERE q.import_id IN (SELECT import_id FROM imports)",
+    # a case is (sop_id, agency, case_id): the same id in another agency is another case
     "sim_truth": ("SELECT * FROM {t} s WHERE EXISTS (SELECT 1 FROM cases c "
-                  "WHERE c.sop_id = s.sop_id AND c.case_id = s.case_id)"),
+                  "WHERE c.sop_id = s.sop_id AND c.agency = s.agency AND c.case_id = s.case_id)"),
     # a variant is shown when a case in scope follows it, counted over those cases only
     "variants": ("SELECT v.* REPLACE (n.cases AS case_count) FROM {t} v JOIN "
                  "(SELECT sop_id, variant_id, count(*) AS cases FROM case_checks GROUP BY ALL) n "

@@ -50,13 +50,13 @@ def cat_of(con) -> catalog.Catalog:
 
 @pytest.mark.parametrize("name", sorted(queries.QUERIES))
 def test_every_query_runs_unfiltered_and_narrowed(con, name) -> None:
-    case_id = one(con, "SELECT case_id FROM case_checks WHERE sop_id = ? LIMIT 1", [SOP])[0]
+    case_id, agency = one(con, "SELECT case_id, agency FROM case_checks WHERE sop_id = ? LIMIT 1", [SOP])
     sha = one(con, "SELECT model_sha256 FROM case_checks WHERE sop_id = ? LIMIT 1", [SOP])[0]
-    extra = {"case_sops": {"case_id": case_id}, "model_artifact": {"model_sha256": sha, "kind": "bpmn"},
+    extra = {"case_keys": {"case_id": case_id}, "model_artifact": {"model_sha256": sha, "kind": "bpmn"},
              "model_text": {"model_sha256": sha},
              "quarantine_kinds": {"import_id": 1}, "quarantine_reasons": {"import_id": 1, "kind": None}}
-    if name.startswith("case_") and name not in ("case_candidates", "case_sops"):
-        extra[name] = {"sop_id": SOP, "case_id": case_id}
+    if name.startswith("case_") and name not in ("case_candidates", "case_keys"):
+        extra[name] = {"sop_id": SOP, "agency": agency, "case_id": case_id}
     narrowed = Filters(agency="Dinas Kesehatan Kota Batam", sop_id=SOP, start=date(2024, 3, 1), end=date(2025, 1, 31))
     for f in (Filters(sop_id=SOP), narrowed, Filters(sop_id=SOP, unit="no such unit")):
         df = queries.QUERIES[name](con, f, **extra.get(name, {}))
@@ -163,7 +163,7 @@ def test_deviation_export_carries_run_id_and_model_checksum(con) -> None:
 
 def test_deviating_cases_filter_by_kind(con) -> None:
     every = queries.QUERIES["deviating_cases"](con, Filters())
-    assert every["total"].iloc[0] == one(con, "SELECT count(DISTINCT (sop_id, case_id)) FROM deviations")[0]
+    assert every["total"].iloc[0] == one(con, "SELECT count(DISTINCT (sop_id, agency, case_id)) FROM deviations")[0]
     skipped = queries.QUERIES["deviating_cases"](con, Filters(), kinds=("skipped_step",))
     assert all("skipped_step" in k for k in skipped["kinds"])
 

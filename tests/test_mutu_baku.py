@@ -467,8 +467,8 @@ def test_case_checks_join_the_conformance_stage_staging_table(store: Store) -> N
     store.check_steps()
     # the table the conformance stage leaves for this stage (analytics/conformance.py)
     store.con.execute("""CREATE TEMP TABLE conformance_cases AS SELECT * FROM (VALUES
-        ('A', 'batam-dinkes-integrasi-jkn', 'v1', 0.8, 'aligned', 0.9, false, 2)) t(
-        case_id, sop_id, variant_id, alignment_fitness, alignment_status, token_fitness,
+        ('A', 'batam-dinkes-integrasi-jkn', 'Dinas Kesehatan Kota Batam', 'v1', 0.8, 'aligned', 0.9, false, 2)) t(
+        case_id, sop_id, agency, variant_id, alignment_fitness, alignment_status, token_fitness,
         conformant, deviation_count)""")
     mutu_baku.build_case_checks(store.con, 1, store.models)
     cases = {r["case_id"]: r for r in store.rows("case_checks")}
@@ -528,13 +528,13 @@ def test_the_directly_follows_columns_agree_with_the_step_order_of_each_case(ana
                 SELECT *, lag(step_id) OVER w AS r_prev, lag(complete_ts) OVER w AS r_prev_ts,
                        lead(step_id) OVER w AS r_next
                 FROM step_checks
-                WINDOW w AS (PARTITION BY sop_id, case_id ORDER BY complete_ts, complete_event_id))
+                WINDOW w AS (PARTITION BY sop_id, agency, case_id ORDER BY complete_ts, complete_event_id))
             SELECT count(*) FILTER (WHERE prev_step_id IS DISTINCT FROM r_prev
                                        OR prev_complete_ts IS DISTINCT FROM r_prev_ts
                                        OR next_step_id IS DISTINCT FROM r_next), count(*)
             FROM ref""").fetchall()[0]
         firsts = con.execute("SELECT count(*) FROM step_checks WHERE prev_step_id IS NULL").fetchall()[0][0]
-        cases = con.execute("SELECT count(DISTINCT (sop_id, case_id)) FROM step_checks").fetchall()[0][0]
+        cases = con.execute("SELECT count(DISTINCT (sop_id, agency, case_id)) FROM step_checks").fetchall()[0][0]
     finally:
         con.close()
     assert n > 10_000 and bad == 0

@@ -149,7 +149,7 @@ def test_the_whole_analyze_pipeline_on_a_simulated_store(tmp_path: Path) -> None
             SELECT 'lane_stats', count(*) FROM lane_stats UNION ALL
             SELECT 'handovers', count(*) FROM handovers UNION ALL
             SELECT 'open_cases', count(*) FROM open_cases""").fetchall())
-        cases = con.execute("SELECT count(DISTINCT (sop_id, case_id)) FROM events").fetchone()[0]
+        cases = con.execute("SELECT count(DISTINCT (sop_id, agency, case_id)) FROM events").fetchone()[0]
         # completions of a label the run mapped to a step (activity_labels: what it used)
         completes = con.execute("SELECT count(*) FROM events e SEMI JOIN activity_labels l "
                                 "ON l.sop_id = e.sop_id AND l.label = e.activity AND l.step_id IS NOT NULL "

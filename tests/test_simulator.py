@@ -91,7 +91,7 @@ def test_same_seed_same_database_other_seed_differs(tmp_path: Path) -> None:
 def test_counts_and_store_rows(con: duckdb.DuckDBPyConnection, demo: tuple[Path, object]) -> None:
     result = demo[1]
     n_cases, n_event_cases = con.execute(
-        "SELECT (SELECT count(*) FROM cases), (SELECT count(DISTINCT (sop_id, case_id)) FROM events)"
+        "SELECT (SELECT count(*) FROM cases), (SELECT count(DISTINCT (sop_id, agency, case_id)) FROM events)"
     ).fetchone()
     assert n_cases == n_event_cases == result.cases
     assert con.execute("SELECT count(*) FROM events").fetchone()[0] == result.events
@@ -99,13 +99,13 @@ def test_counts_and_store_rows(con: duckdb.DuckDBPyConnection, demo: tuple[Path,
     # every case's first/last ts are its events' min/max; ids are unique and increasing
     bad = con.execute("""
         SELECT count(*) FROM cases c JOIN (
-            SELECT sop_id, case_id, min(ts) lo, max(ts) hi FROM events GROUP BY ALL) e
-        USING (sop_id, case_id) WHERE c.first_ts <> e.lo OR c.last_ts <> e.hi""").fetchone()[0]
+            SELECT sop_id, agency, case_id, min(ts) lo, max(ts) hi FROM events GROUP BY ALL) e
+        USING (sop_id, agency, case_id) WHERE c.first_ts <> e.lo OR c.last_ts <> e.hi""").fetchone()[0]
     assert bad == 0
     assert con.execute("SELECT count(DISTINCT event_id) = count(*) FROM events").fetchone()[0]
     # within a case, event order and time order agree (analytics orders by ts, event_id)
     assert con.execute("""SELECT count(*) FROM (SELECT ts < lag(ts) OVER (
-        PARTITION BY sop_id, case_id ORDER BY event_id) AS back FROM events) WHERE back""").fetchone()[0] == 0
+        PARTITION BY sop_id, agency, case_id ORDER BY event_id) AS back FROM events) WHERE back""").fetchone()[0] == 0
     imports = con.execute("SELECT sop_id, format, file_name, rows_loaded FROM imports").fetchall()
     assert sorted(r[0] for r in imports) == sorted(MODELS)
     assert {r[1] for r in imports} == {"simulation"}

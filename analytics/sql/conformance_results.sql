@@ -26,16 +26,16 @@ CROSS JOIN conformance_run r;
 -- deviation_count counts every deviation row of the case, same_person and missing_kelengkapan too.
 CREATE OR REPLACE TEMP TABLE conformance_cases AS
 SELECT
-    cv.case_id, cv.sop_id, cv.variant_id,
+    cv.case_id, cv.sop_id, cv.agency, cv.variant_id,
     vr.alignment_fitness, vr.alignment_status, vr.token_fitness,
     vr.is_sop_path AS conformant,
     coalesce(n.deviation_count, 0)::INTEGER AS deviation_count
 FROM conformance_case_variant cv
 JOIN conformance_variant_results vr ON vr.sop_id = cv.sop_id AND vr.variant_id = cv.variant_id
 LEFT JOIN (
-    SELECT sop_id, case_id, count(*) AS deviation_count
-    FROM conformance_case_devs GROUP BY sop_id, case_id
-) n ON n.sop_id = cv.sop_id AND n.case_id = cv.case_id;
+    SELECT sop_id, agency, case_id, count(*) AS deviation_count
+    FROM conformance_case_devs GROUP BY sop_id, agency, case_id
+) n ON n.sop_id = cv.sop_id AND n.agency = cv.agency AND n.case_id = cv.case_id;
 
 -- fitness: mean case alignment fitness; a case whose variant fell back to token replay
 -- contributes its token fitness; a variant with neither (token replay past its bound) none.

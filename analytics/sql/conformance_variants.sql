@@ -9,25 +9,26 @@
 -- Why list_sort over structs instead of an ordered aggregate: one unordered list per case,
 -- sorted in place by (ts, event_id), is ~3x faster than string_agg/list(... ORDER BY ...)
 -- on 10M events, and gives the trace and its event ids from the same sort.
+-- A case is (sop_id, agency, case_id): the same id in two agencies is two cases, two traces.
 -- agency/unit come from the events (the same values the importer writes into cases).
 
 CREATE OR REPLACE TEMP TABLE conformance_case_variant AS
 WITH traced AS (
     SELECT
         e.sop_id,
+        e.agency,
         e.case_id,
-        any_value(e.agency) AS agency,
         any_value(e.unit) AS unit,
         list_sort(list({'ts': e.ts, 'event_id': e.event_id, 'symbol': coalesce(e.step_id, '?:' || e.activity)})
             FILTER (WHERE e.lifecycle = 'complete')) AS trace
     FROM run_events e
     WHERE e.sop_id IN (SELECT sop_id FROM conformance_sops)
-    GROUP BY e.sop_id, e.case_id
+    GROUP BY e.sop_id, e.agency, e.case_id
 )
 SELECT
     sop_id,
-    case_id,
     agency,
+    case_id,
     unit,
     coalesce(array_to_string(list_transform(trace, lambda x: x.symbol), chr(31)), '') AS seq,
     md5(sop_id || chr(30) || seq) AS variant_id,

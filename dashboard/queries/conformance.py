@@ -51,7 +51,7 @@ def deviation_kinds(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Deviation kinds: rows and distinct cases."""
     sql, params = _deviation_where(f, ())
     return frame(con, f"""
-        SELECT d.kind, count(*) AS n, count(DISTINCT (d.sop_id, d.case_id)) AS cases
+        SELECT d.kind, count(*) AS n, count(DISTINCT (d.sop_id, d.agency, d.case_id)) AS cases
         FROM deviation_results d {sql} GROUP BY d.kind ORDER BY n DESC, d.kind""", params)
 
 
@@ -78,21 +78,25 @@ def deviating_cases(con: duckdb.DuckDBPyConnection, f: Filters, kinds: tuple[str
     """
     dsql, dparams = _deviation_where(f, kinds)
     return frame(con, f"""
-        WITH dev AS MATERIALIZED (SELECT DISTINCT d.sop_id, d.case_id FROM deviation_results d {dsql}),
+        WITH dev AS MATERIALIZED (
+            SELECT DISTINCT d.sop_id, d.agency, d.case_id FROM deviation_results d {dsql}),
         top AS (
             SELECT c.case_id, c.sop_id, c.agency, c.unit, c.first_ts, c.is_open, c.alignment_fitness,
                    c.conformant, c.deviation_count
-            FROM dev JOIN case_results c ON c.sop_id = dev.sop_id AND c.case_id = dev.case_id
-            ORDER BY c.alignment_fitness ASC NULLS LAST, c.deviation_count DESC, c.case_id
+            FROM dev JOIN case_results c
+                ON c.sop_id = dev.sop_id AND c.agency = dev.agency AND c.case_id = dev.case_id
+            ORDER BY c.alignment_fitness ASC NULLS LAST, c.deviation_count DESC, c.case_id, c.agency
             LIMIT ?)
         SELECT t.case_id, t.sop_id, t.agency, t.unit, t.first_ts, t.is_open, t.alignment_fitness,
                t.conformant, count(*) AS deviations,
                list(DISTINCT d.kind ORDER BY d.kind) AS kinds,
                (SELECT count(*) FROM dev) AS total
-        FROM top t JOIN deviation_results d ON d.sop_id = t.sop_id AND d.case_id = t.case_id
+        FROM top t JOIN deviation_results d
+            ON d.sop_id = t.sop_id AND d.agency = t.agency AND d.case_id = t.case_id
         {"WHERE " + in_list("d.kind", kinds)[0] if kinds else ""}
         GROUP BY ALL
-        ORDER BY t.alignment_fitness ASC NULLS LAST, any_value(t.deviation_count) DESC, t.case_id""",
+        ORDER BY t.alignment_fitness ASC NULLS LAST, any_value(t.deviation_count) DESC, t.case_id,
+                 t.agency""",
         [*dparams, limit, *(kinds or ())])
 
 
@@ -105,6 +109,6 @@ def deviation_export(con: duckdb.DuckDBPyConnection, f: Filters, kinds: tuple[st
                d.position, d.lane, d.event_id, d.explanation_id, d.explanation_en
         FROM deviation_results d
         LEFT JOIN runs r ON r.run_id = d.run_id
-        LEFT JOIN case_checks c ON c.sop_id = d.sop_id AND c.case_id = d.case_id
+        LEFT JOIN case_checks c ON c.sop_id = d.sop_id AND c.agency = d.agency AND c.case_id = d.case_id
         {sql}
-        ORDER BY d.sop_id, d.case_id, d.position NULLS LAST, d.kind""", params)
+        ORDER BY d.sop_id, d.agency, d.case_id, d.position NULLS LAST, d.kind""", params)

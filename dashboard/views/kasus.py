@@ -1,6 +1,8 @@
 """Kasus: one case's timeline by lane against its SOP steps, each step's Mutu Baku status,
-the alignment with the SOP and the deviations explained. URL: ``?case=<id>&sop=<id>``.
-Everything is shown in the model version the case was checked against."""
+the alignment with the SOP and the deviations explained. URL: ``?case=<id>&sop=<id>&agency=<name>``
+(``sop`` and ``agency`` are the global filters). A case is (SOP, agency, case id): when the id
+exists in more than one agency or SOP in view, the page asks which. Everything is shown in the
+model version the case was checked against."""
 
 import streamlit as st
 
@@ -24,22 +26,30 @@ with ui.guard():
     candidates = ui.load("case_candidates")
     left, right = st.columns([1, 2])
     case_id = left.text_input(ui.tr("case_id"), key="case", bind="query-params").strip()
-    right.selectbox(ui.tr("pick_case"), list(candidates["case_id"]), index=None, key="case_pick",
+    right.selectbox(ui.tr("pick_case"), list(dict.fromkeys(candidates["case_id"])), index=None, key="case_pick",
                     on_change=_pick, placeholder=ui.tr("pick_case_placeholder"))
     if not case_id:
         st.info(ui.tr("case_enter"))
         st.stop()
-    sop = ui.filters().sop_id
-    if not sop:
-        found = ui.load("case_sops", Filters(), case_id=case_id)
-        sops = list(found["sop_id"])
-        sop = sops[0] if len(sops) == 1 else (
-            st.selectbox(ui.tr("sop"), sops, key="case_sop", format_func=cat.sop_choice) if sops else None)
-    summary = ui.load("case_summary", Filters(), sop_id=sop, case_id=case_id) if sop else None
+    f = ui.filters()
+    found = ui.load("case_keys", Filters(), case_id=case_id)
+    keys = [(s, a) for s, a in zip(found["sop_id"], found["agency"], strict=True)
+            if (not f.sop_id or s == f.sop_id) and (not f.agency or a == f.agency)]
+    if len(keys) > 1:
+        key = st.selectbox(ui.tr("case_which", n=len(keys)), keys, index=None, key="case_key",
+                           placeholder=ui.tr("case_which_placeholder"),
+                           format_func=lambda k: f"{agency_short(k[1])} · {cat.sop_choice(k[0])}")
+        if key is None:
+            st.info(ui.tr("case_which_note", case=ui.plain(case_id), n=len(keys)))
+            st.stop()
+    else:
+        key = keys[0] if keys else None
+    sop, agency = key if key else (f.sop_id, f.agency)
+    summary = ui.load("case_summary", Filters(), sop_id=sop, agency=agency, case_id=case_id) if key else None
     if summary is None or summary.empty:
         ui.case_missing(case_id, sop)
         st.stop()
-    auth.record_case(sop, case_id)
+    auth.record_case(sop, agency, case_id)
     c = summary.iloc[0]
     m = cat.version(c["model_sha256"], sop)
     if m is None:
@@ -54,7 +64,8 @@ with ui.guard():
     cols[3].metric(ui.tr("fitness"), fmt.number(c["alignment_fitness"], 3, L))
     cols[4].metric(ui.tr("deviations"), fmt.number(c["deviation_count"], 0, L))
 
-    opened = ui.load("case_open", Filters(), sop_id=sop, case_id=case_id)
+    one = {"sop_id": sop, "agency": agency, "case_id": case_id}
+    opened = ui.load("case_open", Filters(), **one)
     if len(opened):
         o = opened.iloc[0]
         st.info(ui.tr("case_open_note", step=ui.plain(cat.step_label(sop, o["current_step"], 60, m.model_sha256)),
@@ -62,7 +73,7 @@ with ui.guard():
                                             L, day_minutes=m.day_minutes),
                       status=cat.label("open_status", o["status"], L)))
 
-    steps = ui.load("case_steps", Filters(), sop_id=sop, case_id=case_id)
+    steps = ui.load("case_steps", Filters(), **one)
     st.subheader(ui.tr("timeline"))
     if not ui.empty(steps):
         segments = case_view.gantt_segments(steps, m, cat, L)
@@ -71,8 +82,8 @@ with ui.guard():
         st.subheader(ui.tr("mutu_baku_per_step"))
         st.dataframe(case_view.step_table(steps, m, cat, L), hide_index=True)
 
-    deviations = ui.load("case_deviations", Filters(), sop_id=sop, case_id=case_id)
-    trace = ui.load("case_trace", Filters(), sop_id=sop, case_id=case_id)
+    deviations = ui.load("case_deviations", Filters(), **one)
+    trace = ui.load("case_trace", Filters(), **one)
     st.subheader(ui.tr("alignment"))
     st.caption(ui.tr("alignment_note", fitness=fmt.number(c["alignment_fitness"], 3, L),
                      status=cat.label("alignment_status", c["alignment_status"], L)))
@@ -84,3 +95,8 @@ with ui.guard():
         st.dataframe(case_view.explanations(deviations, m, cat, L), hide_index=True)
     else:
         st.success(ui.tr("case_conformant"))
+
+    events = ui.load("case_events", Filters(), **one)
+    st.subheader(ui.tr("case_events"))
+    st.caption(ui.tr("case_events_note", tz=m.timezone))
+    st.dataframe(case_view.event_table(events, m, L), hide_index=True)

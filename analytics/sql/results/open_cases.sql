@@ -21,7 +21,7 @@ INSERT INTO open_cases BY NAME
 WITH open_case AS (
     SELECT f.*
     FROM case_checks cc
-    JOIN mutu_baku_case_facts f ON f.sop_id = cc.sop_id AND f.case_id = cc.case_id
+    JOIN mutu_baku_case_facts f ON f.sop_id = cc.sop_id AND f.agency = cc.agency AND f.case_id = cc.case_id
     WHERE cc.run_id = {run_id} AND cc.is_open
 ),
 in_progress AS (
@@ -55,7 +55,7 @@ cur AS (
     FROM open_case f
     LEFT JOIN in_progress ip ON ip.ck = f.ck
     LEFT JOIN mutu_baku_flow_next fn ON fn.sop_id = f.sop_id AND fn.step_id = coalesce(f.last_step, '')
-    LEFT JOIN cases c ON c.sop_id = f.sop_id AND c.case_id = f.case_id
+    LEFT JOIN cases c ON c.sop_id = f.sop_id AND c.agency = f.agency AND c.case_id = f.case_id
 ),
 measured AS (
     SELECT
