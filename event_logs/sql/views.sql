@@ -102,3 +102,30 @@ CREATE OR REPLACE MACRO on_time_target_source(sop, agency_name) AS CASE
     WHEN (SELECT m.target_on_time FROM result_models r JOIN models m USING (model_sha256)
           WHERE r.sop_id = sop) IS NOT NULL THEN 'model'
     ELSE 'default' END;
+
+-- Bottlenecks (migration 7; docs/mutu-baku.md, "Bottleneck"). Per SOP, agency, lane and step:
+-- the working time its completed occurrences took beyond their standard (step_checks.excess_wm:
+-- from the moment each fell due to its completion), the cases and occurrences that did, and
+-- the step's rank within its SOP and agency (1 = the bottleneck: the most working hours beyond
+-- the standard; ties by step id). Over the step completions of local days first_day..last_day
+-- and one service unit; a NULL argument does not limit.
+CREATE OR REPLACE MACRO bottlenecks_between(first_day, last_day, unit_name) AS TABLE
+SELECT *, row_number() OVER (PARTITION BY sop_id, agency ORDER BY excess_hours DESC, step_id) AS rank
+FROM (
+    SELECT sop_id, agency, lane, step_id,
+           count(DISTINCT case_id) AS cases,
+           count(*) AS occurrences,
+           sum(excess_wm) / 60.0 AS excess_hours
+    FROM step_results
+    WHERE excess_wm > 0
+      AND (first_day IS NULL OR complete_day >= first_day)
+      AND (last_day IS NULL OR complete_day <= last_day)
+      AND (unit_name IS NULL OR unit = unit_name)
+    GROUP BY sop_id, agency, lane, step_id
+);
+
+-- Every step that added working time beyond its standard, over all the stored results; the
+-- bottleneck of an SOP and agency is its row with rank 1.
+CREATE OR REPLACE VIEW bottlenecks AS
+SELECT sop_id, agency, lane, step_id, cases, excess_hours, occurrences, rank
+FROM bottlenecks_between(NULL, NULL, NULL);
