@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from dashboard.queries import breaches, cases, conformance, lanes, overview, store
+from dashboard.queries import breaches, cases, conformance, exports, lanes, overview, store
 from dashboard.queries.breaches import OVERRUN_BINS
 from dashboard.queries.store import db_version
 
@@ -38,6 +38,9 @@ QUERIES: dict[str, Callable[..., pd.DataFrame]] = {
     "variants_for_sop": conformance.variants_for_sop,
     "deviating_cases": conformance.deviating_cases,
     "deviation_export": conformance.deviation_export,
+    "export_deviations": exports.deviation_rows,
+    "export_breaches": exports.breach_rows,
+    "export_late": exports.late_rows,
     "case_candidates": cases.case_candidates,
     "case_sops": cases.case_sops,
     "case_summary": cases.case_summary,
@@ -46,6 +49,7 @@ QUERIES: dict[str, Callable[..., pd.DataFrame]] = {
     "case_open": cases.case_open,
     "case_trace": cases.case_trace,
     "filter_options": store.filter_options,
+    "run_as_of": store.run_as_of,
     "catalog_models": store.catalog_models,
     "catalog_steps": store.catalog_steps,
     "catalog_lanes": store.catalog_lanes,

@@ -96,15 +96,10 @@ def deviating_cases(con: duckdb.DuckDBPyConnection, f: Filters, kinds: tuple[str
         [*dparams, limit, *(kinds or ())])
 
 
-def deviation_export(con: duckdb.DuckDBPyConnection, f: Filters, kinds: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Every deviation in the filter, for auditors: with the run id and the model's checksum."""
-    sql, params = _deviation_where(f, kinds)
-    return frame(con, f"""
-        SELECT d.run_id, c.model_sha256, r.calendar_version,
-               d.sop_id, d.agency, d.unit, d.case_id, d.kind, d.step_id, d.activity,
-               d.position, d.lane, d.event_id, d.explanation_id, d.explanation_en
-        FROM deviation_results d
-        LEFT JOIN runs r ON r.run_id = d.run_id
-        LEFT JOIN case_checks c ON c.sop_id = d.sop_id AND c.case_id = d.case_id
-        {sql}
-        ORDER BY d.sop_id, d.case_id, d.position NULLS LAST, d.kind""", params)
+def deviation_export(con: duckdb.DuckDBPyConnection, f: Filters, kinds: tuple[str, ...] = (),
+                     scope: str = "all") -> pd.DataFrame:
+    """Every deviation in the filter, for auditors (:func:`dashboard.queries.exports.deviation_rows`:
+    run id, as-of, SOP number and revision, model checksum, event time and source row)."""
+    from dashboard.queries.exports import export_rows
+
+    return export_rows(con, "deviations", f, kinds=kinds, scope=scope)

@@ -123,3 +123,16 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, f: Filters, import_id: int |
         SELECT q.import_id, q.source_row, q.reason, q.raw::VARCHAR AS raw
         FROM quarantine q JOIN imports i ON i.import_id = q.import_id {sql}
         ORDER BY q.import_id DESC, q.source_row NULLS FIRST LIMIT ?""", [*params, limit])
+
+
+def run_as_of(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Per SOP in view (the filter's agency, SOP and unit; any period): the run whose results
+    the pages show, the moment it judged open cases at (``runs.as_of``) and the SOP's zone."""
+    sql, params = where(Filters(f.agency, f.sop_id, f.unit))
+    return frame(con, f"""
+        SELECT r.sop_id, r.run_id, runs.as_of, m.timezone, r.model_sha256
+        FROM result_models r
+        JOIN runs USING (run_id)
+        JOIN models m ON m.model_sha256 = r.model_sha256
+        WHERE r.sop_id IN (SELECT DISTINCT sop_id FROM case_results {sql})
+        ORDER BY r.sop_id""", params)

@@ -129,3 +129,12 @@ FROM (
 CREATE OR REPLACE VIEW bottlenecks AS
 SELECT sop_id, agency, lane, step_id, cases, excess_hours, occurrences, rank
 FROM bottlenecks_between(NULL, NULL, NULL);
+
+-- An instant as local wall-clock text with its UTC offset, in zone `tz`:
+-- local_timestamp_text(TIMESTAMPTZ '2024-12-27 09:00:00+00', 'Asia/Jakarta') = '2024-12-27 16:00:00+07:00'.
+-- What exports print, so a row reads the same in any spreadsheet and any zone.
+CREATE OR REPLACE MACRO local_timestamp_text(ts, tz) AS CASE WHEN ts IS NOT NULL THEN
+    strftime(timezone(tz, ts), '%Y-%m-%d %H:%M:%S')
+    || CASE WHEN epoch(timezone(tz, ts)) < epoch(ts) THEN '-' ELSE '+' END
+    || lpad((abs(epoch(timezone(tz, ts)) - epoch(ts))::BIGINT // 3600)::VARCHAR, 2, '0') || ':'
+    || lpad(((abs(epoch(timezone(tz, ts)) - epoch(ts))::BIGINT % 3600) // 60)::VARCHAR, 2, '0') END;
