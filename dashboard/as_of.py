@@ -9,7 +9,7 @@ Streamlit, no SQL here.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -67,3 +67,19 @@ def caption(rows: pd.DataFrame, lang: str = "id") -> str:
 def run_ids(rows: pd.DataFrame) -> str:
     """``7`` or ``5, 7``: the runs behind the rows."""
     return ", ".join(str(int(r)) for r in sorted(set(rows["run_id"].dropna()))) if len(rows) else "-"
+
+
+def incomplete_month(rows: pd.DataFrame) -> date | None:
+    """The first day of the local month the latest as-of falls in, when that month is not over
+    at the as-of (a trend by completion month is final for every month before it); None when
+    the as-of is the very start of a month (the month before is complete, the next is empty)
+    or nothing was analysed."""
+    rows = rows.dropna(subset=["as_of"]) if len(rows) else rows
+    if rows is None or not len(rows):
+        return None
+    latest = rows.loc[pd.to_datetime(rows["as_of"], utc=True).idxmax()]
+    group = rows[rows["run_id"] == latest["run_id"]]
+    local = pd.Timestamp(latest["as_of"]).tz_convert(ZoneInfo(_zone(group)))
+    if local.day == 1 and local.time() == time(0):
+        return None
+    return date(local.year, local.month, 1)

@@ -28,6 +28,11 @@ def as_of_text(con: duckdb.DuckDBPyConnection, f: Filters) -> str:
     return "; ".join(f"{moment} · run {run}" for moment, run in as_of.parts(run_as_of(con, f), "id"))
 
 
+def render_csv(rows: pd.DataFrame) -> bytes:
+    """``rows`` as CSV (each row carries the run, the as-of and the SOP's identity)."""
+    return export.to_csv(rows)
+
+
 def render(rows: pd.DataFrame, kind: str, fmt: str, f: Filters, *, db_name: str, as_of_text: str,
            kinds: tuple[str, ...] | None = None, scope: str | None = None) -> bytes:
     """``rows`` of export ``kind`` as ``fmt`` (``csv`` or ``xlsx``)."""

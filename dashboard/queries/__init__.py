@@ -21,6 +21,8 @@ QUERIES: dict[str, Callable[..., pd.DataFrame]] = {
     "overview_by_sop": overview.overview_by_sop,
     "monthly_trend": overview.monthly_trend,
     "open_at_risk": overview.open_at_risk,
+    "targets": overview.targets,
+    "bottlenecks": overview.bottlenecks,
     "breach_counts": breaches.breach_counts,
     "breaches_by_step": breaches.breaches_by_step,
     "breaches_by_lane": breaches.breaches_by_lane,

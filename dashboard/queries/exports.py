@@ -22,9 +22,10 @@ import pandas as pd
 
 from dashboard.filters import Filters, where
 from dashboard.queries.base import case_period, frame, in_list
+from dashboard.queries.conformance import SCOPES, in_scope
 
 # Which cases a deviation export covers (the Deviasi page's choice).
-CASE_SCOPES = ("closed", "open", "all")
+CASE_SCOPES = tuple(SCOPES)
 
 COMMON: dict[str, str] = {
     "run_id": "the pantau analyze run whose results the row is (runs.run_id)",
@@ -108,17 +109,11 @@ _COMMON_SELECT = """
         local_timestamp_text(c.last_ts, i.tz) AS case_last_ts"""
 
 
-def _scope_clause(scope: str, alias: str = "c") -> list[tuple[str, list[Any]]]:
-    if scope not in CASE_SCOPES:
-        raise ValueError(f"case scope {scope!r}, not one of {CASE_SCOPES}")
-    return {"closed": [(f"{alias}.is_closed", [])], "open": [(f"NOT {alias}.is_closed", [])], "all": []}[scope]
-
-
 def deviation_rows(con: duckdb.DuckDBPyConnection, f: Filters, kinds: tuple[str, ...] = (),
                    scope: str = "all") -> pd.DataFrame:
     """Every deviation in the filters (of ``kinds`` when given, of the cases in ``scope``):
     the columns of ``COLUMNS['deviations']``, by SOP, case and trace position."""
-    extra = case_period(f, "d") + _scope_clause(scope)
+    extra = [*case_period(f, "d"), (in_scope(scope, "c"), [])]
     if kinds:
         extra.append(in_list("d.kind", kinds))
     sql, params = where(f, alias="d", extra=extra)

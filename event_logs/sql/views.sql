@@ -138,3 +138,10 @@ CREATE OR REPLACE MACRO local_timestamp_text(ts, tz) AS CASE WHEN ts IS NOT NULL
     || CASE WHEN epoch(timezone(tz, ts)) < epoch(ts) THEN '-' ELSE '+' END
     || lpad((abs(epoch(timezone(tz, ts)) - epoch(ts))::BIGINT // 3600)::VARCHAR, 2, '0') || ':'
     || lpad(((abs(epoch(timezone(tz, ts)) - epoch(ts))::BIGINT % 3600) // 60)::VARCHAR, 2, '0') END;
+
+-- The month a case counts in on a monthly trend: the local month of its completion (its last
+-- event) for a closed case; NULL while it is open (it joins the month it closes in). A month's
+-- on-time share is then on_time_share over the cases closed in it, and a month is final once
+-- runs.as_of has passed its end (docs/mutu-baku.md, "Monthly trend").
+CREATE OR REPLACE MACRO completion_month(last_day, is_closed) AS
+    CASE WHEN is_closed THEN date_trunc('month', last_day)::DATE END;
