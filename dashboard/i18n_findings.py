@@ -39,15 +39,20 @@ FINDINGS: dict[str, dict[str, str]] = {
     "so_far_conformant": {"id": "sesuai sejauh ini", "en": "conformant so far"},
     "so_far_deviating": {"id": "menyimpang sejauh ini", "en": "deviating so far"},
     "running_so_far": {"id": "Berjalan (sejauh ini)", "en": "Running (so far)"},
+    "elapsed_so_far": {"id": "Berjalan (sejauh ini)", "en": "Elapsed so far"},
+    "elapsed_so_far_help": {"id": "Kasus masih berjalan: waktu dari kegiatan pertama sampai kegiatan terakhir sejauh ini, "
+                                  "bukan waktu penyelesaian.",
+                            "en": "The case is still running: time from its first event to its latest so far, not "
+                                  "a throughput time."},
     "fitness_so_far": {"id": "Fitness sejauh ini", "en": "Fitness so far"},
     "alignment_so_far_note": {"id": "Fitness sejauh ini {fitness} ({status}): kasus masih berjalan, langkah yang "
                                     "masih akan datang bukan deviasi.",
                               "en": "Fitness so far {fitness} ({status}): the case is still running; steps still "
                                     "to come are no deviation."},
     "case_open_late_note": {"id": "Kasus masih berjalan. Langkah saat ini: {step}; sisa waktu {remaining} "
-                                  "({status}, {when}).",
+                                  "({status}; {when}).",
                             "en": "The case is still running. Current step: {step}; {remaining} remaining "
-                                  "({status}, {when})."},
+                                  "({status}; {when})."},
     "aligned_word": {"id": "selaras", "en": "aligned"},
     # targets and the trend
     "target": {"id": "Target", "en": "Target"},
@@ -89,6 +94,7 @@ FINDINGS: dict[str, dict[str, str]] = {
                               "dan checksum model di setiap baris.",
                         "en": "Exports hold every row in the filters, with the run, the as-of, the SOP number and "
                               "revision and the model checksum on every row."},
+    "export_breaches": {"id": "Ekspor untuk auditor", "en": "Export for auditors"},
     "download_breaches_csv": {"id": "Unduh pelanggaran (CSV)", "en": "Download breaches (CSV)"},
     "download_breaches_xlsx": {"id": "Unduh pelanggaran (Excel)", "en": "Download breaches (Excel)"},
     "download_late_csv": {"id": "Unduh kasus terlambat (CSV)", "en": "Download late cases (CSV)"},

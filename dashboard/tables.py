@@ -170,13 +170,15 @@ def lanes(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
 
 
 def fitness(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
-    """Per agency and SOP: fitness, share conformant, precision."""
+    """Per agency and SOP (the cases of one scope): fitness, share conformant with its counts,
+    precision, deviations."""
     return pd.DataFrame({
         t("agency", lang): [agency_short(a) for a in df["agency"]],
         t("sop", lang): [cat.sop_title(s, 48) for s in df["sop_id"]],
-        t("closed", lang): _num(df["cases"], lang),
+        t("cases", lang): _num(df["cases"], lang),
         t("fitness", lang): _num(df["fitness"], lang, 3),
-        t("share_conformant", lang): _pct(df["conformant_share"], lang),
+        t("share_conformant", lang): [rate_with_counts(r, n, of, lang) for r, n, of in
+                                      zip(df["conformant_share"], df["conformant"], df["cases"], strict=True)],
         t("precision", lang): _num(df["precision"], lang, 3),
         t("deviations", lang): _num(df["deviations"], lang),
     })

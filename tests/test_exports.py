@@ -126,3 +126,23 @@ def test_an_unknown_export_or_a_misplaced_option_is_an_error_with_a_hint(late_db
         done = _export(late_db, tmp_path, *args)
         assert done.returncode == 1 and "Error:" in done.stderr and "Hint:" in done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_late_open_cases_on_ringkasan_say_since_when(monkeypatch, late_db) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard import app_path, fmt
+    from dashboard.i18n import t
+
+    monkeypatch.setenv("PANTAU_DB", str(late_db))
+    at = AppTest.from_file(str(app_path()), default_timeout=60)
+    at.run()
+    assert [e.value for e in at.exception] == []
+    table = at.dataframe[-1].value
+    late = table[table[t("status", "id")] == "Terlambat"][t("time_remaining", "id")]
+    days = {fmt.day_short(d) for d, in _q(late_db, """SELECT timezone(m.timezone, o.deadline_ts)::DATE
+        FROM open_cases o JOIN (SELECT DISTINCT sop_id, timezone FROM models) m ON m.sop_id = o.sop_id
+        WHERE o.status = 'late'""")}
+    assert len(late) and all("(terlambat sejak " in v for v in late)
+    assert all(any(d in v for d in days) for v in late)  # the local day it fell due
+    assert len(at.get("download_button")) == 2  # the late cases, CSV and Excel

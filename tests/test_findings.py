@@ -147,3 +147,68 @@ def test_overview_page_states_scopes_counts_target_and_bottleneck(monkeypatch, s
     assert any("menambah" in m.value and "jam kerja di atas Mutu Baku" in m.value for m in at.markdown)
     overview = at.dataframe[0].value
     assert all(" dari " in v for v in overview[t("share_on_time", "id")])
+
+
+def _page(monkeypatch, db: Path, page: str, params: dict | None = None) -> AppTest:
+    monkeypatch.setenv("PANTAU_DB", str(db))
+    at = AppTest.from_file(str(app_path()), default_timeout=60)
+    at.query_params = dict(params or {})
+    at.switch_page(f"views/{page}.py")
+    at.run()
+    assert [e.value for e in at.exception] == []
+    return at
+
+
+@pytest.mark.parametrize("scope", ["closed", "open", "all"])
+def test_deviation_headline_and_the_list_under_it_count_the_same_cases(monkeypatch, sim, scope) -> None:
+    at = _page(monkeypatch, sim, "deviasi")
+    if scope != "closed":
+        at.segmented_control(key="dev_scope").set_value(scope).run()
+        assert [e.value for e in at.exception] == []
+    where = {"closed": "NOT c.is_open", "open": "c.is_open", "all": "true"}[scope]
+    n, = _q(sim, f"SELECT count(*) FROM case_checks c WHERE {where} AND deviation_count > 0")[0]
+    shown = {m.label: m.value for m in at.metric}
+    assert shown[t("deviating_cases", "id")] == fmt.number(n)
+    captions = [c.value.replace("\\", "") for c in at.caption]
+    listed = [c for c in captions if c.startswith(t("deviating_cases_scope", "id", scope=t(f"scope_{scope}", "id")))]
+    if n:
+        assert listed and f"dari {fmt.number(n)}" in listed[0]
+
+
+def test_open_variants_are_marked_still_running_never_deviating(monkeypatch, sim) -> None:
+    con = _con(sim)
+    try:
+        sop, = con.execute("""SELECT c.sop_id FROM case_checks c JOIN variants v ON v.sop_id = c.sop_id
+                              AND v.variant_id = c.variant_id WHERE v.is_open GROUP BY 1 ORDER BY count(*) DESC
+                              LIMIT 1""").fetchone()
+        variants = QUERIES["variants_for_sop"](con, Filters(sop_id=sop))
+    finally:
+        con.close()
+    labels = tables.variant_labels(variants, "id")
+    for label, is_open, path in zip(labels, variants["is_open"], variants["is_sop_path"], strict=True):
+        assert (t("variant_open", "id") in label) == bool(is_open)
+        if is_open and path:
+            assert t("so_far_conformant", "id") in label
+    assert variants["is_open"].any()
+
+
+def test_case_page_of_an_open_case_says_so_far(monkeypatch, sim) -> None:
+    sop, case_id, conformant = _q(sim, "SELECT sop_id, case_id, conformant FROM case_checks WHERE is_open "
+                                       "ORDER BY sop_id, case_id LIMIT 1")[0]
+    at = _page(monkeypatch, sim, "kasus", {"case": case_id, "sop": sop})
+    shown = {m.label: m.value for m in at.metric}
+    assert shown[t("status", "id")] == t("running_so_far", "id")
+    assert t("elapsed_so_far", "id") in shown and t("throughput", "id") not in shown
+    assert t("fitness_so_far", "id") in shown
+    assert t("so_far_conformant" if conformant else "so_far_deviating", "id") in [c.value for c in at.caption]
+    closed_sop, closed_case = _q(sim, "SELECT sop_id, case_id FROM case_checks WHERE NOT is_open LIMIT 1")[0]
+    at = _page(monkeypatch, sim, "kasus", {"case": closed_case, "sop": closed_sop})
+    assert t("throughput", "id") in {m.label for m in at.metric}
+
+
+def _q(db: Path, sql: str) -> list[tuple]:
+    con = _con(db)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
