@@ -57,6 +57,7 @@ QUERIES: dict[str, Callable[..., pd.DataFrame]] = {
     "catalog_lanes": store.catalog_lanes,
     "vocabularies": store.vocabularies,
     "model_artifact": store.model_artifact,
+    "model_text": store.model_text,
     "imports": store.imports,
     "quarantine_summary": store.quarantine_summary,
     "quarantine_rows": store.quarantine_rows,
