@@ -25,5 +25,10 @@ def bottleneck_lines(df: pd.DataFrame, cat: Catalog, lang: str, escape: Callable
         lines.append(t("bottleneck_callout", lang,
                        sop=escape(f"{agency_short(r.agency)} · {cat.sop_title(r.sop_id, 60)}"),
                        step=escape(cat.step_label(r.sop_id, r.step_id, 60)), lane=escape(r.lane),
-                       hours=fmt.number(r.excess_hours, 0, lang), cases=fmt.number(r.cases, 0, lang)))
+                       hours=fmt.number(r.excess_hours, hour_decimals(r.excess_hours), lang), cases=fmt.number(r.cases, 0, lang)))
     return lines
+
+
+def hour_decimals(hours: float) -> int:
+    """Whole hours from ten up; one decimal below (a 20-minute excess reads 0,3, not 0)."""
+    return 0 if abs(hours) >= 10 else 1

@@ -38,6 +38,7 @@ FINDINGS: dict[str, dict[str, str]] = {
                                 "SOP; judged so far (steps still to come are no deviation)."},
     "so_far_conformant": {"id": "sesuai sejauh ini", "en": "conformant so far"},
     "so_far_deviating": {"id": "menyimpang sejauh ini", "en": "deviating so far"},
+    "running": {"id": "Berjalan", "en": "Running"},
     "running_so_far": {"id": "Berjalan (sejauh ini)", "en": "Running (so far)"},
     "elapsed_so_far": {"id": "Berjalan (sejauh ini)", "en": "Elapsed so far"},
     "elapsed_so_far_help": {"id": "Kasus masih berjalan: waktu dari kegiatan pertama sampai kegiatan terakhir sejauh ini, "

@@ -19,7 +19,7 @@ from dashboard_fixture import session_db
 from streamlit.testing.v1 import AppTest
 
 from dashboard import app_path, as_of, charts, fmt, tables, theme
-from dashboard.callouts import bottleneck_lines
+from dashboard.callouts import bottleneck_lines, hour_decimals
 from dashboard.filters import Filters
 from dashboard.i18n import t
 from dashboard.queries import QUERIES
@@ -119,7 +119,7 @@ def test_bottleneck_sentence_names_the_step_lane_hours_and_cases(sim) -> None:
     sop, _agency, lane, step, cases, hours = top
     first = lines[0]  # the SOP adding the most hours first
     assert cat.step_label(sop, step, 60) in first and f"({lane})" in first
-    assert f"menambah {fmt.number(hours, 0, 'id')} jam kerja di atas Mutu Baku pada {fmt.number(cases, 0, 'id')} kasus" \
+    assert f"menambah {fmt.number(hours, hour_decimals(hours), 'id')} jam kerja di atas Mutu Baku pada {fmt.number(cases, 0, 'id')} kasus" \
         in first
 
 
@@ -197,7 +197,7 @@ def test_case_page_of_an_open_case_says_so_far(monkeypatch, sim) -> None:
                                        "ORDER BY sop_id, case_id LIMIT 1")[0]
     at = _page(monkeypatch, sim, "kasus", {"case": case_id, "sop": sop})
     shown = {m.label: m.value for m in at.metric}
-    assert shown[t("status", "id")] == t("running_so_far", "id")
+    assert shown[t("status", "id")] == t("running", "id")
     assert t("elapsed_so_far", "id") in shown and t("throughput", "id") not in shown
     assert t("fitness_so_far", "id") in shown
     assert t("so_far_conformant" if conformant else "so_far_deviating", "id") in [c.value for c in at.caption]

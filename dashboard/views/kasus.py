@@ -49,7 +49,7 @@ with ui.guard():
                 f"{ui.plain(agency_short(c['agency']))} · {ui.plain(c['unit'] or '–')}")
     running = bool(c["is_open"])  # judged on its events so far (docs/mutu-baku.md, "Conformance of open cases")
     cols = st.columns([1, 1.6, 1, 1, 1])
-    cols[0].metric(ui.tr("status"), ui.tr("running_so_far" if running else "closed"))
+    cols[0].metric(ui.tr("status"), ui.tr("running" if running else "closed"))
     cols[1].metric(ui.tr("elapsed_so_far" if running else "throughput"), fmt.hours(c["throughput_hours"], L),
                    help=ui.tr("elapsed_so_far_help") if running else None)
     cols[2].metric(ui.tr("violations"), fmt.number(c["breach_count"], 0, L))
