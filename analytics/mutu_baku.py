@@ -175,7 +175,9 @@ def build_step_checks(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[
     deadline, deadline_join = _DEADLINE_EQUI if _uniform_working_days(con) else _DEADLINE_ASOF
     values = {"occurrences": occurrences, "working_deadline": deadline,
               "working_deadline_join": deadline_join, "run_id": int(run_id),
-              "step_status": status_sql(), "days_per_month": DAYS_PER_MONTH}
+              "step_status": status_sql(), "days_per_month": DAYS_PER_MONTH,
+              # the working-clock reading of the moment a late step fell due (excess_wm)
+              "due_clock": add_work_clock("SELECT * FROM due", ["due_ts"])}
     # rows need no particular order; letting DuckDB write them unordered saves a few seconds
     # per million rows. The setting is restored: it belongs to the caller's connection.
     keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]

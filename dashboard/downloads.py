@@ -71,3 +71,34 @@ def audited_document(label: str, build: Callable[[], tuple[bytes, int]], *, file
 
     where.download_button(label, data=payload, file_name=file_name, mime=mime, on_click="ignore", icon=icon,
                           key=f"download_{kind}_{file_name}")
+
+
+def export_downloads(kind: str, filters: Filters, state: Any, *, labels: tuple[str, str],
+                     params: dict[str, Any] | None = None, where: tuple[Any, Any] | None = None) -> None:
+    """The CSV and Excel downloads of export ``kind`` (``deviations``, ``breaches``, ``late``)
+    for ``filters``: the same files as ``pantau export`` (:mod:`dashboard.export_files`), built
+    on click from a connection in the session's scope, each recorded (:func:`audited_download`)."""
+    from dashboard import data, export_files
+    from dashboard.queries import exports
+
+    params = dict(params or {})
+    left, right = where or st.columns(2)
+
+    def rows() -> pd.DataFrame:
+        with data.connection(state.path, state.scope) as con:
+            frame = exports.export_rows(con, kind, filters, **params)
+            frame.attrs["as_of"] = export_files.as_of_text(con, filters)
+        return frame
+
+    def xlsx(frame: pd.DataFrame) -> bytes:
+        deviations = kind == "deviations"
+        return export_files.render(frame, kind, "xlsx", filters, db_name=data.db_path().name,
+                                   as_of_text=frame.attrs.get("as_of", ""),
+                                   kinds=tuple(params.get("kinds") or ()) if deviations else None,
+                                   scope=params.get("scope", "all") if deviations else None)
+
+    stem = f"pantau-{kind}-run{state.run_id}"
+    audited_download(labels[0], rows, export_files.render_csv, file_name=f"{stem}.csv", kind=kind,
+                     mime="text/csv", filters=filters, where=left)
+    audited_download(labels[1], rows, xlsx, file_name=f"{stem}.xlsx", kind=kind, filters=filters, where=right,
+                     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -6,6 +6,8 @@ every key has both languages and that every key the code uses exists.
 
 from __future__ import annotations
 
+from dashboard.i18n_findings import FINDINGS
+
 LANGS = ("id", "en")
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -485,6 +487,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "event_user_change": {"id": "Perubahan pengguna", "en": "User change"},
     "event_model_change": {"id": "Perubahan model SOP", "en": "SOP model change"},
 }
+
+STRINGS.update(FINDINGS)
 
 
 def t(key: str, lang: str = "id", **values: object) -> str:

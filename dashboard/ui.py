@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, data
+from dashboard import as_of, auth, data
 from dashboard.catalog import Catalog
 from dashboard.data import DbState
 from dashboard.filters import Filters
@@ -97,10 +97,31 @@ def guard() -> Iterator[None]:
 
 
 def page_header(title_key: str, intro_key: str | None = None) -> None:
-    """The page title (and a one-line explanation)."""
+    """The page title, a one-line explanation, and the moment the findings are read at
+    ("Keadaan per 31 Des 2024 24.00 WIB · run 7"; nothing before a first analysis)."""
     st.title(tr(title_key))
     if intro_key:
         st.caption(tr(intro_key))
+    text = as_of_caption()
+    if text:
+        st.caption(f":material/schedule: {plain(text)}", help=tr("as_of_help"))
+
+
+def as_of_rows(f: Filters | None = None) -> pd.DataFrame:
+    """Per SOP in view: its run, the run's as-of and the SOP's zone (``queries.store.run_as_of``);
+    empty before a first analysis or when the store cannot be read."""
+    state = db_state()
+    if state is None or not state.has_results or state.results_outdated:
+        return pd.DataFrame(columns=["sop_id", "run_id", "as_of", "timezone", "model_sha256"])
+    try:
+        return load("run_as_of", f)
+    except (PantauError, duckdb.Error):
+        return pd.DataFrame(columns=["sop_id", "run_id", "as_of", "timezone", "model_sha256"])
+
+
+def as_of_caption(f: Filters | None = None) -> str:
+    """``Keadaan per 31 Des 2024 24.00 WIB · run 7`` for the SOPs in view (:mod:`dashboard.as_of`)."""
+    return as_of.caption(as_of_rows(f), lang())
 
 
 def require_store() -> DbState:

@@ -46,6 +46,7 @@ from pantau_cli import (  # noqa: E402, F401
     calendar_cmd,
     dashboard_cmd,
     data_cmd,
+    export_cmd,
     map_cmd,
     report_cmd,
     sop_cmd,

@@ -75,7 +75,7 @@ def test_overview_adds_up(con) -> None:
         AND NOT coalesce(service_std_breach, false)""")[0]
     assert totals["on_time_share"] == pytest.approx(on_time / closed)
     trend = queries.QUERIES["monthly_trend"](con, Filters())
-    assert trend["cases"].sum() == totals["cases"]
+    assert trend["closed"].sum() == totals["closed"]  # by month of completion: closed cases only
 
 
 def test_period_filter_uses_each_sops_local_days(con) -> None:
@@ -152,7 +152,7 @@ def test_deviation_export_carries_run_id_and_model_checksum(con) -> None:
     assert set(rows["run_id"]) == {one(con, "SELECT max(run_id) FROM runs")[0]}
     meta = export.metadata(rows, Filters(sop_id=SOP), "demo.duckdb")
     csv_text = export.to_csv(rows).decode("utf-8-sig")
-    assert csv_text.splitlines()[0].startswith("run_id,model_sha256,")
+    assert csv_text.splitlines()[0].startswith("run_id,as_of,sop_id,sop_number,sop_revision,model_sha256,")
     assert checksums[rows["sop_id"].iloc[0]] in csv_text
     book = openpyxl.load_workbook(io.BytesIO(export.to_xlsx(rows, meta)))
     assert book.sheetnames == ["deviasi", "metadata"]

@@ -104,3 +104,16 @@ def imports(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 500) -> pd.
         SELECT import_id, file_name, format, sop_id, agency, rows_read, rows_loaded,
                rows_quarantined, rows_duplicate, started, finished, pantau_version, sha256
         FROM imports {sql} ORDER BY import_id DESC LIMIT ?""", [*params, limit])
+
+
+def run_as_of(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Per SOP in view (the filter's agency, SOP and unit; any period): the run whose results
+    the pages show, the moment it judged open cases at (``runs.as_of``) and the SOP's zone."""
+    sql, params = where(Filters(f.agency, f.sop_id, f.unit))
+    return frame(con, f"""
+        SELECT r.sop_id, r.run_id, runs.as_of, m.timezone, r.model_sha256
+        FROM result_models r
+        JOIN runs USING (run_id)
+        JOIN models m ON m.model_sha256 = r.model_sha256
+        WHERE r.sop_id IN (SELECT DISTINCT sop_id FROM case_results {sql})
+        ORDER BY r.sop_id""", params)

@@ -6,7 +6,7 @@ model version the case was checked against."""
 
 import streamlit as st
 
-from dashboard import auth, case_view, charts, fmt, ui
+from dashboard import auth, case_view, charts, fmt, tables, ui
 from dashboard.catalog import agency_short
 from dashboard.filters import Filters
 
@@ -57,21 +57,26 @@ with ui.guard():
         st.stop()
     st.markdown(f"**{ui.plain(case_id)}** · {ui.plain(cat.sop_title(sop, 70))} · "
                 f"{ui.plain(agency_short(c['agency']))} · {ui.plain(c['unit'] or '–')}")
+    running = bool(c["is_open"])  # judged on its events so far (docs/mutu-baku.md, "Conformance of open cases")
     cols = st.columns([1, 1.6, 1, 1, 1])
-    cols[0].metric(ui.tr("status"), ui.tr("open" if c["is_open"] else "closed"))
-    cols[1].metric(ui.tr("throughput"), fmt.hours(c["throughput_hours"], L))
+    cols[0].metric(ui.tr("status"), ui.tr("running" if running else "closed"))
+    cols[1].metric(ui.tr("elapsed_so_far" if running else "throughput"), fmt.hours(c["throughput_hours"], L),
+                   help=ui.tr("elapsed_so_far_help") if running else None)
     cols[2].metric(ui.tr("violations"), fmt.number(c["breach_count"], 0, L))
-    cols[3].metric(ui.tr("fitness"), fmt.number(c["alignment_fitness"], 3, L))
+    cols[3].metric(ui.tr("fitness_so_far" if running else "fitness"), fmt.number(c["alignment_fitness"], 3, L))
+    if running:
+        cols[3].caption(ui.tr("so_far_conformant" if c["conformant"] else "so_far_deviating"))
     cols[4].metric(ui.tr("deviations"), fmt.number(c["deviation_count"], 0, L))
 
     one = {"sop_id": sop, "agency": agency, "case_id": case_id}
     opened = ui.load("case_open", Filters(), **one)
     if len(opened):
         o = opened.iloc[0]
-        st.info(ui.tr("case_open_note", step=ui.plain(cat.step_label(sop, o["current_step"], 60, m.model_sha256)),
-                      remaining=fmt.in_unit(o["remaining"], o["std_unit"], cat.step_calendar(sop, o["current_step"]),
-                                            L, day_minutes=m.day_minutes),
-                      status=cat.label("open_status", o["status"], L)))
+        st.info(ui.tr("case_open_late_note",
+                      step=ui.plain(cat.step_label(sop, o["current_step"], 60, m.model_sha256)),
+                      remaining=tables.remaining_with_date(o["remaining"], o["std_unit"], sop, o["current_step"],
+                                                           o["deadline_ts"], o["status"] == "late", cat, L),
+                      status=cat.label("open_status", o["status"], L), when=ui.plain(ui.as_of_caption())))
 
     steps = ui.load("case_steps", Filters(), **one)
     st.subheader(ui.tr("timeline"))
@@ -85,7 +90,8 @@ with ui.guard():
     deviations = ui.load("case_deviations", Filters(), **one)
     trace = ui.load("case_trace", Filters(), **one)
     st.subheader(ui.tr("alignment"))
-    st.caption(ui.tr("alignment_note", fitness=fmt.number(c["alignment_fitness"], 3, L),
+    st.caption(ui.tr("alignment_so_far_note" if running else "alignment_note",
+                     fitness=fmt.number(c["alignment_fitness"], 3, L),
                      status=cat.label("alignment_status", c["alignment_status"], L)))
     if len(trace):
         st.dataframe(case_view.alignment_rows(list(trace["activities"].iloc[0]), deviations, m, cat, L),

@@ -111,3 +111,46 @@ CREATE OR REPLACE MACRO on_time_target_source(sop, agency_name) AS CASE
     WHEN (SELECT m.target_on_time FROM result_models r JOIN models m USING (model_sha256)
           WHERE r.sop_id = sop) IS NOT NULL THEN 'model'
     ELSE 'default' END;
+
+-- Bottlenecks (migration 7; docs/mutu-baku.md, "Bottleneck"). Per SOP, agency, lane and step:
+-- the working time its completed occurrences took beyond their standard (step_checks.excess_wm:
+-- from the moment each fell due to its completion), the cases and occurrences that did, and
+-- the step's rank within its SOP and agency (1 = the bottleneck: the most working hours beyond
+-- the standard; ties by step id). Over the step completions of local days first_day..last_day
+-- and one service unit; a NULL argument does not limit.
+CREATE OR REPLACE MACRO bottlenecks_between(first_day, last_day, unit_name) AS TABLE
+SELECT *, row_number() OVER (PARTITION BY sop_id, agency ORDER BY excess_hours DESC, step_id) AS rank
+FROM (
+    SELECT sop_id, agency, lane, step_id,
+           count(DISTINCT case_id) AS cases,
+           count(*) AS occurrences,
+           sum(excess_wm) / 60.0 AS excess_hours
+    FROM step_results
+    WHERE excess_wm > 0
+      AND (first_day IS NULL OR complete_day >= first_day)
+      AND (last_day IS NULL OR complete_day <= last_day)
+      AND (unit_name IS NULL OR unit = unit_name)
+    GROUP BY sop_id, agency, lane, step_id
+);
+
+-- Every step that added working time beyond its standard, over all the stored results; the
+-- bottleneck of an SOP and agency is its row with rank 1.
+CREATE OR REPLACE VIEW bottlenecks AS
+SELECT sop_id, agency, lane, step_id, cases, excess_hours, occurrences, rank
+FROM bottlenecks_between(NULL, NULL, NULL);
+
+-- An instant as local wall-clock text with its UTC offset, in zone `tz`:
+-- local_timestamp_text(TIMESTAMPTZ '2024-12-27 09:00:00+00', 'Asia/Jakarta') = '2024-12-27 16:00:00+07:00'.
+-- What exports print, so a row reads the same in any spreadsheet and any zone.
+CREATE OR REPLACE MACRO local_timestamp_text(ts, tz) AS CASE WHEN ts IS NOT NULL THEN
+    strftime(timezone(tz, ts), '%Y-%m-%d %H:%M:%S')
+    || CASE WHEN epoch(timezone(tz, ts)) < epoch(ts) THEN '-' ELSE '+' END
+    || lpad((abs(epoch(timezone(tz, ts)) - epoch(ts))::BIGINT // 3600)::VARCHAR, 2, '0') || ':'
+    || lpad(((abs(epoch(timezone(tz, ts)) - epoch(ts))::BIGINT % 3600) // 60)::VARCHAR, 2, '0') END;
+
+-- The month a case counts in on a monthly trend: the local month of its completion (its last
+-- event) for a closed case; NULL while it is open (it joins the month it closes in). A month's
+-- on-time share is then on_time_share over the cases closed in it, and a month is final once
+-- runs.as_of has passed its end (docs/mutu-baku.md, "Monthly trend").
+CREATE OR REPLACE MACRO completion_month(last_day, is_closed) AS
+    CASE WHEN is_closed THEN date_trunc('month', last_day)::DATE END;
