@@ -37,7 +37,6 @@ QUERIES: dict[str, Callable[..., pd.DataFrame]] = {
     "open_at_risk": overview.open_at_risk,
     "run_facts": overview.run_facts,
     "unit_league": units.unit_league,
-    "on_time_targets": units.on_time_targets,
     "targets": overview.targets,
     "bottlenecks": overview.bottlenecks,
     "breach_counts": breaches.breach_counts,
