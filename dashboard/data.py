@@ -29,7 +29,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from dashboard import catalog, queries
+from dashboard import queries
 from dashboard.catalog import Catalog
 from dashboard.filters import Filters
 from event_logs.scoped import open_scoped
@@ -147,14 +147,14 @@ def load(state: DbState, name: str, filters: Filters, **params: Any) -> pd.DataF
     return _cached(state.path, state.version, state.scope, name, filters, tuple(sorted(params.items())))
 
 
-CATALOG_QUERIES = ("catalog_models", "catalog_steps", "catalog_lanes", "vocabularies")
+CATALOG_QUERIES = queries.CATALOG_QUERIES
 
 
 @st.cache_data(max_entries=64, ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def _catalog(path: str, version: tuple[int, ...], scope: Scope) -> Catalog:
     del version  # part of the cache key only
     with _borrow(path, scope) as con:
-        return catalog.build(*(queries.QUERIES[name](con, Filters()) for name in CATALOG_QUERIES))
+        return queries.read_catalog(con)
 
 
 def load_catalog(state: DbState) -> Catalog:

@@ -41,6 +41,7 @@ def _root(
 
 # Command groups register themselves on `app` when imported.
 from pantau_cli import (  # noqa: E402, F401
+    accept_cmd,
     analyze_cmd,
     audit_cmd,
     dashboard_cmd,

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import duckdb
 import pandas as pd
 
-from dashboard.queries import breaches, cases, conformance, lanes, overview, store
+from dashboard import catalog
+from dashboard.catalog import Catalog
+from dashboard.filters import Filters
+from dashboard.queries import breaches, cases, conformance, evidence, lanes, overview, store
 from dashboard.queries.breaches import OVERRUN_BINS
 from dashboard.queries.store import db_version
 
@@ -45,6 +49,13 @@ QUERIES: dict[str, Callable[..., pd.DataFrame]] = {
     "case_deviations": cases.case_deviations,
     "case_open": cases.case_open,
     "case_trace": cases.case_trace,
+    "case_events": evidence.case_events,
+    "case_identity": evidence.case_identity,
+    "case_acceptances": evidence.case_acceptances,
+    "acceptance_history": evidence.acceptance_history,
+    "acceptances_in_scope": evidence.acceptances_in_scope,
+    "period_findings": evidence.period_findings,
+    "period_identity": evidence.period_identity,
     "filter_options": store.filter_options,
     "catalog_models": store.catalog_models,
     "catalog_steps": store.catalog_steps,
@@ -56,4 +67,14 @@ QUERIES: dict[str, Callable[..., pd.DataFrame]] = {
     "quarantine_rows": store.quarantine_rows,
 }
 
-__all__ = ["OVERRUN_BINS", "QUERIES", "db_version"]
+# the queries the catalog (dashboard.catalog: model versions, vocabularies) is built from
+CATALOG_QUERIES = ("catalog_models", "catalog_steps", "catalog_lanes", "vocabularies")
+
+
+def read_catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
+    """The catalog of the store on ``con`` (uncached: documents and the CLI; pages use
+    :func:`dashboard.data.load_catalog`)."""
+    return catalog.build(*(QUERIES[name](con, Filters()) for name in CATALOG_QUERIES))
+
+
+__all__ = ["CATALOG_QUERIES", "OVERRUN_BINS", "QUERIES", "db_version", "read_catalog"]

@@ -2,6 +2,9 @@
 
 Fitness and the share conformant are the store's ``mean_fitness`` and ``conformant_share``
 macros over ``case_results`` (closed cases); deviations come from ``deviation_results``.
+Accepted deviations (``deviation_results.accepted``) stay in the lists, marked, and leave every
+count: ``case_results.deviation_count`` and ``conformant`` already leave them out, and counts of
+deviation rows use the ``deviations_counted`` macro.
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ def fitness_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
                mean_fitness(alignment_fitness, token_fitness, is_closed) AS fitness,
                count(*) FILTER (WHERE is_closed AND conformant) AS conformant,
                conformant_share(conformant, is_closed) AS conformant_share,
-               coalesce(sum(deviation_count) FILTER (WHERE is_closed), 0) AS deviations
+               coalesce(sum(deviation_count) FILTER (WHERE is_closed), 0) AS deviations,
+               coalesce(sum(deviations_accepted) FILTER (WHERE is_closed), 0) AS accepted,
+               count(*) FILTER (WHERE is_closed AND model_conformant) AS model_conformant
         FROM case_results {sql}""", params)
 
 
@@ -48,10 +53,12 @@ def _deviation_where(f: Filters, kinds: tuple[str, ...], alias: str = "d") -> tu
 
 
 def deviation_kinds(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """Deviation kinds: rows and distinct cases."""
+    """Deviation kinds: deviations counted (not accepted), accepted ones, and distinct cases
+    with a counted deviation. A kind whose every finding is accepted has ``n`` 0."""
     sql, params = _deviation_where(f, ())
     return frame(con, f"""
-        SELECT d.kind, count(*) AS n, count(DISTINCT (d.sop_id, d.case_id)) AS cases
+        SELECT d.kind, deviations_counted(d.accepted) AS n, count(*) FILTER (WHERE d.accepted) AS accepted,
+               count(DISTINCT (d.sop_id, d.agency, d.case_id)) FILTER (WHERE NOT d.accepted) AS cases
         FROM deviation_results d {sql} GROUP BY d.kind ORDER BY n DESC, d.kind""", params)
 
 
@@ -81,12 +88,13 @@ def deviating_cases(con: duckdb.DuckDBPyConnection, f: Filters, kinds: tuple[str
         WITH dev AS MATERIALIZED (SELECT DISTINCT d.sop_id, d.case_id FROM deviation_results d {dsql}),
         top AS (
             SELECT c.case_id, c.sop_id, c.agency, c.unit, c.first_ts, c.is_open, c.alignment_fitness,
-                   c.conformant, c.deviation_count
+                   c.conformant, c.deviation_count, c.deviations_accepted
             FROM dev JOIN case_results c ON c.sop_id = dev.sop_id AND c.case_id = dev.case_id
             ORDER BY c.alignment_fitness ASC NULLS LAST, c.deviation_count DESC, c.case_id
             LIMIT ?)
         SELECT t.case_id, t.sop_id, t.agency, t.unit, t.first_ts, t.is_open, t.alignment_fitness,
-               t.conformant, count(*) AS deviations,
+               t.conformant, deviations_counted(d.accepted) AS deviations,
+               count(*) FILTER (WHERE d.accepted) AS accepted,
                list(DISTINCT d.kind ORDER BY d.kind) AS kinds,
                (SELECT count(*) FROM dev) AS total
         FROM top t JOIN deviation_results d ON d.sop_id = t.sop_id AND d.case_id = t.case_id
@@ -97,13 +105,17 @@ def deviating_cases(con: duckdb.DuckDBPyConnection, f: Filters, kinds: tuple[str
 
 
 def deviation_export(con: duckdb.DuckDBPyConnection, f: Filters, kinds: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Every deviation in the filter, for auditors: with the run id and the model's checksum."""
+    """Every deviation in the filter, for auditors: with the run id, the model's checksum and
+    whether (and by which acceptance) it is accepted."""
     sql, params = _deviation_where(f, kinds)
     return frame(con, f"""
         SELECT d.run_id, c.model_sha256, r.calendar_version,
                d.sop_id, d.agency, d.unit, d.case_id, d.kind, d.step_id, d.activity,
-               d.position, d.lane, d.event_id, d.explanation_id, d.explanation_en
+               d.position, d.lane, d.event_id, d.explanation_id, d.explanation_en,
+               d.accepted, d.acceptance_id, a.accepted_by, a.accepted_at, a.valid_until AS accepted_until,
+               a.reason AS accepted_reason
         FROM deviation_results d
+        LEFT JOIN acceptances a ON a.acceptance_id = d.acceptance_id
         LEFT JOIN runs r ON r.run_id = d.run_id
         LEFT JOIN case_checks c ON c.sop_id = d.sop_id AND c.case_id = d.case_id
         {sql}
