@@ -36,6 +36,7 @@ import duckdb
 from event_logs.ingest.pii import guard_text, load_secret
 from pantau import audit
 from pantau.access import roles
+from pantau.access.scope import Scope
 from pantau.config import beside_store
 from pantau.errors import AccessError, PantauError, did_you_mean
 
@@ -241,11 +242,17 @@ def _check_target(con: duckdb.DuckDBPyConnection, target: Target) -> None:
 
 
 def accept(con: duckdb.DuckDBPyConnection, store: str | Path, target: Target, *, reason: str, by: str,
-           role: str = CLI_ROLE, until: date | None = None, now: datetime | None = None) -> int:
+           role: str = CLI_ROLE, until: date | None = None, scope: Scope | None = None,
+           now: datetime | None = None) -> int:
     """Accept the findings ``target`` covers, with ``reason``, by ``by`` (of ``role``) until
-    ``until`` (inclusive; None: no expiry). ``con`` (any connection to the store) checks that the
-    SOP, kind, step and case exist. Returns the acceptance id (its entry's ``seq``)."""
+    ``until`` (inclusive; None: no expiry). ``con`` (any connection to the store; scoped in the
+    dashboard) checks that the SOP, kind, step and case exist. A user who sees only some
+    agencies (``scope``) accepts only for one of them: a rule for every agency would change other
+    agencies' rates. Returns the acceptance id (its entry's ``seq``)."""
     by, role = _actor(by, role)
+    if scope is not None and not scope.is_all and target.agency not in (scope.agencies or ()):
+        raise AccessError("not permitted: an acceptance outside your agencies", field="agency",
+                          hint="name one of your agencies: " + ", ".join(scope.agencies or ()))
     text = _text(reason, "a reason", flag="--reason")
     _check_target(con, target)
     if until is not None and until < (now or datetime.now()).date():

@@ -46,6 +46,7 @@ from pantau_cli import (  # noqa: E402, F401
     audit_cmd,
     dashboard_cmd,
     data_cmd,
+    evidence_cmd,
     map_cmd,
     sop_cmd,
     target_cmd,

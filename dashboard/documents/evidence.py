@@ -64,6 +64,17 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:80]
 
 
+def case_name(case_id: str, kind: str | None, step_id: str | None, run_id: int) -> str:
+    """The file name stem of a case's (or a finding's) pack."""
+    finding = (f"-{kind}" + (f"-{step_id}" if step_id else "")) if kind else ""
+    return _safe(f"pantau-bukti-{case_id}{finding}-run{run_id}")
+
+
+def period_name(sop_id: str, agency: str, start: date, end: date, run_id: int) -> str:
+    """The file name stem of an SOP × agency × period pack."""
+    return _safe(f"pantau-bukti-{sop_id}-{agency}-{start.isoformat()}-{end.isoformat()}-run{run_id}")
+
+
 def _finish(kind: str, name: str, title: str, body: str, facts: dict[str, Any], created: datetime | None) -> Pack:
     created = (created or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     header = (f"<h1>{both('pack_' + kind)}</h1><p><strong>{render.escape(title)}</strong></p>")
@@ -131,8 +142,7 @@ def case_pack(con: duckdb.DuckDBPyConnection, sop_id: str, case_id: str, *, agen
         s.acceptances(accepted, history, lambda k: cat.label("acceptance_status", k, "id")),
     ])
     kind_name = "finding" if kind else "case"
-    stem = _safe(f"pantau-bukti-{case_id}" + (f"-{kind}" + (f"-{step_id}" if step_id else "") if kind else "")
-                 + f"-run{int(c['run_id'])}")
+    stem = case_name(case_id, kind, step_id, int(c["run_id"]))
     facts = {"subject": {"sop_id": sop_id, "agency": agency, "case_id": case_id, "kind": kind, "step_id": step_id},
              "run_id": int(c["run_id"]), "as_of": s.text(identity["as_of"].iloc[0]) if len(identity) else None,
              "model_sha256": c["model_sha256"], "event_ids": [int(e) for e in events["event_id"]]}
@@ -234,7 +244,7 @@ def period_pack(con: duckdb.DuckDBPyConnection, sop_id: str, agency: str, start:
         s.acceptances(accepted, history, lambda k: cat.label("acceptance_status", k, "id")),
     ])
     runs = sorted({int(r) for r in identity["run_id"]})
-    stem = _safe(f"pantau-bukti-{sop_id}-{agency}-{start.isoformat()}-{end.isoformat()}-run{runs[-1]}")
+    stem = period_name(sop_id, agency, start, end, runs[-1])
     facts = {"subject": {"sop_id": sop_id, "agency": agency, "from": start.isoformat(), "to": end.isoformat()},
              "run_id": runs[-1], "runs": runs, "model_sha256": sorted(set(identity["model_sha256"].dropna())),
              "as_of": s.text(identity["as_of"].iloc[-1]),

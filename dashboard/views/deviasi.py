@@ -3,13 +3,16 @@ the deviating cases, and CSV/Excel exports for auditors (with run id and model c
 
 import streamlit as st
 
-from dashboard import charts, data, export, fmt, queries, tables, ui
+from dashboard import accepting, auth, charts, data, export, fmt, queries, tables, ui
 from dashboard.downloads import audited_download
+from dashboard.filters import Filters
+from pantau.access.roles import EVIDENCE
 
 L = ui.lang()
 ui.page_header("page_deviations", "deviations_intro")
 state = ui.require_results()
 F = ui.filters()
+accepting.done_note(L)
 
 with ui.guard():
     cat = ui.catalog()
@@ -22,6 +25,8 @@ with ui.guard():
     cols[1].metric(ui.tr("share_conformant"), fmt.percent(total["conformant_share"], 1, L))
     cols[1].caption(fmt.count_of(total["conformant"], total["cases"], L))
     cols[2].metric(ui.tr("deviations"), fmt.number(int(total["deviations"]), 0, L))
+    if total["accepted"]:
+        cols[2].caption(ui.tr("deviations_accepted_note", n=fmt.number(int(total["accepted"]), 0, L)))
     st.subheader(ui.tr("fitness_per_agency"))
     st.plotly_chart(charts.paired_shares(fit, ("fitness", "conformant_share"),
                                          (ui.tr("fitness"), ui.tr("share_conformant")), cat, L,
@@ -68,3 +73,16 @@ with ui.guard():
         audited_download(ui.tr("download_xlsx"), rows, lambda df: export.to_xlsx(df, export.metadata(df, F, db_name)),
                          file_name=f"{name}.xlsx", kind="deviations", filters=F, where=right,
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    accepted = ui.load("acceptances_in_scope")
+    if len(accepted):
+        st.subheader(ui.tr("acceptances_title"))
+        st.dataframe(tables.acceptances(accepted, cat, L), hide_index=True)
+    agencies = sorted(fit.loc[fit["sop_id"] == sop, "agency"].dropna().unique()) if sop else []
+    accepting.rule_form(state, F, sop, all_kinds, agencies, cat, L)
+    if auth.may(EVIDENCE):
+        st.subheader(ui.tr("evidence_title"))
+        options = ui.load("filter_options", Filters())
+        span = options[(options["sop_id"] == sop) & (options["agency"] == F.agency)] if sop and F.agency else options[:0]
+        bounds = (span["first_day"].min().date(), span["last_day"].max().date()) if len(span) else None
+        accepting.period_evidence(state, F, sop, bounds, L)
