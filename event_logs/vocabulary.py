@@ -38,6 +38,7 @@ COLUMN_VOCABULARY: dict[tuple[str, str], str] = {
     ("variants", "alignment_status"): "alignment_status",
     ("models", "status"): "model_status",
     ("quarantine", "kind"): "quarantine_kinds",
+    ("acceptance_log", "kind"): "deviation_kinds",
     ("sim_truth", "kind"): "deviation_kinds+step_status",
 }
 
