@@ -2,7 +2,8 @@
 checked offline (``pantau evidence verify FILE``).
 
 *Content* is the whole HTML document except its creation time (the ``dcterms.created`` meta)
-and the manifest block itself; so two renderings of the same run have the same content hash,
+and the manifest block itself, followed by the manifest's facts (run id, as-of, event ids, ...);
+so two renderings of the same run have the same content hash,
 and the hash an auditor writes into the report identifies the evidence, not the printing.
 The manifest block (between :data:`START` and :data:`END`) holds the manifest as JSON and
 shows it; :func:`verify` recomputes the content hash, checks the creation time against the
@@ -39,9 +40,19 @@ def canonical(document: str) -> str:
     return _BLOCK.sub(SLOT, _CREATED.sub(r"\1\3", document, count=1), count=1)
 
 
-def content_sha256(document: str) -> str:
-    """SHA-256 (hex) of :func:`canonical` ``document`` (UTF-8)."""
-    return hashlib.sha256(canonical(document).encode("utf-8")).hexdigest()
+_UNHASHED = ("created", "content_sha256", "algorithm")  # the creation time is checked against the meta
+
+
+def _facts_json(facts: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in facts.items() if k not in _UNHASHED}, sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":"))
+
+
+def content_sha256(document: str, facts: dict[str, Any]) -> str:
+    """SHA-256 (hex) of :func:`canonical` ``document`` and the manifest's ``facts`` (run, as-of,
+    event ids, ...; UTF-8, one line of sorted JSON after the document): a fact edited in the
+    manifest changes the hash as a changed byte of the page does."""
+    return hashlib.sha256((canonical(document) + "\n" + _facts_json(facts)).encode("utf-8")).hexdigest()
 
 
 def _created(document: str) -> str | None:
@@ -67,8 +78,10 @@ def seal(document: str, facts: dict[str, Any], labels: tuple[str, str]) -> tuple
     document and the manifest."""
     if document.count(SLOT) != 1:
         raise ValueError("a sealed document leaves exactly one manifest slot")
-    manifest = dict(facts, created=_created(document), content_sha256=content_sha256(document),
-                    algorithm="sha256 of the HTML without its dcterms.created value and this block")
+    manifest = dict(facts, created=_created(document), content_sha256=content_sha256(document, facts),
+                    algorithm="sha256 of the HTML without its dcterms.created value and this block, "
+                              "a newline, and this manifest as sorted compact JSON without "
+                              "created, content_sha256 and algorithm")
     return document.replace(SLOT, block(manifest, labels), 1), manifest
 
 
@@ -105,7 +118,7 @@ def verify_html(document: str, expected: str | None = None) -> Check:
     except (ValueError, KeyError, TypeError):
         check.problems.append("the manifest is not readable JSON with a content_sha256")
         return check
-    actual = content_sha256(document)
+    actual = content_sha256(document, check.manifest)
     if actual != claimed:
         check.problems.append(f"the content was changed: its sha256 is {actual}, the manifest says {claimed}")
     if _created(document) != check.manifest.get("created"):
