@@ -351,8 +351,9 @@ STRINGS: dict[str, dict[str, str]] = {
                            "en": "Period from the filter: {start} – {end} (the case's first day)"},
     "accepted_col": {"id": "Diterima", "en": "Accepted"},
     "accepted_mark": {"id": "Diterima #{id}", "en": "Accepted #{id}"},
-    "deviations_accepted_note": {"id": "+ {n} diterima auditor (terlihat, tidak dihitung)",
-                                 "en": "+ {n} accepted by an auditor (shown, not counted)"},
+    # no leading "+": a caption is Markdown, and "+ " starts a list
+    "deviations_accepted_note": {"id": "{n} lagi diterima auditor (terlihat, tidak dihitung)",
+                                 "en": "{n} more accepted by an auditor (shown, not counted)"},
     "acceptances_title": {"id": "Deviasi yang diterima", "en": "Accepted deviations"},
     "acc_covers": {"id": "Mencakup", "en": "Covers"},
     "acc_by": {"id": "Oleh", "en": "By"},
