@@ -102,7 +102,7 @@ WITH acc AS (
                   AND x.agency IS NOT DISTINCT FROM d.agency AND x.case_id = d.case_id)
     GROUP BY ALL)
 SELECT c.* REPLACE (
-           c.deviation_count - coalesce(acc.accepted, 0) AS deviation_count,
+           (c.deviation_count - coalesce(acc.accepted, 0))::INTEGER AS deviation_count,
            coalesce(c.conformant OR (acc.accepted_alignment > 0 AND acc.open_alignment = 0), c.conformant)
                AS conformant),
        NOT coalesce(c.is_open, false) AS is_closed,
