@@ -20,7 +20,7 @@ from dashboard import auth, data
 from dashboard.catalog import Catalog
 from dashboard.data import DbState
 from dashboard.documents import evidence
-from dashboard.downloads import audited_document
+from dashboard.downloads import audited_evidence
 from dashboard.filters import Filters
 from dashboard.i18n import t
 from event_logs import acceptances
@@ -109,9 +109,9 @@ def rule_form(state: DbState, f: Filters, sop_id: str | None, kinds: list[str], 
 
 def _downloads(build: Any, name: str, kind: str, details: dict[str, Any], lang: str) -> None:
     left, right = st.columns(2)
-    audited_document(t("evidence_html", lang), lambda: build().html.encode("utf-8"), file_name=f"{name}.html",
+    audited_evidence(t("evidence_html", lang), lambda: build().html.encode("utf-8"), file_name=f"{name}.html",
                      kind=kind, mime="text/html", details=details, where=left)
-    audited_document(t("evidence_pdf", lang), lambda: build().pdf(), file_name=f"{name}.pdf", kind=kind,
+    audited_evidence(t("evidence_pdf", lang), lambda: build().pdf(), file_name=f"{name}.pdf", kind=kind,
                      mime="application/pdf", details=details, where=right)
 
 

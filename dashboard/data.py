@@ -160,7 +160,7 @@ CATALOG_QUERIES = queries.CATALOG_QUERIES
 def _catalog(path: str, version: tuple[int, ...], scope: Scope) -> Catalog:
     del version  # part of the cache key only
     with _borrow(path, scope) as con:
-        return queries.read_catalog(con)
+        return queries.load_catalog(con)
 
 
 def load_catalog(state: DbState) -> Catalog:

@@ -117,9 +117,14 @@ def swap(work: Path, live: Path, expected: FileId) -> None:
 
 def run_upload(db: Path, file: Path, *, sop_id: str, agency: str | None = None, tz: str | None = None,
                mapping: dict[str, str] | None = None, pii_columns: tuple[str, ...] = (),
+               keep_columns: tuple[str, ...] = (),
                progress: StageProgress | None = None) -> dict[str, Any]:
-    """Snapshot, ingest + analyze on the copy, swap. Runs inside the job process."""
+    """Snapshot, ingest + analyze on the copy, swap. Runs inside the job process.
+
+    ``keep_columns``: personal columns to keep (``pantau ingest --keep-column``). The outcome
+    holds the import's and the run's counts (the page words them in the user's language)."""
     from analytics import analyze
+    from analytics.run import STAGES as RUN_STAGES
     from event_logs.ingest import ingest_file
 
     def report(stage: str) -> Callable[[int, int], None]:
@@ -132,18 +137,52 @@ def run_upload(db: Path, file: Path, *, sop_id: str, agency: str | None = None, 
         expected = snapshot(db, work)
         report("copy")(1, 1)
         result = ingest_file(work, file, sop_id=sop_id, agency=agency, tz=tz, mapping=mapping or None,
-                             pii_columns=list(pii_columns), progress=report("ingest"))
-        outcome: dict[str, Any] = {"ingest": result.summary_line(), "import_id": result.import_id,
-                                   "rows_loaded": result.rows_loaded, "unmapped": result.unmapped_labels,
-                                   "quarantine_reasons": result.quarantine_reasons, "run_id": None}
+                             pii_columns=list(pii_columns), keep_columns=list(keep_columns),
+                             progress=report("ingest"))
+        outcome: dict[str, Any] = {
+            "ingest": result.summary_line(), "import_id": result.import_id, "file_name": result.file_name,
+            "already_imported": result.already_imported, "rows_read": result.rows_read,
+            "rows_loaded": result.rows_loaded, "rows_quarantined": result.rows_quarantined,
+            "rows_duplicate": result.rows_duplicate, "skipped_rows": result.skipped_rows,
+            "recoded_lines": result.recoded_lines, "control_rows": result.control_rows,
+            "unbalanced_quote_rows": result.unbalanced_quote_rows, "unmapped": result.unmapped_labels,
+            "quarantine_reasons": result.quarantine_reasons, "run_id": None}
         if result.already_imported or result.rows_loaded == 0:
             outcome["changed"] = False
             return outcome
         run = analyze(work, sop_ids=[sop_id], progress=report("analyze"))
-        outcome.update(run_id=run.run_id, analyze=run.summary_line(), changed=True)
+        outcome.update(run_id=run.run_id, analyze=run.summary_line(), changed=True, cases=run.case_count,
+                       events=run.event_count, sops=len(run.sop_ids),
+                       seconds=round(sum(v for k, v in run.stage_seconds.items() if k in RUN_STAGES), 1),
+                       fallbacks=run.alignment_timeouts)
         swap(work, db, expected)
         report("swap")(1, 1)
         return outcome
+    finally:
+        _remove(work)
+
+
+def run_review(db: Path, *, sop_id: str, version: str, fixes: dict[str, Any], by: str) -> dict[str, Any]:
+    """Snapshot, save the reviewed version confirmed by ``by`` on the copy
+    (:func:`event_logs.versions.save_review`, which checks it), swap. Runs inside the job process."""
+    from event_logs import versions
+    from event_logs.store import transaction
+    from sop_models.review import Fixes
+
+    db = Path(db).resolve()
+    work = work_path(db)
+    _remove(work)
+    try:
+        expected = snapshot(db, work)
+        con = open_store(work, read_only=False)
+        try:
+            with transaction(con):
+                v = versions.save_review(con, sop_id, version, Fixes.from_json(fixes), by=by)
+        finally:
+            con.close()
+        swap(work, db, expected)
+        return {"sop": v.sop_id, "sha256": v.model_sha256, "number": v.number, "revision": v.revision,
+                "status": v.status, "origin": v.origin}
     finally:
         _remove(work)
 
@@ -154,22 +193,30 @@ def _emit(obj: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m dashboard.jobs upload --db DB --file F --sop ID [--options JSON]``."""
+    """``python -m dashboard.jobs upload --db DB --file F --sop ID [--options JSON]`` or
+    ``python -m dashboard.jobs review --db DB --sop ID --version SHA --options JSON`` (fixes, by)."""
     parser = argparse.ArgumentParser(prog="python -m dashboard.jobs")
-    parser.add_argument("command", choices=["upload"])
+    parser.add_argument("command", choices=["upload", "review"])
     parser.add_argument("--db", required=True, type=Path)
-    parser.add_argument("--file", required=True, type=Path)
+    parser.add_argument("--file", type=Path)
     parser.add_argument("--sop", required=True)
-    parser.add_argument("--options", default="{}", help="JSON: agency, tz, mapping, pii_columns")
+    parser.add_argument("--version")
+    parser.add_argument("--options", default="{}",
+                        help="JSON: agency, tz, mapping, pii_columns, keep_columns | fixes, by")
     args = parser.parse_args(argv)
     opts = json.loads(args.options)
     try:
-        outcome = run_upload(
-            args.db, args.file, sop_id=args.sop, agency=opts.get("agency"), tz=opts.get("tz"),
-            mapping=opts.get("mapping"), pii_columns=tuple(opts.get("pii_columns") or ()),
-            progress=lambda stage, done, total: _emit(
-                {"event": "progress", "stage": stage, "done": done, "total": total}),
-        )
+        if args.command == "review":
+            outcome = run_review(args.db, sop_id=args.sop, version=args.version, fixes=opts.get("fixes") or {},
+                                 by=opts.get("by") or "")
+        else:
+            outcome = run_upload(
+                args.db, args.file, sop_id=args.sop, agency=opts.get("agency"), tz=opts.get("tz"),
+                mapping=opts.get("mapping"), pii_columns=tuple(opts.get("pii_columns") or ()),
+                keep_columns=tuple(opts.get("keep_columns") or ()),
+                progress=lambda stage, done, total: _emit(
+                    {"event": "progress", "stage": stage, "done": done, "total": total}),
+            )
     except PantauError as exc:
         _emit({"event": "error", "type": type(exc).__name__, "message": exc.message,
                "hint": exc.hint, "file": exc.file, "row": exc.row, "field": exc.field})
@@ -189,32 +236,48 @@ def overall(stage: str, done: int, total: int) -> float:
     return lo + (hi - lo) * share
 
 
-def _error(event: dict[str, Any]) -> PantauError:
+def job_error(event: dict[str, Any]) -> PantauError:
+    """The :class:`PantauError` a job's ``error`` event describes (same class when known)."""
     cls = getattr(errors, str(event.get("type")), PantauError)
     if not (isinstance(cls, type) and issubclass(cls, PantauError)):
         cls = PantauError
     kwargs = {k: event.get(k) for k in ("hint", "file", "row", "field")}
-    try:
-        return cls(event.get("message") or "the upload failed", **kwargs)
-    except TypeError:  # a subclass with another signature
-        return PantauError(event.get("message") or "the upload failed", **kwargs)
+    for base in cls.__mro__:  # a subclass with another signature: the nearest base that takes these
+        if issubclass(base, PantauError):
+            try:
+                return base(event.get("message") or "the job failed", **kwargs)
+            except TypeError:
+                continue
+    return PantauError(event.get("message") or "the job failed", **kwargs)
 
 
 def start_upload(db: Path, file: Path, *, sop_id: str, agency: str | None = None, tz: str | None = None,
-                 mapping: dict[str, str] | None = None, pii_columns: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
+                 mapping: dict[str, str] | None = None, pii_columns: tuple[str, ...] = (),
+                 keep_columns: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
     """Run the upload job in a separate process; yield its progress events, return at "done".
 
     Raises the job's :class:`PantauError` (same class when known) on failure. If the caller
     stops listening, the job still finishes (and swaps) on its own.
     """
-    options = {"agency": agency, "tz": tz, "mapping": mapping or {}, "pii_columns": list(pii_columns)}
+    options = {"agency": agency, "tz": tz, "mapping": mapping or {}, "pii_columns": list(pii_columns),
+               "keep_columns": list(keep_columns)}
+    yield from _job(["upload", "--db", str(db), "--file", str(file), "--sop", sop_id, "--options", json.dumps(options)])
+
+
+def start_review(db: Path, *, sop_id: str, version: str, fixes: dict[str, Any], by: str) -> dict[str, Any]:
+    """Save a reviewed, confirmed version of a draft in a separate process (the page never
+    writes the store); returns the job's "done" event. Raises the job's :class:`PantauError`
+    (a fix the model checks refuse names the step and field)."""
+    args = ["review", "--db", str(db), "--sop", sop_id, "--version", version,
+            "--options", json.dumps({"fixes": fixes, "by": by})]
+    return [e for e in _job(args) if e.get("event") == "done"][-1]
+
+
+def _job(args: list[str]) -> Iterator[dict[str, Any]]:
     env = dict(os.environ, PM4PY_SHOW_PROGRESS_BAR="False", PYTHONUNBUFFERED="1")
     with tempfile.TemporaryFile(mode="w+") as stderr:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "dashboard.jobs", "upload", "--db", str(db), "--file", str(file),
-             "--sop", sop_id, "--options", json.dumps(options)],
-            stdout=subprocess.PIPE, stderr=stderr, text=True, env=env,
-        )
+        proc = subprocess.Popen([sys.executable, "-m", "dashboard.jobs", *args],
+                                stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
         final: dict[str, Any] | None = None
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -230,8 +293,8 @@ def start_upload(db: Path, file: Path, *, sop_id: str, agency: str | None = None
             if final is None:
                 stderr.seek(0)
                 tail = stderr.read()[-2000:]
-                final = {"message": f"the upload job stopped (exit {proc.returncode}): {tail.strip()}"}
-            raise _error(final)
+                final = {"message": f"the job stopped (exit {proc.returncode}): {tail.strip()}"}
+            raise job_error(final)
 
 
 if __name__ == "__main__":

@@ -103,7 +103,7 @@ def case_pack(con: duckdb.DuckDBPyConnection, sop_id: str, case_id: str, *, agen
                             "check the id on the Kasus page; a case outside your scope is not found")
     c = summary.iloc[0]
     agency = c["agency"]
-    cat = queries.read_catalog(con)
+    cat = queries.load_catalog(con)
     model = cat.version(c["model_sha256"], sop_id)
     if model is None:
         raise EvidenceError(f"the model version {c['model_sha256']} of {sop_id} is not in the store", field="sop")
@@ -212,7 +212,7 @@ def period_pack(con: duckdb.DuckDBPyConnection, sop_id: str, agency: str, start:
     if identity.empty:
         raise EvidenceError(f"no analysed case of {sop_id} at {agency} from {start} to {end}", field="period",
                             hint="check the SOP id, the agency's full name and the period (cases by their first day)")
-    cat = queries.read_catalog(con)
+    cat = queries.load_catalog(con)
     tz = cat.timezone(sop_id)
     totals = _q(con, "fitness_totals", f).iloc[0]
     kinds = _q(con, "deviation_kinds", f)

@@ -18,6 +18,7 @@ from event_logs.simulator.engine import AgencyEngine, SopRun
 from event_logs.simulator.population import derive_seed, populate
 from event_logs.simulator.writer import write_simulation
 from pantau.errors import PantauError, UnknownSopError, did_you_mean
+from sop_models.checks import require_model_ok
 from sop_models.loader import load_all
 from sop_models.model import SopModel
 
@@ -142,6 +143,7 @@ def simulate(
     config: SimConfig | None = None,
     models: list[SopModel] | None = None,
     replace: bool = False,
+    notice: Callable[[str], None] | None = None,
 ) -> SimulationResult:
     """Simulate ``cases`` cases of the selected SOPs and write them to the store at ``db_path``.
 
@@ -152,7 +154,8 @@ def simulate(
     SOP models (tests); ``replace`` first deletes earlier simulations of the same SOPs.
     Lanes are sized for ``config.CAPACITY_REFERENCE_CASES`` cases a year; faster arrivals get
     proportionally more people per lane (``config.capacity_scale``, recorded in the mapping).
-    ``progress(done, total)`` is called about every 1% of cases.
+    ``progress(done, total)`` is called about every 1% of cases; ``notice(text)`` is told
+    when the store is in use by a reader and the write waits for it.
     """
     t_start = time.perf_counter()
     started = datetime.now(UTC)
@@ -166,6 +169,8 @@ def simulate(
     chosen = select_models(list(models) if models is not None else load_all(), sop_ids)
     if not chosen:
         raise PantauError("no SOP models to simulate", hint="add model files or check --sop")
+    for model in chosen:  # a model the checks refuse is not simulated either
+        require_model_ok(model)
     counts = split_cases(cases, {m.id: sim.sop(m.id).weight for m in chosen})
     # more cases a year than the lanes are sized for: more people, not an ever-growing backlog
     scale = capacity_scale(cases, first, last)
@@ -206,7 +211,7 @@ def simulate(
         "calendar": calendar_version(),
     } for r in rows}
     import_ids = write_simulation(str(db_path), rows, fingerprints, mapping, started,
-                                  replace=replace, models=chosen)
+                                  replace=replace, models=chosen, notice=notice)
     per_sop = {r.sop_id: {"cases": r.cases.num_rows, "events": r.events.num_rows,
                           "truth_rows": r.truth.num_rows} for r in rows}
     if progress is not None:

@@ -1,4 +1,4 @@
--- Migration 7: accepted deviations (issue 12.4).
+-- Migration 9: accepted deviations (issue 12.4).
 -- An auditor accepts a deviation (one finding: a case + kind [+ step]) or a rule (an SOP + kind
 -- [+ step, agency, unit, period]): it stays visible, marked, but leaves the rates. The
 -- acceptances live in a hash-chained file beside the store (<store>.acceptances.jsonl,
