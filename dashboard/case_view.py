@@ -145,7 +145,8 @@ def alignment_rows(trace: list[str], deviations: pd.DataFrame, model: ModelInfo,
 
 
 def explanations(deviations: pd.DataFrame, model: ModelInfo, cat: Catalog, lang: str) -> pd.DataFrame:
-    """Deviations explained in one line each, in the chosen language."""
+    """Deviations explained in one line each, in the chosen language; accepted ones marked
+    with their acceptance."""
     column = "explanation_en" if lang == "en" else "explanation_id"
     return pd.DataFrame({
         t("kind", lang): [cat.label("deviation_kinds", k, lang) for k in deviations["kind"]],
@@ -153,4 +154,7 @@ def explanations(deviations: pd.DataFrame, model: ModelInfo, cat: Catalog, lang:
                           for s, a in zip(deviations["step_id"], deviations["activity"], strict=True)],
         t("position", lang): ["–" if pd.isna(p) else str(int(p)) for p in deviations["position"]],
         t("explanation", lang): deviations[column],
+        t("accepted_col", lang): [t("accepted_mark", lang, id=int(i)) if a else "–"
+                                  for a, i in zip(deviations["accepted"].fillna(False), deviations["acceptance_id"],
+                                                  strict=True)],
     })

@@ -6,6 +6,7 @@ every key has both languages and that every key the code uses exists.
 
 from __future__ import annotations
 
+from dashboard.i18n_auditors import AUDITOR_STRINGS
 from dashboard.i18n_findings import FINDINGS
 
 LANGS = ("id", "en")
@@ -486,6 +487,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "event_analysis_run": {"id": "Analisis dijalankan", "en": "Analysis run"},
     "event_user_change": {"id": "Perubahan pengguna", "en": "User change"},
     "event_model_change": {"id": "Perubahan model SOP", "en": "SOP model change"},
+    **AUDITOR_STRINGS,
 }
 
 STRINGS.update(FINDINGS)

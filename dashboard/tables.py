@@ -299,7 +299,27 @@ def deviating(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
         t("status", lang): [t("running_so_far" if o else "closed", lang) for o in df["is_open"]],
         t("fitness", lang): _num(df["alignment_fitness"], lang, 3),
         t("deviations", lang): _num(df["deviations"], lang),
+        t("accepted_col", lang): _num(df["accepted"], lang),
         t("kinds", lang): [", ".join(cat.label("deviation_kinds", k, lang) for k in kinds) for kinds in df["kinds"]],
+    })
+
+
+def acceptances(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
+    """Acceptances: what each covers, why, by whom, until when, its status and findings now."""
+    def covers(r: pd.Series) -> str:
+        step = cat.step_label(r["sop_id"], r["step_id"], 40) if isinstance(r["step_id"], str) else t("accept_every_step", lang)
+        where = (f"{t('case', lang)} {r['case_id']}" if isinstance(r["case_id"], str) else
+                 f"{t('acc_rule', lang)}: {agency_short(r['agency']) if isinstance(r['agency'], str) else t('accept_every_agency', lang)}")
+        return f"{cat.label('deviation_kinds', r['kind'], lang)} · {step} · {where}"
+
+    return pd.DataFrame({
+        "#": df["acceptance_id"],
+        t("acc_covers", lang): [covers(r) for _, r in df.iterrows()],
+        t("reason", lang): df["reason"],
+        t("acc_by", lang): df["accepted_by"],
+        t("acc_until", lang): [fmt.day(d, lang) if not pd.isna(d) else "–" for d in df["valid_until"]],
+        t("status", lang): [cat.label("acceptance_status", s, lang) for s in df["status"]],
+        t("acc_findings", lang): _num(df["findings"], lang),
     })
 
 

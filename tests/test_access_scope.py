@@ -135,9 +135,9 @@ def test_a_table_without_a_rule_is_refused_not_shown(analysed_db, tmp_path) -> N
     copy = tmp_path / "extra.duckdb"
     copy.write_bytes(analysed_db.read_bytes())
     con = duckdb.connect(str(copy))
-    con.execute("CREATE TABLE accepted_deviations AS SELECT sop_id, case_id, agency FROM deviations")
+    con.execute("CREATE TABLE signoffs AS SELECT sop_id, case_id, agency FROM deviations")
     con.close()
-    with pytest.raises(AccessError, match="accepted_deviations"):
+    with pytest.raises(AccessError, match="signoffs"):
         _con(copy, Scope.of([BATAM]))
     _con(copy, ALL).close()  # a user who sees everything may still open it
 

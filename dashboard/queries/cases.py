@@ -55,8 +55,12 @@ def case_trace(con: duckdb.DuckDBPyConnection, f: Filters, sop_id: str, agency: 
 def case_events(con: duckdb.DuckDBPyConnection, f: Filters, sop_id: str, agency: str,
                 case_id: str) -> pd.DataFrame:
     """The case's events as the log gave them, in order (time, then file order; a log without
-    timestamps in file order), with each event's own attributes (JSON text)."""
+    timestamps in file order): event id, import (id, file), source row, label, lifecycle, time,
+    resource, agency, unit and each event's own attributes (JSON text). The Kasus page and the
+    evidence pack read this one list."""
     return frame(con, """
-        SELECT event_id, ts, activity, lifecycle, resource, unit, attributes::VARCHAR AS attributes
-        FROM events WHERE sop_id = ? AND agency = ? AND case_id = ?
-        ORDER BY ts NULLS LAST, event_id""", [sop_id, agency, case_id])
+        SELECT e.event_id, e.import_id, i.file_name, e.source_row, e.ts, e.activity, e.lifecycle,
+               e.resource, e.agency, e.unit, e.attributes::VARCHAR AS attributes
+        FROM events e LEFT JOIN imports i ON i.import_id = e.import_id
+        WHERE e.sop_id = ? AND e.agency = ? AND e.case_id = ?
+        ORDER BY e.ts NULLS LAST, e.event_id""", [sop_id, agency, case_id])

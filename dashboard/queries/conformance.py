@@ -3,6 +3,9 @@
 Fitness and the share conformant are the store's ``mean_fitness`` and ``conformant_share``
 macros over ``case_results``, for the cases of one scope (closed by default; open cases are
 judged so far); deviations come from ``deviation_results``.
+Accepted deviations (``deviation_results.accepted``) stay in the lists, marked, and leave every
+count: ``case_results.deviation_count`` and ``conformant`` already leave them out, and counts of
+deviation rows use the ``deviations_counted`` macro.
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ def fitness_totals(con: duckdb.DuckDBPyConnection, f: Filters, scope: str = "clo
                count(*) FILTER (WHERE {c} AND conformant) AS conformant,
                conformant_share(conformant, {c}) AS conformant_share,
                coalesce(sum(deviation_count) FILTER (WHERE {c}), 0) AS deviations,
+               coalesce(sum(deviations_accepted) FILTER (WHERE {c}), 0) AS accepted,
+               count(*) FILTER (WHERE {c} AND model_conformant) AS model_conformant,
                count(*) FILTER (WHERE {c} AND deviation_count > 0) AS deviating
         FROM case_results {sql}""", params)
 
@@ -65,10 +70,13 @@ def _deviation_where(f: Filters, kinds: tuple[str, ...], alias: str = "d") -> tu
 
 
 def deviation_kinds(con: duckdb.DuckDBPyConnection, f: Filters, scope: str = "closed") -> pd.DataFrame:
-    """Deviation kinds of the cases of ``scope``: rows and distinct cases."""
+    """Deviation kinds of the cases of ``scope``: deviations counted (not accepted), accepted
+    ones, and distinct cases with a counted deviation. A kind whose every finding is accepted
+    has ``n`` 0."""
     sql, params = _deviation_where(f, ())
     return frame(con, f"""
-        SELECT d.kind, count(*) AS n, count(DISTINCT (d.sop_id, d.agency, d.case_id)) AS cases
+        SELECT d.kind, deviations_counted(d.accepted) AS n, count(*) FILTER (WHERE d.accepted) AS accepted,
+               count(DISTINCT (d.sop_id, d.agency, d.case_id)) FILTER (WHERE NOT d.accepted) AS cases
         FROM deviation_results d
         JOIN case_results c ON c.sop_id = d.sop_id AND c.agency = d.agency AND c.case_id = d.case_id
             AND {in_scope(scope, "c")}
@@ -106,7 +114,7 @@ def deviating_cases(con: duckdb.DuckDBPyConnection, f: Filters, kinds: tuple[str
         WITH dev AS (SELECT DISTINCT d.sop_id, d.agency, d.case_id FROM deviation_results d {dsql}),
         hit AS MATERIALIZED (
             SELECT c.case_id, c.sop_id, c.agency, c.unit, c.first_ts, c.is_open, c.alignment_fitness,
-                   c.conformant, c.deviation_count
+                   c.conformant, c.deviation_count, c.deviations_accepted
             FROM dev JOIN case_results c ON c.sop_id = dev.sop_id AND c.agency = dev.agency
                 AND c.case_id = dev.case_id
             WHERE {in_scope(scope, "c")}),
@@ -115,7 +123,8 @@ def deviating_cases(con: duckdb.DuckDBPyConnection, f: Filters, kinds: tuple[str
             ORDER BY alignment_fitness ASC NULLS LAST, deviation_count DESC, case_id, agency
             LIMIT ?)
         SELECT t.case_id, t.sop_id, t.agency, t.unit, t.first_ts, t.is_open, t.alignment_fitness,
-               t.conformant, count(*) AS deviations,
+               t.conformant, deviations_counted(d.accepted) AS deviations,
+               count(*) FILTER (WHERE d.accepted) AS accepted,
                list(DISTINCT d.kind ORDER BY d.kind) AS kinds,
                (SELECT count(*) FROM hit) AS total
         FROM top t JOIN deviation_results d ON d.sop_id = t.sop_id AND d.agency = t.agency

@@ -57,6 +57,12 @@ COLUMNS: dict[str, dict[str, str]] = {
         "source_row": "the event's 1-based data row in that file",
         "explanation_id": "the deviation explained in Bahasa Indonesia",
         "explanation_en": "the deviation explained in English",
+        "accepted": "true when an acceptance in force covers it (shown, left out of every count)",
+        "acceptance_id": "that acceptance (pantau accept list); empty when not accepted",
+        "accepted_by": "who accepted it",
+        "accepted_at": "when, local time with UTC offset",
+        "accepted_until": "the acceptance's expiry; empty: none",
+        "accepted_reason": "the reason in force",
     },
     "breaches": {
         **COMMON,
@@ -121,10 +127,13 @@ def deviation_rows(con: duckdb.DuckDBPyConnection, f: Filters, kinds: tuple[str,
         SELECT {_COMMON_SELECT},
                d.kind, k.label_id AS kind_label, d.step_id, d.activity, d.position, d.lane, d.event_id,
                local_timestamp_text(e.ts, i.tz) AS event_ts, im.file_name AS import_file, e.source_row,
-               d.explanation_id, d.explanation_en
+               d.explanation_id, d.explanation_en,
+               d.accepted, d.acceptance_id, a.accepted_by, local_timestamp_text(a.accepted_at, i.tz) AS accepted_at,
+               a.valid_until AS accepted_until, a.reason AS accepted_reason
         FROM deviation_results d
         JOIN case_results c ON c.sop_id = d.sop_id AND c.agency = d.agency AND c.case_id = d.case_id
         JOIN ident i ON i.sop_id = d.sop_id
+        LEFT JOIN acceptances a ON a.acceptance_id = d.acceptance_id
         LEFT JOIN ref_deviation_kinds k ON k.kind = d.kind
         LEFT JOIN events e ON e.event_id = d.event_id
         LEFT JOIN imports im ON im.import_id = e.import_id

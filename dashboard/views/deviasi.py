@@ -5,13 +5,16 @@ count of deviating cases is the total of the list under it."""
 
 import streamlit as st
 
-from dashboard import charts, fmt, tables, ui
+from dashboard import accepting, auth, charts, fmt, tables, ui
 from dashboard.downloads import export_downloads
+from dashboard.filters import Filters
+from pantau.access.roles import EVIDENCE
 
 L = ui.lang()
 ui.page_header("page_deviations", "deviations_intro")
 state = ui.require_results()
 F = ui.filters()
+accepting.done_note(L)
 
 with ui.guard():
     cat = ui.catalog()
@@ -30,7 +33,8 @@ with ui.guard():
     cols[1].caption(f"{fmt.count_of(total['conformant'], cases_in_scope, L)} {words}")
     cols[2].metric(ui.tr("deviations"), fmt.number(int(total["deviations"]), 0, L),
                    help=ui.tr("deviations_closed_help") if scope == "closed" else None)
-    cols[2].caption(words)
+    cols[2].caption(words if not total["accepted"] else
+                    words + " · " + ui.tr("deviations_accepted_note", n=fmt.number(int(total["accepted"]), 0, L)))
     cols[3].metric(ui.tr("deviating_cases"), fmt.number(int(total["deviating"]), 0, L))
     cols[3].caption(f"{fmt.count_of(total['deviating'], cases_in_scope, L)} {words}")
     st.subheader(ui.tr("fitness_per_agency"))
@@ -71,3 +75,16 @@ with ui.guard():
         st.caption(ui.tr("export_note", run=state.run_id))
         export_downloads("deviations", F, state, labels=(ui.tr("download_csv"), ui.tr("download_xlsx")),
                          params={"kinds": chosen_kinds, "scope": scope})
+
+    accepted = ui.load("acceptances_in_scope")
+    if len(accepted):
+        st.subheader(ui.tr("acceptances_title"))
+        st.dataframe(tables.acceptances(accepted, cat, L), hide_index=True)
+    agencies = sorted(fit.loc[fit["sop_id"] == sop, "agency"].dropna().unique()) if sop else []
+    accepting.rule_form(state, F, sop, all_kinds, agencies, cat, L)
+    if auth.may(EVIDENCE):
+        st.subheader(ui.tr("evidence_title"))
+        options = ui.load("filter_options", Filters())
+        span = options[(options["sop_id"] == sop) & (options["agency"] == F.agency)] if sop and F.agency else options[:0]
+        bounds = (span["first_day"].min().date(), span["last_day"].max().date()) if len(span) else None
+        accepting.period_evidence(state, F, sop, bounds, L)

@@ -4,15 +4,18 @@ the alignment with the SOP and the deviations explained. URL: ``?case=<id>&sop=<
 exists in more than one agency or SOP in view, the page asks which. Everything is shown in the
 model version the case was checked against."""
 
+import pandas as pd
 import streamlit as st
 
-from dashboard import auth, case_view, charts, fmt, tables, ui
+from dashboard import accepting, auth, case_view, charts, fmt, tables, ui
 from dashboard.catalog import agency_short
 from dashboard.filters import Filters
+from pantau.access.roles import EVIDENCE
 
 L = ui.lang()
 ui.page_header("page_case", "case_intro")
-ui.require_results()
+state = ui.require_results()
+accepting.done_note(L)
 
 
 def _pick() -> None:
@@ -67,6 +70,14 @@ with ui.guard():
     if running:
         cols[3].caption(ui.tr("so_far_conformant" if c["conformant"] else "so_far_deviating"))
     cols[4].metric(ui.tr("deviations"), fmt.number(c["deviation_count"], 0, L))
+    if c["deviations_accepted"]:
+        cols[4].caption(ui.tr("deviations_accepted_note", n=fmt.number(c["deviations_accepted"], 0, L)))
+    identity = ui.load("case_identity", Filters(), sop_id=sop, case_id=case_id, agency=c["agency"])
+    if len(identity):
+        i = identity.iloc[0]
+        as_of = fmt.moment(pd.Timestamp(i["as_of"]).tz_convert(m.timezone), L) if not pd.isna(i["as_of"]) else "–"
+        st.caption(ui.tr("case_as_of", as_of=f"{as_of} ({m.timezone})", run=int(i["run_id"]),
+                         sha=str(i["model_sha256"])[:12]))
 
     one = {"sop_id": sop, "agency": agency, "case_id": case_id}
     opened = ui.load("case_open", Filters(), **one)
@@ -106,3 +117,12 @@ with ui.guard():
     st.subheader(ui.tr("case_events"))
     st.caption(ui.tr("case_events_note", tz=m.timezone))
     st.dataframe(case_view.event_table(events, m, L), hide_index=True)
+    accepted = ui.load("case_acceptances", Filters(), sop_id=sop, case_id=case_id, agency=c["agency"])
+    if len(accepted):
+        st.subheader(ui.tr("acceptances_title"))
+        st.dataframe(tables.acceptances(accepted, cat, L), hide_index=True)
+    if len(deviations):
+        accepting.finding_form(state, sop, c["agency"], case_id, deviations, cat, L)
+    if auth.may(EVIDENCE):
+        st.subheader(ui.tr("evidence_title"))
+        accepting.case_evidence(state, sop, c["agency"], case_id, int(c["run_id"]), L)
