@@ -93,14 +93,16 @@ def case_pack(con: duckdb.DuckDBPyConnection, sop_id: str, case_id: str, *, agen
     """The pack of one case; with ``kind`` (and ``step_id``) the pack of that finding: the
     same evidence, its findings narrowed to those. ``con`` is a (scoped) read-only connection:
     a case outside the scope is "not found"."""
-    summary = _q(con, "case_summary", sop_id=sop_id, case_id=case_id)
-    if agency is not None:
-        summary = summary[summary["agency"] == agency]
-    if len(summary) != 1:
-        raise EvidenceError(f"no analysed case '{case_id}' of {sop_id}" if summary.empty else
-                            f"case id '{case_id}' names {len(summary)} cases of {sop_id}", field="case",
-                            hint="say which agency (--agency)" if len(summary) else
+    # a case is (SOP, agency, case id): without an agency, the one agency holding that id
+    keys = _q(con, "case_keys", case_id=case_id)
+    keys = keys[(keys["sop_id"] == sop_id) & ((agency is None) | (keys["agency"] == agency))]
+    if len(keys) != 1:
+        raise EvidenceError(f"no analysed case '{case_id}' of {sop_id}" if keys.empty else
+                            f"case id '{case_id}' names {len(keys)} cases of {sop_id}", field="case",
+                            hint="say which agency (--agency)" if len(keys) else
                             "check the id on the Kasus page; a case outside your scope is not found")
+    one = {"sop_id": sop_id, "agency": keys["agency"].iloc[0], "case_id": case_id}
+    summary = _q(con, "case_summary", **one)
     c = summary.iloc[0]
     agency = c["agency"]
     cat = queries.load_catalog(con)
@@ -109,8 +111,7 @@ def case_pack(con: duckdb.DuckDBPyConnection, sop_id: str, case_id: str, *, agen
         raise EvidenceError(f"the model version {c['model_sha256']} of {sop_id} is not in the store", field="sop")
     tz = model.timezone
     identity = _q(con, "case_identity", sop_id=sop_id, case_id=case_id, agency=agency)
-    deviations = _q(con, "case_deviations", sop_id=sop_id, case_id=case_id)
-    deviations = deviations[deviations["agency"] == agency]
+    deviations = _q(con, "case_deviations", **one)
     shown = deviations
     if kind is not None:
         shown = shown[(shown["kind"] == kind) & ((step_id is None) | (shown["step_id"] == step_id))]
@@ -118,10 +119,9 @@ def case_pack(con: duckdb.DuckDBPyConnection, sop_id: str, case_id: str, *, agen
             raise EvidenceError(f"case '{case_id}' has no '{kind}' finding" + (f" at {step_id}" if step_id else ""),
                                 field="kind", hint="the case's findings: " + ", ".join(sorted(set(deviations["kind"])))
                                 if len(deviations) else "the case has no deviation")
-    events = _q(con, "case_events", sop_id=sop_id, case_id=case_id, agency=agency)
-    steps = _q(con, "case_steps", sop_id=sop_id, case_id=case_id)
-    steps = steps[steps["agency"] == agency]
-    trace = _q(con, "case_trace", sop_id=sop_id, case_id=case_id)
+    events = _q(con, "case_events", **one)
+    steps = _q(con, "case_steps", **one)
+    trace = _q(con, "case_trace", **one)
     accepted = _q(con, "case_acceptances", sop_id=sop_id, case_id=case_id, agency=agency)
     if kind is not None:
         accepted = accepted[accepted["acceptance_id"].isin(set(shown["acceptance_id"].dropna()))]
