@@ -7,6 +7,8 @@ click through (``case_id``) stay as they are.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from dashboard import fmt, theme
@@ -62,12 +64,17 @@ def overview(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.io.formats.style.S
     return against_target(out, on_time, df["on_time_share"], df["target"])
 
 
+def target_css(share: object, target: object) -> str:
+    """The one colouring of a share against its target: green at or above it, red below."""
+    if share is None or target is None or pd.isna(share) or pd.isna(target):
+        return ""
+    return theme.MEETS_TARGET_CSS if float(share) >= float(target) else theme.BELOW_TARGET_CSS
+
+
 def against_target(shown: pd.DataFrame, column: str, shares: pd.Series, targets: pd.Series
                    ) -> pd.io.formats.style.Styler:
     """``shown`` with ``column`` coloured: green where the share meets its target, red below."""
-    fills = [("" if pd.isna(v) or pd.isna(g) else
-              f"background-color: {theme.MEETS_TARGET_FILL if float(v) >= float(g) else theme.BELOW_TARGET_FILL}")
-             for v, g in zip(shares, targets, strict=True)]
+    fills = [target_css(v, g) for v, g in zip(shares, targets, strict=True)]
     return shown.style.apply(lambda _col: fills, subset=[column])
 
 
@@ -83,6 +90,7 @@ def open_cases(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
         t("time_remaining", lang): [remaining_with_date(r, u, s, x, d, late, cat, lang) for r, u, s, x, d, late in
                                     zip(df["remaining"], df["std_unit"], df["sop_id"], df["current_step"],
                                         df["deadline_ts"], df["status"] == "late", strict=True)],
+        t("overdue", lang): [fmt.hours(h, lang) if not pd.isna(h) and h > 0 else "–" for h in df["overdue_hours"]],
         t("status", lang): [cat.label("open_status", s, lang) for s in df["status"]],
     })
 
@@ -96,6 +104,57 @@ def remaining_with_date(remaining: float | None, unit: str | None, sop_id: str, 
         return amount
     when = fmt.moment(pd.Timestamp(deadline).tz_convert(cat.timezone(sop_id)), lang)
     return f"{amount} ({t('late_since' if late else 'due_at', lang, moment=when)})"
+
+
+TEXT_COLUMN_PX = 260  # the widest a text column is set to (longer values end in "…", hover shows them)
+
+
+def header_px(text: str) -> int:
+    """About how many pixels a header's text takes in the data grid (14 px sans, padding)."""
+    return int(7.6 * len(str(text))) + 32
+
+
+def column_px(header: str, values: pd.Series) -> int:
+    """A column's width: its whole header, and for text its longest value up to
+    :data:`TEXT_COLUMN_PX` (names of units and SOPs were cut to a dozen letters)."""
+    width = header_px(header)
+    if len(values) and (values.dtype == object or pd.api.types.is_string_dtype(values)):
+        longest = int(values.astype(str).str.len().max())
+        width = max(width, min(int(7.2 * longest) + 24, TEXT_COLUMN_PX))
+    return width
+
+
+def units(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
+    """The league table of service units: numbers stay numbers (so the grid sorts them); the
+    display strings are set by :func:`units_style`."""
+    return pd.DataFrame({
+        t("unit", lang): df["unit"].fillna("–"),
+        t("sop", lang): [cat.sop_tag(s) for s in df["sop_id"]],
+        t("cases", lang): df["cases"].astype("int64"),
+        t("share_on_time", lang): df["on_time_share"].astype("float64"),
+        t("on_time_count", lang): [fmt.count_of(n, c, lang) for n, c in zip(df["on_time"], df["closed"], strict=True)],
+        t("target", lang): df["target"].astype("float64"),
+        t("median_throughput", lang): df["median_throughput_hours"].astype("float64"),
+        t("open_late", lang): df["late"].astype("int64"),
+    })
+
+
+def units_style(shown: pd.DataFrame, lang: str) -> Any:
+    """The league table styled: id-ID numbers and durations, the on-time share green when at or
+    above its target and red below (the sort still uses the numbers)."""
+    share, target = t("share_on_time", lang), t("target", lang)
+
+    def colour(row: pd.Series) -> list[str]:
+        css = target_css(row[share], row[target])
+        return [css if c == share else "" for c in row.index]
+
+    return shown.style.apply(colour, axis=1).format({
+        share: lambda v: fmt.percent(None if pd.isna(v) else float(v), 1, lang),
+        target: lambda v: fmt.percent(None if pd.isna(v) else float(v), 0, lang),
+        t("median_throughput", lang): lambda v: fmt.hours(None if pd.isna(v) else float(v), lang),
+        t("cases", lang): lambda v: fmt.number(v, 0, lang),
+        t("open_late", lang): lambda v: fmt.number(v, 0, lang),
+    })
 
 
 def rate_with_counts(rate: float | None, n: int | float | None, of: int | float | None, lang: str) -> str:

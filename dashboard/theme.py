@@ -31,8 +31,9 @@ WAITING_OPACITY = 0.45
 UNKNOWN_COLOR = "#9e9e9e"
 TARGET_COLOR = "#455a64"          # the on-time target line
 OPEN_PATH_COLOR = "#64b5f6"       # a variant of cases still running (judged so far)
-# a share against its target on tables: met, missed (light fills, dark text stays readable)
-MEETS_TARGET_FILL, BELOW_TARGET_FILL = "#c8e6c9", "#ffcdd2"
+# a share against its target on every table (Ringkasan, the units league): met, missed
+MEETS_TARGET_CSS = f"background-color: {GOOD}22; color: {GOOD}"
+BELOW_TARGET_CSS = f"background-color: {BAD}22; color: {BAD}"
 
 
 def _key(name: str) -> str:
@@ -74,6 +75,14 @@ def agency_color(agency: str | None, known: dict[str, str] | None = None) -> str
     if not agency:
         return UNKNOWN_COLOR
     return (known or {}).get(_key(agency)) or AGENCY_PALETTE[_stable_index(agency, len(AGENCY_PALETTE))]
+
+
+def sop_color(sop_id: str | None, known: dict[str, str] | None = None) -> str:
+    """The colour of an SOP, for rows per agency and SOP (two SOPs of one agency differ);
+    ``known`` gives the stored SOPs distinct colours (:func:`assign_colors`)."""
+    if not sop_id:
+        return UNKNOWN_COLOR
+    return (known or {}).get(_key(sop_id)) or AGENCY_PALETTE[_stable_index(sop_id, len(AGENCY_PALETTE))]
 
 
 def rate_color(rate: float | None) -> str:

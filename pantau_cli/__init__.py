@@ -48,6 +48,7 @@ from pantau_cli import (  # noqa: E402, F401
     data_cmd,
     export_cmd,
     map_cmd,
+    report_cmd,
     sop_cmd,
     target_cmd,
     user_cmd,

@@ -4,7 +4,7 @@ already late or at risk. Every figure says which cases it covers; every rate has
 
 import streamlit as st
 
-from dashboard import as_of, callouts, charts, fmt, tables, ui
+from dashboard import as_of, callouts, charts, fmt, reports, tables, ui
 from dashboard.downloads import export_downloads
 
 L = ui.lang()
@@ -55,7 +55,7 @@ with ui.guard():
                                                  strict=True)}
     shown_targets = sorted({(float(g), sources.get((a, s), "default")) for a, s, g in
                             zip(by_sop["agency"], by_sop["sop_id"], by_sop["target"], strict=True)})
-    st.dataframe(tables.overview(by_sop, cat, L), hide_index=True)
+    ui.table(tables.overview(by_sop, cat, L))
     st.caption(" · ".join(ui.tr("target_help", share=fmt.percent(g, 0, L), source=ui.tr(f"target_source_{src}"))
                           for g, src in shown_targets))
 
@@ -84,6 +84,12 @@ with ui.guard():
         else:
             st.caption(ui.tr("trend_note_complete"))
 
+    st.subheader(ui.tr("units_side_by_side"))
+    st.caption(ui.tr("units_intro"))
+    league = ui.load("unit_league")
+    if not ui.empty(league):
+        ui.unit_picker(league, tables.units(league, cat, L), key="overview_units")
+
     st.subheader(ui.tr("open_risky"))
     risky = ui.load("open_at_risk")
     if not ui.empty(risky, "no_open_at_risk"):
@@ -91,3 +97,6 @@ with ui.guard():
                          total=fmt.number(int(risky["total"].iloc[0]), 0, L)) + " " + ui.tr("pick_row"))
         ui.case_picker(risky, tables.open_cases(risky, cat, L), key="overview_open")
         export_downloads("late", F, state, labels=(ui.tr("download_late_csv"), ui.tr("download_late_xlsx")))
+
+    st.subheader(ui.tr("report_title"))
+    reports.monthly_download(trend)
