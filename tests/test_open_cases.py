@@ -99,14 +99,18 @@ def test_a_step_in_progress_and_a_step_without_standard(store: Store) -> None:
         "s03", "late", pytest.approx(10.0), pytest.approx(-5.0))
 
 
-def test_a_case_that_may_have_ended_is_not_open(store: Store) -> None:
-    # Batam: after s05 a case in the aktif-langsung-uhc branch is finished
+def test_a_batam_case_that_stops_after_data_entry_is_still_open(store: Store) -> None:
+    # Batam 069 (issue 12.7): an ill applicant is covered at once, but the city still reports
+    # every participant in the monthly recap, so a case is not finished after s05: it waits
+    # at s06, the recap due on the 25th (the model once let it end there, and pass).
     store.case(BATAM, "UHC", [("s01", "complete", "2024-07-01 09:00"),
                               ("s02", "complete", "2024-07-01 09:10"),
                               ("s03", "complete", "2024-07-01 09:12"),
                               ("s04", "complete", "2024-07-01 09:15"),
                               ("s05", "complete", "2024-07-01 09:25")])
-    assert _open(store) == {}
+    row = _open(store)["UHC"]
+    assert (row["current_step"], row["status"]) == ("s06", "on_track")
+    assert row["deadline_ts"] == wib("2024-07-25 16:00")
 
 
 def test_as_of_must_carry_a_time_zone(store: Store) -> None:
