@@ -29,6 +29,7 @@ import pandas as pd
 
 from analytics import sql_files
 from analytics.calendars.overrides import (
+    INDONESIA,
     Override,
     apply_overrides,
     holiday_dates,
@@ -45,7 +46,7 @@ from sop_models.model import calendar_id_for
 __all__ = [
     "CalendarSpec", "Override", "add_working", "add_working_days",
     "calendar_for", "calendar_version", "deadline_sql", "ensure_covered", "holiday_dates",
-    "install_calendar", "install_for_models", "load_override", "month_day_deadline", "working_minutes",
+    "install_calendar", "install_for_models", "install_specs", "load_override", "month_day_deadline", "working_minutes",
 ]
 
 CALENDAR_FORMAT = "pantau-calendar/1"  # bump when a rule in calendar.sql changes meaning
@@ -86,6 +87,11 @@ class CalendarSpec:
     removed_holidays: frozenset[date] = frozenset()
     overrides: tuple[str, ...] = ()
     name: str = ""
+    # whose public holidays (the holidays package's country and subdivision codes); Indonesia's
+    # include cuti bersama and national.yaml's corrections, another country's neither
+    country: str = INDONESIA
+    subdivision: str | None = None
+    days_off: Override | None = None  # an agency's regional days off, kept in the store
 
     def __post_init__(self) -> None:
         if self.timezone not in available_timezones():
@@ -188,19 +194,26 @@ def install_calendar(
     first, last = start - MARGIN_BEFORE, end + MARGIN_AFTER
     years = range(first.year, last.year + 1)
     no_cuti = years_without_cuti_bersama(years)
-    national = national_holidays(years)
+    public: dict[tuple[str, str | None], dict[date, str]] = {}
     frames: list[pd.DataFrame] = []
     info: list[dict[str, Any]] = []
     for i, spec in enumerate(unique.values(), 1):
-        ovs = overrides_for(spec.overrides, directory)
+        where = (spec.country, spec.subdivision)
+        if where not in public:
+            public[where] = national_holidays(years, *where)
+        ovs = (overrides_for(spec.overrides, directory) if spec.country == INDONESIA
+               else [load_override(n, directory) for n in spec.overrides])
+        ovs += [spec.days_off] if spec.days_off is not None else []
         own = Override("spec", spec.calendar_id, "", dict(spec.extra_holidays),
                        frozenset(spec.removed_holidays))
-        off = apply_overrides(national, [*ovs, own])
+        off = apply_overrides(public[where], [*ovs, own])
         frames.append(_rows(spec, first, last, off))
-        version = _version([CALENDAR_FORMAT, holidays.__version__, spec.timezone,
-                            spec.office_open, spec.office_close, sorted(spec.workdays),
-                            sorted(spec.extra_holidays), sorted(spec.removed_holidays),
-                            [(o.name, o.sha256) for o in ovs]])
+        parts = [CALENDAR_FORMAT, holidays.__version__, spec.timezone, spec.office_open,
+                 spec.office_close, sorted(spec.workdays), sorted(spec.extra_holidays),
+                 sorted(spec.removed_holidays), [(o.name, o.sha256) for o in ovs]]
+        if where != (INDONESIA, None):  # so every Indonesian calendar keeps its version
+            parts.append(list(where))
+        version = _version(parts)
         info.append({
             "calendar_id": spec.calendar_id, "name": spec.name or spec.calendar_id,
             "timezone": spec.timezone, "office_open": spec.office_open,
@@ -208,7 +221,9 @@ def install_calendar(
             "workdays": ",".join(map(str, sorted(spec.workdays))),
             "overrides": ",".join(f"{o.name}@{o.sha256[:12]}" for o in ovs),
             "first_day": first, "last_day": last, "holidays_version": holidays.__version__,
-            "years_without_cuti_bersama": ",".join(map(str, no_cuti)), "version": version,
+            "country": spec.country, "subdivision": spec.subdivision,
+            "years_without_cuti_bersama": ",".join(map(str, no_cuti)) if spec.country == INDONESIA else "",
+            "version": version,
         })
         if progress:
             progress(i, len(unique))
@@ -235,6 +250,7 @@ def install_calendar(
                    workdays::VARCHAR AS workdays, overrides::VARCHAR AS overrides,
                    first_day::DATE AS first_day, last_day::DATE AS last_day,
                    holidays_version::VARCHAR AS holidays_version,
+                   country::VARCHAR AS country, subdivision::VARCHAR AS subdivision,
                    years_without_cuti_bersama::VARCHAR AS years_without_cuti_bersama,
                    version::VARCHAR AS version, install_version::VARCHAR AS install_version,
                    now() AS installed_at
@@ -404,6 +420,16 @@ def install_for_models(
     are no events: today is used). The install margins (31 days before, 400 after) cover
     the local-date shift of any zone. Returns the install version for ``runs``.
     """
+    return install_specs(con, [calendar_for(m) for m in models], first_ts, last_ts)
+
+
+def install_specs(
+    con: duckdb.DuckDBPyConnection,
+    specs: Sequence[CalendarSpec],
+    first_ts: datetime | date | None,
+    last_ts: datetime | date | None,
+) -> str:
+    """Install ``specs`` over the events' range (see :func:`install_for_models`)."""
     def day(value: datetime | date | None) -> date:
         if value is None:
             return datetime.now(UTC).date()
@@ -413,4 +439,4 @@ def install_for_models(
     # DuckDB 2 refuses con.register() while a caller's fetchone() result is still open
     # (analyze reads the event range with fetchone): a finished query releases it
     con.execute("SELECT 1").fetchall()
-    return install_calendar(con, [calendar_for(m) for m in models], min(start, end), max(start, end))
+    return install_calendar(con, specs, min(start, end), max(start, end))

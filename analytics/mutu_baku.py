@@ -156,7 +156,7 @@ def _uniform_working_days(con: duckdb.DuckDBPyConnection) -> bool:
     return not con.execute("""
         SELECT count(*) FROM work_calendar_open w
         JOIN calendar_info i ON i.calendar_id = w.calendar_id
-        WHERE w.calendar_id IN (SELECT calendar_id FROM mutu_baku_sops)
+        WHERE w.calendar_id IN (SELECT DISTINCT calendar_id FROM mutu_baku_case_facts)
           AND (w.minutes <> i.day_minutes OR w.cum_before <> (w.workday_no - 1) * i.day_minutes)
     """).fetchall()[0][0]
 

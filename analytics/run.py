@@ -33,7 +33,7 @@ from pantau.errors import AnalysisError, did_you_mean
 
 RESULT_TABLES = (
     "step_checks", "case_checks", "deviations", "variants", "lane_stats", "handovers",
-    "model_quality", "open_cases", "activity_labels",
+    "model_quality", "open_cases", "activity_labels", "run_calendars",
 )
 STAGES = ("prepare", "calendar", "labels", "mutu_baku", "conformance", "cases", "lanes", "open_cases")
 # [analysis] memory_limit caps DuckDB's buffers during a run (pm4py's Python objects come on
@@ -87,6 +87,10 @@ def _select_sops(con: duckdb.DuckDBPyConnection, sop_ids: list[str] | None) -> l
         return chosen
     for sop_id in sop_ids:
         if sop_id not in known:
+            if sop_id in registry.sop_ids(con, registry.DRAFT):
+                raise AnalysisError(f"SOP '{sop_id}' has only draft versions: a draft is not used until it "
+                                    "is reviewed and confirmed",
+                                    hint=f"'pantau sop confirm {sop_id} --version V --by NAME --db FILE'")
             raise AnalysisError(f"unknown SOP id '{sop_id}'", hint=did_you_mean(sop_id, sorted(known)))
     return list(sop_ids)
 
@@ -128,6 +132,7 @@ def analyze(
     """
     from analytics import calendar as work_calendar
     from analytics import conformance, labels, lanes, mutu_baku, open_cases
+    from analytics.calendars import agency as agency_calendars
     from analytics.standards import install_standards
     from event_logs import registry
     from event_logs.store import SCHEMA_VERSION, fetch_one, open_store, transaction
@@ -177,8 +182,10 @@ def analyze(
                 # every stored SOP's calendar, over every event: a partial run must not drop
                 # calendars that earlier runs of other SOPs recorded in runs.calendar_version
                 all_first, all_last = fetch_one(con, "SELECT min(ts), max(ts) FROM events")
-                calendars = [registry.in_force(con, s, last_day) for s in registry.sop_ids(con)]
-                calendar_version = work_calendar.install_for_models(con, calendars, all_first, all_last)
+                every = {s: registry.in_force(con, s, last_day) for s in registry.sop_ids(con)}
+                specs, own_calendars = agency_calendars.run_specs(con, every)
+                calendar_version = work_calendar.install_specs(con, specs, all_first, all_last)
+                agency_calendars.install_run_agencies(con, own_calendars)
                 stage("calendar", t)
 
                 t = time.perf_counter()
@@ -211,6 +218,7 @@ def analyze(
 
             t = time.perf_counter()
             mutu_baku.build_case_checks(con, run_id, models)
+            agency_calendars.record_run(con, run_id)
             _store_pnml(con, models)
             stage("cases", t)
 

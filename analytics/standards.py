@@ -69,6 +69,9 @@ def install_standards(con: duckdb.DuckDBPyConnection, models: Mapping[str, SopMo
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'calendar_info'").fetchall()[0][0])
     day_minutes = ("(SELECT i.day_minutes FROM calendar_info i WHERE i.calendar_id = m.calendar_id)"
                    if has_calendar else "NULL")
+    # agencies with their own calendar (analytics.calendars.agency); none when a stage runs alone
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS run_agency_calendars "
+                "(sop_id VARCHAR, agency VARCHAR, calendar_id VARCHAR)")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE mutu_baku_sops AS
         SELECT v.sop_id, m.model_sha256, m.calendar_id, m.timezone,

@@ -211,6 +211,26 @@ STRINGS: dict[str, dict[str, str]] = {
     "checksum": {"id": "Checksum model", "en": "Model checksum"},
     "model_diagram": {"id": "Alur per lane", "en": "Flow by lane"},
     "model_steps": {"id": "Langkah dan Mutu Baku", "en": "Steps and Mutu Baku"},
+    "review_title": {"id": "Tinjau draf model", "en": "Review draft models"},
+    "review_intro": {"id": "Draf dari dokumen SOP belum dipakai untuk analisis. Periksa lane, Waktu dan alur di "
+                           "samping teks dokumen, perbaiki bila perlu, lalu simpan sebagai versi terkonfirmasi.",
+                     "en": "A draft read from an SOP document is not used for analysis yet. Check lanes, Waktu and "
+                           "the flow beside the document's text, fix what is wrong, then save a confirmed version."},
+    "review_choose": {"id": "Draf", "en": "Draft"},
+    "review_draft": {"id": "Draf", "en": "Draft"},
+    "review_document": {"id": "Teks dokumen SOP", "en": "The SOP document's text"},
+    "review_no_document": {"id": "Draf ini tidak dibaca dari dokumen (tidak ada teks dokumen).",
+                           "en": "This draft was not read from a document (no document text)."},
+    "review_fix": {"id": "Perbaiki lane dan Waktu per langkah", "en": "Fix each step's lane and Waktu"},
+    "review_flow": {"id": "Alur (langkah berikutnya dan cabang, YAML)", "en": "Flow (next steps and branches, YAML)"},
+    "review_flow_help": {"id": "Format alur seperti di sop_models/README.md: urutan langkah, xor untuk cabang, "
+                               "loop untuk pengulangan.",
+                         "en": "The flow format of sop_models/README.md: steps in sequence, xor for branches, "
+                               "loop for repetition."},
+    "review_revision": {"id": "No. Revisi", "en": "Revision"},
+    "review_confirm": {"id": "Simpan sebagai versi terkonfirmasi", "en": "Save as a confirmed version"},
+    "review_saved": {"id": "Versi terkonfirmasi {sha} untuk {sop} disimpan; dipakai pada analisis berikutnya.",
+                     "en": "Confirmed version {sha} of {sop} saved; the next analysis uses it."},
     "no": {"id": "No.", "en": "No."},
     "activity": {"id": "Kegiatan", "en": "Activity"},
     "waktu_printed": {"id": "Waktu (tertulis)", "en": "Waktu (as printed)"},
@@ -384,6 +404,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "event_upload": {"id": "Unggah log", "en": "Upload"},
     "event_analysis_run": {"id": "Analisis dijalankan", "en": "Analysis run"},
     "event_user_change": {"id": "Perubahan pengguna", "en": "User change"},
+    "event_model_change": {"id": "Perubahan model SOP", "en": "SOP model change"},
 }
 
 

@@ -162,29 +162,60 @@ def run_upload(db: Path, file: Path, *, sop_id: str, agency: str | None = None, 
         _remove(work)
 
 
+def run_review(db: Path, *, sop_id: str, version: str, fixes: dict[str, Any], by: str) -> dict[str, Any]:
+    """Snapshot, save the reviewed version confirmed by ``by`` on the copy
+    (:func:`event_logs.versions.save_review`, which checks it), swap. Runs inside the job process."""
+    from event_logs import versions
+    from event_logs.store import transaction
+    from sop_models.review import Fixes
+
+    db = Path(db).resolve()
+    work = work_path(db)
+    _remove(work)
+    try:
+        expected = snapshot(db, work)
+        con = open_store(work, read_only=False)
+        try:
+            with transaction(con):
+                v = versions.save_review(con, sop_id, version, Fixes.from_json(fixes), by=by)
+        finally:
+            con.close()
+        swap(work, db, expected)
+        return {"sop": v.sop_id, "sha256": v.model_sha256, "number": v.number, "revision": v.revision,
+                "status": v.status, "origin": v.origin}
+    finally:
+        _remove(work)
+
+
 def _emit(obj: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(obj, default=str) + "\n")
     sys.stdout.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m dashboard.jobs upload --db DB --file F --sop ID [--options JSON]``."""
+    """``python -m dashboard.jobs upload --db DB --file F --sop ID [--options JSON]`` or
+    ``python -m dashboard.jobs review --db DB --sop ID --version SHA --options JSON`` (fixes, by)."""
     parser = argparse.ArgumentParser(prog="python -m dashboard.jobs")
-    parser.add_argument("command", choices=["upload"])
+    parser.add_argument("command", choices=["upload", "review"])
     parser.add_argument("--db", required=True, type=Path)
-    parser.add_argument("--file", required=True, type=Path)
+    parser.add_argument("--file", type=Path)
     parser.add_argument("--sop", required=True)
-    parser.add_argument("--options", default="{}", help="JSON: agency, tz, mapping, pii_columns, keep_columns")
+    parser.add_argument("--version")
+    parser.add_argument("--options", default="{}", help="JSON: agency, tz, mapping, pii_columns, keep_columns | fixes, by")
     args = parser.parse_args(argv)
     opts = json.loads(args.options)
     try:
-        outcome = run_upload(
-            args.db, args.file, sop_id=args.sop, agency=opts.get("agency"), tz=opts.get("tz"),
-            mapping=opts.get("mapping"), pii_columns=tuple(opts.get("pii_columns") or ()),
-            keep_columns=tuple(opts.get("keep_columns") or ()),
-            progress=lambda stage, done, total: _emit(
-                {"event": "progress", "stage": stage, "done": done, "total": total}),
-        )
+        if args.command == "review":
+            outcome = run_review(args.db, sop_id=args.sop, version=args.version, fixes=opts.get("fixes") or {},
+                                 by=opts.get("by") or "")
+        else:
+            outcome = run_upload(
+                args.db, args.file, sop_id=args.sop, agency=opts.get("agency"), tz=opts.get("tz"),
+                mapping=opts.get("mapping"), pii_columns=tuple(opts.get("pii_columns") or ()),
+                keep_columns=tuple(opts.get("keep_columns") or ()),
+                progress=lambda stage, done, total: _emit(
+                    {"event": "progress", "stage": stage, "done": done, "total": total}),
+            )
     except PantauError as exc:
         _emit({"event": "error", "type": type(exc).__name__, "message": exc.message,
                "hint": exc.hint, "file": exc.file, "row": exc.row, "field": exc.field})
@@ -210,10 +241,13 @@ def job_error(event: dict[str, Any]) -> PantauError:
     if not (isinstance(cls, type) and issubclass(cls, PantauError)):
         cls = PantauError
     kwargs = {k: event.get(k) for k in ("hint", "file", "row", "field")}
-    try:
-        return cls(event.get("message") or "the upload failed", **kwargs)
-    except TypeError:  # a subclass with another signature
-        return PantauError(event.get("message") or "the upload failed", **kwargs)
+    for base in cls.__mro__:  # a subclass with another signature: the nearest base that takes these
+        if issubclass(base, PantauError):
+            try:
+                return base(event.get("message") or "the job failed", **kwargs)
+            except TypeError:
+                continue
+    return PantauError(event.get("message") or "the job failed", **kwargs)
 
 
 def start_upload(db: Path, file: Path, *, sop_id: str, agency: str | None = None, tz: str | None = None,
@@ -226,13 +260,23 @@ def start_upload(db: Path, file: Path, *, sop_id: str, agency: str | None = None
     """
     options = {"agency": agency, "tz": tz, "mapping": mapping or {}, "pii_columns": list(pii_columns),
                "keep_columns": list(keep_columns)}
+    yield from _job(["upload", "--db", str(db), "--file", str(file), "--sop", sop_id, "--options", json.dumps(options)])
+
+
+def start_review(db: Path, *, sop_id: str, version: str, fixes: dict[str, Any], by: str) -> dict[str, Any]:
+    """Save a reviewed, confirmed version of a draft in a separate process (the page never
+    writes the store); returns the job's "done" event. Raises the job's :class:`PantauError`
+    (a fix the model checks refuse names the step and field)."""
+    args = ["review", "--db", str(db), "--sop", sop_id, "--version", version,
+            "--options", json.dumps({"fixes": fixes, "by": by})]
+    return [e for e in _job(args) if e.get("event") == "done"][-1]
+
+
+def _job(args: list[str]) -> Iterator[dict[str, Any]]:
     env = dict(os.environ, PM4PY_SHOW_PROGRESS_BAR="False", PYTHONUNBUFFERED="1")
     with tempfile.TemporaryFile(mode="w+") as stderr:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "dashboard.jobs", "upload", "--db", str(db), "--file", str(file),
-             "--sop", sop_id, "--options", json.dumps(options)],
-            stdout=subprocess.PIPE, stderr=stderr, text=True, env=env,
-        )
+        proc = subprocess.Popen([sys.executable, "-m", "dashboard.jobs", *args],
+                                stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
         final: dict[str, Any] | None = None
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -248,7 +292,7 @@ def start_upload(db: Path, file: Path, *, sop_id: str, agency: str | None = None
             if final is None:
                 stderr.seek(0)
                 tail = stderr.read()[-2000:]
-                final = {"message": f"the upload job stopped (exit {proc.returncode}): {tail.strip()}"}
+                final = {"message": f"the job stopped (exit {proc.returncode}): {tail.strip()}"}
             raise job_error(final)
 
 

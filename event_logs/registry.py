@@ -26,6 +26,7 @@ import duckdb
 
 from pantau.errors import UnknownSopError, did_you_mean
 from sop_models import SopModel
+from sop_models.checks import require_model_ok
 from sop_models.export import to_bpmn_xml, to_dot
 from sop_models.flow import happy_path
 from sop_models.flow_paths import can_end_after, happy_next, paused_loops
@@ -34,6 +35,7 @@ from sop_models.loader import build_model, load_all, read_yaml_text
 BUNDLED = "bundled"
 CONFIRMED = "confirmed"
 DRAFT = "draft"
+DOCUMENT_TEXT = "document_text"  # model_artifacts kind: the SOP document a draft was read from
 
 @dataclass(frozen=True)
 class ModelVersion:
@@ -84,15 +86,21 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any
 
 
 def register_model(con: duckdb.DuckDBPyConnection, model: SopModel, text: str, *, origin: str,
-                   status: str = CONFIRMED, by: str | None = None) -> str:
+                   status: str = CONFIRMED, by: str | None = None, check: bool = True,
+                   document_text: str | None = None) -> str:
     """Add one model version (no-op when its sha256 is stored already); returns the sha256.
 
-    ``text`` is the model file exactly as read (``model.sha256`` is its hash). The caller
-    owns the transaction.
+    ``text`` is the model file exactly as read (``model.sha256`` is its hash). The model is
+    checked first (:func:`sop_models.checks.require_model_ok`: a model that fails is never
+    stored; ``check=False`` only for a test planting what an older Pantau stored).
+    ``document_text``: the SOP document a draft was read from, kept for its review
+    (``model_artifacts`` kind ``document_text``). The caller owns the transaction.
     """
     sha = model.sha256
     if con.execute("SELECT count(*) FROM models WHERE model_sha256 = ?", [sha]).fetchall()[0][0]:
         return sha
+    if check:
+        require_model_ok(model)
     now = datetime.now(UTC)
     svc = model.service_standard.waktu if model.service_standard else None
     svc_max = svc.max if svc else None
@@ -131,9 +139,11 @@ def register_model(con: duckdb.DuckDBPyConnection, model: SopModel, text: str, *
     steps = set(model.step_ids)
     _insert(con, "model_four_eyes", [{"model_sha256": sha, "step_a": a, "step_b": b}
                                      for a, b in model.four_eyes if a in steps and b in steps])
-    _insert(con, "model_artifacts", [
-        {"model_sha256": sha, "kind": "dot_lanes", "content": to_dot(model, kind="lanes")},
-        {"model_sha256": sha, "kind": "bpmn", "content": to_bpmn_xml(model)}])
+    artifacts = [{"model_sha256": sha, "kind": "dot_lanes", "content": to_dot(model, kind="lanes")},
+                 {"model_sha256": sha, "kind": "bpmn", "content": to_bpmn_xml(model)}]
+    if document_text is not None:
+        artifacts.append({"model_sha256": sha, "kind": DOCUMENT_TEXT, "content": document_text})
+    _insert(con, "model_artifacts", artifacts)
     return sha
 
 
@@ -160,15 +170,21 @@ def sync_bundled(con: duckdb.DuckDBPyConnection, models: Iterable[SopModel] | No
     return added
 
 
-def load_model(con: duckdb.DuckDBPyConnection, model_sha256: str) -> SopModel:
-    """The model version ``model_sha256``, read from its stored text alone."""
+def load_model(con: duckdb.DuckDBPyConnection, model_sha256: str, *, check: bool = True) -> SopModel:
+    """The model version ``model_sha256``, read from its stored text alone, and checked
+    (:func:`sop_models.checks.require_model_ok`) unless ``check`` is False: a version an
+    older Pantau stored without the checks of today is refused on every path that uses it."""
     rows = con.execute("SELECT sop_id, model_text FROM models WHERE model_sha256 = ?",
                        [model_sha256]).fetchall()
     if not rows:
         raise UnknownSopError(f"no model version {model_sha256[:12]}… in the store",
                               hint="'pantau sop list --db FILE' lists the stored versions")
     sop_id, text = rows[0]
-    return build_model(read_yaml_text(text, f"store:{sop_id}"), f"store:{sop_id}@{model_sha256[:12]}", text)
+    name = f"store:{sop_id}@{model_sha256[:12]}"
+    model = build_model(read_yaml_text(text, name), name, text)
+    if check:
+        require_model_ok(model)
+    return model
 
 
 def sop_ids(con: duckdb.DuckDBPyConnection, status: str = CONFIRMED) -> list[str]:
@@ -192,6 +208,11 @@ def in_force(con: duckdb.DuckDBPyConnection, sop_id: str, day: date | None = Non
     rows = con.execute("SELECT model_sha256 FROM models_in_force(coalesce(?::DATE, current_date)) "
                        "WHERE sop_id = ?", [day, sop_id]).fetchall()
     if not rows:
+        if sop_id in sop_ids(con, DRAFT):
+            raise UnknownSopError(f"SOP '{sop_id}' has only draft versions in the store: a draft is not "
+                                  "used until it is reviewed and confirmed",
+                                  hint=f"'pantau sop show {sop_id} --db FILE', then 'pantau sop confirm "
+                                       f"{sop_id} --version V --by NAME --db FILE'")
         raise UnknownSopError(f"no SOP model with id '{sop_id}' in the store",
                               hint=did_you_mean(sop_id, sop_ids(con)))
     return load_model(con, rows[0][0])

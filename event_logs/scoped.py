@@ -31,7 +31,7 @@ BY_AGENCY_AND_UNIT = ("events", "cases", "step_checks", "case_checks", "deviatio
                       "lane_stats", "handovers")
 # tables with an agency but no unit column: a scope limited to units sees none of their rows
 # (an import or an agency's model quality covers every unit of the agency)
-BY_AGENCY = ("imports", "model_quality")
+BY_AGENCY = ("imports", "model_quality", "agency_calendars", "run_calendars")
 # tables scoped through other (already scoped) tables; {t} is the real table
 THROUGH = {
     # a model version is shown when it is the scope's agency's, or when a case in scope was

@@ -47,9 +47,10 @@ EVIDENCE_PACK = "evidence_pack"
 UPLOAD = "upload"
 ANALYSIS_RUN = "analysis_run"
 USER_CHANGE = "user_change"
+MODEL_CHANGE = "model_change"  # an SOP model version added, confirmed or reviewed
 EVENTS: tuple[str, ...] = (LOGIN, LOGIN_FAILED, LOCKOUT, LOGOUT, SESSION_EXPIRED, PAGE_VIEW,
                            CASE_VIEW, EXPORT, DENIED, ACCEPTANCE, EVIDENCE_PACK, UPLOAD,
-                           ANALYSIS_RUN, USER_CHANGE)
+                           ANALYSIS_RUN, USER_CHANGE, MODEL_CHANGE)
 _BLOCK = 1 << 16
 
 

@@ -75,8 +75,8 @@ class WaktuParseError(SopModelError):
 class ModelValidationError(SopModelError):
     """One or more model files break the model rules; ``problems`` holds one line each."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(f"{len(problems)} problem(s) in SOP model files:\n" + "\n".join(problems))
+    def __init__(self, problems: list[str], *, hint: str | None = None) -> None:
+        super().__init__(f"{len(problems)} problem(s) in SOP model files:\n" + "\n".join(problems), hint=hint)
         self.problems = problems
 
 

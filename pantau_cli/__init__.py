@@ -43,6 +43,7 @@ def _root(
 from pantau_cli import (  # noqa: E402, F401
     analyze_cmd,
     audit_cmd,
+    calendar_cmd,
     dashboard_cmd,
     data_cmd,
     map_cmd,

@@ -15,6 +15,7 @@ from typing import Any
 from pantau.errors import ModelValidationError, SopModelError
 from sop_models.flow import step_ids, structure_problems
 from sop_models.model import SopModel
+from sop_models.names import same_names
 
 
 def reference_net_problems(net: Any, im: Any, fm: Any, case_steps: set[str]) -> list[tuple[str, str | None]]:
@@ -29,11 +30,18 @@ def reference_net_problems(net: Any, im: Any, fm: Any, case_steps: set[str]) -> 
     return out
 
 
+def name_clash(others: list[str]) -> str:
+    """The problem line of a step whose name reads like the names of ``others``."""
+    return (f"its name reads like the name of step {', '.join(others)}: activity labels are "
+            "matched to step names, so each step needs a distinct name")
+
+
 def check_model(model: SopModel) -> list[str]:
     """Problems of a loaded model, one line each (``<file>: [step <id>: ]what``); fast.
 
-    Checks: the flow names only known steps, every case step exactly once and no program
-    step; flow node ids unique, loops with a body, no empty ``and`` branch; lanes and
+    Checks: step ids unique and step names distinct (labels are matched to names); the flow
+    names only known steps, every case step exactly once and no program step; flow node ids
+    unique, loops with a body, no empty ``and`` branch; lanes and
     four-eyes pairs known; a kept ``reference_net`` readable, with exactly the case steps
     as visible labels and both markings.
     """
@@ -46,6 +54,8 @@ def check_model(model: SopModel) -> list[str]:
     for sid, n in Counter(s.id for s in model.steps).items():
         if n > 1:
             add("duplicate step id", sid)
+    for sid, others in same_names({s.id: s.name for s in model.steps}):
+        add(name_clash(others), sid)
     counts = Counter(step_ids(model.flow))
     for sid, n in counts.items():
         if sid not in scopes:
@@ -81,8 +91,14 @@ def check_model(model: SopModel) -> list[str]:
     return lines
 
 
+REFUSED_HINT = ("the model is not used until these are fixed: correct the model file (a draft from a "
+                "document: 'pantau sop import FILE -o model.yaml', then edit it) and add it with "
+                "'pantau sop add FILE --db DB'; 'pantau sop check' lists every problem")
+
+
 def require_model_ok(model: SopModel) -> None:
-    """Raise :class:`ModelValidationError` with :func:`check_model`'s lines, if any."""
+    """Raise :class:`ModelValidationError` with :func:`check_model`'s lines, if any (its hint
+    says how to fix and add the model again)."""
     problems = check_model(model)
     if problems:
-        raise ModelValidationError(problems)
+        raise ModelValidationError(problems, hint=REFUSED_HINT)

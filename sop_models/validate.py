@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pantau.errors import ModelValidationError, SopModelError, did_you_mean
 from sop_models import loader
-from sop_models.checks import reference_net_problems
+from sop_models.checks import name_clash, reference_net_problems
 from sop_models.flow import Node, parse_flow, structure_problems
 from sop_models.flow import step_ids as flow_step_ids
 from sop_models.model import CALENDARS, Conventions
+from sop_models.names import same_names
 from sop_models.net_check import SECONDS, check_soundness
 from sop_models.waktu import parse_waktu
 
@@ -61,7 +62,8 @@ def _strip_step_prefix(message: str, step_id: str) -> str:
     return message[len(prefix):] if message.startswith(prefix) else message
 
 
-def _check_top(data: dict[str, Any], path: Path, rep: _Report) -> None:
+def _check_top(data: dict[str, Any], path: Path | None, rep: _Report) -> None:
+    """Top-level keys; ``path`` None for a stored version (no file name or folder to compare)."""
     for key in sorted(map(str, data)):
         if key not in loader.TOP_KEYS:
             rep.add(f"unknown key '{key}'", hint=did_you_mean(key, loader.TOP_KEYS))
@@ -69,7 +71,7 @@ def _check_top(data: dict[str, Any], path: Path, rep: _Report) -> None:
         if data.get(key) in (None, "", [], {}):
             rep.add(f"'{key}' is missing")
     sop_id = data.get("id")
-    if sop_id not in (None, "") and str(sop_id) != path.stem:
+    if path is not None and sop_id not in (None, "") and str(sop_id) != path.stem:
         rep.add(f"id '{sop_id}' differs from the file name '{path.name}'",
                 hint=f"name the file {sop_id}.yaml or set id: {path.stem}")
     tz = data.get("timezone")
@@ -79,7 +81,7 @@ def _check_top(data: dict[str, Any], path: Path, rep: _Report) -> None:
         except (ZoneInfoNotFoundError, ValueError):
             rep.add(f"timezone '{tz}' is not an IANA time zone", hint="e.g. Asia/Jakarta or Asia/Makassar")
     source = data.get("source")
-    if source and not any((d / str(source)).is_file() for d in (loader.SOURCES_DIR, path.parent)):
+    if path is not None and source and not any((d / str(source)).is_file() for d in (loader.SOURCES_DIR, path.parent)):
         rep.add(f"source '{source}' is neither in sop_models/sources/ nor beside the model file")
 
 
@@ -120,6 +122,7 @@ def _check_steps(
     """Steps by id -> scope, and the Waktu ``per`` units used (None if any Waktu failed)."""
     raw_steps = data.get("steps")
     scopes: dict[str, str] = {}
+    names: dict[str, str] = {}
     pers: set[str] | None = set()
     if raw_steps in (None, [], ""):
         return scopes, pers
@@ -157,6 +160,8 @@ def _check_steps(
             rep.add("lane_marks must be a mapping lane -> text", sid)
         if raw.get("id") not in (None, ""):
             scopes.setdefault(sid, str(raw.get("scope", "case")))
+        if raw.get("name") not in (None, ""):
+            names.setdefault(sid, str(raw["name"]))
         waktu = raw.get("waktu")
         try:
             parsed = parse_waktu(None if waktu is None else str(waktu), context=raw.get("waktu_context"),
@@ -167,6 +172,8 @@ def _check_steps(
             continue
         if pers is not None and parsed.per:
             pers.add(parsed.per)
+    for sid, others in same_names(names):
+        rep.add(name_clash(others), sid)
     std = data.get("service_standard")
     if isinstance(std, dict) and std.get("waktu"):
         try:
@@ -253,6 +260,17 @@ def _check_cross(data: dict[str, Any], scopes: dict[str, str], pers: set[str] | 
                         hint=f"Waktu per units in this file: {sorted(pers)}")
 
 
+def _check_data(data: dict[str, Any], path: Path | None, rep: _Report, seconds: float) -> None:
+    _check_top(data, path, rep)
+    lanes = _lanes(data, rep)
+    conv = _conventions(data, rep)
+    scopes, pers = _check_steps(data, lanes, conv, rep)
+    _check_flow(data, scopes, rep)
+    if data.get("reference_net") not in (None, ""):
+        _check_reference_net(data, scopes, rep, seconds)
+    _check_cross(data, scopes, pers, rep)
+
+
 def _check_file(path: Path, seconds: float = SECONDS) -> tuple[_Report, str | None]:
     rep = _Report(_display(path))
     try:
@@ -263,14 +281,7 @@ def _check_file(path: Path, seconds: float = SECONDS) -> tuple[_Report, str | No
     except OSError as exc:
         rep.add(f"cannot read the file: {exc}")
         return rep, None
-    _check_top(data, path, rep)
-    lanes = _lanes(data, rep)
-    conv = _conventions(data, rep)
-    scopes, pers = _check_steps(data, lanes, conv, rep)
-    _check_flow(data, scopes, rep)
-    if data.get("reference_net") not in (None, ""):
-        _check_reference_net(data, scopes, rep, seconds)
-    _check_cross(data, scopes, pers, rep)
+    _check_data(data, path, rep, seconds)
     if not rep.lines:  # whatever the rules above miss, the loader itself may still refuse
         try:
             loader.build_model(data, path)
@@ -278,6 +289,28 @@ def _check_file(path: Path, seconds: float = SECONDS) -> tuple[_Report, str | No
             rep.add(_text(exc))
     sop_id = data.get("id")
     return rep, None if sop_id in (None, "") else str(sop_id)
+
+
+def check_model_text(text: str, name: str, *, soundness_seconds: float = SECONDS,
+                     notices: list[str] | None = None) -> list[str]:
+    """Problems of a model file's text (a version in the store, named ``name``), one line
+    each, by the same rules as a file, except those about where the file lies (its name
+    matching the id, the source document beside it)."""
+    rep = _Report(name)
+    try:
+        data = loader.read_yaml_text(text, name)
+    except SopModelError as exc:
+        rep.add(_text(exc))
+        return rep.lines
+    _check_data(data, None, rep, soundness_seconds)
+    if not rep.lines:
+        try:
+            loader.build_model(data, name, text)
+        except SopModelError as exc:
+            rep.add(_text(exc))
+    if notices is not None:
+        notices.extend(rep.notices)
+    return rep.lines
 
 
 def check_model_file(path: str | Path, *, soundness_seconds: float = SECONDS) -> list[str]:

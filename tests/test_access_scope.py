@@ -60,10 +60,26 @@ def test_every_table_and_view_of_an_analysed_store_has_a_rule(analysed_db) -> No
     assert set(RULES) <= set(tables), "a rule for a table the store no longer has"
 
 
+@pytest.fixture(scope="module")
+def with_calendars(analysed_db, tmp_path_factory: pytest.TempPathFactory):
+    """The analysed store, with two agencies' own working calendars (agency_calendars rows)."""
+    from analytics.calendars.agency import set_calendar
+
+    copy = tmp_path_factory.mktemp("scope") / "calendars.duckdb"
+    copy.write_bytes(analysed_db.read_bytes())
+    con = open_store(copy, read_only=False)
+    try:
+        for agency in (BATAM, BANJARBARU):
+            set_calendar(con, agency, office_open="07:30", office_close="16:00")
+    finally:
+        con.close()
+    return copy
+
+
 @pytest.mark.parametrize("scope_kind", ["agency", "unit"])
-def test_each_table_shows_only_the_scope(analysed_db, unit, scope_kind) -> None:
+def test_each_table_shows_only_the_scope(with_calendars, unit, scope_kind) -> None:
     scope = Scope.of([BATAM], [unit] if scope_kind == "unit" else [])
-    full, scoped = open_store(analysed_db), _con(analysed_db, scope)
+    full, scoped = open_store(with_calendars), _con(with_calendars, scope)
     try:
         for table in BY_AGENCY_AND_UNIT:
             rows = scoped.execute(f"SELECT DISTINCT agency, unit FROM {table}").fetchall()
@@ -134,10 +150,10 @@ def _all_queries(con) -> dict[str, pd.DataFrame]:
             continue
         f = Filters(sop_id=sop) if name in ("variants_for_sop", "process_nodes", "process_arcs") else Filters()
         params = {}
-        if name == "model_artifact":  # the PNML stored for the SOP's latest version in view
+        if name in ("model_artifact", "model_text"):  # the SOP's latest version in view
             sha = con.execute("SELECT model_sha256 FROM models WHERE sop_id = ? ORDER BY added_at DESC LIMIT 1",
                               [sop]).fetchone()[0]
-            params = {"model_sha256": sha, "kind": "pnml"}
+            params = {"model_sha256": sha, **({"kind": "pnml"} if name == "model_artifact" else {})}
         out[name] = fn(con, f, **params)
     return out
 
@@ -160,6 +176,7 @@ def test_every_dashboard_query_returns_the_scope_and_nothing_else(analysed_db) -
         assert not results["model_artifact"].empty
         other = full.execute("SELECT model_sha256 FROM models WHERE agency = ? LIMIT 1", [BANJARBARU]).fetchone()[0]
         assert queries.QUERIES["model_artifact"](scoped, Filters(), model_sha256=other, kind="pnml").empty
+        assert queries.QUERIES["model_text"](scoped, Filters(), model_sha256=other).empty
         # a filter naming another agency, and a case id of another agency: nothing
         assert queries.QUERIES["overview_totals"](scoped, Filters(agency=BANJARBARU))["cases"].iloc[0] == 0
         case_id, case_sop = full.execute("SELECT case_id, sop_id FROM case_checks WHERE agency = ? LIMIT 1",

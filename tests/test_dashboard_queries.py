@@ -53,7 +53,8 @@ def test_every_query_runs_unfiltered_and_narrowed(con, name) -> None:
     case_id = one(con, "SELECT case_id FROM case_checks WHERE sop_id = ? LIMIT 1", [SOP])[0]
     sha = one(con, "SELECT model_sha256 FROM case_checks WHERE sop_id = ? LIMIT 1", [SOP])[0]
     extra = {"case_sops": {"case_id": case_id}, "model_artifact": {"model_sha256": sha, "kind": "bpmn"},
-             "quarantine_kinds": {"import_id": 1}, "quarantine_reasons": {"import_id": 1, "kind": None}}
+             "quarantine_kinds": {"import_id": 1}, "quarantine_reasons": {"import_id": 1, "kind": None},
+             "model_text": {"model_sha256": sha}}
     if name.startswith("case_") and name not in ("case_candidates", "case_sops"):
         extra[name] = {"sop_id": SOP, "case_id": case_id}
     narrowed = Filters(agency="Dinas Kesehatan Kota Batam", sop_id=SOP, start=date(2024, 3, 1), end=date(2025, 1, 31))

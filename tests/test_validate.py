@@ -30,6 +30,7 @@ EXPECTED: dict[str, list[list[str]]] = {
     "missing-fields.yaml": [["'agency' is missing"], ["step s02:", "'name' is missing"]],
     "unknown-lane.yaml": [["step s02:", "lane 'Kepala Dnas'", "'Kepala Dinas'"]],
     "duplicate-step.yaml": [["step s02:", "duplicate step id"]],
+    "duplicate-name.yaml": [["step s01:", "reads like the name of step s03", "distinct name"]],
     "missing-from-flow.yaml": [["step s03:", "missing from the flow"]],
     "twice-in-flow.yaml": [["step s02:", "2 times in the flow"]],
     "program-in-flow.yaml": [["step s03:", "program step", "in the flow"]],

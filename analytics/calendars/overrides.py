@@ -84,7 +84,13 @@ def load_override(name_or_path: str | Path, directory: Path | None = None) -> Ov
         known = sorted(p.stem for p in path.parent.glob("*.yaml"))
         raise CalendarError("calendar override file not found", file=file,
                             hint=did_you_mean(path.stem, known) if known else None)
-    raw = path.read_bytes()
+    return parse_override(path.read_bytes(), path.stem, file)
+
+
+def parse_override(raw: bytes, name: str, file: str) -> Override:
+    """An override file's content (``raw``) as :class:`Override`; errors name ``file``, the
+    line and the field. The same reading for a file in this folder and for the days-off
+    file an agency's calendar keeps in the store."""
     try:
         root = yaml.compose(raw.decode("utf-8"), Loader=yaml.SafeLoader)
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
@@ -114,7 +120,7 @@ def load_override(name_or_path: str | Path, directory: Path | None = None) -> Ov
         if day in add:
             raise _error(f"{day} is both added and removed", item, file, f"remove[{i}].date")
         remove.add(day)
-    return Override(path.stem, file, hashlib.sha256(raw).hexdigest(), add, frozenset(remove))
+    return Override(name, file, hashlib.sha256(raw).hexdigest(), add, frozenset(remove))
 
 
 def overrides_for(names: Sequence[str | Path] = (), directory: Path | None = None) -> list[Override]:
@@ -125,11 +131,26 @@ def overrides_for(names: Sequence[str | Path] = (), directory: Path | None = Non
     return national + [load_override(n, directory) for n in names if str(n) != NATIONAL]
 
 
-def national_holidays(years: Iterable[int]) -> dict[date, str]:
-    """National holidays and cuti bersama in ``years`` from the ``holidays`` package (date -> name)."""
-    found = holidays.Indonesia(
-        years=list(years), categories=("public", "government"), language="id"
-    )
+INDONESIA = "ID"
+
+
+def national_holidays(years: Iterable[int], country: str = INDONESIA,
+                      subdivision: str | None = None) -> dict[date, str]:
+    """Public holidays in ``years`` from the ``holidays`` package (date -> name): for
+    Indonesia the national holidays and cuti bersama (categories public and government, in
+    Bahasa Indonesia); for another country its public holidays (of ``subdivision`` too)."""
+    supported = holidays.list_supported_countries()
+    if country not in supported:
+        raise CalendarError(f"the holidays package knows no country '{country}'", field="country",
+                            hint="an ISO 3166-1 code, " + did_you_mean(country, sorted(supported)))
+    if subdivision is not None and subdivision not in supported[country]:
+        raise CalendarError(f"'{subdivision}' is not a subdivision of {country} the holidays package knows",
+                            field="subdivision", hint=did_you_mean(subdivision, supported[country])
+                            if supported[country] else f"{country} has none: leave it out")
+    if country == INDONESIA:
+        found = holidays.Indonesia(years=list(years), categories=("public", "government"), language="id")
+    else:
+        found = holidays.country_holidays(country, subdiv=subdivision, years=list(years))
     return {d: str(n) for d, n in found.items()}
 
 

@@ -51,6 +51,7 @@ QUERIES: dict[str, Callable[..., pd.DataFrame]] = {
     "catalog_lanes": store.catalog_lanes,
     "vocabularies": store.vocabularies,
     "model_artifact": store.model_artifact,
+    "model_text": store.model_text,
     "imports": store.imports,
     "quarantine_imports": quarantine.quarantine_imports,
     "quarantine_kinds": quarantine.quarantine_kinds,

@@ -86,6 +86,11 @@ def vocabularies(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     return frame(con, " UNION ALL BY NAME ".join(parts))
 
 
+def model_text(con: duckdb.DuckDBPyConnection, f: Filters, model_sha256: str) -> pd.DataFrame:
+    """The stored model file of one version (``model_text``), with its status."""
+    return frame(con, "SELECT model_sha256, status, model_text FROM models WHERE model_sha256 = ?", [model_sha256])
+
+
 def model_artifact(con: duckdb.DuckDBPyConnection, f: Filters, model_sha256: str, kind: str) -> pd.DataFrame:
     """One stored drawing or export of a model version (``dot_lanes``, ``bpmn``, ``pnml``)."""
     return frame(con, "SELECT content FROM model_artifacts WHERE model_sha256 = ? AND kind = ?",

@@ -1,14 +1,20 @@
 """Model SOP: the reference model drawn with its lanes, the steps with their Mutu Baku, and
-downloads (BPMN 2.0 with lanes, PNML), all in the version stored with the results."""
+downloads (BPMN 2.0 with lanes, PNML), all in the version stored with the results; for the admin
+role, the review of drafts: steps, lanes, Waktu and flow beside the document's text, fixed and
+saved as a confirmed version by a job process (the page never writes the store)."""
+
+import getpass
 
 import streamlit as st
 
-from dashboard import fmt, tables, ui
+from dashboard import auth, data, fmt, jobs, review, tables, ui
 from dashboard.filters import Filters
+from pantau import audit
+from pantau.access import roles
 
 L = ui.lang()
 ui.page_header("page_model", "model_intro")
-ui.require_store()
+state = ui.require_store()
 
 with ui.guard():
     cat = ui.catalog()  # read through the session's scope: only the user's agencies' SOPs
@@ -48,3 +54,55 @@ with ui.guard():
                                 mime="application/xml", on_click="ignore", icon=":material/download:")
         else:
             col.caption(ui.tr("artifact_after_analysis", kind=ext.upper()))
+
+# --- review of drafts (admin): a draft is not used for analysis until it is confirmed ---------
+drafts = [v for v in cat.versions.values() if v.status == "draft"] if auth.may(roles.MODELS) else []
+if drafts:
+    st.divider()
+    st.subheader(ui.tr("review_title"))
+    st.caption(ui.tr("review_intro"))
+    d = st.selectbox(ui.tr("review_choose"), drafts, key="review_draft",
+                     format_func=lambda v: f"{v.sop_id} · rev. {v.revision or '–'} · {v.model_sha256[:12]}")
+    with ui.guard():
+        stored = ui.load("model_text", Filters(), model_sha256=d.model_sha256)
+        document = ui.load("model_artifact", Filters(), model_sha256=d.model_sha256, kind="document_text")
+        drawing = ui.load("model_artifact", Filters(), model_sha256=d.model_sha256, kind="dot_lanes")
+    st.markdown(f"**{ui.tr('review_draft')}** — {ui.plain(d.title)} ({ui.plain(d.agency)})")
+    if len(drawing):
+        st.graphviz_chart(drawing["content"].iloc[0], width="stretch")
+    left, right = st.columns(2)
+    with left:
+        st.dataframe(tables.model_steps(d, L), hide_index=True, height=520)
+    with right, st.container(height=520):
+        st.markdown(f"**{ui.tr('review_document')}**")
+        if len(document):
+            st.code(document["content"].iloc[0], language=None, wrap_lines=True)
+        else:
+            st.info(ui.tr("review_no_document"))
+    st.markdown(f"**{ui.tr('review_fix')}**")
+    before = review.editable_steps(list(d.steps))
+    after = st.data_editor(before, hide_index=True, disabled=["id", "name"], key=f"review_steps_{d.model_sha256}",
+                           column_config={
+                               "id": st.column_config.TextColumn(ui.tr("step")),
+                               "name": st.column_config.TextColumn(ui.tr("activity")),
+                               review.LANE: st.column_config.SelectboxColumn(ui.tr("lane"), options=list(d.lanes),
+                                                                             required=True),
+                               review.WAKTU: st.column_config.TextColumn(ui.tr("waktu_printed")),
+                           })
+    flow_before = review.flow_text(stored["model_text"].iloc[0]) if len(stored) else ""
+    flow_after = st.text_area(ui.tr("review_flow"), flow_before, height=220, key=f"review_flow_{d.model_sha256}",
+                              help=ui.tr("review_flow_help"))
+    c1, c2 = st.columns(2)
+    revision = c1.text_input(ui.tr("review_revision"), d.revision or "", key=f"review_rev_{d.model_sha256}")
+    effective = c2.date_input(ui.tr("effective"), d.effective, key=f"review_eff_{d.model_sha256}", format="YYYY-MM-DD")
+    if st.button(ui.tr("review_confirm"), type="primary", key=f"review_go_{d.model_sha256}"):
+        who = auth.current()
+        changes = review.fixes(before, after, flow_before, flow_after, revision_before=d.revision,
+                               revision_after=revision, effective_before=d.effective, effective_after=effective)
+        with ui.guard():
+            done = jobs.start_review(state.path, sop_id=d.sop_id, version=d.model_sha256, fixes=changes,
+                                     by=who.user if who and who.user != auth.ANONYMOUS else getpass.getuser())
+            auth.record(audit.MODEL_CHANGE, {"action": "review", "sop": d.sop_id, "draft": d.model_sha256,
+                                             "sha256": done["sha256"], "fixed": sorted(k for k, v in changes.items() if v)})
+            data.clear_cache()
+            st.success(ui.tr("review_saved", sop=ui.plain(d.sop_id), sha=done["sha256"][:12]))

@@ -38,6 +38,7 @@ from event_logs.store import Notice, next_event_id, next_import_id, open_store, 
 from pantau import __version__
 from pantau.config import IngestSettings, load_settings
 from pantau.errors import IngestError, StoreError
+from sop_models.checks import require_model_ok
 from sop_models.loader import get_model
 from sop_models.model import SopModel
 
@@ -278,7 +279,9 @@ def _model_in_store(db_path: Path, sop_id: str) -> SopModel:
     except StoreError:  # locked, older or not a store: the writable open below says which
         con = None
     if con is None:
-        return get_model(sop_id)
+        model = get_model(sop_id)
+        require_model_ok(model)
+        return model
     try:
         return latest(con, sop_id)
     finally:

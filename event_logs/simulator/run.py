@@ -18,6 +18,7 @@ from event_logs.simulator.engine import AgencyEngine, SopRun
 from event_logs.simulator.population import derive_seed, populate
 from event_logs.simulator.writer import write_simulation
 from pantau.errors import PantauError, UnknownSopError, did_you_mean
+from sop_models.checks import require_model_ok
 from sop_models.loader import load_all
 from sop_models.model import SopModel
 
@@ -168,6 +169,8 @@ def simulate(
     chosen = select_models(list(models) if models is not None else load_all(), sop_ids)
     if not chosen:
         raise PantauError("no SOP models to simulate", hint="add model files or check --sop")
+    for model in chosen:  # a model the checks refuse is not simulated either
+        require_model_ok(model)
     counts = split_cases(cases, {m.id: sim.sop(m.id).weight for m in chosen})
     # more cases a year than the lanes are sized for: more people, not an ever-growing backlog
     scale = capacity_scale(cases, first, last)

@@ -1,14 +1,17 @@
 -- Case facts: one row per analysed case (a relation, no trailing ';': analytics.mutu_baku adds
 -- a working-clock reading of first_ts, last_ts and last_complete_ts with
 -- analytics.work_clock.add_work_clock and stores it as the temp table mutu_baku_case_facts).
--- inputs: run_events, mutu_baku_sops, mutu_baku_standards, cases
+-- inputs: run_events, mutu_baku_sops, mutu_baku_standards, cases, run_agency_calendars
 -- output: (relation)
 -- placeholders: case_key
 -- case_key: the integer (or, after a hash collision, text) key of a case used by every later join.
 -- last_step = the step of the case's last complete event that maps to a step (ts, event_id
 -- order); last_complete_ts = the last completion of any activity (what enables the next step).
+-- calendar_id = the case's agency's own calendar when it has one (run_agency_calendars), else
+-- the SOP's default calendar.
 SELECT
-    g.*,
+    g.* EXCLUDE (sop_calendar_id),
+    coalesce(ac.calendar_id, g.sop_calendar_id) AS calendar_id,
     coalesce(c.agency, g.event_agency) AS agency,
     coalesce(c.unit, g.event_unit) AS unit,
     -- the case attributes, kept only where a per-unit standard reads them
@@ -18,7 +21,7 @@ FROM (
     SELECT
         {case_key} AS ck,
         e.sop_id, e.case_id,
-        any_value(s.calendar_id) AS calendar_id,
+        any_value(s.calendar_id) AS sop_calendar_id,
         any_value(e.agency) AS event_agency,
         any_value(e.unit) AS event_unit,
         min(e.ts) AS first_ts,
@@ -31,3 +34,4 @@ FROM (
     GROUP BY e.sop_id, e.case_id
 ) g
 LEFT JOIN cases c ON c.sop_id = g.sop_id AND c.case_id = g.case_id
+LEFT JOIN run_agency_calendars ac ON ac.sop_id = g.sop_id AND ac.agency = coalesce(c.agency, g.event_agency)

@@ -2,7 +2,7 @@
 -- case facts, this run's step_checks, the Kelengkapan read once (intermediate/kelengkapan.sql)
 -- and the conformance stage's conformance_cases (placeholder: that table, or an empty relation
 -- when the stage did not run).
--- inputs: run_events, mutu_baku_case_facts, mutu_baku_open_occ, mutu_baku_sops, mutu_baku_flow_next, mutu_baku_loop_steps, case_kelengkapan, step_checks, ref_step_status, cases, work_clock_zone, macro mutu_baku_span, macro calendar_add, macro work_clock_local
+-- inputs: run_events, mutu_baku_case_facts, mutu_baku_open_occ, mutu_baku_sops, mutu_baku_flow_next, mutu_baku_loop_steps, case_kelengkapan, step_checks, ref_step_status, cases, calendar_info, work_clock_zone, macro mutu_baku_span, macro calendar_add, macro work_clock_local
 -- output: case_checks
 -- placeholders: run_id, conformance_cases, output_recorded
 -- on_time: a closed case within every Mutu Baku bound (no step_checks row whose status is a
@@ -12,13 +12,14 @@ INSERT INTO case_checks BY NAME
 WITH facts AS (
     SELECT
         f.*,
-        s.day_minutes, s.svc_value, s.svc_unit, s.svc_calendar, s.model_sha256, s.timezone,
+        ci.day_minutes::DOUBLE AS day_minutes, s.svc_value, s.svc_unit, s.svc_calendar, s.model_sha256, s.timezone,
         coalesce(p.paused_wm, 0) AS paused_wm,
         coalesce(p.paused_s, 0) AS paused_s,
         epoch(f.last_ts - f.first_ts) AS span_s,
         f.last_ts_wm - f.first_ts_wm AS span_wm
     FROM mutu_baku_case_facts f
     JOIN mutu_baku_sops s ON s.sop_id = f.sop_id
+    JOIN calendar_info ci ON ci.calendar_id = f.calendar_id  -- the case's calendar
     LEFT JOIN (
         -- time with the applicant: this run's step checks of a loop's first step after a
         -- return (the completion that enabled them is the loop's last step), from enabled_ts

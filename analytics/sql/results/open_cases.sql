@@ -1,7 +1,7 @@
 -- Open cases: where each unfinished case stands and how much of its current step's time is
 -- used (run by analytics.open_cases), from this run's case_checks (is_open) and the temp tables
 -- of the Mutu Baku stage.
--- inputs: case_checks, cases, mutu_baku_case_facts, mutu_baku_open_occ, mutu_baku_flow_next, mutu_baku_standards, mutu_baku_sops, open_cases_as_of, macro work_cum, macro mutu_baku_span, macro step_quantity, macro work_month_deadline, macro work_deadline
+-- inputs: case_checks, cases, mutu_baku_case_facts, mutu_baku_open_occ, mutu_baku_flow_next, mutu_baku_standards, calendar_info, open_cases_as_of, macro work_cum, macro mutu_baku_span, macro step_quantity, macro work_month_deadline, macro work_deadline
 -- output: open_cases
 -- placeholders: run_id, at_risk_share
 --
@@ -37,7 +37,7 @@ in_progress AS (
 ),
 clock AS (
     SELECT s.calendar_id, a.as_of, work_cum(s.calendar_id, a.as_of) AS as_of_wm
-    FROM (SELECT DISTINCT calendar_id FROM mutu_baku_sops) s
+    FROM (SELECT DISTINCT calendar_id FROM mutu_baku_case_facts) s  -- every case's calendar
     CROSS JOIN open_cases_as_of a
 ),
 cur AS (
@@ -59,7 +59,7 @@ cur AS (
 ),
 measured AS (
     SELECT
-        u.*, st.std_unit, st.max_unit, st.max_calendar, st.deadline_day, m.day_minutes, k.as_of,
+        u.*, st.std_unit, st.max_unit, st.max_calendar, st.deadline_day, ci.day_minutes::DOUBLE AS day_minutes, k.as_of,
         st.lane AS current_lane,
         st.max_value * step_quantity(u.attributes, st.per_attr) AS max_q,
         CASE WHEN st.deadline_day IS NOT NULL THEN coalesce(u.start_ts, k.as_of) ELSE u.clock_ts END
@@ -69,9 +69,9 @@ measured AS (
                                          THEN coalesce(u.start_wm, k.as_of_wm) ELSE u.clock_wm END,
                        epoch(k.as_of - CASE WHEN st.deadline_day IS NOT NULL
                                             THEN coalesce(u.start_ts, k.as_of) ELSE u.clock_ts END),
-                       m.day_minutes) AS used_raw
+                       ci.day_minutes::DOUBLE) AS used_raw
     FROM cur u
-    JOIN mutu_baku_sops m ON m.sop_id = u.sop_id
+    JOIN calendar_info ci ON ci.calendar_id = u.calendar_id
     JOIN clock k ON k.calendar_id = u.calendar_id
     LEFT JOIN mutu_baku_standards st ON st.sop_id = u.sop_id AND st.step_id = u.current_step
 ),

@@ -2,7 +2,7 @@
 -- analytics.mutu_baku). Temp inputs: mutu_baku_case_facts (intermediate/case_facts.sql), the
 -- model tables of analytics.standards, mutu_baku_step_keys (analytics.mutu_baku); the rules of
 -- rules/mutu_baku.sql and the working calendar's tables and macros.
--- inputs: mutu_baku_case_facts, mutu_baku_sops, mutu_baku_standards, mutu_baku_loop_steps, mutu_baku_step_keys, work_clock_zone, work_month_deadlines, work_calendar_open, macro mutu_baku_span, macro mutu_baku_to_wm, macro step_quantity, macro day_of_month_target, macro work_clock_local, macro calendar_add
+-- inputs: mutu_baku_case_facts, mutu_baku_sops, mutu_baku_standards, mutu_baku_loop_steps, mutu_baku_step_keys, work_clock_zone, calendar_info, work_month_deadlines, work_calendar_open, macro mutu_baku_span, macro mutu_baku_to_wm, macro step_quantity, macro day_of_month_target, macro work_clock_local, macro calendar_add
 -- output: step_checks
 -- placeholders: run_id, occurrences, working_deadline, working_deadline_join, step_status, days_per_month
 -- (occurrences: intermediate/occurrences.sql; step_status: the status rule, generated from
@@ -52,7 +52,7 @@ paused AS (
 ),
 occ AS (
     SELECT
-        o.*, m.day_minutes,
+        o.*, ci.day_minutes::DOUBLE AS day_minutes,  -- the working day of the case's calendar
         CASE WHEN o.paused THEN coalesce(o.start_ts, o.complete_ts) ELSE o.enabled_ts END AS resume_ts,
         CASE WHEN o.paused THEN coalesce(o.start_wm, o.complete_wm) ELSE o.enabled_wm END AS resume_wm,
         CASE WHEN o.paused OR st.deadline_day IS NOT NULL THEN coalesce(o.start_ts, o.complete_ts)
@@ -67,6 +67,7 @@ occ AS (
         work_clock_local(o.enabled_ts, z.offset_us, m.timezone)::DATE AS enabled_day
     FROM paused o
     JOIN mutu_baku_sops m ON m.sop_id = o.sop_id
+    JOIN calendar_info ci ON ci.calendar_id = o.calendar_id
     LEFT JOIN work_clock_zone z ON z.calendar_id = o.calendar_id
     LEFT JOIN mutu_baku_standards st ON st.sop_id = o.sop_id AND st.step_id = o.step_id
 ),
