@@ -52,3 +52,22 @@ def audited_download(label: str, rows: Callable[[], pd.DataFrame], render: Calla
 
     where.download_button(label, data=payload, file_name=file_name, mime=mime, on_click="ignore", icon=icon,
                           key=f"download_{kind}_{file_name}")
+
+
+def audited_document(label: str, build: Callable[[], tuple[bytes, int]], *, file_name: str, kind: str,
+                     mime: str, filters: Filters, where: Any = st, icon: str = ":material/download:") -> None:
+    """A download button for a document (``build() -> (bytes, cases it covers)``), recorded as
+    an ``export`` like :func:`audited_download`; built only when clicked."""
+    if not auth.may(EXPORT):
+        return
+    session = auth.current()
+
+    def payload() -> bytes:
+        body, rows = build()
+        auth.record(audit.EXPORT, {"kind": kind, "file": file_name, "rows": rows,
+                                   "sha256": hashlib.sha256(body).hexdigest(),
+                                   "filters": auth.filters_detail(filters)}, session=session)
+        return body
+
+    where.download_button(label, data=payload, file_name=file_name, mime=mime, on_click="ignore", icon=icon,
+                          key=f"download_{kind}_{file_name}")

@@ -201,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--file", type=Path)
     parser.add_argument("--sop", required=True)
     parser.add_argument("--version")
-    parser.add_argument("--options", default="{}", help="JSON: agency, tz, mapping, pii_columns, keep_columns | fixes, by")
+    parser.add_argument("--options", default="{}",
+                        help="JSON: agency, tz, mapping, pii_columns, keep_columns | fixes, by")
     args = parser.parse_args(argv)
     opts = json.loads(args.options)
     try:

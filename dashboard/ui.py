@@ -211,10 +211,42 @@ def case_link(case_id: str, sop_id: str) -> None:
 
 def case_picker(cases: pd.DataFrame, shown: pd.DataFrame, key: str) -> None:
     """``shown`` (a display table of ``cases``) where picking a row links to that case's page."""
-    event = st.dataframe(shown, hide_index=True, on_select="rerun", selection_mode="single-row", key=key)
+    event = table(shown, key=key, on_select="rerun", selection_mode="single-row")
     picked = selected_row(event)
     if picked is not None:
         case_link(cases["case_id"].iloc[picked], cases["sop_id"].iloc[picked])
+
+
+def fit_headers(df: pd.DataFrame, least: int = 80) -> dict[str, Any]:
+    """A ``column_config`` giving every column at least its header's width, so a long header
+    ("Median waktu penyelesaian") is not cut at 1440 px, and text columns room for their
+    values; the first column stays in view when a wide table scrolls sideways."""
+    from dashboard.tables import column_px
+
+    return {c: st.column_config.Column(width=max(least, column_px(c, df[c])), pinned=(i == 0))
+            for i, c in enumerate(df.columns)}
+
+
+def table(shown: pd.DataFrame | Any, key: str | None = None, **kwargs: Any) -> Any:
+    """``st.dataframe`` of a display table (or its Styler) with every header readable."""
+    frame = shown.data if hasattr(shown, "data") and not isinstance(shown, pd.DataFrame) else shown
+    return st.dataframe(shown, hide_index=True, column_config=fit_headers(frame), key=key, **kwargs)
+
+
+def unit_picker(league: pd.DataFrame, shown: pd.DataFrame, key: str) -> None:
+    """The units league (``shown``, sortable: its numbers stay numbers) where picking a row
+    links to that unit's cases: the Kasus page filtered to the unit, its agency and SOP."""
+    from dashboard.tables import units_style
+
+    event = table(units_style(shown, lang()), key=key, on_select="rerun", selection_mode="single-row")
+    picked = selected_row(event)
+    if picked is not None:
+        row = league.iloc[picked]
+        params = {"agency": row["agency"], "sop": row["sop_id"]}
+        if isinstance(row["unit"], str):
+            params["unit"] = row["unit"]
+        st.page_link(CASE_PAGE, label=tr("open_unit_cases", unit=row["unit"] or "–", sop=catalog().sop_tag(row["sop_id"])),
+                     icon=":material/open_in_new:", query_params=params)
 
 
 def selected_row(event: Any) -> int | None:

@@ -50,6 +50,8 @@ NEEDS_A_STORE = [
     ["calendar", "set", "Dinas Kesehatan Kota Batam"],
     ["calendar", "list"],
     ["calendar", "unset", "Dinas Kesehatan Kota Batam"],
+    ["report", "--agency", "Dinas Kesehatan Kota Batam", "--month", "2024-03", "-o", "{csv}.pdf"],
+    ["digest", "--agency", "Dinas Kesehatan Kota Batam"],
 ]
 CREATORS = {"init", "ingest", "simulate", "demo", "sop add"}  # the commands that may create a store
 

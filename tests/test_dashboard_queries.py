@@ -53,8 +53,8 @@ def test_every_query_runs_unfiltered_and_narrowed(con, name) -> None:
     case_id = one(con, "SELECT case_id FROM case_checks WHERE sop_id = ? LIMIT 1", [SOP])[0]
     sha = one(con, "SELECT model_sha256 FROM case_checks WHERE sop_id = ? LIMIT 1", [SOP])[0]
     extra = {"case_sops": {"case_id": case_id}, "model_artifact": {"model_sha256": sha, "kind": "bpmn"},
-             "quarantine_kinds": {"import_id": 1}, "quarantine_reasons": {"import_id": 1, "kind": None},
-             "model_text": {"model_sha256": sha}}
+             "model_text": {"model_sha256": sha},
+             "quarantine_kinds": {"import_id": 1}, "quarantine_reasons": {"import_id": 1, "kind": None}}
     if name.startswith("case_") and name not in ("case_candidates", "case_sops"):
         extra[name] = {"sop_id": SOP, "case_id": case_id}
     narrowed = Filters(agency="Dinas Kesehatan Kota Batam", sop_id=SOP, start=date(2024, 3, 1), end=date(2025, 1, 31))
@@ -234,7 +234,8 @@ def test_charts_use_the_theme_colours(con) -> None:
     assert list(fig.data[1].marker.color) == [cat.lane_color(x) for x in lanes.sort_values(
         "waiting_wm", key=lambda s: s.fillna(0) + lanes.loc[s.index, "processing_wm"].fillna(0))["lane"]]
     assert fig.layout.separators == ".,"
-    assert charts.ratio_label(1.0, 1.25, "id") == "1,00–1,25×"
+    assert charts.ratio_label(1.0, 1.25, "id") == "1–1,25×"  # short ticks: no trailing zeros
+    assert charts.ratio_label(1.5, 2.0, "en") == "1.5–2×"
     assert charts.ratio_label(10.0, math.inf, "en") == "≥ 10×"
 
 

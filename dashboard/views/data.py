@@ -148,7 +148,8 @@ def upload_form(cat) -> None:
     if not in_scope:
         auth.refuse("agency", agency, L)
     others = [c for c in columns if c not in hashed and c not in personal]
-    pii = st.multiselect(ui.tr("pii_columns"), others, key="upload_pii", help=ui.tr("pii_help"))
+    pii = st.multiselect(ui.tr("pii_columns"), others, key="upload_pii", help=ui.tr("pii_help"),
+                         placeholder=ui.tr("choose_columns"))
     problems = upload.mapping_problems(choice) if columns else []
     if sop is None:
         problems.append("missing:sop")
