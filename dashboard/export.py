@@ -29,7 +29,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TABLE_MIMES = frozenset({CSV_MIME, XLSX_MIME, "application/vnd.ms-excel"})
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SAFE_PREFIX = "'"
-_FORMULA_START_RE = r"^[=+\-@\t\r]"
+_FORMULA_START_RE = "^[" + "".join(re.escape(c) for c in FORMULA_START) + "]"  # the same characters
 # what an .xlsx cannot hold (openpyxl's IllegalCharacterError): C0 controls but tab, LF, CR
 _EXCEL_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
