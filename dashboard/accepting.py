@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, data
+from dashboard import auth, data, fmt
 from dashboard.catalog import Catalog
 from dashboard.data import DbState
 from dashboard.documents import evidence
@@ -75,7 +75,7 @@ def finding_form(state: DbState, sop_id: str, agency: str, case_id: str, deviati
                               format_func=lambda c: cat.label("deviation_kinds", c[0], lang)
                               + (f" · {cat.step_label(sop_id, c[1], 50)}" if c[1] else ""))
         reason = st.text_area(t("accept_reason", lang), key="accept_reason", max_chars=1000)
-        until = st.date_input(t("accept_until", lang), value=None, key="accept_until")
+        until = st.date_input(t("accept_until", lang), value=None, key="accept_until", format="DD/MM/YYYY")
         if st.form_submit_button(t("accept_button", lang), type="primary") and picked:
             _accept(state, acceptances.Target(sop_id=sop_id, kind=picked[0], case_id=case_id, agency=agency,
                                               step_id=picked[1]), reason, until, lang)
@@ -98,9 +98,10 @@ def rule_form(state: DbState, f: Filters, sop_id: str | None, kinds: list[str], 
         agency = st.selectbox(t("agency", lang), options, key="rule_agency",
                               index=options.index(f.agency) if f.agency in options else 0)
         reason = st.text_area(t("accept_reason", lang), key="rule_reason", max_chars=1000)
-        until = st.date_input(t("accept_until", lang), value=None, key="rule_until")
+        until = st.date_input(t("accept_until", lang), value=None, key="rule_until", format="DD/MM/YYYY")
         if f.start or f.end:
-            st.caption(t("accept_rule_period", lang, start=f.start or "…", end=f.end or "…"))
+            st.caption(t("accept_rule_period", lang, start=fmt.day(f.start, lang) if f.start else "…",
+                         end=fmt.day(f.end, lang) if f.end else "…"))
         if st.form_submit_button(t("accept_button", lang), type="primary"):
             _accept(state, acceptances.Target(sop_id=sop_id, kind=kind, agency=None if agency == every else agency,
                                               unit=f.unit, step_id=step, period_from=f.start, period_to=f.end),
@@ -140,6 +141,6 @@ def period_evidence(state: DbState, f: Filters, sop_id: str | None, bounds: tupl
         with data.connection(state.path, scope) as con:
             return evidence.period_pack(con, sop_id, f.agency, start, end)
 
-    st.caption(t("evidence_period_note", lang, start=start, end=end))
+    st.caption(t("evidence_period_note", lang, start=fmt.day(start, lang), end=fmt.day(end, lang)))
     _downloads(build, evidence.period_name(sop_id, f.agency, start, end, state.run_id), "period",
                {"sop": sop_id, "agency": f.agency, "from": start, "to": end, "run_id": state.run_id}, lang)

@@ -148,13 +148,14 @@ def explanations(deviations: pd.DataFrame, model: ModelInfo, cat: Catalog, lang:
     """Deviations explained in one line each, in the chosen language; accepted ones marked
     with their acceptance."""
     column = "explanation_en" if lang == "en" else "explanation_id"
+    # the mark next to the kind: the explanation is long, and the last column falls off a laptop screen
     return pd.DataFrame({
         t("kind", lang): [cat.label("deviation_kinds", k, lang) for k in deviations["kind"]],
+        t("accepted_col", lang): [t("accepted_mark", lang, id=int(i)) if a else "–"
+                                  for a, i in zip(deviations["accepted"].fillna(False), deviations["acceptance_id"],
+                                                  strict=True)],
         t("step", lang): [cat.step_label(model.sop_id, s, 50, model.model_sha256) if isinstance(s, str) else (a or "–")
                           for s, a in zip(deviations["step_id"], deviations["activity"], strict=True)],
         t("position", lang): ["–" if pd.isna(p) else str(int(p)) for p in deviations["position"]],
         t("explanation", lang): deviations[column],
-        t("accepted_col", lang): [t("accepted_mark", lang, id=int(i)) if a else "–"
-                                  for a, i in zip(deviations["accepted"].fillna(False), deviations["acceptance_id"],
-                                                  strict=True)],
     })

@@ -314,12 +314,12 @@ def acceptances(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
 
     return pd.DataFrame({
         "#": df["acceptance_id"],
-        t("acc_covers", lang): [covers(r) for _, r in df.iterrows()],
-        t("reason", lang): df["reason"],
-        t("acc_by", lang): df["accepted_by"],
-        t("acc_until", lang): [fmt.day(d, lang) if not pd.isna(d) else "–" for d in df["valid_until"]],
         t("status", lang): [cat.label("acceptance_status", s, lang) for s in df["status"]],
         t("acc_findings", lang): _num(df["findings"], lang),
+        t("acc_covers", lang): [covers(r) for _, r in df.iterrows()],
+        t("acc_by", lang): df["accepted_by"],
+        t("acc_until", lang): [fmt.day(d, lang) if not pd.isna(d) else "–" for d in df["valid_until"]],
+        t("reason", lang): df["reason"],
     })
 
 
