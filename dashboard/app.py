@@ -102,7 +102,7 @@ def _sidebar(lang: str) -> filters.Filters:
     sb.button(t("reset_filters", lang), on_click=_reset_filters, args=(bounds,), icon=":material/filter_alt_off:",
               key="reset_filters")
     if state is not None:
-        sb.caption(t("db_caption", lang, name=data.db_path().name, run=state.run_id or "–"))
+        sb.caption(t("db_caption", lang, name=ui.plain(data.db_path().name), run=state.run_id or "–"))
     return filters.from_widgets(agency, sop, unit, period, bounds)
 
 
@@ -119,7 +119,7 @@ with data.batch(), ui.guard():  # one read-only connection for this run's cache 
     _read_state()
     st.session_state["_filters"] = _sidebar(LANG)
     if st.session_state["_db_error"]:
-        st.sidebar.error(st.session_state["_db_error"])
+        st.sidebar.error(ui.plain_lines(st.session_state["_db_error"]))
     page = st.navigation(pages)
     auth.record_page(page.url_path or HOME, st.session_state["_filters"])
     page.run()

@@ -4,12 +4,18 @@ Names, vocabulary labels and colours come from the store's :class:`~dashboard.ca
 (one colour per lane, agency, status, deviation kind), so the same lane or status has the same
 colour on every page. Numbers follow the language (``layout.separators``); month axes are
 labelled with :func:`dashboard.fmt.month_label`.
+
+Plotly reads a few HTML tags in any text it draws (``<a href>``, ``<b>``, ``<br>``...), data
+included (axis categories, legend names, hover values): every figure leaves through
+:func:`_layout`, which makes the data's text inert (:func:`inert_text`), so a lane or a case
+id holding ``<a href="http://…">`` is drawn as typed and links nowhere.
 """
 
 from __future__ import annotations
 
 import math
 import textwrap
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -22,17 +28,49 @@ from dashboard.i18n import t
 PANEL_GAP = 0.1          # share of the width between two side-by-side panels
 WIP_TOP = 8              # lanes drawn on the WIP chart; the others summed as one line
 LABEL_WIDTH = 26         # characters per line of a long category label (lane, step)
+# A line break our code puts into a label: data text is made inert (``<br>`` typed in data is
+# drawn as typed), so code breaks lines with this character, which leaves as ``<br>``.
+LINE_BREAK = "\u2028"
 
 
 def wrap(text: str, width: int = LABEL_WIDTH, lines: int = 2) -> str:
-    """A long axis label on at most ``lines`` lines (``<br>``), so it takes less of the width."""
+    """A long axis label on at most ``lines`` lines (:data:`LINE_BREAK`), so it takes less of
+    the width."""
     parts = textwrap.wrap(str(text), width) or [""]
     if len(parts) > lines:
         parts = [*parts[:lines - 1], textwrap.shorten(" ".join(parts[lines - 1:]), width, placeholder=" …")]
-    return "<br>".join(parts)
+    return LINE_BREAK.join(parts)
+# trace attributes that carry data Plotly draws as text (hovertemplate is ours, never data)
+_DATA_TEXT = ("x", "y", "text", "customdata", "name", "labels", "hovertext")
+_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def inert_text(value: Any) -> Any:
+    """Strings (inside lists and arrays too) with ``& < >`` as entities: Plotly draws
+    ``&lt;b&gt;`` as ``<b>``, never as a tag; :data:`LINE_BREAK` becomes ``<br>``; other values
+    as they are."""
+    if isinstance(value, str):
+        return value.translate(_HTML).replace(LINE_BREAK, "<br>")
+    if isinstance(value, list | tuple) or (hasattr(value, "dtype") and value.dtype == object):
+        return [inert_text(v) for v in value]
+    return value
+
+
+def _inert(fig: go.Figure) -> go.Figure:
+    for trace in fig.data:
+        for attr in _DATA_TEXT:
+            value = getattr(trace, attr, None) if attr in trace else None
+            if value is not None:
+                trace[attr] = inert_text(value)
+    for axis in ("xaxis", "yaxis"):
+        for name in [k for k in fig.layout if k.startswith(axis)]:
+            if fig.layout[name].categoryarray is not None:  # must name the categories as drawn
+                fig.layout[name].categoryarray = inert_text(list(fig.layout[name].categoryarray))
+    return fig
 
 
 def _layout(fig: go.Figure, lang: str, height: int = 380, legend: bool = True) -> go.Figure:
+    _inert(fig)
     fig.update_layout(
         height=height, separators=theme.plotly_separators(lang), margin={"l": 10, "r": 10, "t": 40, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0}, showlegend=legend,
@@ -82,7 +120,7 @@ def trend(df: pd.DataFrame, cat: Catalog, lang: str) -> go.Figure:
         colour = cat.agency_color(agency)
         fig.add_scatter(x=x, y=rows["on_time_share"], mode="lines+markers", name=agency_short(agency),
                         line_color=colour, legendgroup=agency, row=1, col=1,
-                        hovertemplate="%{x}: %{y:.1%}<extra>" + agency_short(agency) + "</extra>")
+                        hovertemplate="%{x}: %{y:.1%}<extra>%{fullData.name}</extra>")
         fig.add_bar(x=x, y=rows["cases"], marker_color=colour, name=agency_short(agency),
                     legendgroup=agency, showlegend=False, row=2, col=1)
     fig.update_layout(barmode="stack")
@@ -106,7 +144,7 @@ def breaches_by_step(df: pd.DataFrame, labels: list[str], cat: Catalog, lang: st
     fig.update_layout(barmode="stack", xaxis_title=t("step_occurrences", lang))
     fig.update_yaxes(automargin=True, tickfont={"size": 10})
     fig.update_xaxes(automargin=True)
-    lines = max((str(label).count("<br>") + 1 for label in df["label"]), default=1)
+    lines = max((str(label).count(LINE_BREAK) + 1 for label in df["label"]), default=1)
     return _layout(fig, lang, height=140 + (28 if lines == 1 else 40) * len(df))
 
 
@@ -114,7 +152,7 @@ def breach_rate_by_lane(df: pd.DataFrame, cat: Catalog, lang: str) -> go.Figure:
     """Horizontal bars: the breach rate per lane (lane colours), with its counts."""
     df = df.sort_values("breach_rate")
     # lane on one line, agency on the next: long "lane (agency)" labels squashed the bars
-    labels = [f"{wrap(lane, LABEL_WIDTH, 1)}<br>({agency_short(a)})"
+    labels = [f"{wrap(lane, LABEL_WIDTH, 1)}{LINE_BREAK}({agency_short(a)})"
               for lane, a in zip(df["lane"], df["agency"], strict=True)]
     fig = go.Figure(go.Bar(
         x=df["breach_rate"], y=labels, orientation="h",

@@ -28,13 +28,25 @@ CASE_PAGE = "views/kasus.py"
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>&$:])")
+# GitHub-flavoured Markdown turns a bare URL or e-mail address in text into a link after the
+# escapes are read; an invisible word joiner inside "://", "www." and "@" keeps them text
+_AUTOLINK = re.compile(r"(:)(?=//)|(?i:(www))(?=\\?\.)|(@)")
+WORD_JOINER = "\u2060"
 
 
 def plain(text: object) -> str:
     """A data string made inert for every place Streamlit renders Markdown (``st.markdown``,
-    captions, tab and expander labels): each Markdown character is backslash-escaped, so
-    ``**x**`` shows as typed and ``![](http://…)`` neither renders nor makes the browser fetch."""
-    return _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
+    captions, tab and expander labels, ``st.info``/``st.error``…): each Markdown character is
+    backslash-escaped and URLs cannot autolink, so ``**x**`` shows as typed and ``![](http://…)``
+    neither renders, links nor makes the browser fetch."""
+    escaped = _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
+    return _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, escaped)
+
+
+def plain_lines(text: object) -> str:
+    """:func:`plain` line by line, the line breaks kept (Markdown hard breaks): for messages
+    that name files, rows and values, such as an error and its hint."""
+    return "  \n".join(plain(line) for line in str(text).splitlines() if line.strip())
 
 
 def lang() -> str:
@@ -79,9 +91,9 @@ def guard() -> Iterator[None]:
     try:
         yield
     except PantauError as exc:
-        st.error(str(exc))
+        st.error(plain_lines(exc))
     except duckdb.Error as exc:
-        st.error(f"{tr('db_error')}: {exc}")
+        st.error(f"{tr('db_error')}: {plain_lines(exc)}")
 
 
 def page_header(title_key: str, intro_key: str | None = None) -> None:
@@ -95,7 +107,7 @@ def require_store() -> DbState:
     """The database state, or stop the page with the reason it cannot be read."""
     state = db_state()
     if state is None:
-        st.error(st.session_state.get("_db_error") or tr("db_unavailable"))
+        st.error(plain_lines(st.session_state.get("_db_error") or tr("db_unavailable")))
         st.stop()
     return state
 
@@ -127,7 +139,7 @@ def empty(df: pd.DataFrame | None, key: str | None = None) -> bool:
             options = load("filter_options", Filters())
             if f.sop_id not in set(options["sop_id"]):
                 key = "sop_no_cases"
-    st.info(tr(key, sop=filters().sop_id or ""))
+    st.info(tr(key, sop=plain(filters().sop_id or "")))
     return True
 
 
@@ -193,7 +205,7 @@ def require_role(permission: str) -> None:
 
 def case_link(case_id: str, sop_id: str) -> None:
     """A link to the Kasus page for this case (``?case=<id>&sop=<id>``)."""
-    st.page_link(CASE_PAGE, label=tr("open_case", case=case_id), icon=":material/open_in_new:",
+    st.page_link(CASE_PAGE, label=tr("open_case", case=plain(case_id)), icon=":material/open_in_new:",
                  query_params={"case": case_id, "sop": sop_id})
 
 

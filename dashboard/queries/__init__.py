@@ -16,7 +16,16 @@ import pandas as pd
 from dashboard import catalog
 from dashboard.catalog import Catalog
 from dashboard.filters import Filters
-from dashboard.queries import breaches, cases, conformance, lanes, overview, store, units
+from dashboard.queries import (
+    breaches,
+    cases,
+    conformance,
+    lanes,
+    overview,
+    quarantine,
+    store,
+    units,
+)
 from dashboard.queries.breaches import OVERRUN_BINS
 from dashboard.queries.store import db_version
 
@@ -60,8 +69,10 @@ QUERIES: dict[str, Callable[..., pd.DataFrame]] = {
     "model_artifact": store.model_artifact,
     "model_text": store.model_text,
     "imports": store.imports,
-    "quarantine_summary": store.quarantine_summary,
-    "quarantine_rows": store.quarantine_rows,
+    "quarantine_imports": quarantine.quarantine_imports,
+    "quarantine_kinds": quarantine.quarantine_kinds,
+    "quarantine_reasons": quarantine.quarantine_reasons,
+    "quarantine_rows": quarantine.quarantine_rows,
 }
 
 CATALOG_QUERIES = ("catalog_models", "catalog_steps", "catalog_lanes", "vocabularies")

@@ -35,7 +35,7 @@ with ui.guard():
         st.subheader(ui.tr("breaches_by_step"))
         many = by_step["sop_id"].nunique() > 1
         # the SOP's tag on its own line: one line of tag and step left the bars a sliver
-        labels = [(f"{cat.sop_tag(s)}<br>" if many else "") + cat.step_label(s, x, 34)
+        labels = [(f"{cat.sop_tag(s)}{charts.LINE_BREAK}" if many else "") + cat.step_label(s, x, 34)
                   for s, x in zip(by_step["sop_id"], by_step["step_id"], strict=True)]
         st.plotly_chart(charts.breaches_by_step(by_step, labels, cat, L))
     with right:
