@@ -46,7 +46,7 @@ def page_queries(con) -> dict[str, list[tuple[str, Filters, dict]]]:
     return {
         "sidebar": [("filter_options", f, {})],
         "ringkasan": [("overview_totals", f, {}), ("overview_by_sop", f, {}), ("monthly_trend", f, {}),
-                      ("open_at_risk", f, {})],
+                      ("unit_league", f, {}), ("open_at_risk", f, {})],
         "pelanggaran": [("breach_counts", f, {}), ("overrun_bins", f, {}),
                         ("overrun_by_step", f, {}), ("worst_cases", f, {})],
         "lane": [("lane_summary", f, {}), ("lane_wip", f, {}), ("handover_matrix", f, {}),
@@ -140,7 +140,7 @@ def main() -> int:
             t = time.perf_counter()
             tmp = db.with_name(db.name + ".building")
             tmp.unlink(missing_ok=True)
-            build_results_db(tmp, cases=args.cases, events=False)
+            build_results_db(tmp, cases=args.cases)
             tmp.rename(db)
             built = round(time.perf_counter() - t, 1)
     if args.build_only:

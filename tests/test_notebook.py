@@ -22,6 +22,7 @@ from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from nbclient import NotebookClient
 
 from event_logs.store import init_store, open_store
+from pantau.units import DEFAULT_TIMEZONE
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "analyst_quickstart.ipynb"
@@ -156,6 +157,8 @@ def test_answers_on_a_small_store(small_db: Path, tmp_path: Path,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
     got = run_notebook(small_db, tmp_path, monkeypatch)
     assert got["latest_run"]["run_id"].tolist() == [2]
+    # times in the dashboard's zone, not the machine's (the trial saw UTC beside WIB)
+    assert str(got["latest_run"]["finished"].dt.tz) == DEFAULT_TIMEZONE
 
     worst = got["worst_lanes"]
     assert worst[["agency", "lane"]].values.tolist() == [
