@@ -154,6 +154,8 @@ def _all_queries(con) -> dict[str, pd.DataFrame]:
             sha = con.execute("SELECT model_sha256 FROM models WHERE sop_id = ? ORDER BY added_at DESC LIMIT 1",
                               [sop]).fetchone()[0]
             params = {"model_sha256": sha, **({"kind": "pnml"} if name == "model_artifact" else {})}
+        if name in ("quarantine_kinds", "quarantine_reasons"):  # one import's quarantine
+            params = {"import_id": 1, **({"kind": None} if name == "quarantine_reasons" else {})}
         out[name] = fn(con, f, **params)
     return out
 
