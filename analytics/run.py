@@ -61,6 +61,7 @@ class RunResult:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     alignment_timeouts: int = 0
     as_of: str | None = None  # when open cases were judged, on the local clock
+    warnings: list[str] = field(default_factory=list)  # e.g. an SOP whose labels mostly match no step
 
     def summary_line(self) -> str:
         """One line for the CLI."""
@@ -71,6 +72,18 @@ class RunResult:
             + (f"; open cases judged as of {self.as_of}" if self.as_of else "")
             + (f"; {self.alignment_timeouts} variant(s) fell back to token replay" if self.alignment_timeouts else "")
         )
+
+
+def _label_warnings(con: duckdb.DuckDBPyConnection, run_id: int) -> list[str]:
+    """One warning per SOP of the run whose analysed events mostly carry a label that matches
+    no step and is not declared out of scope (activity_labels)."""
+    from event_logs.mapping import unmapped_warning
+
+    rows = con.execute("""
+        SELECT sop_id, count(*) FILTER (WHERE how IS NULL), count(*),
+               coalesce(sum(events) FILTER (WHERE how IS NULL), 0), sum(events)
+        FROM activity_labels WHERE run_id = ? GROUP BY sop_id ORDER BY sop_id""", [run_id]).fetchall()
+    return [w for r in rows if (w := unmapped_warning(*r))]
 
 
 def _select_sops(con: duckdb.DuckDBPyConnection, sop_ids: list[str] | None) -> list[str]:
@@ -244,6 +257,6 @@ def analyze(
             con.execute(f"INSERT INTO runs ({', '.join(run_row)}) "
                         f"VALUES ({', '.join('?' for _ in run_row)})", list(run_row.values()))
         return RunResult(run_id, chosen, int(event_count), int(case_count), seconds, stats.timeouts,
-                         describe(judged_at, zone) if judged_at else None)
+                         describe(judged_at, zone) if judged_at else None, _label_warnings(con, run_id))
     finally:
         con.close()

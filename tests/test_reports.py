@@ -121,7 +121,7 @@ def test_the_worst_steps_and_kinds_are_the_breach_and_deviation_pages_figures(si
             WHERE agency = ? AND complete_day BETWEEN ? AND ?
             GROUP BY ALL HAVING v > 0 ORDER BY v DESC, sop_id, step_id LIMIT 5""", [agency, start, end]).fetchall()
         kinds = con.execute("""
-            SELECT d.kind, count(*) FROM deviations d JOIN case_checks c USING (sop_id, case_id)
+            SELECT d.kind, count(*) FROM deviations d JOIN case_checks c USING (sop_id, agency, case_id)
             WHERE d.agency = ? AND c.first_day BETWEEN ? AND ? GROUP BY 1 ORDER BY 2 DESC, 1""",
                             [agency, start, end]).fetchall()
     finally:

@@ -382,7 +382,8 @@ def ingest_file(
     return IngestResult(
         import_id=import_id, file_name=file_path.name, sha256=digest, format=fmt,
         rows_read=st.rows, rows_loaded=loaded, rows_quarantined=quarantined,
-        rows_duplicate=duplicate, unmapped_labels=st.labels.unmapped,
+        rows_duplicate=duplicate, unmapped_labels=st.labels.unmapped, sop_id=sop_id,
+        labels_seen=len(st.labels.how) + len(st.labels.unmapped),
         suggestions=st.labels.suggestions, quarantine_reasons=st.stats.kinds,
         columns=st.plan.used(), timezone=zone,
         **{k: st.details[k] for k in READER_FACTS if k in st.details},

@@ -2,12 +2,16 @@
 -- working-clock reading of start_ts and stores it as the temp table mutu_baku_open_occ.
 -- inputs: run_events, mutu_baku_case_facts, mutu_baku_loop_steps
 -- output: (relation)
+-- placeholders: ended
+--   ended: SQL list of the lifecycle transitions that end an activity instance without
+--     completing it (event_logs.lifecycle: ate_abort, withdraw, ...)
 -- A step is in progress when its start event comes at or after the case's last completion
 -- and no completion of the same step follows it: nothing completed after it, so it is not
 -- paired (see intermediate/occurrences.sql). It was enabled by that last completion (the
 -- case's first event when nothing is completed yet). occurrence = completions of the step
 -- in the case + 1. A start before the case's last completion that never completed is a
--- restart or an abandoned attempt: not in progress.
+-- restart or an abandoned attempt: not in progress; so is a start that an abort, withdrawal or
+-- skip of the same step follows.
 WITH cand AS (
     SELECT f.ck, f.sop_id, f.agency, f.case_id, f.last_step, e.step_id, e.event_id AS start_event_id,
            e.ts AS start_ts, coalesce(f.last_complete_ts, f.first_ts) AS enabled_ts,
@@ -19,11 +23,12 @@ WITH cand AS (
 ),
 counted AS (
     SELECT c.ck, c.start_event_id,
-           count(d.event_id) AS n_done,
-           count(d.event_id) FILTER (WHERE d.ts >= c.start_ts) AS n_after
+           count(d.event_id) FILTER (WHERE d.lifecycle = 'complete') AS n_done,
+           count(d.event_id) FILTER (WHERE d.ts >= c.start_ts
+               AND (d.lifecycle = 'complete' OR d.event_id > c.start_event_id)) AS n_after
     FROM cand c
     LEFT JOIN run_events d ON d.sop_id = c.sop_id AND d.agency = c.agency AND d.case_id = c.case_id
-        AND d.step_id = c.step_id AND d.lifecycle = 'complete'
+        AND d.step_id = c.step_id AND d.lifecycle IN ('complete', {ended})
     GROUP BY c.ck, c.start_event_id
 )
 SELECT
