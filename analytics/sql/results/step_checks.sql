@@ -63,7 +63,7 @@ occ AS (
         st.min_calendar, st.deadline_day, coalesce(st.has_standard, false) AS has_standard,
         step_quantity(o.unit_attributes, st.per_attr) AS quantity,
         st.max_value, st.min_value,
-        z.offset_us, m.timezone,
+        z.offset_us, m.timezone, m.model_sha256,
         work_clock_local(o.enabled_ts, z.offset_us, m.timezone)::DATE AS enabled_day
     FROM paused o
     JOIN mutu_baku_sops m ON m.sop_id = o.sop_id
@@ -142,5 +142,6 @@ SELECT
          ELSE j.elapsed - j.max_q
     END AS overrun,
     j.start_event_id, j.complete_event_id, j.prev_step_id, j.prev_complete_ts, j.next_step_id,
-    work_clock_local(j.complete_ts, j.offset_us, j.timezone)::DATE AS complete_day
+    work_clock_local(j.complete_ts, j.offset_us, j.timezone)::DATE AS complete_day,
+    j.model_sha256  -- the version the occurrence is judged by (analytics/revisions.py)
 FROM judged j;
