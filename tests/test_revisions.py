@@ -21,6 +21,9 @@ from pathlib import Path
 import duckdb
 import pytest
 from registry_helpers import SOP_ID, STEPS, run_cli
+from streamlit.testing.v1 import AppTest
+
+from dashboard import app_path, fmt
 
 EFFECTIVE_2 = "2024-06-01"
 NEW_STEP = ("s04", "Memverifikasi data pemohon", "Petugas Loket")
@@ -136,3 +139,34 @@ def test_models_in_force_follows_the_effective_dates(store) -> None:
     periods = _q(db, "SELECT model_sha256, in_force_from, in_force_until FROM model_periods WHERE sop_id = ? "
                      "ORDER BY in_force_from NULLS FIRST", [SOP_ID])
     assert [(p[0], str(p[1]), str(p[2])) for p in periods] == [(v1, "None", EFFECTIVE_2), (v2, EFFECTIVE_2, "None")]
+
+
+def _open(monkeypatch: pytest.MonkeyPatch, db: Path, page: str, params: dict) -> AppTest:
+    monkeypatch.setenv("PANTAU_DB", str(db))
+    at = AppTest.from_file(str(app_path()), default_timeout=60)
+    at.query_params = dict(params)
+    at.switch_page(f"views/{page}.py")
+    at.run()
+    assert [e.value for e in at.exception] == [] and [e.value for e in at.error] == []
+    return at
+
+
+def test_the_case_page_says_which_version_judged_the_case(monkeypatch, store) -> None:
+    db, v1, v2 = store
+    for case, revision, sha in ((AFTER[0][0], "02", v2), (SPANNING[0], "01", v1)):
+        at = _open(monkeypatch, db, "kasus", {"case": case, "sop": SOP_ID})
+        notes = [c.value for c in at.caption if "Dinilai dengan SOP" in c.value]
+        assert notes and f"rev. {revision}" in notes[0] and sha[:12] in notes[0], (case, notes)
+
+
+def test_the_model_page_lists_the_revisions_and_the_cases_each_judged(monkeypatch, store) -> None:
+    db, v1, v2 = store
+    at = _open(monkeypatch, db, "model", {"sop": SOP_ID})
+    table = next(d.value for d in at.dataframe if "Kasus dinilai" in d.value.columns)
+    assert list(table["No. Revisi"]) == ["01", "02"]
+    assert list(table["Kasus dinilai"]) == [fmt.number(len(BEFORE) + 1), fmt.number(len(AFTER))]
+    assert list(table["Checksum model"]) == [v1[:12], v2[:12]]
+    # shown in the latest version used; the earlier one can be chosen
+    assert at.selectbox(key=f"model_version_{SOP_ID}").value == v2
+    at.selectbox(key=f"model_version_{SOP_ID}").set_value(v1).run()
+    assert any(v1 in c.value for c in at.code)

@@ -91,6 +91,20 @@ def model_text(con: duckdb.DuckDBPyConnection, f: Filters, model_sha256: str) ->
     return frame(con, "SELECT model_sha256, status, model_text FROM models WHERE model_sha256 = ?", [model_sha256])
 
 
+def model_versions(con: duckdb.DuckDBPyConnection, f: Filters, sop_id: str) -> pd.DataFrame:
+    """Every confirmed version of ``sop_id`` with the days it is in force (``model_periods``)
+    and how many of the cases in the filters it judged (``case_results.model_sha256``)."""
+    sql, params = where(f, extra=[("sop_id = ?", [sop_id])], day="first_day")
+    return frame(con, f"""
+        SELECT p.model_sha256, p.revision, p.effective, p.in_force_from, p.in_force_until,
+               coalesce(n.cases, 0) AS cases
+        FROM model_periods p
+        LEFT JOIN (SELECT model_sha256, count(*) AS cases FROM case_results {sql} GROUP BY ALL) n
+            USING (model_sha256)
+        WHERE p.sop_id = ?
+        ORDER BY coalesce(p.in_force_from, DATE '0001-01-01'), p.model_sha256""", [*params, sop_id])
+
+
 def model_artifact(con: duckdb.DuckDBPyConnection, f: Filters, model_sha256: str, kind: str) -> pd.DataFrame:
     """One stored drawing or export of a model version (``dot_lanes``, ``bpmn``, ``pnml``)."""
     return frame(con, "SELECT content FROM model_artifacts WHERE model_sha256 = ? AND kind = ?",
