@@ -41,9 +41,11 @@ demo: $(DB)
 run: $(VENV)/.installed pdf-libs $(DB)
 	$(BIN)/pantau dashboard --db $(DB) --port $(PORT)
 
+# Two workers (pytest-xdist): the suite stays under ten minutes on a 2-core machine.
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed-test browser pdf-libs
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -116,6 +116,7 @@ def analyze(
     max_align_seconds_per_variant: float | None = None,
     max_align_seconds_total: float | None = None,
     settings: AnalysisSettings | None = None,
+    notice: Callable[[str], None] | None = None,
     as_of: datetime | str | None = None,
 ) -> RunResult:
     """Compute every result table for ``sop_ids`` (default: all SOPs with events and a model).
@@ -126,6 +127,8 @@ def analyze(
     settings file in force for the store (:func:`pantau.config.load_settings`); the two
     alignment budgets override theirs. ``as_of``: the moment open cases are judged at
     (:mod:`analytics.as_of`; default the end of the last imported day), kept in ``runs.as_of``.
+    ``notice(text)`` is told once when readers (the dashboard, a notebook) hold the store and
+    the run waits for them (:func:`event_logs.store.open_store`).
     """
     from analytics import calendar as work_calendar
     from analytics import conformance, labels, lanes, mutu_baku, open_cases, revisions
@@ -139,7 +142,7 @@ def analyze(
         config = replace(config, align_seconds_per_variant=max_align_seconds_per_variant)
     if max_align_seconds_total is not None:
         config = replace(config, align_seconds_total=max_align_seconds_total)
-    con = open_store(db_path, read_only=False)
+    con = open_store(db_path, read_only=False, notice=notice)
     try:
         con.execute(f"SET memory_limit = '{config.memory_limit}'")
         chosen = _select_sops(con, sop_ids)

@@ -55,7 +55,7 @@ def page_queries(con) -> dict[str, list[tuple[str, Filters, dict]]]:
         "kasus": [("case_candidates", f, {}), ("case_summary", Filters(), one), ("case_open", Filters(), one),
                   ("case_steps", Filters(), one), ("case_deviations", Filters(), one),
                   ("case_trace", Filters(), one)],
-        "data": [("imports", f, {}), ("quarantine_summary", f, {})],
+        "data": [("imports", f, {}), ("quarantine_imports", f, {})],
         "_export": [("deviation_export", f, {"kinds": ()})],
     }, (case_id, case_sop)
 

@@ -20,7 +20,7 @@ import streamlit as st
 
 from dashboard import auth, data, filters, login, ui
 from dashboard.i18n import t
-from dashboard.navigation import PAGE_PERMISSION, PAGES
+from dashboard.navigation import HOME, HOME_RESERVED, PAGE_PERMISSION, PAGES
 from pantau.access.roles import READ
 from pantau.errors import PantauError
 
@@ -102,7 +102,7 @@ def _sidebar(lang: str) -> filters.Filters:
     sb.button(t("reset_filters", lang), on_click=_reset_filters, args=(bounds,), icon=":material/filter_alt_off:",
               key="reset_filters")
     if state is not None:
-        sb.caption(t("db_caption", lang, name=data.db_path().name, run=state.run_id or "–"))
+        sb.caption(t("db_caption", lang, name=ui.plain(data.db_path().name), run=state.run_id or "–"))
     return filters.from_widgets(agency, sop, unit, period, bounds)
 
 
@@ -110,13 +110,16 @@ choice = st.sidebar.segmented_control(
     "Bahasa / Language", ["ID", "EN"], default="ID", required=True, key="lang", bind="query-params")
 LANG = "en" if choice == "EN" else "id"
 SESSION = login.gate(LANG)  # the login page, and stop, until someone is logged in
-pages = [st.Page(path, title=t(key, LANG), url_path=slug, icon=icon, default=(slug == "ringkasan"))
+pages = [st.Page(path, title=t(key, LANG), url_path=HOME_RESERVED if slug == HOME else slug, icon=icon,
+                 default=(slug == HOME))
          for path, key, slug, icon in PAGES if auth.may(PAGE_PERMISSION.get(slug, READ))]
+pages += [st.Page(path, title=t(key, LANG), url_path=slug, visibility="hidden")  # /ringkasan works too
+          for path, key, slug, _icon in PAGES if slug == HOME]
 with data.batch(), ui.guard():  # one read-only connection for this run's cache misses
     _read_state()
     st.session_state["_filters"] = _sidebar(LANG)
     if st.session_state["_db_error"]:
-        st.sidebar.error(st.session_state["_db_error"])
+        st.sidebar.error(ui.plain_lines(st.session_state["_db_error"]))
     page = st.navigation(pages)
-    auth.record_page(page.url_path or "ringkasan", st.session_state["_filters"])
+    auth.record_page(page.url_path or HOME, st.session_state["_filters"])
     page.run()

@@ -11,6 +11,7 @@ one version's results with another's labels or standards. Pure: no Streamlit, no
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -107,6 +108,17 @@ class ModelInfo:
         """Steps done once per case, in document order."""
         return tuple(s for s in self.steps if s.scope == "case")
 
+    @property
+    def program_steps(self) -> tuple[StepInfo, ...]:
+        """Steps done once per programme period (not per case): in the table, not the flow."""
+        return tuple(s for s in self.steps if s.scope != "case")
+
+    @property
+    def program_lanes(self) -> tuple[str, ...]:
+        """Lanes holding only programme steps: drawn empty beside the case flow."""
+        used = {s.lane for s in self.case_steps}
+        return tuple(lane for lane in self.lanes if lane not in used and any(s.lane == lane for s in self.program_steps))
+
 
 @dataclass(frozen=True)
 class Catalog:
@@ -117,6 +129,8 @@ class Catalog:
     vocab: dict[str, dict[str, dict[str, Any]]]     # vocabulary -> key -> row
     lane_colors: dict[str, str] = field(default_factory=dict)
     agency_colors: dict[str, str] = field(default_factory=dict)
+    sop_colors: dict[str, str] = field(default_factory=dict)
+    sop_tags: dict[str, str] = field(default_factory=dict)        # sop_id -> short unique name
 
     # --- models -------------------------------------------------------------------------
     def shown(self, sop_id: str | None) -> ModelInfo | None:
@@ -149,6 +163,15 @@ class Catalog:
         if m is None:
             return sop_id
         return f"{agency_short(m.agency)} · {self.sop_title(sop_id, width)}"
+
+    def sop_tag(self, sop_id: str | None) -> str:
+        """A short name that tells the SOP apart from every other shown SOP: the place and the
+        first words of the title (``Batam · Integrasi peserta`` / ``Batam · Jaminan
+        pembiayaan``), for labels that carry a step of one of several SOPs."""
+        m = self.shown(sop_id)
+        if m is None:
+            return sop_id or "–"
+        return self.sop_tags.get(m.sop_id) or self.sop_title(sop_id, 24)
 
     def timezone(self, sop_id: str | None) -> str:
         """The SOP's zone (its pages show local time); :data:`~pantau.units.DEFAULT_TIMEZONE`
@@ -237,6 +260,36 @@ class Catalog:
         """The colour of an agency, the same on every page."""
         return theme.agency_color(agency, self.agency_colors)
 
+    def sop_color(self, sop_id: str | None) -> str:
+        """The colour of an SOP (rows per agency and SOP): two SOPs of one agency differ."""
+        return theme.sop_color(sop_id, self.sop_colors)
+
+
+_PLACE_WORDS = ("Kota ", "Kabupaten ", "Provinsi ")
+
+
+def _place(m: ModelInfo) -> str:
+    place = m.region or agency_short(m.agency)
+    for word in _PLACE_WORDS:
+        place = place.replace(word, "")
+    return place.strip()
+
+
+def _sop_tags(cat: Catalog) -> dict[str, str]:
+    """sop_id -> ``place · first words of the title``, as many words as make it unique."""
+    words = {s: cat.sop_title(s, 200).replace(" …", "").split() for s in cat.sop_ids}
+    places = {s: _place(cat.shown(s)) for s in cat.sop_ids}
+    tags: dict[str, str] = {}
+    for s in cat.sop_ids:
+        for n in range(2, max(len(words[s]), 2) + 1):
+            tag = f"{places[s]} · {' '.join(words[s][:n])}"
+            rivals = [o for o in cat.sop_ids if o != s and places[o] == places[s]
+                      and words[o][:n] == words[s][:n]]
+            if not rivals:
+                break
+        tags[s] = tag if words[s] else f"{places[s]} · {s}"
+    return tags
+
 
 def build(models: pd.DataFrame, steps: pd.DataFrame, lanes: pd.DataFrame,
           vocabularies: pd.DataFrame) -> Catalog:
@@ -275,7 +328,9 @@ def build(models: pd.DataFrame, steps: pd.DataFrame, lanes: pd.DataFrame,
     for r in vocabularies.to_dict("records"):
         vocab.setdefault(r["vocabulary"], {})[r["key"]] = {k: _none(v) for k, v in r.items()}
     all_lanes = {lane for m in versions.values() for lane in (*m.lanes, *(s.lane for s in m.steps))}
-    return Catalog(versions, shown, vocab,
-                   lane_colors=theme.assign_colors(all_lanes, theme.LANE_PALETTE),
-                   agency_colors=theme.assign_colors({m.agency for m in versions.values()},
-                                                     theme.AGENCY_PALETTE))
+    cat = Catalog(versions, shown, vocab,
+                  lane_colors=theme.assign_colors(all_lanes, theme.LANE_PALETTE),
+                  agency_colors=theme.assign_colors({m.agency for m in versions.values()},
+                                                    theme.AGENCY_PALETTE),
+                  sop_colors=theme.assign_colors(set(shown), theme.AGENCY_PALETTE))
+    return dataclasses.replace(cat, sop_tags=_sop_tags(cat))

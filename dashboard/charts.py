@@ -4,11 +4,18 @@ Names, vocabulary labels and colours come from the store's :class:`~dashboard.ca
 (one colour per lane, agency, status, deviation kind), so the same lane or status has the same
 colour on every page. Numbers follow the language (``layout.separators``); month axes are
 labelled with :func:`dashboard.fmt.month_label`.
+
+Plotly reads a few HTML tags in any text it draws (``<a href>``, ``<b>``, ``<br>``...), data
+included (axis categories, legend names, hover values): every figure leaves through
+:func:`_layout`, which makes the data's text inert (:func:`inert_text`), so a lane or a case
+id holding ``<a href="http://…">`` is drawn as typed and links nowhere.
 """
 
 from __future__ import annotations
 
 import math
+import textwrap
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -18,8 +25,52 @@ from dashboard import fmt, theme
 from dashboard.catalog import Catalog, agency_short
 from dashboard.i18n import t
 
+PANEL_GAP = 0.1          # share of the width between two side-by-side panels
+WIP_TOP = 8              # lanes drawn on the WIP chart; the others summed as one line
+LABEL_WIDTH = 26         # characters per line of a long category label (lane, step)
+# A line break our code puts into a label: data text is made inert (``<br>`` typed in data is
+# drawn as typed), so code breaks lines with this character, which leaves as ``<br>``.
+LINE_BREAK = "\u2028"
+
+
+def wrap(text: str, width: int = LABEL_WIDTH, lines: int = 2) -> str:
+    """A long axis label on at most ``lines`` lines (:data:`LINE_BREAK`), so it takes less of
+    the width."""
+    parts = textwrap.wrap(str(text), width) or [""]
+    if len(parts) > lines:
+        parts = [*parts[:lines - 1], textwrap.shorten(" ".join(parts[lines - 1:]), width, placeholder=" …")]
+    return LINE_BREAK.join(parts)
+# trace attributes that carry data Plotly draws as text (hovertemplate is ours, never data)
+_DATA_TEXT = ("x", "y", "text", "customdata", "name", "labels", "hovertext")
+_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def inert_text(value: Any) -> Any:
+    """Strings (inside lists and arrays too) with ``& < >`` as entities: Plotly draws
+    ``&lt;b&gt;`` as ``<b>``, never as a tag; :data:`LINE_BREAK` becomes ``<br>``; other values
+    as they are."""
+    if isinstance(value, str):
+        return value.translate(_HTML).replace(LINE_BREAK, "<br>")
+    if isinstance(value, list | tuple) or (hasattr(value, "dtype") and value.dtype == object):
+        return [inert_text(v) for v in value]
+    return value
+
+
+def _inert(fig: go.Figure) -> go.Figure:
+    for trace in fig.data:
+        for attr in _DATA_TEXT:
+            value = getattr(trace, attr, None) if attr in trace else None
+            if value is not None:
+                trace[attr] = inert_text(value)
+    for axis in ("xaxis", "yaxis"):
+        for name in [k for k in fig.layout if k.startswith(axis)]:
+            if fig.layout[name].categoryarray is not None:  # must name the categories as drawn
+                fig.layout[name].categoryarray = inert_text(list(fig.layout[name].categoryarray))
+    return fig
+
 
 def _layout(fig: go.Figure, lang: str, height: int = 380, legend: bool = True) -> go.Figure:
+    _inert(fig)
     fig.update_layout(
         height=height, separators=theme.plotly_separators(lang), margin={"l": 10, "r": 10, "t": 40, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0}, showlegend=legend,
@@ -42,8 +93,10 @@ def paired_shares(df: pd.DataFrame, columns: tuple[str, str], titles: tuple[str,
     fitness when ``percent`` is False for that panel), one bar per agency and SOP."""
     df = df.sort_values(["agency", "sop_id"], ascending=False)
     labels = [_sop_label(r, cat) for _, r in df.iterrows()]
-    colours = [cat.agency_color(a) for a in df["agency"]]
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, subplot_titles=titles, horizontal_spacing=0.04)
+    colours = [cat.sop_color(s) for s in df["sop_id"]]  # two SOPs of one agency differ
+    # a wide gap: the left panel's "100%" and the right panel's "0%" must not touch
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, subplot_titles=titles,
+                        horizontal_spacing=PANEL_GAP)
     for i, column in enumerate(columns, start=1):
         values = df[column].astype(float)
         fig.add_bar(
@@ -67,7 +120,7 @@ def trend(df: pd.DataFrame, cat: Catalog, lang: str) -> go.Figure:
         colour = cat.agency_color(agency)
         fig.add_scatter(x=x, y=rows["on_time_share"], mode="lines+markers", name=agency_short(agency),
                         line_color=colour, legendgroup=agency, row=1, col=1,
-                        hovertemplate="%{x}: %{y:.1%}<extra>" + agency_short(agency) + "</extra>")
+                        hovertemplate="%{x}: %{y:.1%}<extra>%{fullData.name}</extra>")
         fig.add_bar(x=x, y=rows["cases"], marker_color=colour, name=agency_short(agency),
                     legendgroup=agency, showlegend=False, row=2, col=1)
     fig.update_layout(barmode="stack")
@@ -89,13 +142,18 @@ def breaches_by_step(df: pd.DataFrame, labels: list[str], cat: Catalog, lang: st
                     name=name, marker_color=cat.color("step_status", status),
                     hovertemplate="%{y}: %{x}<extra>" + name + "</extra>")
     fig.update_layout(barmode="stack", xaxis_title=t("step_occurrences", lang))
-    return _layout(fig, lang, height=140 + 28 * len(df))
+    fig.update_yaxes(automargin=True, tickfont={"size": 10})
+    fig.update_xaxes(automargin=True)
+    lines = max((str(label).count(LINE_BREAK) + 1 for label in df["label"]), default=1)
+    return _layout(fig, lang, height=140 + (28 if lines == 1 else 40) * len(df))
 
 
 def breach_rate_by_lane(df: pd.DataFrame, cat: Catalog, lang: str) -> go.Figure:
     """Horizontal bars: the breach rate per lane (lane colours), with its counts."""
     df = df.sort_values("breach_rate")
-    labels = [f"{lane} ({agency_short(a)})" for lane, a in zip(df["lane"], df["agency"], strict=True)]
+    # lane on one line, agency on the next: long "lane (agency)" labels squashed the bars
+    labels = [f"{wrap(lane, LABEL_WIDTH, 1)}{LINE_BREAK}({agency_short(a)})"
+              for lane, a in zip(df["lane"], df["agency"], strict=True)]
     fig = go.Figure(go.Bar(
         x=df["breach_rate"], y=labels, orientation="h",
         marker_color=[cat.lane_color(x) for x in df["lane"]],
@@ -103,8 +161,11 @@ def breach_rate_by_lane(df: pd.DataFrame, cat: Catalog, lang: str) -> go.Figure:
         customdata=[fmt.count_of(v, j, lang) for v, j in zip(df["violations"], df["judged"], strict=True)],
         hovertemplate="%{y}: %{text} (%{customdata})<extra></extra>",
     ))
-    fig.update_xaxes(tickformat=".0%", title=t("breach_rate", lang))
-    return _layout(fig, lang, height=140 + 28 * len(df), legend=False)
+    top = float(df["breach_rate"].max()) if len(df) and df["breach_rate"].notna().any() else 1.0
+    fig.update_xaxes(tickformat=".0%", title=t("breach_rate", lang), range=[0, max(top * 1.15, 0.01)],
+                     nticks=5, automargin=True)
+    fig.update_yaxes(automargin=True, tickfont={"size": 10})
+    return _layout(fig, lang, height=140 + 36 * len(df), legend=False)
 
 
 def overrun_histogram(df: pd.DataFrame, bin_labels: list[str], cat: Catalog, lang: str) -> go.Figure:
@@ -114,6 +175,7 @@ def overrun_histogram(df: pd.DataFrame, bin_labels: list[str], cat: Catalog, lan
     fig = go.Figure(go.Bar(x=bin_labels, y=y, marker_color=cat.color("step_status", "breach"),
                            hovertemplate="%{x}: %{y}<extra></extra>"))
     fig.update_layout(xaxis_title=t("overrun_ratio", lang), yaxis_title=t("step_occurrences", lang))
+    fig.update_xaxes(tickangle=0, tickfont={"size": 10}, automargin=True)  # short labels, level
     return _layout(fig, lang, height=330, legend=False)
 
 
@@ -139,15 +201,35 @@ def wip_over_time(df: pd.DataFrame, cat: Catalog, lang: str) -> go.Figure:
     """Average work in progress per month, one line per lane (and agency)."""
     fig = go.Figure()
     order = _months(pd.Series(sorted(df["month"].unique())), lang)
-    for (agency, lane), rows in df.groupby(["agency", "lane"], sort=True):
-        rows = rows.sort_values("month")
-        fig.add_scatter(x=_months(rows["month"], lang), y=rows["avg_wip"], mode="lines",
-                        name=f"{lane} ({agency_short(agency)})", line_color=cat.lane_color(lane))
+    # markers as well as lines: a period of one month has one point per lane (a line of one
+    # point draws nothing)
+    mode = "lines+markers" if len(order) <= 3 else "lines"
+    for name, colour, rows in wip_series(df, cat, lang):
+        fig.add_scatter(x=_months(rows["month"], lang), y=rows["avg_wip"], mode=mode, name=name,
+                        line_color=colour)
     fig.update_xaxes(categoryorder="array", categoryarray=order)
     fig.update_yaxes(title=t("avg_wip", lang))
     _layout(fig, lang, height=420)
     fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1, "yanchor": "top"})
     return fig
+
+
+def wip_series(df: pd.DataFrame, cat: Catalog, lang: str,
+               top: int = WIP_TOP) -> list[tuple[str, str, pd.DataFrame]]:
+    """(name, colour, monthly rows) per line of the WIP chart: the ``top`` lanes (and agencies)
+    with the most work in progress, then one grey line summing all the others."""
+    weight = df.groupby(["agency", "lane"])["avg_wip"].mean().sort_values(ascending=False)
+    keep = list(weight.index[:top])
+    out = []
+    for agency, lane in keep:
+        rows = df[(df["agency"] == agency) & (df["lane"] == lane)].sort_values("month")
+        out.append((f"{lane} ({agency_short(agency)})", cat.lane_color(lane), rows))
+    rest = df[~df.set_index(["agency", "lane"]).index.isin(keep)]
+    if len(rest):
+        rows = rest.groupby("month", as_index=False)["avg_wip"].sum().sort_values("month")
+        n = len(weight) - len(keep)
+        out.append((t("wip_others", lang, n=n), theme.OTHER_PATH_COLOR, rows))
+    return out
 
 
 def handover_heatmap(df: pd.DataFrame, cat: Catalog, lang: str) -> go.Figure:
@@ -170,6 +252,7 @@ def handover_heatmap(df: pd.DataFrame, cat: Catalog, lang: str) -> go.Figure:
         hovertemplate=t("from", lang) + " %{y}<br>" + t("to", lang) + " %{x}<br>n = %{z}<br>"
         + t("median_delay", lang) + ": %{customdata}<extra></extra>",
         texttemplate="%{z}", colorbar={"title": "n"},
+        zmin=0,  # the scale starts at no handover, not at the smallest count
     ))
     fig.update_layout(xaxis_title=t("to_lane", lang), yaxis_title=t("from_lane", lang))
     fig.update_yaxes(autorange="reversed")
@@ -234,7 +317,10 @@ def case_gantt(segments: pd.DataFrame, order: list[tuple[str, str]], cat: Catalo
 
 def ratio_label(lo: float, hi: float, lang: str) -> str:
     """``1–1,25×`` / ``≥ 10×`` for an overrun bin."""
+    def short(v: float) -> str:  # 1 -> "1", 1.25 -> "1,25", 1.5 -> "1,5": short tick labels
+        text = fmt.number(v, 2, lang)
+        return text.rstrip("0").rstrip(",.") if ("," in text or "." in text) else text
+
     if math.isinf(hi):
-        return f"≥ {fmt.number(lo, 0, lang)}×"
-    decimals = 0 if float(lo).is_integer() and float(hi).is_integer() else 2
-    return f"{fmt.number(lo, decimals, lang)}–{fmt.number(hi, decimals, lang)}×"
+        return f"≥ {short(lo)}×"
+    return f"{short(lo)}–{short(hi)}×"

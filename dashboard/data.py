@@ -147,7 +147,7 @@ def load(state: DbState, name: str, filters: Filters, **params: Any) -> pd.DataF
     return _cached(state.path, state.version, state.scope, name, filters, tuple(sorted(params.items())))
 
 
-CATALOG_QUERIES = ("catalog_models", "catalog_steps", "catalog_lanes", "vocabularies")
+CATALOG_QUERIES = queries.CATALOG_QUERIES
 
 
 @st.cache_data(max_entries=64, ttl=CACHE_TTL_SECONDS, show_spinner=False)

@@ -5,6 +5,10 @@ the user clicks (Streamlit runs the callable in a worker thread, outside the pag
 the session and its scope are captured here, at the time the button is drawn: the rows come
 from a connection in that scope, and the audit entry names that user. When the entry cannot
 be written the file is not sent (Streamlit reports a failed download).
+
+A CSV or Excel download gets its rows through :func:`dashboard.export.neutralise` before they
+are rendered, whatever the renderer: no cell of a spreadsheet the dashboard hands out starts a
+formula (render with :func:`dashboard.export.to_csv` / :func:`~dashboard.export.to_xlsx`).
 """
 
 from __future__ import annotations
@@ -16,25 +20,51 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth
+from dashboard import auth, export
 from dashboard.filters import Filters
 from pantau import audit
 from pantau.access.roles import EXPORT
+
+
+def render_rows(frame: pd.DataFrame, render: Callable[[pd.DataFrame], bytes], mime: str) -> bytes:
+    """``render(frame)``, the rows neutralised first when ``mime`` is a spreadsheet's."""
+    return render(export.neutralise(frame) if mime in export.TABLE_MIMES else frame)
 
 
 def audited_download(label: str, rows: Callable[[], pd.DataFrame], render: Callable[[pd.DataFrame], bytes], *,
                      file_name: str, kind: str, mime: str, filters: Filters, where: Any = st,
                      icon: str = ":material/download:") -> None:
     """A download button for ``render(rows())``, recorded as an ``export`` with its row count
-    and SHA-256. Shown only to roles that may export; ``where`` is the container (a column)."""
+    and SHA-256. Shown only to roles that may export; ``where`` is the container (a column).
+    For a spreadsheet ``mime`` (:data:`dashboard.export.TABLE_MIMES`) the rows are neutralised
+    first, so no cell can start a formula."""
     if not auth.may(EXPORT):
         return
     session = auth.current()
 
     def payload() -> bytes:
         frame = rows()
-        body = render(frame)
+        body = render_rows(frame, render, mime)
         auth.record(audit.EXPORT, {"kind": kind, "file": file_name, "rows": len(frame),
+                                   "sha256": hashlib.sha256(body).hexdigest(),
+                                   "filters": auth.filters_detail(filters)}, session=session)
+        return body
+
+    where.download_button(label, data=payload, file_name=file_name, mime=mime, on_click="ignore", icon=icon,
+                          key=f"download_{kind}_{file_name}")
+
+
+def audited_document(label: str, build: Callable[[], tuple[bytes, int]], *, file_name: str, kind: str,
+                     mime: str, filters: Filters, where: Any = st, icon: str = ":material/download:") -> None:
+    """A download button for a document (``build() -> (bytes, cases it covers)``), recorded as
+    an ``export`` like :func:`audited_download`; built only when clicked."""
+    if not auth.may(EXPORT):
+        return
+    session = auth.current()
+
+    def payload() -> bytes:
+        body, rows = build()
+        auth.record(audit.EXPORT, {"kind": kind, "file": file_name, "rows": rows,
                                    "sha256": hashlib.sha256(body).hexdigest(),
                                    "filters": auth.filters_detail(filters)}, session=session)
         return body

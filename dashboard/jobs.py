@@ -117,9 +117,14 @@ def swap(work: Path, live: Path, expected: FileId) -> None:
 
 def run_upload(db: Path, file: Path, *, sop_id: str, agency: str | None = None, tz: str | None = None,
                mapping: dict[str, str] | None = None, pii_columns: tuple[str, ...] = (),
+               keep_columns: tuple[str, ...] = (),
                progress: StageProgress | None = None) -> dict[str, Any]:
-    """Snapshot, ingest + analyze on the copy, swap. Runs inside the job process."""
+    """Snapshot, ingest + analyze on the copy, swap. Runs inside the job process.
+
+    ``keep_columns``: personal columns to keep (``pantau ingest --keep-column``). The outcome
+    holds the import's and the run's counts (the page words them in the user's language)."""
     from analytics import analyze
+    from analytics.run import STAGES as RUN_STAGES
     from event_logs.ingest import ingest_file
 
     def report(stage: str) -> Callable[[int, int], None]:
@@ -132,15 +137,24 @@ def run_upload(db: Path, file: Path, *, sop_id: str, agency: str | None = None, 
         expected = snapshot(db, work)
         report("copy")(1, 1)
         result = ingest_file(work, file, sop_id=sop_id, agency=agency, tz=tz, mapping=mapping or None,
-                             pii_columns=list(pii_columns), progress=report("ingest"))
-        outcome: dict[str, Any] = {"ingest": result.summary_line(), "import_id": result.import_id,
-                                   "rows_loaded": result.rows_loaded, "unmapped": result.unmapped_labels,
-                                   "quarantine_reasons": result.quarantine_reasons, "run_id": None}
+                             pii_columns=list(pii_columns), keep_columns=list(keep_columns),
+                             progress=report("ingest"))
+        outcome: dict[str, Any] = {
+            "ingest": result.summary_line(), "import_id": result.import_id, "file_name": result.file_name,
+            "already_imported": result.already_imported, "rows_read": result.rows_read,
+            "rows_loaded": result.rows_loaded, "rows_quarantined": result.rows_quarantined,
+            "rows_duplicate": result.rows_duplicate, "skipped_rows": result.skipped_rows,
+            "recoded_lines": result.recoded_lines, "control_rows": result.control_rows,
+            "unbalanced_quote_rows": result.unbalanced_quote_rows, "unmapped": result.unmapped_labels,
+            "quarantine_reasons": result.quarantine_reasons, "run_id": None}
         if result.already_imported or result.rows_loaded == 0:
             outcome["changed"] = False
             return outcome
         run = analyze(work, sop_ids=[sop_id], progress=report("analyze"))
-        outcome.update(run_id=run.run_id, analyze=run.summary_line(), changed=True)
+        outcome.update(run_id=run.run_id, analyze=run.summary_line(), changed=True, cases=run.case_count,
+                       events=run.event_count, sops=len(run.sop_ids),
+                       seconds=round(sum(v for k, v in run.stage_seconds.items() if k in RUN_STAGES), 1),
+                       fallbacks=run.alignment_timeouts)
         swap(work, db, expected)
         report("swap")(1, 1)
         return outcome
@@ -187,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--file", type=Path)
     parser.add_argument("--sop", required=True)
     parser.add_argument("--version")
-    parser.add_argument("--options", default="{}", help="JSON: agency, tz, mapping, pii_columns | fixes, by")
+    parser.add_argument("--options", default="{}",
+                        help="JSON: agency, tz, mapping, pii_columns, keep_columns | fixes, by")
     args = parser.parse_args(argv)
     opts = json.loads(args.options)
     try:
@@ -198,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             outcome = run_upload(
                 args.db, args.file, sop_id=args.sop, agency=opts.get("agency"), tz=opts.get("tz"),
                 mapping=opts.get("mapping"), pii_columns=tuple(opts.get("pii_columns") or ()),
+                keep_columns=tuple(opts.get("keep_columns") or ()),
                 progress=lambda stage, done, total: _emit(
                     {"event": "progress", "stage": stage, "done": done, "total": total}),
             )
@@ -220,7 +236,8 @@ def overall(stage: str, done: int, total: int) -> float:
     return lo + (hi - lo) * share
 
 
-def _error(event: dict[str, Any]) -> PantauError:
+def job_error(event: dict[str, Any]) -> PantauError:
+    """The :class:`PantauError` a job's ``error`` event describes (same class when known)."""
     cls = getattr(errors, str(event.get("type")), PantauError)
     if not (isinstance(cls, type) and issubclass(cls, PantauError)):
         cls = PantauError
@@ -235,13 +252,15 @@ def _error(event: dict[str, Any]) -> PantauError:
 
 
 def start_upload(db: Path, file: Path, *, sop_id: str, agency: str | None = None, tz: str | None = None,
-                 mapping: dict[str, str] | None = None, pii_columns: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
+                 mapping: dict[str, str] | None = None, pii_columns: tuple[str, ...] = (),
+                 keep_columns: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
     """Run the upload job in a separate process; yield its progress events, return at "done".
 
     Raises the job's :class:`PantauError` (same class when known) on failure. If the caller
     stops listening, the job still finishes (and swaps) on its own.
     """
-    options = {"agency": agency, "tz": tz, "mapping": mapping or {}, "pii_columns": list(pii_columns)}
+    options = {"agency": agency, "tz": tz, "mapping": mapping or {}, "pii_columns": list(pii_columns),
+               "keep_columns": list(keep_columns)}
     yield from _job(["upload", "--db", str(db), "--file", str(file), "--sop", sop_id, "--options", json.dumps(options)])
 
 
@@ -275,7 +294,7 @@ def _job(args: list[str]) -> Iterator[dict[str, Any]]:
                 stderr.seek(0)
                 tail = stderr.read()[-2000:]
                 final = {"message": f"the job stopped (exit {proc.returncode}): {tail.strip()}"}
-            raise _error(final)
+            raise job_error(final)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from dashboard import auth
 from dashboard.auth import Session
 from dashboard.i18n import t
 from dashboard.navigation import PAGES
+from dashboard.ui import plain, plain_lines
 from pantau import audit
 from pantau.access import authenticate
 from pantau.access.login import UNKNOWN_USER, anonymous_name
@@ -60,7 +61,7 @@ def gate(lang: str) -> Session:
             _login_page(lang)
             st.stop()
     except PantauError as exc:  # the users file or the audit log: no data without them
-        st.error(str(exc))
+        st.error(plain_lines(exc))
         st.stop()
     st.session_state[_LAST_ACTIVITY] = auth.now()
     _sidebar(session, lang)
@@ -176,5 +177,6 @@ def _logout(session: Session) -> None:
 def _sidebar(session: Session, lang: str) -> None:
     sb = st.sidebar
     scope = session.scope.describe() if session.scope.agencies is not None else t("all_agencies", lang)
-    sb.caption(t("logged_in_as", lang, user=session.user, role=t(f"role_{session.role}", lang), scope=scope))
+    sb.caption(t("logged_in_as", lang, user=plain(session.user), role=t(f"role_{session.role}", lang),
+                 scope=plain(scope)))
     sb.button(t("logout", lang), on_click=_logout, args=(session,), key="logout", icon=":material/logout:")

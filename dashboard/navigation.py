@@ -20,6 +20,11 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("views/data.py", "page_data", "data", ":material/database:"),
     ("views/audit.py", "page_audit", "audit", ":material/policy:"),
 )
+# The overview is served at the root URL; Streamlit then answers its own slug (/ringkasan, the
+# name a head types or shares) with an English "Page not found". The default page therefore
+# reserves another path and a hidden page serves the overview at its slug too.
+HOME = "ringkasan"
+HOME_RESERVED = "beranda"
 # the permission a page needs, when it is not READ (pantau.access.roles)
 PAGE_PERMISSION: dict[str, str] = {"audit": AUDIT}
 

@@ -20,6 +20,7 @@ from dashboard.catalog import Catalog, ModelInfo
 from dashboard.i18n import t
 
 START, END = "__start__", "__end__"
+WIDE_STEPS = 6  # case steps drawn left to right; more are drawn top to bottom
 
 
 def _q(text: str) -> str:
@@ -45,9 +46,12 @@ def process_map_dot(model: ModelInfo, nodes: pd.DataFrame, arcs: pd.DataFrame, c
     if min_share > 0 and starts:
         arcs = arcs[arcs["n"] >= min_share * starts]
     seen = set(stats)
+    # left to right fits a short SOP; a long one drawn so is scaled down until unreadable at
+    # 1440 px, top to bottom keeps its text size (the page scrolls instead)
+    direction = "LR" if len(model.case_steps) <= WIDE_STEPS else "TB"
     lines = [
         f"digraph {_q(model.sop_id)} {{",
-        '  graph [rankdir=LR, fontname="Helvetica", fontsize=10, nodesep=0.3, ranksep=0.45];',
+        f'  graph [rankdir={direction}, fontname="Helvetica", fontsize=10, nodesep=0.45, ranksep=0.5, forcelabels=true];',
         '  node [fontname="Helvetica", fontsize=9, shape=box, style="rounded,filled"];',
         '  edge [fontname="Helvetica", fontsize=8, arrowsize=0.7];',
         f'  {_q(START)} [shape=circle, label="", width=0.25, fillcolor="#2e7d32", color="#2e7d32"];',
@@ -75,6 +79,7 @@ def process_map_dot(model: ModelInfo, nodes: pd.DataFrame, arcs: pd.DataFrame, c
             lines.append(f"    {_q(step.step_id)} [label={_label(step.printed_no or step.step_id, *name, *facts)}, {attrs}];")
         lines.append("  }")
     top = float(arcs["n"].max()) if len(arcs) else 0.0
+    pairs = {(r.src, r.dst): r.n for r in arcs.itertuples(index=False)}
     for r in arcs.itertuples(index=False):
         if r.src not in seen | {START} or r.dst not in seen | {END}:
             continue  # an arc to a step not drawn (unmapped or program-scope): left out
@@ -82,7 +87,16 @@ def process_map_dot(model: ModelInfo, nodes: pd.DataFrame, arcs: pd.DataFrame, c
         text = fmt.number(r.n, 0, lang)
         if r.dst != END and not pd.isna(r.median_min):
             text += f"\\n{fmt.duration(r.median_min, lang)}"
-        lines.append(f'  {_q(r.src)} -> {_q(r.dst)} [label="{text}", color="{colour}", '
-                     f'fontcolor="{colour}", penwidth={_width(r.n, top)}];')
+        # two arcs between the same steps (s04 -> s05 and back) run side by side: mid-way labels
+        # are drawn over each other. Each leaves from its own side of the nodes (the more
+        # frequent on the left, the rarer on the right) with an external label, which Graphviz
+        # places after the layout where it overlaps no node and no other label.
+        back = pairs.get((r.dst, r.src))
+        where, extra = "label", ""
+        if back is not None and r.src != r.dst:
+            side = "e" if (r.n, r.src) < (back, r.dst) else "w"
+            where, extra = "xlabel", f", tailport={side}, headport={side}"
+        lines.append(f'  {_q(r.src)} -> {_q(r.dst)} [{where}="{text}", color="{colour}", '
+                     f'fontcolor="{colour}", penwidth={_width(r.n, top)}{extra}];')
     lines.append("}")
     return "\n".join(lines)

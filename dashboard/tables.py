@@ -7,9 +7,11 @@ click through (``case_id``) stay as they are.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
-from dashboard import fmt
+from dashboard import fmt, theme
 from dashboard.catalog import Catalog, ModelInfo, agency_short
 from dashboard.i18n import t
 
@@ -64,7 +66,62 @@ def open_cases(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
         t("time_remaining", lang): [fmt.in_unit(r, u, cat.step_calendar(s, x), lang, day_minutes=cat.day_minutes(s))
                                     for r, u, s, x in zip(df["remaining"], df["std_unit"], df["sop_id"],
                                                           df["current_step"], strict=True)],
+        t("overdue", lang): [fmt.hours(h, lang) if not pd.isna(h) and h > 0 else "–" for h in df["overdue_hours"]],
         t("status", lang): [cat.label("open_status", s, lang) for s in df["status"]],
+    })
+
+
+TEXT_COLUMN_PX = 260  # the widest a text column is set to (longer values end in "…", hover shows them)
+
+
+def header_px(text: str) -> int:
+    """About how many pixels a header's text takes in the data grid (14 px sans, padding)."""
+    return int(7.6 * len(str(text))) + 32
+
+
+def column_px(header: str, values: pd.Series) -> int:
+    """A column's width: its whole header, and for text its longest value up to
+    :data:`TEXT_COLUMN_PX` (names of units and SOPs were cut to a dozen letters)."""
+    width = header_px(header)
+    if len(values) and (values.dtype == object or pd.api.types.is_string_dtype(values)):
+        longest = int(values.astype(str).str.len().max())
+        width = max(width, min(int(7.2 * longest) + 24, TEXT_COLUMN_PX))
+    return width
+
+
+def units(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
+    """The league table of service units: numbers stay numbers (so the grid sorts them); the
+    display strings are set by :func:`units_style`."""
+    return pd.DataFrame({
+        t("unit", lang): df["unit"].fillna("–"),
+        t("sop", lang): [cat.sop_tag(s) for s in df["sop_id"]],
+        t("cases", lang): df["cases"].astype("int64"),
+        t("share_on_time", lang): df["on_time_share"].astype("float64"),
+        t("on_time_count", lang): [fmt.count_of(n, c, lang) for n, c in zip(df["on_time"], df["closed"], strict=True)],
+        t("target", lang): df["target"].astype("float64"),
+        t("median_throughput", lang): df["median_throughput_hours"].astype("float64"),
+        t("open_late", lang): df["late"].astype("int64"),
+    })
+
+
+def units_style(shown: pd.DataFrame, lang: str) -> Any:
+    """The league table styled: id-ID numbers and durations, the on-time share green when at or
+    above its target and red below (the sort still uses the numbers)."""
+    share, target = t("share_on_time", lang), t("target", lang)
+
+    def colour(row: pd.Series) -> list[str]:
+        v, g = row[share], row[target]
+        css = "" if pd.isna(v) or pd.isna(g) else (
+            f"background-color: {theme.GOOD}22; color: {theme.GOOD}" if v >= g
+            else f"background-color: {theme.BAD}22; color: {theme.BAD}")
+        return [css if c == share else "" for c in row.index]
+
+    return shown.style.apply(colour, axis=1).format({
+        share: lambda v: fmt.percent(None if pd.isna(v) else float(v), 1, lang),
+        target: lambda v: fmt.percent(None if pd.isna(v) else float(v), 0, lang),
+        t("median_throughput", lang): lambda v: fmt.hours(None if pd.isna(v) else float(v), lang),
+        t("cases", lang): lambda v: fmt.number(v, 0, lang),
+        t("open_late", lang): lambda v: fmt.number(v, 0, lang),
     })
 
 

@@ -72,6 +72,14 @@ def agency_color(agency: str | None, known: dict[str, str] | None = None) -> str
     return (known or {}).get(_key(agency)) or AGENCY_PALETTE[_stable_index(agency, len(AGENCY_PALETTE))]
 
 
+def sop_color(sop_id: str | None, known: dict[str, str] | None = None) -> str:
+    """The colour of an SOP, for rows per agency and SOP (two SOPs of one agency differ);
+    ``known`` gives the stored SOPs distinct colours (:func:`assign_colors`)."""
+    if not sop_id:
+        return UNKNOWN_COLOR
+    return (known or {}).get(_key(sop_id)) or AGENCY_PALETTE[_stable_index(sop_id, len(AGENCY_PALETTE))]
+
+
 def rate_color(rate: float | None) -> str:
     """Green -> amber -> red for a breach rate in [0, 1] (process map arcs and nodes)."""
     if rate is None or rate != rate:  # NaN

@@ -28,13 +28,25 @@ CASE_PAGE = "views/kasus.py"
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>&$:])")
+# GitHub-flavoured Markdown turns a bare URL or e-mail address in text into a link after the
+# escapes are read; an invisible word joiner inside "://", "www." and "@" keeps them text
+_AUTOLINK = re.compile(r"(:)(?=//)|(?i:(www))(?=\\?\.)|(@)")
+WORD_JOINER = "\u2060"
 
 
 def plain(text: object) -> str:
     """A data string made inert for every place Streamlit renders Markdown (``st.markdown``,
-    captions, tab and expander labels): each Markdown character is backslash-escaped, so
-    ``**x**`` shows as typed and ``![](http://…)`` neither renders nor makes the browser fetch."""
-    return _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
+    captions, tab and expander labels, ``st.info``/``st.error``…): each Markdown character is
+    backslash-escaped and URLs cannot autolink, so ``**x**`` shows as typed and ``![](http://…)``
+    neither renders, links nor makes the browser fetch."""
+    escaped = _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
+    return _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, escaped)
+
+
+def plain_lines(text: object) -> str:
+    """:func:`plain` line by line, the line breaks kept (Markdown hard breaks): for messages
+    that name files, rows and values, such as an error and its hint."""
+    return "  \n".join(plain(line) for line in str(text).splitlines() if line.strip())
 
 
 def lang() -> str:
@@ -79,9 +91,9 @@ def guard() -> Iterator[None]:
     try:
         yield
     except PantauError as exc:
-        st.error(str(exc))
+        st.error(plain_lines(exc))
     except duckdb.Error as exc:
-        st.error(f"{tr('db_error')}: {exc}")
+        st.error(f"{tr('db_error')}: {plain_lines(exc)}")
 
 
 def page_header(title_key: str, intro_key: str | None = None) -> None:
@@ -95,7 +107,7 @@ def require_store() -> DbState:
     """The database state, or stop the page with the reason it cannot be read."""
     state = db_state()
     if state is None:
-        st.error(st.session_state.get("_db_error") or tr("db_unavailable"))
+        st.error(plain_lines(st.session_state.get("_db_error") or tr("db_unavailable")))
         st.stop()
     return state
 
@@ -127,7 +139,7 @@ def empty(df: pd.DataFrame | None, key: str | None = None) -> bool:
             options = load("filter_options", Filters())
             if f.sop_id not in set(options["sop_id"]):
                 key = "sop_no_cases"
-    st.info(tr(key, sop=filters().sop_id or ""))
+    st.info(tr(key, sop=plain(filters().sop_id or "")))
     return True
 
 
@@ -193,16 +205,48 @@ def require_role(permission: str) -> None:
 
 def case_link(case_id: str, sop_id: str) -> None:
     """A link to the Kasus page for this case (``?case=<id>&sop=<id>``)."""
-    st.page_link(CASE_PAGE, label=tr("open_case", case=case_id), icon=":material/open_in_new:",
+    st.page_link(CASE_PAGE, label=tr("open_case", case=plain(case_id)), icon=":material/open_in_new:",
                  query_params={"case": case_id, "sop": sop_id})
 
 
 def case_picker(cases: pd.DataFrame, shown: pd.DataFrame, key: str) -> None:
     """``shown`` (a display table of ``cases``) where picking a row links to that case's page."""
-    event = st.dataframe(shown, hide_index=True, on_select="rerun", selection_mode="single-row", key=key)
+    event = table(shown, key=key, on_select="rerun", selection_mode="single-row")
     picked = selected_row(event)
     if picked is not None:
         case_link(cases["case_id"].iloc[picked], cases["sop_id"].iloc[picked])
+
+
+def fit_headers(df: pd.DataFrame, least: int = 80) -> dict[str, Any]:
+    """A ``column_config`` giving every column at least its header's width, so a long header
+    ("Median waktu penyelesaian") is not cut at 1440 px, and text columns room for their
+    values; the first column stays in view when a wide table scrolls sideways."""
+    from dashboard.tables import column_px
+
+    return {c: st.column_config.Column(width=max(least, column_px(c, df[c])), pinned=(i == 0))
+            for i, c in enumerate(df.columns)}
+
+
+def table(shown: pd.DataFrame | Any, key: str | None = None, **kwargs: Any) -> Any:
+    """``st.dataframe`` of a display table (or its Styler) with every header readable."""
+    frame = shown.data if hasattr(shown, "data") and not isinstance(shown, pd.DataFrame) else shown
+    return st.dataframe(shown, hide_index=True, column_config=fit_headers(frame), key=key, **kwargs)
+
+
+def unit_picker(league: pd.DataFrame, shown: pd.DataFrame, key: str) -> None:
+    """The units league (``shown``, sortable: its numbers stay numbers) where picking a row
+    links to that unit's cases: the Kasus page filtered to the unit, its agency and SOP."""
+    from dashboard.tables import units_style
+
+    event = table(units_style(shown, lang()), key=key, on_select="rerun", selection_mode="single-row")
+    picked = selected_row(event)
+    if picked is not None:
+        row = league.iloc[picked]
+        params = {"agency": row["agency"], "sop": row["sop_id"]}
+        if isinstance(row["unit"], str):
+            params["unit"] = row["unit"]
+        st.page_link(CASE_PAGE, label=tr("open_unit_cases", unit=row["unit"] or "–", sop=catalog().sop_tag(row["sop_id"])),
+                     icon=":material/open_in_new:", query_params=params)
 
 
 def selected_row(event: Any) -> int | None:

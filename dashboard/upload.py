@@ -1,55 +1,48 @@
-"""The Data page's upload form: preview a file, propose a column mapping, check the choice.
+"""The Data page's upload form: the preview as a table, a proposed column mapping, what ingest
+will do with personal columns, and the result of an upload in the user's language.
 
-Pure helpers (bytes in, DataFrames and dicts out); the import itself runs in another process
-(:mod:`dashboard.jobs`). Columns are recognised with the same names as ``pantau ingest``
-(:data:`event_logs.fields.ALIASES`), so the form proposes what the CLI would do.
+Pure helpers (dicts in, DataFrames and texts out). The file itself is read in a process of its
+own (:mod:`dashboard.preview_job`) and imported in another (:mod:`dashboard.jobs`). Columns are
+recognised with the same names as ``pantau ingest`` (:data:`event_logs.fields.ALIASES`), so the
+form proposes what the CLI would do.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 from pathlib import PurePath
+from typing import Any
 
 import pandas as pd
 
+from dashboard import fmt
+from dashboard.i18n import t
 from event_logs.fields import ALIASES, FIELDS, REQUIRED
 from event_logs.text import norm_name
-from pantau.errors import IngestError
 
-PREVIEW_ROWS = 20
 UPLOAD_TYPES = ("csv", "txt", "xlsx", "xls", "parquet", "xes", "gz")
+ROLE_ID, ROLE_PERSONAL = "id", "personal"  # as dashboard.preview_job names them
 
 
-def preview(file_name: str, data: bytes, rows: int = PREVIEW_ROWS) -> pd.DataFrame:
-    """The first ``rows`` rows as text; raises :class:`IngestError` when unreadable."""
-    suffix = PurePath(file_name).suffix.lower()
-    try:
-        if suffix in (".csv", ".txt"):
-            text = _decode(data[: 1 << 20])
-            sample = text[:20000]
-            try:
-                delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-            except csv.Error:
-                delimiter = ","
-            return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, nrows=rows,
-                               keep_default_na=False)
-        if suffix in (".xlsx", ".xls"):  # pandas reads .xls with xlrd
-            return pd.read_excel(io.BytesIO(data), dtype=str, nrows=rows)
-        if suffix == ".parquet":
-            return pd.read_parquet(io.BytesIO(data)).head(rows).astype(str)
-    except (ValueError, UnicodeError, OSError, csv.Error) as exc:
-        raise IngestError(f"cannot read the file for a preview: {exc}", file=file_name) from exc
-    return pd.DataFrame()  # XES: attributes are named by the standard; no mapping needed
+def safe_file_name(name: str) -> str:
+    """The uploaded file's own name, without any folder part (a browser may send one), to
+    write it under in a temporary folder."""
+    base = PurePath(str(name).replace("\\", "/")).name
+    return base if base not in ("", ".", "..") else "upload"
 
 
-def _decode(data: bytes) -> str:
-    try:
-        # incremental: a multi-byte character cut at the end of the sample is not an error
-        return codecs.getincrementaldecoder("utf-8-sig")().decode(data, final=False)
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")  # a Windows export
+def preview_frame(preview: dict[str, Any], lang: str) -> pd.DataFrame:
+    """The preview's rows as a table of text; a hashed column reads "(di-hash)", a personal
+    column "(data pribadi)": their values are never shown."""
+    hidden = {ROLE_ID: t("preview_hashed", lang), ROLE_PERSONAL: t("preview_personal", lang)}
+    roles = preview["roles"]
+    rows = [[hidden.get(role, value if value is not None else "") for value, role in zip(row, roles, strict=True)]
+            for row in preview["rows"]]
+    return pd.DataFrame(rows, columns=pd.Index(preview["columns"], dtype=object), dtype=object)
+
+
+def columns_by_role(preview: dict[str, Any], role: str) -> list[str]:
+    """The columns ingest hashes (``id``) or drops as personal data (``personal``)."""
+    return [c for c, r in zip(preview["columns"], preview["roles"], strict=True) if r == role]
 
 
 def guess_mapping(columns: list[str]) -> dict[str, str | None]:
@@ -79,3 +72,28 @@ def mapping_problems(choice: dict[str, str | None]) -> list[str]:
 def ingest_mapping(choice: dict[str, str | None]) -> dict[str, str]:
     """The ``COLUMN -> FIELD`` mapping :func:`event_logs.ingest.ingest_file` takes."""
     return {column: field for field, column in choice.items() if column}
+
+
+def result_lines(outcome: dict[str, Any], lang: str) -> list[str]:
+    """What an upload did, in the user's language with its number format: the import's counts,
+    what the reader noticed, and the analysis run (:func:`dashboard.jobs.run_upload`'s outcome)."""
+    def n(key: str) -> str:
+        return fmt.number(int(outcome.get(key) or 0), 0, lang)
+
+    counts = {k: n(k) for k in ("rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate", "import_id")}
+    if outcome.get("already_imported"):
+        return [t("upload_already", lang, **counts)]
+    lines = [t("upload_imported", lang, **counts)]
+    for key in ("skipped_rows", "recoded_lines", "control_rows"):
+        if outcome.get(key):
+            lines.append(t(f"upload_{key}", lang, n=n(key)))
+    quotes = outcome.get("unbalanced_quote_rows") or []
+    if quotes:
+        shown = ", ".join(fmt.number(int(r), 0, lang) for r in quotes[:10]) + (" …" if len(quotes) > 10 else "")
+        lines.append(t("upload_unbalanced_quotes", lang, rows=shown))
+    if outcome.get("run_id"):
+        lines.append(t("upload_analysed", lang, run=n("run_id"), cases=n("cases"), events=n("events"),
+                       sops=n("sops"), seconds=fmt.number(float(outcome.get("seconds") or 0), 1, lang)))
+        if outcome.get("fallbacks"):
+            lines.append(t("upload_fallbacks", lang, n=n("fallbacks")))
+    return lines

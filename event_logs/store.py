@@ -267,9 +267,10 @@ def open_store(path: str | Path, read_only: bool = True, *, wait_seconds: float 
     return con
 
 
-def init_store(path: str | Path) -> int:
-    """Create (or migrate) the store at ``path``; returns the schema version."""
-    con = open_store(path, read_only=False)
+def init_store(path: str | Path, *, notice: Notice | None = None) -> int:
+    """Create (or migrate) the store at ``path``; returns the schema version. ``notice`` is
+    told when readers hold the file and this waits for them."""
+    con = open_store(path, read_only=False, notice=notice)
     try:
         return schema_version(con)
     finally:

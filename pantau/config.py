@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+import types
+import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -71,12 +73,29 @@ class AuthSettings:
 
 
 @dataclass(frozen=True)
+class DigestSettings:
+    """``[digest]``: the SMTP server the weekly digest is sent through, and who gets it
+    (``pantau digest --send``; docs/config.md)."""
+
+    host: str = ""                             # the SMTP server; "" = not configured
+    port: int = 587
+    security: str = "starttls"                 # starttls | tls (implicit, port 465) | none
+    user: str = ""                             # "" = no login
+    password_env: str = "PANTAU_SMTP_PASSWORD"  # the environment variable holding the password
+    sender: str = ""                           # the From address
+    timeout_seconds: float = 30.0
+    # [digest.recipients]: "agency name" = ["head@agency.go.id", ...]
+    recipients: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole settings file; ``path`` is where it was read from (None: defaults)."""
 
     ingest: IngestSettings = field(default_factory=IngestSettings)
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
     path: Path | None = None
 
 
@@ -100,19 +119,29 @@ def _section(cls: type, raw: Any, *, file: str, name: str) -> Any:
     return cls(**values)
 
 
+def _options(wanted: Any) -> tuple[Any, ...]:
+    """The types a setting may have: the members of a union, else the one type (``dict[str,
+    tuple[str, ...]]`` is one type, not two)."""
+    if typing.get_origin(wanted) in (typing.Union, types.UnionType):
+        return typing.get_args(wanted)
+    return (wanted,)
+
+
 def _coerce(value: Any, wanted: Any) -> Any:
-    options = getattr(wanted, "__args__", None) or (wanted,)
+    options = _options(wanted)
     if float in options and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if Path in options and isinstance(value, str):
         return Path(value)
     if any(getattr(o, "__origin__", None) is tuple for o in options) and isinstance(value, list):
         return tuple(value)
+    if any(getattr(o, "__origin__", None) is dict for o in options) and isinstance(value, dict):
+        return {str(k): tuple(v) if isinstance(v, list) else v for k, v in value.items()}
     return value
 
 
 def _fits(value: Any, wanted: Any) -> bool:
-    options = getattr(wanted, "__args__", None) or (wanted,)
+    options = _options(wanted)
     for option in options:
         if option is type(None) and value is None:
             return True
@@ -123,6 +152,9 @@ def _fits(value: Any, wanted: Any) -> bool:
         origin = getattr(option, "__origin__", None)
         if origin in (list, tuple) and isinstance(value, list):
             return True
+        if origin is dict and isinstance(value, dict):
+            # a table of lists of strings ([digest.recipients])
+            return all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in value.values())
         if isinstance(option, type) and isinstance(value, option) and not (
                 option is int and isinstance(value, bool)):
             return True
@@ -130,7 +162,7 @@ def _fits(value: Any, wanted: Any) -> bool:
 
 
 def _type_name(wanted: Any) -> str:
-    options = getattr(wanted, "__args__", None) or (wanted,)
+    options = _options(wanted)
     return " or ".join(getattr(o, "__name__", str(o)) for o in options if o is not type(None))
 
 

@@ -47,6 +47,7 @@ from pantau_cli import (  # noqa: E402, F401
     dashboard_cmd,
     data_cmd,
     map_cmd,
+    report_cmd,
     sop_cmd,
     target_cmd,
     user_cmd,

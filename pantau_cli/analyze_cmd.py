@@ -7,12 +7,13 @@ from pathlib import Path
 import typer
 
 from pantau_cli import app
+from pantau_cli.options import EXISTING_DB, notice
 from pantau_cli.progress import progress_bar
 
 
 @app.command("analyze")
 def analyze(
-    db: Path = typer.Option(..., "--db", help="DuckDB database file."),
+    db: Path = EXISTING_DB,
     sop: list[str] = typer.Option(None, "--sop", help="SOP id (repeatable; default: every SOP with events)."),
     as_of: str = typer.Option(None, "--as-of", metavar="DATE|TIMESTAMP",
                               help="Judge open cases at this moment: YYYY-MM-DD (the end of that local "
@@ -24,5 +25,6 @@ def analyze(
     from analytics import analyze as run_analysis
 
     with progress_bar("analyze", quiet=quiet) as progress:
-        result = run_analysis(db, sop_ids=list(sop) if sop else None, progress=progress, as_of=as_of)
+        result = run_analysis(db, sop_ids=list(sop) if sop else None, progress=progress, as_of=as_of,
+                              notice=notice)
     typer.echo(result.summary_line())

@@ -9,11 +9,13 @@ from pathlib import Path
 import typer
 
 from pantau_cli import app
+from pantau_cli.options import existing_store
 
 audit_app = typer.Typer(help="The audit log: verify its hash chain, list entries.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
-DB = typer.Option(None, "--db", help="The store whose audit log to read (the log lies beside it).")
+DB = typer.Option(None, "--db", help="The store whose audit log to read (the log lies beside it).",
+                  callback=existing_store)
 FILE = typer.Option(None, "--file", help="An audit log file (instead of the one beside --db).")
 CONFIG = typer.Option(None, "--config", help="Settings file (default: $PANTAU_CONFIG or pantau.toml beside DB).")
 

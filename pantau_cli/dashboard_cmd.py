@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from pantau_cli import app
+from pantau_cli.options import existing_store
 
 
 @app.command("dashboard")
@@ -27,11 +28,7 @@ def dashboard(
     from pantau.access.setup import AUTH_ENV, auth_setup, check_binding, prepare
     from pantau.config import CONFIG_ENV, load_settings
 
-    if not db.exists():
-        from pantau.errors import StoreError
-
-        raise StoreError("no such database file", file=str(db),
-                         hint="build the demo with 'pantau demo' or import logs with 'pantau ingest'")
+    existing_store(db)
     setup = auth_setup(load_settings(config, store=db), db, mode=auth)
     check_binding(setup, address)
     extra = prepare(setup, db)

@@ -9,9 +9,10 @@ from pathlib import Path
 import typer
 
 from pantau_cli import app
+from pantau_cli.options import NEW_OR_EXISTING_DB, input_file, notice
 from pantau_cli.progress import progress_bar
 
-DB_OPTION = typer.Option(..., "--db", help="DuckDB database file.")
+DB_OPTION = NEW_OR_EXISTING_DB
 
 
 @app.command("init")
@@ -19,7 +20,7 @@ def init(db: Path = DB_OPTION) -> None:
     """Create the store (or migrate it to the current schema)."""
     from event_logs.store import init_store
 
-    version = init_store(db)
+    version = init_store(db, notice=notice)
     typer.echo(f"{db}: schema version {version}")
 
 
@@ -38,13 +39,13 @@ def _parse_map(items: list[str]) -> dict[str, str]:
 
 @app.command("ingest")
 def ingest(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV, Excel, XES(.gz) or Parquet file."),
+    file: Path = typer.Argument(..., callback=input_file, help="CSV, Excel, XES(.gz) or Parquet file."),
     db: Path = DB_OPTION,
     sop: str = typer.Option(..., "--sop", help="SOP id the log belongs to."),
     agency: str = typer.Option(None, "--agency", help="Agency name (default: the SOP's agency)."),
     tz: str = typer.Option(None, "--tz", help="Zone for naive timestamps (default: the SOP's zone)."),
     map_: list[str] = typer.Option(None, "--map", help="COLUMN=FIELD (case_id, activity, timestamp, resource, lifecycle, unit, agency)."),
-    activity_map: Path = typer.Option(None, "--activity-map", exists=True, dir_okay=False, help="CSV/YAML: label -> step id."),
+    activity_map: Path = typer.Option(None, "--activity-map", callback=input_file, help="CSV/YAML: label -> step id."),
     pii: list[str] = typer.Option(None, "--pii", help="Column holding personal data (hashed); NIK/KK columns always are."),
     keep_names: bool = typer.Option(False, "--keep-names", help="Keep every personal column (names, phone, address; dropped by default)."),
     keep_column: list[str] = typer.Option(None, "--keep-column", help="A personal column to keep (repeatable); phone numbers in it are still masked."),
@@ -66,11 +67,6 @@ def ingest(
         typer.echo(f"unmapped activity '{redact(label)}': suggestions {shown} (use --activity-map to apply)",
                    err=True)
     typer.echo(result.summary_line())
-
-
-def notice(text: str) -> None:
-    """A library notice (e.g. waiting for the store) on stderr."""
-    typer.echo(f"Note: {text}", err=True)
 
 
 @app.command("simulate")
@@ -95,7 +91,7 @@ def simulate(
             start=date.fromisoformat(start) if start else None,
             end=date.fromisoformat(end) if end else None,
             sop_ids=list(sop) if sop else None, deviation_rate=deviation_rate, replace=replace,
-            progress=progress,
+            progress=progress, notice=notice,
         )
     typer.echo(f"simulated {result.cases:,} cases, {result.events:,} events, "
                f"{result.truth_rows:,} ground-truth rows in {result.seconds:.1f} s")

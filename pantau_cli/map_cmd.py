@@ -7,20 +7,18 @@ from pathlib import Path
 import typer
 
 from pantau_cli import app
+from pantau_cli.options import EXISTING_DB, input_file, notice
 
-DB_OPTION = typer.Option(..., "--db", help="DuckDB database file.")
+DB_OPTION = EXISTING_DB
 map_app = typer.Typer(help="Activity labels -> SOP steps: set, list, import, unset.", no_args_is_help=True)
 app.add_typer(map_app, name="map")
 
 
-def _store(db: Path):
+def _store(db: Path, *, write: bool = True):
     from event_logs.store import open_store
-    from pantau.errors import StoreError
 
-    if not db.exists():
-        raise StoreError("no such database file", file=str(db),
-                         hint="create one with 'pantau init --db FILE' or 'pantau ingest'")
-    return open_store(db, read_only=False)
+    # a write waits (saying so) for readers to close the file; a read does not lock writers out
+    return open_store(db, read_only=not write, notice=notice)
 
 
 @map_app.command("set")
@@ -75,7 +73,7 @@ def map_list(
     """List the mappings: SOP, label, step (or '-' for out of scope), where it came from."""
     from event_logs.mapping import list_mappings
 
-    con = _store(db)
+    con = _store(db, write=False)
     try:
         entries = list_mappings(con, sop)
     finally:
@@ -89,7 +87,7 @@ def map_list(
 
 @map_app.command("import")
 def map_import(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV (label,step_id) or YAML (label: step_id)."),
+    file: Path = typer.Argument(..., callback=input_file, help="CSV (label,step_id) or YAML (label: step_id)."),
     db: Path = DB_OPTION,
     sop: str = typer.Option(..., "--sop", help="SOP id."),
     by: str = typer.Option(None, "--by", help="Who decided it (recorded)."),

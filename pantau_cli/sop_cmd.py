@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from pantau_cli import app
+from pantau_cli.options import input_file
 
 sop_app = typer.Typer(help="SOP models: add, list, show, confirm, check, export, import.", no_args_is_help=True)
 app.add_typer(sop_app, name="sop")
@@ -217,7 +218,7 @@ def sop_export(
 
 @sop_app.command("import")
 def sop_import(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="SOP document as extracted text."),
+    file: Path = typer.Argument(..., callback=input_file, help="SOP document as extracted text."),
     output: Path = typer.Option(None, "--output", "-o", help="Write the draft model here instead of stdout."),
 ) -> None:
     """Read an SOP document (tab-separated text) and print a draft model file (YAML)."""

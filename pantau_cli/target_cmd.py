@@ -7,20 +7,18 @@ from pathlib import Path
 import typer
 
 from pantau_cli import app
+from pantau_cli.options import EXISTING_DB, notice
 
-DB_OPTION = typer.Option(..., "--db", help="DuckDB database file.")
+DB_OPTION = EXISTING_DB
 target_app = typer.Typer(help="On-time targets per SOP (and agency): set, unset, list.", no_args_is_help=True)
 app.add_typer(target_app, name="target")
 
 
 def _store(db: Path, *, write: bool):
     from event_logs.store import open_store
-    from pantau.errors import StoreError
 
-    if not db.exists():
-        raise StoreError("no such database file", file=str(db),
-                         hint="create one with 'pantau init --db FILE' or 'pantau ingest'")
-    return open_store(db, read_only=not write)
+    # the option refused a missing file; a writer waiting for readers says so once
+    return open_store(db, read_only=not write, notice=notice)
 
 
 def _share(text: str) -> float:

@@ -10,11 +10,13 @@ from pathlib import Path
 import typer
 
 from pantau_cli import app
+from pantau_cli.options import existing_store
 
 user_app = typer.Typer(help="Dashboard users: add, list, disable, enable, passwd.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 
-DB = typer.Option(..., "--db", help="The store the users belong to (the users file lies beside it).")
+DB = typer.Option(..., "--db", help="The store the users belong to (the users file lies beside it).",
+                  callback=existing_store)
 CONFIG = typer.Option(None, "--config", help="Settings file (default: $PANTAU_CONFIG or pantau.toml beside DB).")
 STDIN = typer.Option(False, "--password-stdin", help="Read the password from standard input (one line).")
 

@@ -30,7 +30,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PAGES = page_titles()  # url path -> (Indonesian title, English title)
-WIDTH = 1400
+WIDTH = 1440             # the laptop width the trial was run at
+WIDTHS = (1440, 1920)    # every page is photographed at both (issue 15.6)
 ERROR_SELECTORS = ('[data-testid="stException"]', '[data-testid="stAlertContentError"]')
 
 
@@ -101,13 +102,22 @@ def errors_on(page) -> list[str]:
     return found
 
 
-def shoot(page, path: Path) -> None:
-    """A full-length screenshot at WIDTH: the viewport grows to the main area's height
+def shot_name(slug: str, width: int) -> str:
+    """``ringkasan.png`` at :data:`WIDTH`, ``ringkasan-1920.png`` at another width."""
+    return f"{slug}.png" if width == WIDTH else f"{slug}-{width}.png"
+
+
+def shoot(page, path: Path, width: int = WIDTH) -> None:
+    """A full-length screenshot ``width`` px wide: the viewport grows to the main area's height
     (Streamlit scrolls inside its main container, so Playwright's full_page alone is not enough)."""
+    if width != WIDTH:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(800)
+        wait_idle(page)
     height = page.evaluate(
         "() => Math.max(...['[data-testid=\"stMain\"]', '[data-testid=\"stAppViewContainer\"]']"
         ".map(s => document.querySelector(s)).filter(Boolean).map(e => e.scrollHeight), 800)")
-    page.set_viewport_size({"width": WIDTH, "height": min(int(height) + 40, 7000)})
+    page.set_viewport_size({"width": width, "height": min(int(height) + 40, 7000)})
     page.wait_for_timeout(800)
     wait_idle(page)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -146,7 +156,8 @@ def visit_all(base: str, out: Path | None, query: str = "",
                 wait_idle(page, title_id)
                 problems[slug] = errors_on(page)
                 if out is not None:
-                    shoot(page, out / f"{slug}.png")
+                    for width in WIDTHS:
+                        shoot(page, out / shot_name(slug, width), width)
             # the language switch, on the overview
             page.goto(f"{base}/{query}")
             wait_idle(page, PAGES["ringkasan"][0])

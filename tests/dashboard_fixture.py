@@ -78,3 +78,33 @@ def write_upload_csv(path: str | Path, sop_id: str = "batam-dinkes-jaminan-rs", 
             lines.append(f"{prefix}-{i + 1:04d};{step.name};{ts:%Y-%m-%d %H:%M:%S};Petugas {1 + k % 3}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def quarantine_at_scale(path: str | Path, rows: int = 200_000, reasons: int = 100_000,
+                        sop_id: str = "batam-dinkes-integrasi-jkn") -> Path:
+    """A store whose one import quarantined ``rows`` rows with ``reasons`` distinct reasons (of
+    three kinds, as ingest words them), written in SQL in a second or two: what a broken
+    export of a large log leaves behind, for the Data page's scale test and benchmark."""
+    import duckdb
+
+    path = Path(path)
+    init_store(path)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("""
+            INSERT INTO imports VALUES (1, 'rusak.csv', repeat('0', 64), 'csv', ?, 'Dinas Kesehatan Kota Batam',
+                NULL, ? + 10, 10, ?, 0, now(), now(), 'test')""", [sop_id, rows, rows])
+        # reason r of kind r % 3; every reason has rows // reasons rows (the first ones one more)
+        con.execute(f"""
+            INSERT INTO quarantine (import_id, source_row, raw, reason, kind)
+            SELECT 1, i + 1, json_object('case_id', 'R' || i, 'timestamp', 'x' || (i % {reasons})),
+                   CASE (i % {reasons}) % 3
+                        WHEN 0 THEN 'unparsable timestamp ''' || (i % {reasons}) || '/13/2024'''
+                        WHEN 1 THEN 'implausible timestamp ''' || (i % {reasons}) || '-01-01'' (before 1990-01-01)'
+                        ELSE 'unknown lifecycle (' || (i % {reasons}) || ' characters, not shown)' END,
+                   CASE (i % {reasons}) % 3 WHEN 0 THEN 'unparsable_timestamp'
+                        WHEN 1 THEN 'implausible_timestamp' ELSE 'unknown_lifecycle' END
+            FROM range({rows}) t(i)""")
+    finally:
+        con.close()
+    return path

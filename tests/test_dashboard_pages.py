@@ -188,8 +188,16 @@ def test_data_page_shows_imports_and_quarantine(monkeypatch, db) -> None:
     imports = q(db, "SELECT count(*) FROM imports")[0][0]
     assert len(at.dataframe[0].value) == imports
     if q(db, "SELECT count(*) FROM quarantine")[0][0]:
-        assert len(at.dataframe[1].value) == q(db, """SELECT count(*) FROM quarantine WHERE import_id =
-                                                   (SELECT max(import_id) FROM quarantine)""")[0][0]
+        # the newest import with quarantined rows: its kinds, then its first kind's reasons and rows
+        (latest,) = q(db, "SELECT max(import_id) FROM quarantine")[0]
+        kinds = q(db, "SELECT kind, count(*) FROM quarantine WHERE import_id = ? GROUP BY ALL ORDER BY 2 DESC, 1",
+                  [latest])
+        assert len(at.dataframe[1].value) == len(kinds)
+        first, rows = kinds[0]
+        reasons = q(db, "SELECT count(DISTINCT reason) FROM quarantine WHERE import_id = ? AND kind = ?",
+                    [latest, first])[0][0]
+        assert len(at.dataframe[2].value) == min(reasons, 50)
+        assert len(at.dataframe[3].value) == min(rows, 50)
 
 
 def test_a_filter_with_no_rows_says_so(monkeypatch, sim) -> None:

@@ -53,7 +53,8 @@ def test_every_query_runs_unfiltered_and_narrowed(con, name) -> None:
     case_id = one(con, "SELECT case_id FROM case_checks WHERE sop_id = ? LIMIT 1", [SOP])[0]
     sha = one(con, "SELECT model_sha256 FROM case_checks WHERE sop_id = ? LIMIT 1", [SOP])[0]
     extra = {"case_sops": {"case_id": case_id}, "model_artifact": {"model_sha256": sha, "kind": "bpmn"},
-             "model_text": {"model_sha256": sha}}
+             "model_text": {"model_sha256": sha},
+             "quarantine_kinds": {"import_id": 1}, "quarantine_reasons": {"import_id": 1, "kind": None}}
     if name.startswith("case_") and name not in ("case_candidates", "case_sops"):
         extra[name] = {"sop_id": SOP, "case_id": case_id}
     narrowed = Filters(agency="Dinas Kesehatan Kota Batam", sop_id=SOP, start=date(2024, 3, 1), end=date(2025, 1, 31))
@@ -233,7 +234,8 @@ def test_charts_use_the_theme_colours(con) -> None:
     assert list(fig.data[1].marker.color) == [cat.lane_color(x) for x in lanes.sort_values(
         "waiting_wm", key=lambda s: s.fillna(0) + lanes.loc[s.index, "processing_wm"].fillna(0))["lane"]]
     assert fig.layout.separators == ".,"
-    assert charts.ratio_label(1.0, 1.25, "id") == "1,00–1,25×"
+    assert charts.ratio_label(1.0, 1.25, "id") == "1–1,25×"  # short ticks: no trailing zeros
+    assert charts.ratio_label(1.5, 2.0, "en") == "1.5–2×"
     assert charts.ratio_label(10.0, math.inf, "en") == "≥ 10×"
 
 
@@ -247,22 +249,31 @@ def test_amounts_in_a_standards_unit_are_humanised() -> None:
     assert fmt.in_unit(2, "day", "working", day_minutes=None) == "2 hari kerja"  # office day unknown
 
 
-def test_upload_guesses_the_columns_pantau_ingest_recognises() -> None:
+def _preview(tmp_path: Path, name: str, data: bytes) -> pd.DataFrame:
+    from dashboard.preview_job import read_preview
+
+    path = tmp_path / name
+    path.write_bytes(data)
+    return upload.preview_frame(read_preview(path), "id")
+
+
+def test_upload_guesses_the_columns_pantau_ingest_recognises(tmp_path: Path) -> None:
     text = "No Registrasi;Kegiatan;Tanggal;Petugas;NIK\nR-1;Verifikasi;2024-05-06 09:00;Ani;3171000000000001\n"
-    head = upload.preview("log.csv", text.encode("utf-8"))
+    head = _preview(tmp_path, "log.csv", text.encode("utf-8"))
     assert list(head.columns) == ["No Registrasi", "Kegiatan", "Tanggal", "Petugas", "NIK"]
+    assert list(head["NIK"]) == ["(di-hash)"]  # an identity number is never shown, even to the uploader
     guess = upload.guess_mapping(list(head.columns))
     assert guess["case_id"] == "No Registrasi" and guess["timestamp"] == "Tanggal" and guess["resource"] == "Petugas"
     assert upload.mapping_problems(guess) == []
     assert upload.mapping_problems({**guess, "case_id": None}) == ["missing:case_id"]
     assert upload.mapping_problems({**guess, "unit": "Kegiatan"}) == ["twice:Kegiatan"]
     assert upload.ingest_mapping({"case_id": "No Registrasi", "unit": None}) == {"No Registrasi": "case_id"}
-    assert upload.preview("x.csv", "a,b\n1,é\n".encode("cp1252"))["b"][0] == "é"
+    assert _preview(tmp_path, "x.csv", "a,b\n1,é\n".encode("cp1252"))["b"][0] == "é"
 
 
-def test_upload_previews_an_old_excel_file() -> None:
+def test_upload_previews_an_old_excel_file(tmp_path: Path) -> None:
     data = (Path(__file__).parent / "fixtures" / "ingest" / "legacy.xls").read_bytes()
-    head = upload.preview("log.xls", data)
+    head = _preview(tmp_path, "log.xls", data)
     assert list(head.columns) == ["No Registrasi", "Kegiatan", "Tanggal", "Petugas", "Jumlah WBS"]
     assert list(head["No Registrasi"]) == ["REG-001", "REG-001", "REG-002"]
     assert "xls" in upload.UPLOAD_TYPES

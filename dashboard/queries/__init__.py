@@ -10,9 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import duckdb
 import pandas as pd
 
-from dashboard.queries import breaches, cases, conformance, lanes, overview, store
+from dashboard import catalog
+from dashboard.catalog import Catalog
+from dashboard.filters import Filters
+from dashboard.queries import (
+    breaches,
+    cases,
+    conformance,
+    lanes,
+    overview,
+    quarantine,
+    store,
+    units,
+)
 from dashboard.queries.breaches import OVERRUN_BINS
 from dashboard.queries.store import db_version
 
@@ -21,6 +34,9 @@ QUERIES: dict[str, Callable[..., pd.DataFrame]] = {
     "overview_by_sop": overview.overview_by_sop,
     "monthly_trend": overview.monthly_trend,
     "open_at_risk": overview.open_at_risk,
+    "run_facts": overview.run_facts,
+    "unit_league": units.unit_league,
+    "on_time_targets": units.on_time_targets,
     "breach_counts": breaches.breach_counts,
     "breaches_by_step": breaches.breaches_by_step,
     "breaches_by_lane": breaches.breaches_by_lane,
@@ -54,8 +70,19 @@ QUERIES: dict[str, Callable[..., pd.DataFrame]] = {
     "model_artifact": store.model_artifact,
     "model_text": store.model_text,
     "imports": store.imports,
-    "quarantine_summary": store.quarantine_summary,
-    "quarantine_rows": store.quarantine_rows,
+    "quarantine_imports": quarantine.quarantine_imports,
+    "quarantine_kinds": quarantine.quarantine_kinds,
+    "quarantine_reasons": quarantine.quarantine_reasons,
+    "quarantine_rows": quarantine.quarantine_rows,
 }
 
-__all__ = ["OVERRUN_BINS", "QUERIES", "db_version"]
+CATALOG_QUERIES = ("catalog_models", "catalog_steps", "catalog_lanes", "vocabularies")
+
+
+def load_catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
+    """The store's model versions and vocabularies on ``con`` (uncached: documents and the CLI;
+    the pages use :func:`dashboard.data.load_catalog`)."""
+    return catalog.build(*(QUERIES[name](con, Filters()) for name in CATALOG_QUERIES))
+
+
+__all__ = ["CATALOG_QUERIES", "OVERRUN_BINS", "QUERIES", "db_version", "load_catalog"]

@@ -20,25 +20,37 @@ from dashboard.queries.base import frame
 OVERRUN_BINS: tuple[tuple[float, float], ...] = (
     (1.0, 1.25), (1.25, 1.5), (1.5, 2.0), (2.0, 3.0), (3.0, 5.0), (5.0, 10.0), (10.0, math.inf),
 )
+# A violation unless the overrun is within the tolerance (views.sql within_tolerance; 0 = none)
+_TOLERATED = "within_tolerance(is_late, complete_ts, deadline_ts, ?::DOUBLE)"
 _MEASURES = """
     count(*) AS occurrences,
-    count(*) FILTER (WHERE is_violation) AS violations,
+    count(*) FILTER (WHERE is_violation AND NOT tolerated) AS violations,
     count(*) FILTER (WHERE is_judged) AS judged,
-    breach_rate(is_violation, is_judged) AS breach_rate,
-    histogram(status) AS statuses"""
+    breach_rate(is_violation AND NOT tolerated, is_judged) AS breach_rate,
+    count(*) FILTER (WHERE tolerated) AS tolerated,
+    histogram(status) FILTER (WHERE NOT tolerated) AS statuses"""
 
 
-def breach_counts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+def _tolerated(tolerance_min: float) -> tuple[str, list[float]]:
+    """The step rows with their ``tolerated`` flag (``(sql, params)`` of a derived table)."""
+    return f"(SELECT *, {_TOLERATED} AS tolerated FROM step_results)", [float(tolerance_min)]
+
+
+def breach_counts(con: duckdb.DuckDBPyConnection, f: Filters, tolerance_min: float = 0) -> pd.DataFrame:
     """Occurrences, violations and the breach rate per SOP step, per agency and lane, and in
-    all, from one scan of ``step_results`` (``grain``: ``step``, ``lane`` or ``all``)."""
+    all, from one scan of ``step_results`` (``grain``: ``step``, ``lane`` or ``all``).
+
+    ``tolerance_min`` > 0 leaves late occurrences within that many minutes of their deadline
+    out of the violations (``tolerated`` counts them; statuses then count the rest)."""
+    rows, rows_params = _tolerated(tolerance_min)
     sql, params = where(f, day="complete_day")
     return frame(con, f"""
         SELECT CASE grouping(sop_id, step_id, agency, lane)
                    WHEN 3 THEN 'step' WHEN 12 THEN 'lane' ELSE 'all' END AS grain,
                sop_id, step_id, agency, lane, {_MEASURES},
                any_value(lane) AS step_lane
-        FROM step_results {sql}
-        GROUP BY GROUPING SETS ((sop_id, step_id), (agency, lane), ())""", params)
+        FROM {rows} {sql}
+        GROUP BY GROUPING SETS ((sop_id, step_id), (agency, lane), ())""", [*rows_params, *params])
 
 
 def _grain(counts: pd.DataFrame, grain: str, keys: list[str]) -> pd.DataFrame:
@@ -72,22 +84,25 @@ def breaches_by_lane(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame
     return by_lane(breach_counts(con, f))
 
 
-def overrun_bins(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """Step occurrences over their maximum, binned by elapsed / standard (``bin`` indexes
-    OVERRUN_BINS)."""
+def overrun_bins(con: duckdb.DuckDBPyConnection, f: Filters, tolerance_min: float = 0) -> pd.DataFrame:
+    """Step occurrences over their maximum (beyond the tolerance), binned by elapsed / standard
+    (``bin`` indexes OVERRUN_BINS)."""
     cases = " ".join(
         f"WHEN ratio < {hi} THEN {i}" for i, (_lo, hi) in enumerate(OVERRUN_BINS) if math.isfinite(hi)
     )
-    sql, params = where(f, day="complete_day", extra=[("status = 'breach' AND std_max > 0", [])])
+    sql, params = where(f, day="complete_day",
+                        extra=[(f"status = 'breach' AND std_max > 0 AND NOT {_TOLERATED}", [float(tolerance_min)])])
     return frame(con, f"""
         SELECT CASE {cases} ELSE {len(OVERRUN_BINS) - 1} END AS bin, count(*) AS n
         FROM (SELECT elapsed / std_max AS ratio FROM step_results {sql})
         GROUP BY bin ORDER BY bin""", params)
 
 
-def overrun_by_step(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """Per step over its maximum: how far over, in the step's own unit (median, p90, max)."""
-    sql, params = where(f, day="complete_day", extra=[("status = 'breach'", [])])
+def overrun_by_step(con: duckdb.DuckDBPyConnection, f: Filters, tolerance_min: float = 0) -> pd.DataFrame:
+    """Per step over its maximum (beyond the tolerance): how far over, in the step's own unit
+    (median, p90, max)."""
+    sql, params = where(f, day="complete_day",
+                        extra=[(f"status = 'breach' AND NOT {_TOLERATED}", [float(tolerance_min)])])
     return frame(con, f"""
         SELECT sop_id, step_id, std_unit, std_calendar, count(*) AS n,
                median(overrun) AS median_overrun,
@@ -96,27 +111,30 @@ def overrun_by_step(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
         FROM step_results {sql} GROUP BY ALL ORDER BY n DESC, sop_id, step_id""", params)
 
 
-def worst_cases(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 50) -> pd.DataFrame:
+def worst_cases(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 50,
+                tolerance_min: float = 0) -> pd.DataFrame:
     """Cases with the largest overrun (elapsed / standard) of a late step.
 
     The top ``limit`` cases by their worst step are the first ``limit`` distinct cases among
     the late steps sorted by overrun, so only the worst rows are grouped (a top-N sort instead
     of grouping every late step of a million cases); the few cases found are then counted.
     """
-    sql, params = where(f, day="complete_day", extra=[("is_late", [])])
+    late = f"is_late AND NOT {_TOLERATED}"
+    sql, params = where(f, day="complete_day", extra=[(late, [float(tolerance_min)])])
     ratio = "elapsed / nullif(std_max, 0)"
     return frame(con, f"""
         WITH worst_rows AS (
-            SELECT case_id, sop_id, {ratio} AS ratio FROM step_results {sql}
+            SELECT case_id, sop_id, agency, {ratio} AS ratio FROM step_results {sql}
             ORDER BY ratio DESC NULLS LAST LIMIT ?),
         top AS (
-            SELECT case_id, sop_id, max(ratio) AS worst_ratio FROM worst_rows GROUP BY ALL
+            SELECT case_id, sop_id, agency, max(ratio) AS worst_ratio FROM worst_rows GROUP BY ALL
             ORDER BY worst_ratio DESC NULLS LAST, case_id LIMIT ?)
-        SELECT s.case_id, s.sop_id, any_value(s.agency) AS agency, any_value(s.unit) AS unit,
+        SELECT s.case_id, s.sop_id, s.agency, any_value(s.unit) AS unit,
                count(*) AS violations, any_value(top.worst_ratio) AS worst_ratio,
                arg_max(s.step_id, coalesce(s.elapsed / nullif(s.std_max, 0), 0)) AS worst_step,
                max(s.complete_ts) AS last_violation_ts
-        FROM step_results s JOIN top ON top.case_id = s.case_id AND top.sop_id = s.sop_id
-        WHERE s.is_late
-        GROUP BY s.case_id, s.sop_id
-        ORDER BY worst_ratio DESC NULLS LAST, violations DESC, s.case_id""", [*params, limit * 40, limit])
+        FROM step_results s JOIN top ON top.case_id = s.case_id AND top.sop_id = s.sop_id AND top.agency = s.agency
+        WHERE s.is_late AND NOT within_tolerance(s.is_late, s.complete_ts, s.deadline_ts, ?::DOUBLE)
+        GROUP BY s.case_id, s.sop_id, s.agency
+        ORDER BY worst_ratio DESC NULLS LAST, violations DESC, s.case_id""",
+                 [*params, limit * 40, limit, float(tolerance_min)])

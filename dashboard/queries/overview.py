@@ -73,14 +73,31 @@ def monthly_trend(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
         FROM case_results {sql} GROUP BY ALL ORDER BY month, agency""", params)
 
 
-def open_at_risk(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 200) -> pd.DataFrame:
-    """Open cases already late or at risk, the latest (relative to their standard) first."""
-    sql, params = where(f, alias="o", extra=[("(o.is_late OR o.status = 'at_risk')", []),
-                                              *case_period(f, "o")])
+def open_at_risk(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 200,
+                 late_only: bool = False) -> pd.DataFrame:
+    """Open cases already late (or at risk, unless ``late_only``), sorted by how late: the
+    longest past its step's deadline first (``overdue_hours``: calendar hours from the deadline
+    to the run's as-of, negative = time still left), then the at-risk ones, soonest due first.
+    A deadline is an instant, so steps measured in minutes and in days sort on one clock."""
+    which = "o.is_late" if late_only else "(o.is_late OR o.status = 'at_risk')"
+    sql, params = where(f, alias="o", extra=[(which, []), *case_period(f, "o")])
     return frame(con, f"""
         SELECT o.case_id, o.sop_id, o.agency, o.unit, o.current_step, o.current_lane, o.since_ts,
                o.used, o.std_max, o.std_unit, o.remaining, o.deadline_ts, o.status,
+               (epoch_us(r.as_of) - epoch_us(o.deadline_ts)) / 3.6e9 AS overdue_hours,
                count(*) OVER () AS total
-        FROM open_results o {sql}
-        ORDER BY o.is_late DESC, o.remaining / nullif(o.std_max, 0) ASC NULLS LAST, o.case_id
+        FROM open_results o LEFT JOIN runs r ON r.run_id = o.run_id {sql}
+        ORDER BY o.is_late DESC, o.deadline_ts ASC NULLS LAST,
+                 o.remaining / nullif(o.std_max, 0) ASC NULLS LAST, o.sop_id, o.agency, o.case_id
         LIMIT ?""", [*params, limit])
+
+
+def run_facts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """The analysis runs behind the results in the filter: run id, as-of (the moment open
+    cases are judged at), when it finished, the calendar version; the latest first."""
+    sql, params = where(f, day="first_day")
+    return frame(con, f"""
+        SELECT r.run_id, r.as_of, r.finished, r.calendar_version, r.parameters
+        FROM runs r
+        WHERE r.run_id IN (SELECT DISTINCT run_id FROM case_results {sql})
+        ORDER BY r.run_id DESC""", params)

@@ -1,5 +1,5 @@
-"""Data page, sidebar and the catalog: what the store holds (imports, quarantine, filter
-options, model versions, vocabularies)."""
+"""Data page, sidebar and the catalog: what the store holds (imports, filter options, model
+versions, vocabularies); the quarantine is :mod:`dashboard.queries.quarantine`."""
 
 from __future__ import annotations
 
@@ -120,27 +120,3 @@ def imports(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 500) -> pd.
         SELECT import_id, file_name, format, sop_id, agency, rows_read, rows_loaded,
                rows_quarantined, rows_duplicate, started, finished, pantau_version, sha256
         FROM imports {sql} ORDER BY import_id DESC LIMIT ?""", [*params, limit])
-
-
-def quarantine_summary(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """Quarantined rows per import and reason."""
-    sql, params = where(f, alias="i", unit=False)
-    return frame(con, f"""
-        SELECT q.import_id, i.file_name, q.reason, count(*) AS n
-        FROM quarantine q JOIN imports i ON i.import_id = q.import_id {sql}
-        GROUP BY ALL ORDER BY q.import_id DESC, n DESC, q.reason""", params)
-
-
-def quarantine_rows(con: duckdb.DuckDBPyConnection, f: Filters, import_id: int | None = None,
-                    reason: str | None = None, limit: int = 500) -> pd.DataFrame:
-    """Quarantined rows (as read, PII hashed) of one import and/or reason."""
-    extra = []
-    if import_id is not None:
-        extra.append(("q.import_id = ?", [import_id]))
-    if reason:
-        extra.append(("q.reason = ?", [reason]))
-    sql, params = where(f, alias="i", unit=False, extra=extra)
-    return frame(con, f"""
-        SELECT q.import_id, q.source_row, q.reason, q.raw::VARCHAR AS raw
-        FROM quarantine q JOIN imports i ON i.import_id = q.import_id {sql}
-        ORDER BY q.import_id DESC, q.source_row NULLS FIRST LIMIT ?""", [*params, limit])

@@ -19,7 +19,7 @@ ui.require_role(AUDIT)
 
 with ui.guard():
     path = auth.setup().audit_file
-    st.caption(ui.tr("audit_file", path=str(path)))
+    st.caption(ui.tr("audit_file", path=ui.plain(path)))
     if not path.exists():
         st.info(ui.tr("audit_empty"))
         st.stop()
@@ -27,7 +27,7 @@ with ui.guard():
     if check.ok:
         st.success(ui.tr("audit_ok", n=check.entries, head=check.head[:16]), icon=":material/verified:")
     else:
-        st.error(ui.tr("audit_broken", n=len(check.problems)) + "\n\n" + "\n".join(f"- {p}" for p in check.problems[:20]))
+        st.error(ui.tr("audit_broken", n=len(check.problems)) + "\n\n" + "\n".join(f"- {ui.plain(p)}" for p in check.problems[:20]))
     entries = list(audit.AuditLog(path).entries())
     left, mid, right = st.columns(3)
     user = left.selectbox(ui.tr("audit_user"), sorted({e.user for e in entries}), index=None,

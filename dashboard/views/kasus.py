@@ -69,7 +69,7 @@ with ui.guard():
     if not ui.empty(steps):
         segments = case_view.gantt_segments(steps, m, cat, L)
         st.plotly_chart(charts.case_gantt(segments, case_view.step_order(m, steps, cat), cat, L))
-        st.caption(ui.tr("timeline_note", tz=m.timezone))
+        st.caption(ui.tr("timeline_note", tz=ui.plain(m.timezone)))
         st.subheader(ui.tr("mutu_baku_per_step"))
         st.dataframe(case_view.step_table(steps, m, cat, L), hide_index=True)
 

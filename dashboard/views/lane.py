@@ -41,7 +41,7 @@ with ui.guard():
     sop = ui.sop_scope("lane_sop")
     m = cat.shown(sop)
     if m is None:
-        st.info(ui.tr("no_model", sop=sop or "–"))
+        st.info(ui.tr("no_model", sop=ui.plain(sop or "–")))
         st.stop()
     f = ui.filters().with_sop(sop)
     nodes = ui.load("process_nodes", f)

@@ -39,12 +39,13 @@ with ui.guard():
                               format_func=lambda sha: f"rev. {cat.version(sha, sop).revision or '–'} · {sha[:12]}")
         m = cat.version(picked, sop)
     st.subheader(ui.plain(cat.sop_title(sop, 120)))
-    cols = st.columns(4)
+    cols = st.columns(3)
     cols[0].markdown(f"**{ui.tr('agency')}**  \n{ui.plain(m.agency)}")
     cols[1].markdown(f"**{ui.tr('sop_number')}**  \n{ui.plain(m.sop_number or '–')} (rev. {ui.plain(m.revision or '–')})")
     cols[2].markdown(f"**{ui.tr('effective')}**  \n{fmt.day(m.effective, L) if m.effective else '–'}")
-    cols[3].markdown(f"**{ui.tr('checksum')}**")
-    cols[3].code(m.model_sha256, language=None)
+    # the whole checksum on its own line (a column cut it); the code block has a copy button
+    st.markdown(f"**{ui.tr('checksum')}**")
+    st.code(m.model_sha256, language=None, wrap_lines=True)
     if len(versions) > 1:
         st.subheader(ui.tr("model_versions"))
         st.caption(ui.tr("model_versions_note"))
@@ -53,6 +54,12 @@ with ui.guard():
     dot = ui.load("model_artifact", Filters(), model_sha256=m.model_sha256, kind="dot_lanes")
     if len(dot):
         st.graphviz_chart(dot["content"].iloc[0], width="stretch")
+    if m.program_steps:  # in the table below but not in the drawing: say why
+        note = ui.tr("program_steps_note", steps=", ".join(f"{s.printed_no} ({s.step_id})" if s.printed_no else s.step_id
+                                                                for s in m.program_steps))
+        if m.program_lanes:
+            note += ui.tr("program_lanes_note", lanes=", ".join(m.program_lanes))
+        st.info(ui.plain(note), icon=":material/info:")
     st.subheader(ui.tr("model_steps"))
     st.dataframe(tables.model_steps(m, L), hide_index=True)
     if m.service_std_value is not None:

@@ -3,7 +3,7 @@ the open cases already late or at risk."""
 
 import streamlit as st
 
-from dashboard import charts, fmt, tables, ui
+from dashboard import charts, fmt, reports, tables, ui
 
 L = ui.lang()
 ui.page_header("page_overview", "overview_intro")
@@ -31,7 +31,7 @@ with ui.guard():
 
     by_sop = ui.load("overview_by_sop")
     st.subheader(ui.tr("per_agency_sop"))
-    st.dataframe(tables.overview(by_sop, cat, L), hide_index=True)
+    ui.table(tables.overview(by_sop, cat, L))
     st.subheader(ui.tr("agencies_side_by_side"))
     st.plotly_chart(charts.paired_shares(by_sop, ("on_time_share", "conformant_share"),
                                          (ui.tr("share_on_time"), ui.tr("share_conformant")), cat, L))
@@ -41,9 +41,18 @@ with ui.guard():
     if not ui.empty(trend):
         st.plotly_chart(charts.trend(trend, cat, L))
 
+    st.subheader(ui.tr("units_side_by_side"))
+    st.caption(ui.tr("units_intro"))
+    league = ui.load("unit_league")
+    if not ui.empty(league):
+        ui.unit_picker(league, tables.units(league, cat, L), key="overview_units")
+
     st.subheader(ui.tr("open_risky"))
     risky = ui.load("open_at_risk")
     if not ui.empty(risky, "no_open_at_risk"):
         st.caption(ui.tr("showing_of", shown=fmt.number(len(risky), 0, L),
                          total=fmt.number(int(risky["total"].iloc[0]), 0, L)) + " " + ui.tr("pick_row"))
         ui.case_picker(risky, tables.open_cases(risky, cat, L), key="overview_open")
+
+    st.subheader(ui.tr("report_title"))
+    reports.monthly_download(trend)

@@ -143,6 +143,7 @@ def simulate(
     config: SimConfig | None = None,
     models: list[SopModel] | None = None,
     replace: bool = False,
+    notice: Callable[[str], None] | None = None,
 ) -> SimulationResult:
     """Simulate ``cases`` cases of the selected SOPs and write them to the store at ``db_path``.
 
@@ -153,7 +154,8 @@ def simulate(
     SOP models (tests); ``replace`` first deletes earlier simulations of the same SOPs.
     Lanes are sized for ``config.CAPACITY_REFERENCE_CASES`` cases a year; faster arrivals get
     proportionally more people per lane (``config.capacity_scale``, recorded in the mapping).
-    ``progress(done, total)`` is called about every 1% of cases.
+    ``progress(done, total)`` is called about every 1% of cases; ``notice(text)`` is told
+    when the store is in use by a reader and the write waits for it.
     """
     t_start = time.perf_counter()
     started = datetime.now(UTC)
@@ -209,7 +211,7 @@ def simulate(
         "calendar": calendar_version(),
     } for r in rows}
     import_ids = write_simulation(str(db_path), rows, fingerprints, mapping, started,
-                                  replace=replace, models=chosen)
+                                  replace=replace, models=chosen, notice=notice)
     per_sop = {r.sop_id: {"cases": r.cases.num_rows, "events": r.events.num_rows,
                           "truth_rows": r.truth.num_rows} for r in rows}
     if progress is not None:

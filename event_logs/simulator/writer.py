@@ -18,7 +18,14 @@ import pyarrow as pa
 
 from event_logs.registry import register_model
 from event_logs.simulator.assemble import SopRows
-from event_logs.store import fetch_one, next_event_id, next_import_id, open_store, transaction
+from event_logs.store import (
+    Notice,
+    fetch_one,
+    next_event_id,
+    next_import_id,
+    open_store,
+    transaction,
+)
 from pantau import __version__
 from pantau.errors import StoreError
 from sop_models import SopModel
@@ -55,10 +62,11 @@ def _forget_simulations(con: duckdb.DuckDBPyConnection, sop_ids: list[str]) -> N
 
 def write_simulation(db_path: str, rows: list[SopRows], fingerprints: dict[str, str],
                      mapping: dict[str, dict], started: datetime, *, replace: bool = False,
-                     models: Sequence[SopModel] = ()) -> dict[str, int]:
+                     models: Sequence[SopModel] = (), notice: Notice | None = None) -> dict[str, int]:
     """Insert every SOP's rows; returns sop_id -> import_id. ``models`` (the simulated ones)
-    are registered in the store first, so the analysis finds the version the log was made from."""
-    con = open_store(db_path, read_only=False)
+    are registered in the store first, so the analysis finds the version the log was made from.
+    ``notice`` is told when the write waits for a reader (:func:`event_logs.store.open_store`)."""
+    con = open_store(db_path, read_only=False, notice=notice)
     try:
         with transaction(con):
             for model in models:

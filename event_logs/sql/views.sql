@@ -71,6 +71,15 @@ CREATE OR REPLACE MACRO on_time_share(on_time) AS avg(on_time::DOUBLE);
 CREATE OR REPLACE MACRO breach_rate(is_violation, is_judged) AS
     count(*) FILTER (WHERE is_violation)::DOUBLE / nullif(count(*) FILTER (WHERE is_judged), 0);
 
+-- Tolerance for tiny overruns (the Pelanggaran page's "ignore overruns under N minutes",
+-- default 0 = none): a late step occurrence completed less than `tolerance_min` minutes of the
+-- clock after the instant it was due (`deadline_ts`) is tolerated, i.e. not counted as a
+-- violation. Wall-clock minutes: an overrun across the office's closing hours is never hidden.
+CREATE OR REPLACE MACRO within_tolerance(is_late, complete_ts, deadline_ts, tolerance_min) AS
+    coalesce(is_late AND tolerance_min > 0
+             AND complete_ts < deadline_ts + to_microseconds(CAST(tolerance_min * 60000000 AS BIGINT)),
+             false);
+
 -- Share conformant: of the closed cases, those whose trace fits the SOP model exactly.
 CREATE OR REPLACE MACRO conformant_share(conformant, is_closed) AS
     avg(conformant::DOUBLE) FILTER (WHERE is_closed);
