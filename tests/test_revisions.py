@@ -170,3 +170,20 @@ def test_the_model_page_lists_the_revisions_and_the_cases_each_judged(monkeypatc
     assert at.selectbox(key=f"model_version_{SOP_ID}").value == v2
     at.selectbox(key=f"model_version_{SOP_ID}").set_value(v1).run()
     assert any(v1 in c.value for c in at.code)
+
+
+def test_per_agency_figures_stay_one_row_per_agency_and_sop(store) -> None:
+    """model_quality has a row per version; the Deviasi page's table one per agency and SOP."""
+    from dashboard import queries
+    from dashboard.filters import Filters
+    from event_logs.store import open_store
+
+    db = store[0]
+    con = open_store(db)
+    try:
+        rows = queries.QUERIES["fitness_by_agency"](con, Filters())
+    finally:
+        con.close()
+    assert len(rows) == 1 and int(rows["cases"].iloc[0]) == len(BEFORE) + len(AFTER) + 1
+    (p1, n1), (p2, n2) = _q(db, "SELECT precision, cases FROM model_quality ORDER BY model_sha256 = ?", [store[2]])
+    assert rows["precision"].iloc[0] == pytest.approx((p1 * n1 + p2 * n2) / (n1 + n2))

@@ -14,7 +14,8 @@ from dashboard.queries.base import case_period, frame, in_list
 
 
 def fitness_by_agency(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """Per agency and SOP (closed cases): mean alignment fitness, share conformant, precision."""
+    """Per agency and SOP (closed cases): mean alignment fitness, share conformant, precision
+    (of an SOP judged by several versions: their precisions weighted by the cases each judged)."""
     sql, params = where(f, day="first_day")
     rows = frame(con, f"""
         SELECT agency, sop_id, count(*) FILTER (WHERE is_closed) AS cases,
@@ -24,7 +25,13 @@ def fitness_by_agency(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFram
                sum(deviation_count) FILTER (WHERE is_closed) AS deviations
         FROM case_results {sql} GROUP BY agency, sop_id ORDER BY agency, sop_id""", params)
     msql, mparams = where(f, unit=False)
-    quality = frame(con, f"SELECT sop_id, agency, precision FROM model_quality {msql}", mparams)
+    # one row per SOP and agency: an SOP revised during the period has a precision per version
+    # (model_quality.model_sha256), averaged over the cases each version judged
+    quality = frame(con, f"""
+        SELECT sop_id, agency,
+               CASE WHEN count(*) = 1 THEN any_value(precision)
+                    ELSE sum(precision * cases) / sum(cases) FILTER (WHERE precision IS NOT NULL) END AS precision
+        FROM model_quality {msql} GROUP BY sop_id, agency""", mparams)
     return rows.merge(quality, on=["sop_id", "agency"], how="left")
 
 
