@@ -239,6 +239,21 @@ STRINGS: dict[str, dict[str, str]] = {
     "sop_number": {"id": "Nomor SOP", "en": "SOP number"},
     "effective": {"id": "Berlaku sejak", "en": "Effective"},
     "checksum": {"id": "Checksum model", "en": "Model checksum"},
+    "model_versions": {"id": "Revisi SOP dan kasus yang dinilai", "en": "SOP revisions and the cases they judged"},
+    "model_versions_note": {"id": "Setiap kasus dinilai dengan revisi SOP yang berlaku pada hari kejadian "
+                                  "pertamanya; kasus yang melewati pergantian revisi tetap dengan revisi saat "
+                                  "kasus dimulai.",
+                            "en": "Each case is judged by the SOP revision in force on the day of its first "
+                                  "event; a case spanning a change keeps the revision in force when it started."},
+    "model_version_pick": {"id": "Tampilkan revisi", "en": "Show revision"},
+    "revision": {"id": "No. Revisi", "en": "Revision"},
+    "in_force_from": {"id": "Berlaku sejak", "en": "In force from"},
+    "in_force_until": {"id": "Berlaku sampai", "en": "In force until"},
+    "cases_judged": {"id": "Kasus dinilai", "en": "Cases judged"},
+    "from_start": {"id": "awal", "en": "the start"},
+    "still_in_force": {"id": "masih berlaku", "en": "still in force"},
+    "case_version_note": {"id": "Dinilai dengan SOP rev. {revision} (berlaku sejak {effective}) · model {sha}",
+                          "en": "Judged by SOP rev. {revision} (effective {effective}) · model {sha}"},
     "model_diagram": {"id": "Alur per lane", "en": "Flow by lane"},
     "model_steps": {"id": "Langkah dan Mutu Baku", "en": "Steps and Mutu Baku"},
     "review_title": {"id": "Tinjau draf model", "en": "Review draft models"},

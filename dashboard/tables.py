@@ -338,6 +338,20 @@ def imports(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
     })
 
 
+def model_versions(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The SOP's confirmed versions: revision, the days in force, the cases each judged."""
+    def day(v: object, empty: str) -> str:
+        return empty if v is None or pd.isna(v) else fmt.day(pd.Timestamp(v).date(), lang)
+
+    return pd.DataFrame({
+        t("revision", lang): [r if isinstance(r, str) and r else "–" for r in df["revision"]],
+        t("in_force_from", lang): [day(v, t("from_start", lang)) for v in df["in_force_from"]],
+        t("in_force_until", lang): [day(v, t("still_in_force", lang)) for v in df["in_force_until"]],
+        t("cases_judged", lang): _num(df["cases"], lang),
+        t("checksum", lang): [sha[:12] for sha in df["model_sha256"]],
+    })
+
+
 def model_steps(model: ModelInfo, lang: str) -> pd.DataFrame:
     """The SOP's steps with their Mutu Baku (Kelengkapan, Waktu, Output)."""
     rows = []

@@ -80,7 +80,7 @@ GLOBAL = {
 # the store's result views (event_logs/sql/views.sql) name the tables unqualified, so they read
 # the shadows: scoped with nothing to do (tests/test_access_scope.py checks they are)
 SCOPED_VIEWS = ("case_results", "step_results", "open_results", "deviation_results", "result_models",
-                "targets_in_force", "bottlenecks", "acceptances", "accepted_deviations")
+                "targets_in_force", "bottlenecks", "acceptances", "accepted_deviations", "model_periods")
 RULES: tuple[str, ...] = (*BY_AGENCY_AND_UNIT, *BY_AGENCY, *THROUGH, *SCOPED_VIEWS)
 
 

@@ -17,8 +17,9 @@ CROSS JOIN conformance_run r;
 
 INSERT INTO deviations BY NAME
 SELECT r.run_id, d.case_id, d.sop_id, d.agency, d.unit, d.kind, d.step_id, d.activity, d.position,
-       d.lane, d.event_id, d.explanation_id, d.explanation_en
+       d.lane, d.event_id, d.explanation_id, d.explanation_en, m.model_sha256
 FROM conformance_case_devs d
+JOIN mutu_baku_sops m ON m.sop_id = d.sop_id
 CROSS JOIN conformance_run r;
 
 -- conformant: the variant fits exactly (alignment fitness 1; token fitness 1 after a fallback);
@@ -42,7 +43,7 @@ LEFT JOIN (
 -- Summed per variant in variant_id order, so that the same data gives the same number to the
 -- last digit on every run (a parallel avg() does not).
 INSERT INTO model_quality BY NAME
-SELECT r.run_id, q.sop_id, q.agency, q.cases, q.variants, q.fitness, p.precision
+SELECT r.run_id, q.sop_id, q.agency, q.cases, q.variants, q.fitness, p.precision, m.model_sha256
 FROM (
     SELECT sop_id, agency, sum(n)::BIGINT AS cases, count(*) AS variants,
            sum(n * f ORDER BY variant_id) / sum(n) FILTER (WHERE f IS NOT NULL) AS fitness
@@ -56,4 +57,5 @@ FROM (
     GROUP BY sop_id, agency
 ) q
 LEFT JOIN conformance_precision p ON p.sop_id = q.sop_id AND p.agency IS NOT DISTINCT FROM q.agency
+JOIN mutu_baku_sops m ON m.sop_id = q.sop_id
 CROSS JOIN conformance_run r;

@@ -80,6 +80,7 @@ QUERIES: dict[str, Callable[..., pd.DataFrame]] = {
     "catalog_steps": store.catalog_steps,
     "catalog_lanes": store.catalog_lanes,
     "vocabularies": store.vocabularies,
+    "model_versions": store.model_versions,
     "model_artifact": store.model_artifact,
     "model_text": store.model_text,
     "imports": store.imports,

@@ -30,7 +30,8 @@ def in_scope(scope: str, alias: str = "") -> str:
 
 def fitness_by_agency(con: duckdb.DuckDBPyConnection, f: Filters, scope: str = "closed") -> pd.DataFrame:
     """Per agency and SOP (the cases of ``scope``): mean alignment fitness (so far, for open
-    cases), share conformant, deviations, and the model's precision."""
+    cases), share conformant, deviations, and the model's precision (of an SOP judged by several
+    versions: their precisions weighted by the cases each judged)."""
     sql, params = where(f, day="first_day")
     c = in_scope(scope)
     rows = frame(con, f"""
@@ -41,7 +42,13 @@ def fitness_by_agency(con: duckdb.DuckDBPyConnection, f: Filters, scope: str = "
                coalesce(sum(deviation_count) FILTER (WHERE {c}), 0) AS deviations
         FROM case_results {sql} GROUP BY agency, sop_id ORDER BY agency, sop_id""", params)
     msql, mparams = where(f, unit=False)
-    quality = frame(con, f"SELECT sop_id, agency, precision FROM model_quality {msql}", mparams)
+    # one row per SOP and agency: an SOP revised during the period has a precision per version
+    # (model_quality.model_sha256), averaged over the cases each version judged
+    quality = frame(con, f"""
+        SELECT sop_id, agency,
+               CASE WHEN count(*) = 1 THEN any_value(precision)
+                    ELSE sum(precision * cases) / sum(cases) FILTER (WHERE precision IS NOT NULL) END AS precision
+        FROM model_quality {msql} GROUP BY sop_id, agency""", mparams)
     return rows.merge(quality, on=["sop_id", "agency"], how="left")
 
 

@@ -91,6 +91,22 @@ def model_text(con: duckdb.DuckDBPyConnection, f: Filters, model_sha256: str) ->
     return frame(con, "SELECT model_sha256, status, model_text FROM models WHERE model_sha256 = ?", [model_sha256])
 
 
+def model_versions(con: duckdb.DuckDBPyConnection, f: Filters, sop_id: str | None = None) -> pd.DataFrame:
+    """Every confirmed version of ``sop_id`` (default: the filters' SOP; none: of every SOP)
+    with the days it is in force (``model_periods``) and how many of the cases in the filters
+    it judged (``case_results.model_sha256``)."""
+    sop = sop_id or f.sop_id
+    sql, params = where(f, extra=[("sop_id = coalesce(?, sop_id)", [sop])], day="first_day")
+    return frame(con, f"""
+        SELECT p.sop_id, p.model_sha256, p.revision, p.effective, p.in_force_from, p.in_force_until,
+               coalesce(n.cases, 0) AS cases
+        FROM model_periods p
+        LEFT JOIN (SELECT model_sha256, count(*) AS cases FROM case_results {sql} GROUP BY ALL) n
+            USING (model_sha256)
+        WHERE p.sop_id = coalesce(?, p.sop_id)
+        ORDER BY p.sop_id, coalesce(p.in_force_from, DATE '0001-01-01'), p.model_sha256""", [*params, sop])
+
+
 def model_artifact(con: duckdb.DuckDBPyConnection, f: Filters, model_sha256: str, kind: str) -> pd.DataFrame:
     """One stored drawing or export of a model version (``dot_lanes``, ``bpmn``, ``pnml``)."""
     return frame(con, "SELECT content FROM model_artifacts WHERE model_sha256 = ? AND kind = ?",

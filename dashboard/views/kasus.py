@@ -60,6 +60,8 @@ with ui.guard():
         st.stop()
     st.markdown(f"**{ui.plain(case_id)}** · {ui.plain(cat.sop_title(sop, 70))} · "
                 f"{ui.plain(agency_short(c['agency']))} · {ui.plain(c['unit'] or '–')}")
+    st.caption(ui.tr("case_version_note", revision=ui.plain(m.revision or "–"),
+                     effective=fmt.day(m.effective, L) if m.effective else "–", sha=m.model_sha256[:12]))
     running = bool(c["is_open"])  # judged on its events so far (docs/mutu-baku.md, "Conformance of open cases")
     cols = st.columns([1, 1.6, 1, 1, 1])
     cols[0].metric(ui.tr("status"), ui.tr("running" if running else "closed"))

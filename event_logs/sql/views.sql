@@ -10,17 +10,27 @@
 -- store whose definitions are older gets this file's as TEMP objects (event_logs.store).
 -- Documented in docs/schema.md ("Public views and metrics").
 
--- The model version of each SOP in force on local day `day`: the confirmed version with the
--- latest effective date on or before it (no effective date: in force from the start; equal
--- dates: the version added last); before every version's date, the earliest version.
+-- When each confirmed model version of an SOP is in force, on local days: from its effective
+-- date (in_force_from; NULL for the SOP's first version: in force from the start, so a day
+-- before every version's date takes the earliest) until the next version's effective date
+-- (in_force_until, exclusive; NULL: still in force). No effective date: in force from the
+-- start. Equal dates: the version added last; the one it replaces gets an empty period.
+-- This is the one rule of which version applies on a day: models_in_force(day) reads it, and
+-- analysis judges each case by the version of its first event's day (analytics/revisions.py).
+CREATE OR REPLACE VIEW model_periods AS
+SELECT sop_id, model_sha256, revision, effective,
+       CASE WHEN row_number() OVER w > 1 THEN coalesce(effective, DATE '0001-01-01') END AS in_force_from,
+       lead(coalesce(effective, DATE '0001-01-01')) OVER w AS in_force_until
+FROM models
+WHERE status = 'confirmed'
+WINDOW w AS (PARTITION BY sop_id ORDER BY coalesce(effective, DATE '0001-01-01'), added_at, model_sha256);
+
+-- The model version of each SOP in force on local day `day` (model_periods).
 CREATE OR REPLACE MACRO models_in_force(day) AS TABLE
-SELECT sop_id,
-       coalesce(arg_max(model_sha256, {'eff': coalesce(effective, DATE '0001-01-01'), 'added': added_at})
-                    FILTER (WHERE coalesce(effective, DATE '0001-01-01') <= day),
-                arg_min(model_sha256, {'eff': coalesce(effective, DATE '0001-01-01'), 'added': added_at}))
-           AS model_sha256
-FROM models WHERE status = 'confirmed'
-GROUP BY sop_id;
+SELECT sop_id, model_sha256
+FROM model_periods
+WHERE coalesce(in_force_from, DATE '0001-01-01') <= day
+  AND (in_force_until IS NULL OR day < in_force_until);
 
 -- The model version each SOP's stored results were computed with (its latest run).
 CREATE OR REPLACE VIEW result_models AS

@@ -66,7 +66,7 @@ occ AS (
         st.min_calendar, st.deadline_day, coalesce(st.has_standard, false) AS has_standard,
         step_quantity(o.unit_attributes, st.per_attr) AS quantity,
         st.max_value, st.min_value,
-        z.offset_us, m.timezone,
+        z.offset_us, m.timezone, m.model_sha256,
         work_clock_local(o.enabled_ts, z.offset_us, m.timezone)::DATE AS enabled_day
     FROM paused o
     JOIN mutu_baku_sops m ON m.sop_id = o.sop_id
@@ -156,5 +156,6 @@ SELECT
     END AS overrun,
     j.start_event_id, j.complete_event_id, j.prev_step_id, j.prev_complete_ts, j.next_step_id,
     work_clock_local(j.complete_ts, j.offset_us, j.timezone)::DATE AS complete_day,
-    CASE WHEN j.due_ts IS NULL THEN 0.0 ELSE greatest(j.complete_wm - j.due_ts_wm, 0.0) END AS excess_wm
+    CASE WHEN j.due_ts IS NULL THEN 0.0 ELSE greatest(j.complete_wm - j.due_ts_wm, 0.0) END AS excess_wm,
+    j.model_sha256  -- the version the occurrence is judged by (analytics/revisions.py)
 FROM clocked j;
