@@ -7,7 +7,7 @@ CASES  ?= 20000
 PORT   ?= 8501
 export PM4PY_SHOW_PROGRESS_BAR := False
 
-.PHONY: run test lint bench demo clean install install-test browser pdf-libs screenshots
+.PHONY: run test lint bench demo clean install install-test browser pdf-libs screenshots notebook
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-notebook: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[notebook]"
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -60,3 +64,7 @@ bench: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) data/demo.duckdb .pytest_cache .ruff_cache
+
+# JupyterLab for the analyst notebook, on 127.0.0.1 only (reads $(DB), built if missing).
+notebook: $(VENV)/.installed-notebook $(DB)
+	PANTAU_DB=$(abspath $(DB)) $(BIN)/jupyter lab --ip 127.0.0.1 notebooks/analyst_quickstart.ipynb

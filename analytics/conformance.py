@@ -398,7 +398,7 @@ def write_conformance(con: duckdb.DuckDBPyConnection, work: ConformanceWork,
         con.execute("""
             INSERT INTO conformance_precision
             SELECT q.sop_id, q.agency, q.precision FROM run_prev_quality q
-            WHERE NOT EXISTS (SELECT 1 FROM run_scope_agencies a
+            WHERE q.sop_id IN (SELECT sop_id FROM run_pass_incremental) AND NOT EXISTS (SELECT 1 FROM run_scope_agencies a
                               WHERE a.sop_id = q.sop_id AND a.agency IS NOT DISTINCT FROM q.agency)""")
     _run_script(con, "conformance_results.sql")
     stats.deviations = int(con.execute("SELECT count(*) FROM conformance_case_devs").fetchall()[0][0])
@@ -425,7 +425,7 @@ def run_conformance(
 
     Inserts rows tagged ``run_id`` into ``variants``, ``deviations`` and ``model_quality``
     (the caller deleted older rows for these SOPs in its transaction) and creates or
-    replaces the temp table ``conformance_cases(case_id, sop_id, variant_id,
+    replaces the temp table ``conformance_cases(case_id, sop_id, agency, variant_id,
     alignment_fitness, alignment_status, token_fitness, conformant, deviation_count)`` on
     ``con`` for the case_checks builder. Alignments run once per distinct variant, most
     frequent first, each bounded by ``max_align_seconds_per_variant`` and all together by

@@ -42,7 +42,7 @@ CREATE OR REPLACE TEMP TABLE conformance_all_case_variant AS
 SELECT sop_id, agency, case_id, variant_id FROM conformance_case_variant
 UNION ALL
 SELECT sop_id, agency, case_id, variant_id FROM case_checks
-WHERE sop_id IN (SELECT sop_id FROM run_scope_incremental)"""
+WHERE sop_id IN (SELECT sop_id FROM run_pass_incremental)"""
 _ALL_VARIANTS = """
 CREATE OR REPLACE TEMP {kind} conformance_all_variants AS
 SELECT v.sop_id, v.variant_id,
@@ -55,7 +55,7 @@ UNION ALL
 SELECT p.sop_id, p.variant_id, p.activities, p.alignment_fitness, p.token_fitness, p.alignment_status,
        p.cost, p.is_sop_path, p.is_open
 FROM run_prev_variants p
-WHERE NOT EXISTS (SELECT 1 FROM conformance_variant_counts v
+WHERE p.sop_id IN (SELECT sop_id FROM run_pass_incremental) AND NOT EXISTS (SELECT 1 FROM conformance_variant_counts v
                   WHERE v.sop_id = p.sop_id AND v.variant_id = p.variant_id)"""
 
 
@@ -74,10 +74,10 @@ def install_all_cases(con: duckdb.DuckDBPyConnection, seqs: dict[tuple[str, str]
     con.execute(_ALL_INCREMENTAL)
     for s, v, activities in con.execute("SELECT sop_id, variant_id, activities FROM run_prev_variants").fetchall():
         seqs.setdefault((s, v), list(activities))
-    kept = {s: 0 for (s,) in con.execute("SELECT sop_id FROM run_scope_incremental").fetchall()}
+    kept = {s: 0 for (s,) in con.execute("SELECT sop_id FROM run_pass_incremental").fetchall()}
     return kept | {s: int(n) for s, n in con.execute("""
         SELECT p.sop_id, sum(len(p.activities)) FROM run_prev_variants p
-        WHERE EXISTS (SELECT 1 FROM conformance_all_case_variant c
+        WHERE p.sop_id IN (SELECT sop_id FROM run_pass_incremental) AND EXISTS (SELECT 1 FROM conformance_all_case_variant c
                       WHERE c.sop_id = p.sop_id AND c.variant_id = p.variant_id)
           AND NOT EXISTS (SELECT 1 FROM conformance_variant_counts v
                           WHERE v.sop_id = p.sop_id AND v.variant_id = p.variant_id)
@@ -101,7 +101,7 @@ def previous_precision(con: duckdb.DuckDBPyConnection, seqs: dict[tuple[str, str
     for sop_id, agency, variant_id, n in con.execute("""
             SELECT c.sop_id, c.agency, c.variant_id, count(*) FROM (
                 SELECT sop_id, agency, variant_id FROM case_checks
-                WHERE sop_id IN (SELECT sop_id FROM run_scope_incremental)
+                WHERE sop_id IN (SELECT sop_id FROM run_pass_incremental)
                 UNION ALL SELECT sop_id, agency, variant_id FROM run_prev_case_variant) c
             SEMI JOIN run_scope_agencies a ON a.sop_id = c.sop_id AND a.agency IS NOT DISTINCT FROM c.agency
             WHERE c.variant_id IS NOT NULL

@@ -149,6 +149,8 @@ def plan(con: duckdb.DuckDBPyConnection, sop_ids: Sequence[str], models: Mapping
             reason = "no watermark"
         elif prev["model"] != models[sop_id].sha256 or mark.get("versions") != model_versions(con, sop_id):
             reason = "model version changed"
+        elif con.execute("SELECT count(*) FROM run_case_versions WHERE sop_id = ?", [sop_id]).fetchall()[0][0]:
+            reason = "cases judged by several model versions"
         elif prev["calendar_version"] != calendar_version or record.get("calendar_first") != calendar_first:
             reason = "calendar changed"
         elif json.loads(prev["parameters"] or "null") != settings:
@@ -207,7 +209,7 @@ PER_CASE_TABLES = ("step_checks", "case_checks", "deviations", "open_cases")
 def install_scope(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> None:
     """Create the scope tables and snapshot what the incremental SOPs' stored rows say before
     they are replaced: ``run_scope_full(sop_id)``, ``run_scope_incremental(sop_id)``,
-    ``run_scope_cases(sop_id, agency, case_id)``, ``run_scope_events`` (the events of those
+    ``run_scope_cases(sop_id, agency, case_id)``, ``run_scope_case_events`` (the events of those
     cases), ``run_prev_case_variant``, ``run_prev_variants``, ``run_prev_quality`` and the
     first part of ``run_scope_lanes`` (the keys of the cases' old step occurrences).
     Needs the calendar and :func:`analytics.standards.install_standards`."""
@@ -217,6 +219,9 @@ def install_scope(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE run_scope_incremental AS "
                 "SELECT unnest(?::VARCHAR[]) AS sop_id, unnest(?::INTEGER[]) AS import_id",
                 [[m[0] for m in marks], [m[1] for m in marks]])
+    # the incremental SOPs of the current pass (analytics.revisions: mutu_baku_sops is the pass's)
+    con.execute("CREATE OR REPLACE TEMP VIEW run_pass_incremental AS SELECT * FROM run_scope_incremental "
+                "WHERE sop_id IN (SELECT sop_id FROM mutu_baku_sops)")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE run_scope_cases AS
         SELECT DISTINCT e.sop_id, e.agency, e.case_id
@@ -226,7 +231,7 @@ def install_scope(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> None:
         FROM case_checks c JOIN run_scope_incremental w ON w.sop_id = c.sop_id
         WHERE c.is_open""")
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE run_scope_events AS
+        CREATE OR REPLACE TEMP TABLE run_scope_case_events AS
         SELECT e.* FROM events e
         WHERE e.sop_id IN (SELECT sop_id FROM run_scope_incremental)
           AND EXISTS (SELECT 1 FROM run_scope_cases c WHERE {_SAME_CASE.format(a='e')})""")
@@ -282,8 +287,9 @@ def install_agencies(con: duckdb.DuckDBPyConnection) -> None:
         SELECT DISTINCT coalesce(n.sop_id, o.sop_id) AS sop_id,
                CASE WHEN n.sop_id IS NULL THEN o.agency ELSE n.agency END AS agency
         FROM (SELECT * FROM conformance_case_variant
-              WHERE sop_id IN (SELECT sop_id FROM run_scope_incremental)) n
-        FULL JOIN run_prev_case_variant o
+              WHERE sop_id IN (SELECT sop_id FROM run_pass_incremental)) n
+        FULL JOIN (SELECT * FROM run_prev_case_variant
+                   WHERE sop_id IN (SELECT sop_id FROM run_pass_incremental)) o
             ON o.sop_id = n.sop_id AND o.agency IS NOT DISTINCT FROM n.agency AND o.case_id = n.case_id
         WHERE o.variant_id IS DISTINCT FROM n.variant_id""")
 
@@ -299,7 +305,11 @@ def scope_sql(kind: str, alias: str, incremental: bool) -> str:
     """
     if kind == "events":
         return ("(SELECT * FROM events WHERE sop_id IN (SELECT sop_id FROM run_scope_full) "
-                "UNION ALL SELECT * FROM run_scope_events)") if incremental else "events"
+                "UNION ALL SELECT * FROM run_scope_case_events)") if incremental else "events"
+    if kind == "pass_events":  # this pass's events (staging/run_scope.sql), in the scope
+        return ("(SELECT * FROM run_scope_events WHERE sop_id IN (SELECT sop_id FROM run_scope_full) "
+                "UNION ALL SELECT * FROM run_scope_case_events "
+                "WHERE sop_id IN (SELECT sop_id FROM mutu_baku_sops))") if incremental else "run_scope_events"
     if not incremental:
         return "true"
     full = f"{alias}.sop_id IN (SELECT sop_id FROM run_scope_full)"

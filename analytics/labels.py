@@ -35,7 +35,7 @@ def mapping(con: duckdb.DuckDBPyConnection, models: dict[str, SopModel]
     step_id, how, suggestions JSON)."""
     counts: dict[str, dict[str, int]] = {}
     for sop_id, label, n in con.execute(
-            "SELECT sop_id, activity, count(*) FROM events WHERE sop_id IN (SELECT unnest(?)) "
+            "SELECT sop_id, activity, count(*) FROM run_scope_events WHERE sop_id IN (SELECT unnest(?)) "
             "GROUP BY ALL ORDER BY ALL", [list(models)]).fetchall():
         counts.setdefault(sop_id, {})[label] = int(n)
     rows: list[tuple[str, str, str | None, bool]] = []
@@ -80,7 +80,7 @@ def write_labels(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, 
             "INSERT INTO activity_labels (run_id, sop_id, model_sha256, label, events, step_id, how, "
             "suggestions) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [[run_id, sop, models[sop].sha256, *rest] for sop, *rest in labels])
-    sql_files.run(con, "staging/run_events.sql", events=scope_sql("events", "e", incremental))
+    sql_files.run(con, "staging/run_events.sql", events=scope_sql("pass_events", "e", incremental))
 
 
 def ensure_labels(con: duckdb.DuckDBPyConnection, models: dict[str, SopModel]) -> None:
@@ -93,4 +93,4 @@ def ensure_labels(con: duckdb.DuckDBPyConnection, models: dict[str, SopModel]) -
         return
     install_labels(con, mapping(con, models)[0], list(models))
     sql_files.run(con, "intermediate/kelengkapan.sql", case_scope=scope_sql("cases", "c", False))
-    sql_files.run(con, "staging/run_events.sql", events=scope_sql("events", "e", False))
+    sql_files.run(con, "staging/run_events.sql", events=scope_sql("pass_events", "e", False))

@@ -22,6 +22,7 @@ from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from nbclient import NotebookClient
 
 from event_logs.store import init_store, open_store
+from pantau.units import DEFAULT_TIMEZONE
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "analyst_quickstart.ipynb"
@@ -156,6 +157,8 @@ def test_answers_on_a_small_store(small_db: Path, tmp_path: Path,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
     got = run_notebook(small_db, tmp_path, monkeypatch)
     assert got["latest_run"]["run_id"].tolist() == [2]
+    # times in the dashboard's zone, not the machine's (the trial saw UTC beside WIB)
+    assert str(got["latest_run"]["finished"].dt.tz) == DEFAULT_TIMEZONE
 
     worst = got["worst_lanes"]
     assert worst[["agency", "lane"]].values.tolist() == [
@@ -223,8 +226,8 @@ def expected_service_breaches(cc: pd.DataFrame) -> pd.DataFrame:
     """Cases whose first -> last event broke the case-level standard, longest first."""
     b = cc[cc["service_std_breach"].fillna(False).astype(bool)]
     b = b.assign(throughput_days=b["throughput_hours"] / 24)
-    b = b.sort_values(["throughput_hours", "sop_id", "case_id"], ascending=[False, True, True])
-    return b[["sop_id", "case_id", "first_day", "last_day", "is_open", "throughput_days",
+    b = b.sort_values(["throughput_hours", "sop_id", "agency", "case_id"], ascending=[False, True, True, True])
+    return b[["sop_id", "agency", "case_id", "first_day", "last_day", "is_open", "throughput_days",
               "throughput_wm", "service_std_max", "service_std_unit"]]
 
 
@@ -234,8 +237,10 @@ def expected_top_deviations(dev: pd.DataFrame, cc: pd.DataFrame) -> pd.DataFrame
               "both_branches": "Dua cabang dikerjakan", "extra_activity": "Kegiatan tambahan",
               "unmapped_activity": "Kegiatan di luar SOP", "same_person": "Dikerjakan orang yang sama",
               "missing_kelengkapan": "Kelengkapan kurang"}
+    # a case is (sop_id, agency, case_id): the same id in two agencies counts twice
+    dev = dev.assign(case_key=dev["agency"].fillna("") + "\x1f" + dev["case_id"])
     per = dev.groupby(["sop_id", "kind"]).agg(
-        deviations=("case_id", "size"), cases=("case_id", "nunique")).reset_index()
+        deviations=("case_id", "size"), cases=("case_key", "nunique")).reset_index()
     per.insert(2, "label_id", per["kind"].map(labels))
     checked = cc.groupby("sop_id").size().rename("cases_checked").reset_index()
     per = per.merge(checked, on="sop_id")

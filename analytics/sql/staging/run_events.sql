@@ -3,9 +3,10 @@
 -- then the step's exact and normalised name). Labels declared out of scope and steps done once
 -- per programme period (scope 'program') are left out; an unmapped label keeps step_id NULL.
 -- Every later stage reads events through this view: the mapping is applied in this one place.
--- events: the store's events, or in an incremental run those of the SOPs analysed full and of
--- the cases recomputed (analytics.incremental.scope_sql).
--- inputs: events, run_labels, mutu_baku_sops
+-- Events come through run_scope_events (staging/run_scope.sql): the cases this pass judges;
+-- events: that view, or in an incremental run its SOPs analysed full and the recomputed cases
+-- (analytics.incremental.scope_sql).
+-- inputs: run_scope_events, run_labels
 -- output: run_events
 -- placeholders: events
 CREATE OR REPLACE TEMP VIEW run_events AS
@@ -13,4 +14,4 @@ SELECT e.event_id, e.case_id, e.sop_id, l.step_id, e.activity, e.lifecycle, e.ts
        e.agency, e.unit, e.import_id, e.source_row
 FROM {events} e
 LEFT JOIN run_labels l ON l.sop_id = e.sop_id AND l.label = e.activity
-WHERE e.sop_id IN (SELECT sop_id FROM mutu_baku_sops) AND coalesce(l.in_case, true);
+WHERE coalesce(l.in_case, true);

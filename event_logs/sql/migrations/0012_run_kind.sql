@@ -1,4 +1,4 @@
--- Migration 8: incremental analysis (issue 16.1). A run records whether it recomputed
+-- Migration 12: incremental analysis (issue 16.1). A run records whether it recomputed
 -- everything or only what the events imported since the last run can change, and what it
 -- recomputed per SOP (docs/schema.md, `runs`; analytics/incremental.py). NULL on runs written
 -- before this migration (they count as full runs without a watermark: the next run is full).
