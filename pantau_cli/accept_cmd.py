@@ -10,13 +10,15 @@ from pathlib import Path
 import typer
 
 from pantau_cli import app
+from pantau_cli.options import existing_store
 
 accept_app = typer.Typer(
     help="Accepted deviations: accept one finding (--case) or a rule (--sop without --case); "
          "list, change, revoke, verify.")
 app.add_typer(accept_app, name="accept")
 
-DB = typer.Option(..., "--db", help="DuckDB database file (the acceptances file lies beside it).")
+DB = typer.Option(..., "--db", help="DuckDB database file (must exist; the acceptances file lies beside it).",
+                  callback=existing_store)
 
 
 def _date(text: str | None, flag: str) -> date | None:
@@ -40,7 +42,8 @@ def _reader(db: Path):
 @accept_app.callback(invoke_without_command=True)
 def accept(
     ctx: typer.Context,
-    db: Path = typer.Option(None, "--db", help="DuckDB database file (the acceptances file lies beside it)."),
+    db: Path = typer.Option(None, "--db", help="DuckDB database file (must exist; the acceptances file lies "
+                            "beside it).", callback=existing_store),
     case: str = typer.Option(None, "--case", help="Accept this case's finding(s) of --kind."),
     sop: str = typer.Option(None, "--sop", help="SOP id (a rule needs it; with --case it picks among equal ids)."),
     agency: str = typer.Option(None, "--agency", help="Only this agency (with --case: the case's agency)."),

@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from pantau_cli import app
+from pantau_cli.options import existing_store
 
 evidence_app = typer.Typer(
     help="Evidence packs for audit reports: --case ID [--kind K --step S] or --sop ID --agency A "
@@ -35,7 +36,7 @@ def _period(text: str | None, start: str | None, end: str | None) -> tuple[date,
 @evidence_app.callback(invoke_without_command=True)
 def evidence(
     ctx: typer.Context,
-    db: Path = typer.Option(None, "--db", help="DuckDB database file."),
+    db: Path = typer.Option(None, "--db", help="DuckDB database file (must exist).", callback=existing_store),
     case: str = typer.Option(None, "--case", help="The pack of this case."),
     sop: str = typer.Option(None, "--sop", help="SOP id (a period pack needs it; with --case: among equal ids)."),
     agency: str = typer.Option(None, "--agency", help="Agency (a period pack needs it; with --case: among equal ids)."),

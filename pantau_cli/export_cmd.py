@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from pantau_cli import app
+from pantau_cli.options import EXISTING_DB
 
 KINDS = ("deviations", "breaches", "late")
 
@@ -27,7 +28,7 @@ def _day(text: str | None, option: str) -> date | None:
 @app.command("export")
 def export_cmd(
     kind: str = typer.Argument(..., help="deviations, breaches or late (open cases late now)."),
-    db: Path = typer.Option(..., "--db", help="DuckDB database file."),
+    db: Path = EXISTING_DB,
     out: Path = typer.Option(..., "-o", "--output", help="File to write."),
     fmt: str = typer.Option("csv", "--format", help="csv or xlsx (with metadata and column sheets)."),
     sop: str = typer.Option(None, "--sop", help="Only this SOP."),
@@ -50,7 +51,7 @@ def export_cmd(
     from pantau import audit
     from pantau.access import auth_setup
     from pantau.config import load_settings
-    from pantau.errors import PantauError, StoreError, did_you_mean
+    from pantau.errors import PantauError, did_you_mean
 
     if kind not in KINDS:
         raise PantauError(f"unknown export '{kind}'", field="kind", hint=did_you_mean(kind, list(KINDS)))
@@ -64,9 +65,6 @@ def export_cmd(
     first, last = _day(start, "--from"), _day(end, "--to")
     if first and last and first > last:
         raise PantauError(f"--from {first} is after --to {last}", field="--from", hint="swap them")
-    if not db.exists():
-        raise StoreError("no such database file", file=str(db),
-                         hint="create one with 'pantau init --db FILE' or 'pantau ingest'")
     f = Filters(agency or None, sop or None, unit or None, first, last)
     params = {"kinds": tuple(sorted(kinds or ())), "scope": cases} if kind == "deviations" else {}
     con = open_store(db)

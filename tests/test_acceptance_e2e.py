@@ -81,6 +81,16 @@ def _rates(db: Path) -> tuple[str, str]:
     return fmt.percent(share, 1, "id"), fmt.number(int(deviations), 0, "id")
 
 
+def _conformant(db: Path) -> int:
+    """Closed cases conformant (the share's numerator)."""
+    con = open_store(db)
+    try:
+        return int(con.execute("SELECT count(*) FILTER (WHERE is_closed AND conformant) FROM case_results")
+                   .fetchone()[0])
+    finally:
+        con.close()
+
+
 # a new page load is a new session: log_in() each time (as tests/test_access_e2e.py does)
 def test_a_head_of_agency_sees_no_way_to_accept(site) -> None:
     drv, base, page, _db, (sop, case, _n) = site
@@ -95,6 +105,7 @@ def test_a_head_of_agency_sees_no_way_to_accept(site) -> None:
 def test_an_auditor_accepts_from_the_kasus_page_and_downloads_a_pack_that_verifies(site, tmp_path: Path) -> None:
     drv, base, page, db, (sop, case, n) = site
     share_before, deviations_before = _rates(db)
+    conformant_before = _conformant(db)
     log_in(drv, page, f"{base}/deviasi", "inspektur", PASSWORDS["inspektur"], title="Deviasi")
     assert (_metric(page, "Sesuai alur SOP"), _metric(page, "Deviasi")) == (share_before, deviations_before)
 
@@ -123,7 +134,8 @@ def test_an_auditor_accepts_from_the_kasus_page_and_downloads_a_pack_that_verifi
     # the rates on the Deviasi page leave it out, by exactly its findings
     share_after, deviations_after = _rates(db)
     assert int(deviations_after.replace(".", "")) == int(deviations_before.replace(".", "")) - n
-    assert share_after != share_before
+    # the case is conformant now (its every finding accepted): one more in the share's numerator
+    assert _conformant(db) == conformant_before + 1
     # (a fresh session: the Kasus link's SOP would stay in the sidebar's filter)
     log_in(drv, page, f"{base}/deviasi", "inspektur", PASSWORDS["inspektur"], title="Deviasi")
     assert (_metric(page, "Sesuai alur SOP"), _metric(page, "Deviasi")) == (share_after, deviations_after)

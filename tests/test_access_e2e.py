@@ -51,7 +51,10 @@ def site(analysed_db, tmp_path_factory):
         "banjar_case": con.execute("SELECT case_id FROM case_checks WHERE agency = ? ORDER BY case_id LIMIT 1",
                                    [BANJARBARU]).fetchone()[0],
         "banjar_unit": con.execute("SELECT unit FROM case_checks WHERE agency = ? LIMIT 1", [BANJARBARU]).fetchone()[0],
-        "batam_deviations": con.execute("SELECT count(*) FROM deviations WHERE agency = ?", [BATAM]).fetchone()[0],
+        # the Deviasi page exports the deviations of its case scope, closed cases by default
+        "batam_deviations": con.execute(
+            "SELECT count(*) FROM deviations d JOIN case_results c ON c.sop_id = d.sop_id AND c.agency = d.agency "
+            "AND c.case_id = d.case_id WHERE d.agency = ? AND c.is_closed", [BATAM]).fetchone()[0],
     }
     con.close()
     drv = driver()

@@ -64,7 +64,10 @@ redirect_uri = "http://127.0.0.1:{{port}}/oauth2callback"
         "batam_cases": con.execute("SELECT count(*) FROM case_checks WHERE agency = ?", [BATAM]).fetchone()[0],
         "banjar_case": con.execute("SELECT case_id FROM case_checks WHERE agency = ? ORDER BY case_id DESC LIMIT 1",
                                    [BANJARBARU]).fetchone()[0],
-        "batam_deviations": con.execute("SELECT count(*) FROM deviations WHERE agency = ?", [BATAM]).fetchone()[0],
+        # the Deviasi page exports the deviations of its case scope, closed cases by default
+        "batam_deviations": con.execute(
+            "SELECT count(*) FROM deviations d JOIN case_results c ON c.sop_id = d.sop_id AND c.agency = d.agency "
+            "AND c.case_id = d.case_id WHERE d.agency = ? AND c.is_closed", [BATAM]).fetchone()[0],
     }
     con.close()
     env = {"PANTAU_OIDC_CLIENT_SECRET": CLIENT_SECRET, "PANTAU_CONFIG": ""}

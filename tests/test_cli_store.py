@@ -52,6 +52,12 @@ NEEDS_A_STORE = [
     ["calendar", "unset", "Dinas Kesehatan Kota Batam"],
     ["report", "--agency", "Dinas Kesehatan Kota Batam", "--month", "2024-03", "-o", "{csv}.pdf"],
     ["digest", "--agency", "Dinas Kesehatan Kota Batam"],
+    ["accept", "list"],
+    ["accept", "verify"],
+    ["accept", "change", "1", "--reason", "berkas susulan", "--by", "auditor"],
+    ["accept", "revoke", "1", "--reason", "keliru", "--by", "auditor"],
+    ["export", "deviations", "-o", "{csv}.csv"],
+    ["evidence", "--case", "BTM-1"],
 ]
 CREATORS = {"init", "ingest", "simulate", "demo", "sop add"}  # the commands that may create a store
 

@@ -189,7 +189,12 @@ def visit(hostile_store: Path, trap):
                 look(f"kasus#{i}", f"{base}/kasus?{query}", drv.PAGES["kasus"][0])
             # a deviating case picked from the table: its link names the case
             look("deviasi+pick", f"{base}/deviasi{with_agency}", drv.PAGES["deviasi"][0])
-            grid = page.locator('[data-testid="stDataFrame"]').last
+            # every case, open ones too (the hostile cases are not all closed)
+            page.locator("[data-testid=stButtonGroup] button").filter(has_text="Semua").first.click()
+            drv.wait_idle(page)
+            # the list of deviating cases (its key: the page has other tables below it)
+            grid = page.locator('xpath=//h3[contains(., "Kasus menyimpang")]'
+                                '/following::*[@data-testid="stDataFrame"][1]').first
             grid.scroll_into_view_if_needed()
             box = grid.bounding_box()
             page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
@@ -199,6 +204,8 @@ def visit(hostile_store: Path, trap):
             seen["texts"]["deviasi+link"] = page.locator('[data-testid="stPageLink"]').first.inner_text()
             seen["html"]["deviasi+pick"] += page.content()
             look("deviasi+downloads", f"{base}/deviasi", drv.PAGES["deviasi"][0])  # every agency's rows
+            page.locator("[data-testid=stButtonGroup] button").filter(has_text="Semua").first.click()
+            drv.wait_idle(page)
             for label in ("download_csv", "download_xlsx"):
                 from dashboard.i18n import t
 
