@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from pantau.errors import AnalysisError
+from pantau.units import ZONE_NAMES
 
 
 def end_of_day(day: datetime, timezone: str) -> datetime:
@@ -71,8 +72,6 @@ def resolve_as_of(con: duckdb.DuckDBPyConnection, sop_ids: list[str], timezones:
 def describe(moment: datetime, timezone: str) -> str:
     """``2024-12-31 24:00 WIB``-style text of an as-of, on the SOP's local clock (midnight is
     written as the end of the day before, as the default as-of is meant)."""
-    from analytics.calendar import ZONE_NAMES
-
     local = moment.astimezone(ZoneInfo(timezone))
     zone = ZONE_NAMES.get(timezone, timezone)
     if local.time() == time(0):

@@ -40,7 +40,7 @@ from analytics.calendars.overrides import (
 )
 from analytics.work_clock import install_clock
 from pantau.errors import CalendarError, did_you_mean
-from pantau.units import DAYS_PER_MONTH
+from pantau.units import DAYS_PER_MONTH, ZONE_NAMES
 from sop_models.model import calendar_id_for
 
 __all__ = [
@@ -53,7 +53,6 @@ CALENDAR_FORMAT = "pantau-calendar/1"  # bump when a rule in calendar.sql change
 MARGIN_BEFORE = timedelta(days=31)
 # deadlines of events late in the data ("1 Bulan", "tanggal 25") must still resolve
 MARGIN_AFTER = timedelta(days=400)
-ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 
 
 # --- calendar definitions -----------------------------------------------------------------

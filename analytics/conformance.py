@@ -395,7 +395,7 @@ def run_conformance(
 
     Inserts rows tagged ``run_id`` into ``variants``, ``deviations`` and ``model_quality``
     (the caller deleted older rows for these SOPs in its transaction) and creates or
-    replaces the temp table ``conformance_cases(case_id, sop_id, variant_id,
+    replaces the temp table ``conformance_cases(case_id, sop_id, agency, variant_id,
     alignment_fitness, alignment_status, token_fitness, conformant, deviation_count)`` on
     ``con`` for the case_checks builder. Alignments run once per distinct variant, most
     frequent first, each bounded by ``max_align_seconds_per_variant`` and all together by

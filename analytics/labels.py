@@ -32,7 +32,7 @@ def _map(con: duckdb.DuckDBPyConnection, models: dict[str, SopModel]
     suggestions JSON)."""
     counts: dict[str, dict[str, int]] = {}
     for sop_id, label, n in con.execute(
-            "SELECT sop_id, activity, count(*) FROM events WHERE sop_id IN (SELECT unnest(?)) "
+            "SELECT sop_id, activity, count(*) FROM run_scope_events WHERE sop_id IN (SELECT unnest(?)) "
             "GROUP BY ALL ORDER BY ALL", [list(models)]).fetchall():
         counts.setdefault(sop_id, {})[label] = int(n)
     rows: list[tuple[str, str, str | None, bool]] = []

@@ -24,6 +24,7 @@ from analytics.labels import ensure_labels
 from analytics.standards import OUTPUT_KEYS, install_standards
 from analytics.work_clock import add_work_clock, ensure_clock
 from event_logs import vocabulary
+from event_logs.lifecycle import OCCURRENCE, TRANSITIONS
 from pantau.errors import AnalysisError, CalendarError
 from pantau.units import DAYS_PER_MONTH
 from sop_models.model import SopModel
@@ -60,19 +61,24 @@ def _check_calendar(con: duckdb.DuckDBPyConnection) -> None:
 
 # The events straight from the store with their step's integer key in one join on the label
 # (mutu_baku_label_keys: run_labels with the step key), the same rows as run_events: labels
-# out of a case are left out, unmapped ones keep sk NULL.
-_EVENTS = """
+# out of a case are left out, unmapped ones keep sk NULL. Only starts and completions make
+# step occurrences (event_logs.lifecycle): a schedule, suspend or abort between them is kept
+# in the store but neither opens nor closes one.
+_EVENTS = f"""
     SELECT e.event_id, f.ck, k.sk, e.lifecycle = 'complete' AS is_c, e.ts, e.resource,
            f.calendar_id
     FROM events e
-    JOIN mutu_baku_case_facts f ON f.sop_id = e.sop_id AND f.case_id = e.case_id
+    JOIN mutu_baku_case_facts f ON f.sop_id = e.sop_id AND f.agency = e.agency AND f.case_id = e.case_id
     LEFT JOIN mutu_baku_label_keys k ON k.sop_id = e.sop_id AND k.label = e.activity
-    WHERE coalesce(k.in_case, true)"""
+    WHERE coalesce(k.in_case, true) AND e.lifecycle IN ({", ".join(f"'{t}'" for t in OCCURRENCE)})"""
+# the transitions that end an activity instance undone: a start they follow is not in progress
+ENDED = ", ".join(f"'{t}'" for t, part in TRANSITIONS.items() if part == "ends")
 # An integer case key keeps the window sorts cheap (about half the time of sorting on the
-# two text columns); on the (1-in-10^7 at a million cases) chance of a hash collision the
-# text key is used instead, so no two cases ever share a window partition.
-_HASH_KEY = "hash(e.sop_id, e.case_id)"
-_TEXT_KEY = "e.sop_id || chr(31) || e.case_id"
+# text columns of a case: sop_id, agency, case_id); on the (1-in-10^7 at a million cases)
+# chance of a hash collision the text key is used instead, so no two cases ever share a
+# window partition.
+_HASH_KEY = "hash(e.sop_id, e.agency, e.case_id)"
+_TEXT_KEY = "e.sop_id || chr(31) || e.agency || chr(31) || e.case_id"
 
 
 def _build_case_facts(con: duckdb.DuckDBPyConnection) -> None:
@@ -117,7 +123,7 @@ def prepare(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopMo
         FROM run_labels l LEFT JOIN mutu_baku_step_keys k ON k.sop_id = l.sop_id AND k.step_id = l.step_id""")
     _build_case_facts(con)
     con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_open_occ AS "
-                + add_work_clock(sql_files.render("intermediate/open_occurrences.sql"), ["start_ts"]))
+                + add_work_clock(sql_files.render("intermediate/open_occurrences.sql", ended=ENDED), ["start_ts"]))
     con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_state AS SELECT ?::INTEGER AS run_id", [run_id])
 
 
@@ -174,7 +180,9 @@ def build_step_checks(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[
     deadline, deadline_join = _DEADLINE_EQUI if _uniform_working_days(con) else _DEADLINE_ASOF
     values = {"occurrences": occurrences, "working_deadline": deadline,
               "working_deadline_join": deadline_join, "run_id": int(run_id),
-              "step_status": status_sql(), "days_per_month": DAYS_PER_MONTH}
+              "step_status": status_sql(), "days_per_month": DAYS_PER_MONTH,
+              # the working-clock reading of the moment a late step fell due (excess_wm)
+              "due_clock": add_work_clock("SELECT * FROM due", ["due_ts"])}
     # rows need no particular order; letting DuckDB write them unordered saves a few seconds
     # per million rows. The setting is restored: it belongs to the caller's connection.
     keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
@@ -190,7 +198,8 @@ def _conformance_source(con: duckdb.DuckDBPyConnection) -> str:
     if _table_exists(con, "conformance_cases"):
         return "conformance_cases"
     # the conformance stage did not run: its columns stay NULL
-    return ("(SELECT NULL::VARCHAR AS case_id, NULL::VARCHAR AS sop_id, NULL::VARCHAR AS variant_id, "
+    return ("(SELECT NULL::VARCHAR AS case_id, NULL::VARCHAR AS sop_id, NULL::VARCHAR AS agency, "
+            "NULL::VARCHAR AS variant_id, "
             "NULL::DOUBLE AS alignment_fitness, NULL::VARCHAR AS alignment_status, "
             "NULL::DOUBLE AS token_fitness, NULL::BOOLEAN AS conformant, "
             "NULL::INTEGER AS deviation_count WHERE false)")

@@ -61,6 +61,7 @@ class RunResult:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     alignment_timeouts: int = 0
     as_of: str | None = None  # when open cases were judged, on the local clock
+    warnings: list[str] = field(default_factory=list)  # e.g. an SOP whose labels mostly match no step
 
     def summary_line(self) -> str:
         """One line for the CLI."""
@@ -71,6 +72,18 @@ class RunResult:
             + (f"; open cases judged as of {self.as_of}" if self.as_of else "")
             + (f"; {self.alignment_timeouts} variant(s) fell back to token replay" if self.alignment_timeouts else "")
         )
+
+
+def _label_warnings(con: duckdb.DuckDBPyConnection, run_id: int) -> list[str]:
+    """One warning per SOP of the run whose analysed events mostly carry a label that matches
+    no step and is not declared out of scope (activity_labels)."""
+    from event_logs.mapping import unmapped_warning
+
+    rows = con.execute("""
+        SELECT sop_id, count(*) FILTER (WHERE how IS NULL), count(*),
+               coalesce(sum(events) FILTER (WHERE how IS NULL), 0), sum(events)
+        FROM activity_labels WHERE run_id = ? GROUP BY sop_id ORDER BY sop_id""", [run_id]).fetchall()
+    return [w for r in rows if (w := unmapped_warning(*r))]
 
 
 def _select_sops(con: duckdb.DuckDBPyConnection, sop_ids: list[str] | None) -> list[str]:
@@ -95,12 +108,12 @@ def _select_sops(con: duckdb.DuckDBPyConnection, sop_ids: list[str] | None) -> l
     return list(sop_ids)
 
 
-def _store_pnml(con: duckdb.DuckDBPyConnection, models: dict[str, Any]) -> None:
+def _store_pnml(con: duckdb.DuckDBPyConnection, models: list[Any]) -> None:
     """The PNML export of each analysed model version, stored once (it needs pm4py, which the
     dashboard never imports; the run has it loaded already)."""
     from sop_models.export import to_pnml
 
-    for model in models.values():
+    for model in models:
         have = con.execute("SELECT count(*) FROM model_artifacts WHERE model_sha256 = ? AND kind = 'pnml'",
                            [model.sha256]).fetchall()[0][0]
         if not have:
@@ -121,9 +134,9 @@ def analyze(
 ) -> RunResult:
     """Compute every result table for ``sop_ids`` (default: all SOPs with events and a model).
 
-    Each SOP is checked against its confirmed model version in force on the day of its latest
-    event (:func:`event_logs.registry.in_force`); the run records it per case
-    (``case_checks.model_sha256``). ``settings`` default to the ``[analysis]`` section of the
+    Each case is checked against its SOP's confirmed version in force on the local day of its
+    first event (:mod:`analytics.revisions`: one pass of the per-case stages per version); every
+    result row records it (``model_sha256``). ``settings`` default to the ``[analysis]`` section of the
     settings file in force for the store (:func:`pantau.config.load_settings`); the two
     alignment budgets override theirs. ``as_of``: the moment open cases are judged at
     (:mod:`analytics.as_of`; default the end of the last imported day), kept in ``runs.as_of``.
@@ -131,7 +144,7 @@ def analyze(
     the run waits for them (:func:`event_logs.store.open_store`).
     """
     from analytics import calendar as work_calendar
-    from analytics import conformance, labels, lanes, mutu_baku, open_cases
+    from analytics import conformance, labels, lanes, mutu_baku, open_cases, revisions
     from analytics.calendars import agency as agency_calendars
     from analytics.standards import install_standards
     from event_logs import registry
@@ -150,11 +163,14 @@ def analyze(
         done = 0
 
         def stage(name: str, started: float) -> None:
+            # a stage runs once per pass (analytics.revisions): its seconds add up
             nonlocal done
-            seconds[name] = round(time.perf_counter() - started, 3)
-            done += 1
-            if progress:
-                progress(done, len(STAGES))
+            first = name not in seconds
+            seconds[name] = round(seconds.get(name, 0.0) + time.perf_counter() - started, 3)
+            if first:
+                done += 1
+                if progress:
+                    progress(done, len(STAGES))
 
         # pm4py's work (pure Python, one core) runs in a worker thread while DuckDB works on
         # both cores (it releases the GIL while it executes): first its import, then the
@@ -163,87 +179,100 @@ def analyze(
         stop = threading.Event()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pantau-pm4py") as pool, \
                 transaction(con):
-            try:
-                t = time.perf_counter()
-                run_id = int(fetch_one(con, "SELECT nextval('run_id_seq')")[0])
-                started = datetime.now(UTC)
-                for table in RESULT_TABLES:
-                    con.execute(f"DELETE FROM {table} WHERE sop_id IN (SELECT unnest(?))", [chosen])
-                event_count, case_count, last_ts = fetch_one(
-                    con,
-                    "SELECT count(*), count(DISTINCT (sop_id, case_id)), max(ts) FROM events "
-                    "WHERE sop_id IN (SELECT unnest(?))", [chosen])
-                last_day = last_ts.date() if last_ts is not None else None
-                models = {s: registry.in_force(con, s, last_day) for s in chosen}
-                judged_at, zone = resolve_as_of(con, chosen, {s: m.timezone for s, m in models.items()}, as_of)
-                stage("prepare", t)
+            t = time.perf_counter()
+            run_id = int(fetch_one(con, "SELECT nextval('run_id_seq')")[0])
+            started = datetime.now(UTC)
+            for table in RESULT_TABLES:
+                con.execute(f"DELETE FROM {table} WHERE sop_id IN (SELECT unnest(?))", [chosen])
+            event_count, case_count, last_ts = fetch_one(
+                con,
+                "SELECT count(*), count(DISTINCT (sop_id, agency, case_id)), max(ts) FROM events "
+                "WHERE sop_id IN (SELECT unnest(?))", [chosen])
+            last_day = last_ts.date() if last_ts is not None else None
+            latest = {s: registry.in_force(con, s, last_day) for s in chosen}
+            judged_at, zone = resolve_as_of(con, chosen, {s: m.timezone for s, m in latest.items()}, as_of)
+            # each case is judged by the version in force when it started: one pass per version
+            passes = revisions.plan_passes(con, latest)
+            stage("prepare", t)
 
-                t = time.perf_counter()
-                # every stored SOP's calendar, over every event: a partial run must not drop
-                # calendars that earlier runs of other SOPs recorded in runs.calendar_version
-                all_first, all_last = fetch_one(con, "SELECT min(ts), max(ts) FROM events")
-                every = {s: registry.in_force(con, s, last_day) for s in registry.sop_ids(con)}
-                specs, own_calendars = agency_calendars.run_specs(con, every)
-                calendar_version = work_calendar.install_specs(con, specs, all_first, all_last)
-                agency_calendars.install_run_agencies(con, own_calendars)
-                stage("calendar", t)
+            t = time.perf_counter()
+            # every stored SOP's calendar, over every event: a partial run must not drop
+            # calendars that earlier runs of other SOPs recorded in runs.calendar_version
+            all_first, all_last = fetch_one(con, "SELECT min(ts), max(ts) FROM events")
+            every = {s: registry.in_force(con, s, last_day) for s in registry.sop_ids(con)}
+            specs, own_calendars = agency_calendars.run_specs(con, every)
+            calendar_version = work_calendar.install_specs(con, specs, all_first, all_last)
+            agency_calendars.install_run_agencies(con, own_calendars)
+            stage("calendar", t)
 
+            timeouts = 0
+            for models in passes:
                 t = time.perf_counter()
                 install_standards(con, models)
                 labels.map_labels(con, run_id, models)
                 stage("labels", t)
 
-                pool.submit(conformance.warm_up)
-                t = time.perf_counter()
-                work = conformance.prepare_conformance(con, run_id, chosen, models=models)
-                variants_seconds = time.perf_counter() - t
-                checking = pool.submit(
-                    _timed, conformance.check_conformance, work,
-                    max_align_seconds_per_variant=config.align_seconds_per_variant,
-                    max_align_seconds_total=config.align_seconds_total, cancelled=stop.is_set)
+                try:
+                    pool.submit(conformance.warm_up)
+                    t = time.perf_counter()
+                    work = conformance.prepare_conformance(con, run_id, list(models), models=models)
+                    variants_seconds = time.perf_counter() - t
+                    checking = pool.submit(
+                        _timed, conformance.check_conformance, work,
+                        max_align_seconds_per_variant=config.align_seconds_per_variant,
+                        max_align_seconds_total=config.align_seconds_total, cancelled=stop.is_set)
+
+                    t = time.perf_counter()
+                    mutu_baku.build_step_checks(con, run_id, models)
+                    stage("mutu_baku", t)
+
+                    t = time.perf_counter()
+                    checked, worker_seconds = checking.result()
+                except BaseException:
+                    stop.set()  # the worker stops at its next variant instead of running on
+                    raise
+                stats = conformance.write_conformance(con, work, checked)
+                timeouts += stats.timeouts
+                # the conformance stage's own time: finding the variants, waiting for pm4py, writing
+                stage("conformance", t - variants_seconds)
+                # pm4py's time overlapped mutu_baku
+                seconds["conformance_pm4py"] = round(seconds.get("conformance_pm4py", 0.0) + worker_seconds, 3)
 
                 t = time.perf_counter()
-                mutu_baku.build_step_checks(con, run_id, models)
-                stage("mutu_baku", t)
+                mutu_baku.build_case_checks(con, run_id, models)
+                stage("cases", t)
 
                 t = time.perf_counter()
-                checked, worker_seconds = checking.result()
-            except BaseException:
-                stop.set()  # the worker stops at its next variant instead of running on
-                raise
-            stats = conformance.write_conformance(con, work, checked)
-            # the conformance stage's own time: finding the variants, waiting for pm4py, writing
-            stage("conformance", t - variants_seconds)
-            seconds["conformance_pm4py"] = round(worker_seconds, 3)  # overlapped mutu_baku
+                open_cases.build_open_cases(con, run_id, models, as_of=judged_at,
+                                            at_risk_share=config.at_risk_share)
+                stage("open_cases", t)
 
             t = time.perf_counter()
-            mutu_baku.build_case_checks(con, run_id, models)
             agency_calendars.record_run(con, run_id)
-            _store_pnml(con, models)
+            _store_pnml(con, [m for models in passes for m in models.values()])
+            # the version shown for each SOP (runs.model_sha256, result_models): its latest used
+            shown = {s: m for models in passes for s, m in models.items()}
             stage("cases", t)
 
             t = time.perf_counter()
-            lanes.build_lane_stats(con, run_id, models)
-            lanes.build_handovers(con, run_id, models)
+            # lane rows come from step_checks, each with the lane of the version it was judged
+            # by; a handover's sending lane is read from the version shown
+            lanes.build_lane_stats(con, run_id, shown)
+            lanes.build_handovers(con, run_id, shown)
             stage("lanes", t)
-
-            t = time.perf_counter()
-            open_cases.build_open_cases(con, run_id, models, as_of=judged_at,
-                                        at_risk_share=config.at_risk_share)
-            stage("open_cases", t)
 
             run_row = {
                 "run_id": run_id, "started": started, "finished": datetime.now(UTC),
                 "pantau_version": __version__, "sop_ids": chosen,
-                "model_sha256": {s: m.sha256 for s, m in models.items()},
+                "model_sha256": {s: m.sha256 for s, m in shown.items()},
                 "calendar_version": calendar_version, "event_count": event_count,
                 "case_count": case_count, "stage_seconds": dict(seconds),
-                "alignment_timeouts": stats.timeouts, "as_of": judged_at,
+                "alignment_timeouts": timeouts, "as_of": judged_at,
                 "schema_version": SCHEMA_VERSION, "parameters": json.dumps(asdict(config)),
             }
             con.execute(f"INSERT INTO runs ({', '.join(run_row)}) "
                         f"VALUES ({', '.join('?' for _ in run_row)})", list(run_row.values()))
-        return RunResult(run_id, chosen, int(event_count), int(case_count), seconds, stats.timeouts,
-                         describe(judged_at, zone) if judged_at else None)
+        return RunResult(run_id, chosen, int(event_count), int(case_count), seconds, timeouts,
+                         describe(judged_at, zone) if judged_at else None, _label_warnings(con, run_id))
     finally:
         con.close()

@@ -22,6 +22,8 @@ Tables (temp, on the caller's connection, replaced on each call):
   each step (``step_id = ''`` for a case with no step done yet) and whether a case may end
   after it (``model_flow_next``).
 - ``mutu_baku_kelengkapan(sop_id, step_id, items)``: the first case step's Kelengkapan.
+- ``run_scope_events``: a view of the events of the cases these versions judge
+  (``sql/staging/run_scope.sql``; :mod:`analytics.revisions`).
 - ``run_labels(sop_id, label, step_id, in_case)``: each activity label of the analysed
   events mapped to a step (:mod:`event_logs.mapping`); ``in_case`` is false for labels
   declared out of scope and for steps done once per programme period, whose events are not
@@ -36,6 +38,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from analytics import sql_files
+from analytics.revisions import ensure_case_versions
 from event_logs.registry import register_model
 from sop_models.model import SopModel
 
@@ -102,6 +106,9 @@ def install_standards(con: duckdb.DuckDBPyConnection, models: Mapping[str, SopMo
         FROM mutu_baku_versions v JOIN model_steps s USING (model_sha256)
         WHERE s.scope = 'case'
         GROUP BY v.sop_id""")
+    # the events of the cases these versions judge (one version per SOP in this pass)
+    ensure_case_versions(con)
+    sql_files.run(con, "staging/run_scope.sql")
 
 
 def install_labels(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, str | None, bool]],

@@ -39,9 +39,10 @@ def page_queries(con) -> dict[str, list[tuple[str, Filters, dict]]]:
     """The queries each page runs with the default view (all agencies, SOPs, the whole period)."""
     f = Filters()
     sop = con.execute("SELECT sop_id FROM case_checks GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
-    case_id, case_sop = con.execute(
-        "SELECT case_id, sop_id FROM case_checks ORDER BY breach_count DESC, case_id LIMIT 1").fetchone()
-    one = {"sop_id": case_sop, "case_id": case_id}
+    case_id, case_sop, case_agency = con.execute(
+        "SELECT case_id, sop_id, agency FROM case_checks ORDER BY breach_count DESC, case_id, agency "
+        "LIMIT 1").fetchone()
+    one = {"sop_id": case_sop, "agency": case_agency, "case_id": case_id}
     return {
         "sidebar": [("filter_options", f, {})],
         "ringkasan": [("overview_totals", f, {}), ("overview_by_sop", f, {}), ("monthly_trend", f, {}),
@@ -54,10 +55,10 @@ def page_queries(con) -> dict[str, list[tuple[str, Filters, dict]]]:
                     ("variants_for_sop", f.with_sop(sop), {}), ("deviating_cases", f, {"kinds": ()})],
         "kasus": [("case_candidates", f, {}), ("case_summary", Filters(), one), ("case_open", Filters(), one),
                   ("case_steps", Filters(), one), ("case_deviations", Filters(), one),
-                  ("case_trace", Filters(), one)],
+                  ("case_trace", Filters(), one), ("case_events", Filters(), one)],
         "data": [("imports", f, {}), ("quarantine_imports", f, {})],
         "_export": [("deviation_export", f, {"kinds": ()})],
-    }, (case_id, case_sop)
+    }, (case_id, case_sop, case_agency)
 
 
 def time_queries(db: Path, repeats: int = 3) -> dict[str, dict[str, float]]:
@@ -92,10 +93,10 @@ def time_pages(db: Path) -> dict[str, dict[str, float]]:
 
     os.environ["PANTAU_DB"] = str(db)
     with data.connection(db) as con:
-        _plan, (case_id, case_sop) = page_queries(con)
+        _plan, (case_id, case_sop, case_agency) = page_queries(con)
     results = {}
     for page in ("ringkasan", "pelanggaran", "lane", "deviasi", "kasus", "model", "data"):
-        params = {"case": case_id, "sop": case_sop} if page == "kasus" else {}
+        params = {"case": case_id, "sop": case_sop, "agency": case_agency} if page == "kasus" else {}
         timings = []
         for _ in range(2):  # cold, warm
             at = AppTest.from_file(str(app_path()), default_timeout=300)

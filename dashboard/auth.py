@@ -135,12 +135,12 @@ def record_page(page: str, f: Filters) -> None:
     st.session_state[_LAST_VIEW] = view
 
 
-def record_case(sop_id: str, case_id: str) -> None:
-    """Record that the session looked at one case (once per case in a row)."""
-    if st.session_state.get(_LAST_CASE) == (sop_id, case_id):
+def record_case(sop_id: str, agency: str, case_id: str) -> None:
+    """Record that the session looked at one case, (SOP, agency, case id) (once per case in a row)."""
+    if st.session_state.get(_LAST_CASE) == (sop_id, agency, case_id):
         return
-    record(audit.CASE_VIEW, {"sop": sop_id, "case": case_id})
-    st.session_state[_LAST_CASE] = (sop_id, case_id)
+    record(audit.CASE_VIEW, {"sop": sop_id, "agency": agency, "case": case_id})
+    st.session_state[_LAST_CASE] = (sop_id, agency, case_id)
 
 
 def record_upload(file_name: str, content: bytes, sop_id: str, agency: str, outcome: dict[str, Any] | None) -> None:

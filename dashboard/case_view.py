@@ -7,6 +7,8 @@ lays them out. Times are shown in the SOP's own zone (WIB/WITA).
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from dashboard import fmt
@@ -80,6 +82,26 @@ def step_table(steps: pd.DataFrame, model: ModelInfo, cat: Catalog, lang: str) -
     return out
 
 
+def event_table(events: pd.DataFrame, model: ModelInfo, lang: str) -> pd.DataFrame:
+    """The case's events as imported: local time ("–" when the log has none), activity label,
+    lifecycle, resource, unit and the event's own attributes as ``key: value`` pairs."""
+    when = _local(events["ts"], model.timezone)
+    return pd.DataFrame({
+        t("event_time", lang): [fmt.moment(x, lang) if not pd.isna(x) else "–" for x in when],
+        t("activity", lang): events["activity"],
+        t("lifecycle", lang): events["lifecycle"],
+        t("resource", lang): events["resource"].fillna("–"),
+        t("unit", lang): events["unit"].fillna("–"),
+        t("event_attributes", lang): [_pairs(a) for a in events["attributes"]],
+    })
+
+
+def _pairs(attributes: str | None) -> str:
+    if attributes is None or pd.isna(attributes):
+        return ""
+    return "; ".join(f"{k}: {v}" for k, v in json.loads(attributes).items())
+
+
 def alignment_rows(trace: list[str], deviations: pd.DataFrame, model: ModelInfo, cat: Catalog,
                    lang: str) -> pd.DataFrame:
     """The case's trace against the SOP: one row per event (synchronous or log-only move)
@@ -123,10 +145,15 @@ def alignment_rows(trace: list[str], deviations: pd.DataFrame, model: ModelInfo,
 
 
 def explanations(deviations: pd.DataFrame, model: ModelInfo, cat: Catalog, lang: str) -> pd.DataFrame:
-    """Deviations explained in one line each, in the chosen language."""
+    """Deviations explained in one line each, in the chosen language; accepted ones marked
+    with their acceptance."""
     column = "explanation_en" if lang == "en" else "explanation_id"
+    # the mark next to the kind: the explanation is long, and the last column falls off a laptop screen
     return pd.DataFrame({
         t("kind", lang): [cat.label("deviation_kinds", k, lang) for k in deviations["kind"]],
+        t("accepted_col", lang): [t("accepted_mark", lang, id=int(i)) if a else "–"
+                                  for a, i in zip(deviations["accepted"].fillna(False), deviations["acceptance_id"],
+                                                  strict=True)],
         t("step", lang): [cat.step_label(model.sop_id, s, 50, model.model_sha256) if isinstance(s, str) else (a or "–")
                           for s, a in zip(deviations["step_id"], deviations["activity"], strict=True)],
         t("position", lang): ["–" if pd.isna(p) else str(int(p)) for p in deviations["position"]],

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -88,9 +89,11 @@ def _sop_label(row: pd.Series, cat: Catalog) -> str:
 
 
 def paired_shares(df: pd.DataFrame, columns: tuple[str, str], titles: tuple[str, str], cat: Catalog,
-                  lang: str, percent: tuple[bool, bool] = (True, True)) -> go.Figure:
+                  lang: str, percent: tuple[bool, bool] = (True, True),
+                  counts: tuple[tuple[str, str] | None, tuple[str, str] | None] = (None, None)) -> go.Figure:
     """Agencies side by side: two horizontal bar panels of values in [0, 1] (shares, or a
-    fitness when ``percent`` is False for that panel), one bar per agency and SOP."""
+    fitness when ``percent`` is False for that panel), one bar per agency and SOP; a share
+    with ``counts`` (its numerator and denominator columns) reads ``72% (134 dari 186)``."""
     df = df.sort_values(["agency", "sop_id"], ascending=False)
     labels = [_sop_label(r, cat) for _, r in df.iterrows()]
     colours = [cat.sop_color(s) for s in df["sop_id"]]  # two SOPs of one agency differ
@@ -99,35 +102,64 @@ def paired_shares(df: pd.DataFrame, columns: tuple[str, str], titles: tuple[str,
                         horizontal_spacing=PANEL_GAP)
     for i, column in enumerate(columns, start=1):
         values = df[column].astype(float)
+        text = [fmt.percent(v, 0, lang) if percent[i - 1] else fmt.number(v, 3, lang) for v in values]
+        if counts[i - 1] is not None:
+            n, of = counts[i - 1]
+            text = [f"{x} ({fmt.count_of(a, b, lang)})" for x, a, b in zip(text, df[n], df[of], strict=True)]
         fig.add_bar(
             x=values, y=labels, orientation="h", marker_color=colours, row=1, col=i, name=titles[i - 1],
-            text=[fmt.percent(v, 0, lang) if percent[i - 1] else fmt.number(v, 3, lang) for v in values],
+            text=text,
             textposition="auto", hovertemplate="%{y}: %{text}<extra></extra>",
         )
         fig.update_xaxes(range=[0, 1], tickformat=".0%" if percent[i - 1] else ".1f", row=1, col=i)
     return _layout(fig, lang, height=120 + 34 * len(df), legend=False)
 
 
-def trend(df: pd.DataFrame, cat: Catalog, lang: str) -> go.Figure:
-    """Monthly trend per agency: share on time (lines) above cases started (bars)."""
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.62, 0.38], vertical_spacing=0.06,
-                        subplot_titles=(t("share_on_time", lang), t("cases_started", lang)))
+def trend(df: pd.DataFrame, cat: Catalog, lang: str, incomplete: date | None = None) -> go.Figure:
+    """Monthly trend by month of completion, one line per agency and SOP: the share within
+    Mutu Baku (with its counts) against the SOP's target (dashed; one grey line when every
+    target is the same), above the cases closed per month; the month the as-of falls in, when
+    not over, is shaded "incomplete"."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.64, 0.36], vertical_spacing=0.08,
+                        subplot_titles=(t("share_on_time", lang), t("cases_closed_in_month", lang)))
     months = sorted(df["month"].unique())
     order = _months(pd.Series(months), lang)
-    for agency, rows in df.groupby("agency", sort=True):
+    symbols = ("circle", "diamond", "square", "triangle-up", "x")
+    same_target = df["target"].nunique() <= 1
+    for k, ((agency, sop), rows) in enumerate(df.groupby(["agency", "sop_id"], sort=True)):
         rows = rows.sort_values("month")
         x = _months(rows["month"], lang)
         colour = cat.agency_color(agency)
-        fig.add_scatter(x=x, y=rows["on_time_share"], mode="lines+markers", name=agency_short(agency),
-                        line_color=colour, legendgroup=agency, row=1, col=1,
-                        hovertemplate="%{x}: %{y:.1%}<extra>%{fullData.name}</extra>")
-        fig.add_bar(x=x, y=rows["cases"], marker_color=colour, name=agency_short(agency),
-                    legendgroup=agency, showlegend=False, row=2, col=1)
+        name = f"{agency_short(agency)} · {cat.sop_title(sop, 28)}"
+        counts = [fmt.count_of(n, of, lang) for n, of in zip(rows["on_time"], rows["closed"], strict=True)]
+        fig.add_scatter(x=x, y=rows["on_time_share"], mode="lines+markers", name=name, line_color=colour,
+                        marker={"symbol": symbols[k % len(symbols)], "size": 7}, legendgroup=name, row=1, col=1,
+                        customdata=counts, hovertemplate="%{x}: %{y:.1%} (%{customdata})<extra>" + name + "</extra>")
+        if not same_target:
+            fig.add_scatter(x=x, y=rows["target"], mode="lines", line={"color": colour, "dash": "dash", "width": 1},
+                            name=t("target_line", lang, share=fmt.percent(rows["target"].iloc[-1], 0, lang)),
+                            legendgroup=name, showlegend=False, row=1, col=1,
+                            hovertemplate="%{x}: %{y:.0%}<extra>" + t("target", lang) + " · " + name + "</extra>")
+        fig.add_bar(x=x, y=rows["closed"], marker_color=colour, name=name, legendgroup=name, showlegend=False,
+                    row=2, col=1, hovertemplate="%{x}: %{y}<extra>" + name + "</extra>")
+    if same_target and len(df):
+        share = float(df["target"].iloc[0])
+        fig.add_scatter(x=order, y=[share] * len(order), mode="lines", row=1, col=1,
+                        line={"color": theme.TARGET_COLOR, "dash": "dash", "width": 2},
+                        name=t("target_line", lang, share=fmt.percent(share, 0, lang)),
+                        hovertemplate="%{y:.0%}<extra>" + t("target", lang) + "</extra>")
+    if incomplete is not None and pd.Timestamp(incomplete) in {pd.Timestamp(m) for m in months}:
+        at = [pd.Timestamp(m) for m in months].index(pd.Timestamp(incomplete))
+        for row in (1, 2):
+            fig.add_vrect(x0=at - 0.5, x1=at + 0.5, fillcolor=theme.UNKNOWN_COLOR, opacity=0.15, line_width=0,
+                          row=row, col=1)
+        fig.add_annotation(x=order[at], y=1.0, yref="y domain", text=t("incomplete_month", lang),
+                           showarrow=False, yanchor="bottom", font={"size": 11}, row=1, col=1)
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=1)
+    fig.update_yaxes(range=[0, 1.05], tickformat=".0%", row=1, col=1)
     fig.update_xaxes(categoryorder="array", categoryarray=order)
-    _layout(fig, lang, height=480)
-    fig.update_layout(margin={"t": 90}, legend={"y": 1.14})
+    _layout(fig, lang, height=520)
+    fig.update_layout(margin={"t": 110}, legend={"y": 1.12})
     return fig
 
 
@@ -155,14 +187,15 @@ def breach_rate_by_lane(df: pd.DataFrame, cat: Catalog, lang: str) -> go.Figure:
     labels = [f"{wrap(lane, LABEL_WIDTH, 1)}{LINE_BREAK}({agency_short(a)})"
               for lane, a in zip(df["lane"], df["agency"], strict=True)]
     fig = go.Figure(go.Bar(
-        x=df["breach_rate"], y=labels, orientation="h",
+        x=df["breach_rate"], y=labels, orientation="h", hovertext=list(df["lane"]),
         marker_color=[cat.lane_color(x) for x in df["lane"]],
-        text=[fmt.percent(v, 1, lang) for v in df["breach_rate"]], textposition="auto",
-        customdata=[fmt.count_of(v, j, lang) for v, j in zip(df["violations"], df["judged"], strict=True)],
-        hovertemplate="%{y}: %{text} (%{customdata})<extra></extra>",
+        text=[f"{fmt.percent(v, 1, lang)} ({fmt.count_of(n, j, lang)})"
+              for v, n, j in zip(df["breach_rate"], df["violations"], df["judged"], strict=True)],
+        textposition="outside", cliponaxis=False, hovertemplate="%{y}: %{text}<extra></extra>",
     ))
-    top = float(df["breach_rate"].max()) if len(df) and df["breach_rate"].notna().any() else 1.0
-    fig.update_xaxes(tickformat=".0%", title=t("breach_rate", lang), range=[0, max(top * 1.15, 0.01)],
+    # room right of the longest bar for its label ("5,6% (13 dari 232)")
+    top = float(df["breach_rate"].max()) if len(df) and df["breach_rate"].notna().any() else 0.0
+    fig.update_xaxes(tickformat=".0%", title=t("breach_rate", lang), range=[0, max(top * 2.2, 0.01)],
                      nticks=5, automargin=True)
     fig.update_yaxes(automargin=True, tickfont={"size": 10})
     return _layout(fig, lang, height=140 + 36 * len(df), legend=False)
@@ -272,8 +305,11 @@ def deviation_kinds(df: pd.DataFrame, cat: Catalog, lang: str) -> go.Figure:
 
 
 def variants(df: pd.DataFrame, labels: list[str], lang: str) -> go.Figure:
-    """Cases per variant; the SOP path green, others grey."""
-    colours = [theme.SOP_PATH_COLOR if p else theme.OTHER_PATH_COLOR for p in df["is_sop_path"]]
+    """Cases per variant; the SOP path green, variants of cases still running light blue
+    (judged so far), others grey."""
+    opened = df["is_open"] if "is_open" in df else [False] * len(df)
+    colours = [theme.OPEN_PATH_COLOR if o else theme.SOP_PATH_COLOR if p else theme.OTHER_PATH_COLOR
+               for p, o in zip(df["is_sop_path"], opened, strict=True)]
     fig = go.Figure(go.Bar(
         x=df["cases"][::-1], y=labels[::-1], orientation="h", marker_color=colours[::-1],
         text=[fmt.percent(v, 1, lang) for v in df["share"][::-1]], textposition="auto",

@@ -22,6 +22,7 @@ import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,10 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from dashboard import catalog, queries
+from dashboard import queries
 from dashboard.catalog import Catalog
 from dashboard.filters import Filters
+from event_logs import acceptances
 from event_logs.scoped import open_scoped
 from pantau.access.scope import ALL, Scope
 from pantau.access.setup import AUTH_ENV
@@ -115,11 +117,14 @@ class DbState:
     results_outdated: bool  # results written by an older Pantau: analyse again
     file_key: tuple[int, int]  # inode and mtime: a swapped-in file is a new version
     scope: Scope = ALL     # whose rows every query of this state sees (part of each cache key)
+    # the acceptances file beside the store (size, mtime) and today (an acceptance expires on
+    # its date): an acceptance made in any session counts at once
+    acceptances_key: tuple[int, int, str] = (0, 0, "")
 
     @property
-    def version(self) -> tuple[int, int, int, int]:
+    def version(self) -> tuple[int | str, ...]:
         """The part of every cache key that changes when the data changes."""
-        return (self.run_id, self.import_id, *self.file_key)
+        return (self.run_id, self.import_id, *self.file_key, *self.acceptances_key)
 
 
 def read_state(path: str | Path, scope: Scope | None = None) -> DbState:
@@ -129,8 +134,9 @@ def read_state(path: str | Path, scope: Scope | None = None) -> DbState:
     scope = _scope(scope)
     with _borrow(path, scope) as con:
         stat = path.stat()
+        accepted = (*acceptances.file_version(path), date.today().isoformat())
         return DbState(str(path.resolve()), *queries.db_version(con), (stat.st_ino, stat.st_mtime_ns),
-                       scope)
+                       scope, accepted)
 
 
 @st.cache_data(max_entries=CACHE_MAX_ENTRIES, ttl=CACHE_TTL_SECONDS, show_spinner=False)
@@ -154,7 +160,7 @@ CATALOG_QUERIES = queries.CATALOG_QUERIES
 def _catalog(path: str, version: tuple[int, ...], scope: Scope) -> Catalog:
     del version  # part of the cache key only
     with _borrow(path, scope) as con:
-        return catalog.build(*(queries.QUERIES[name](con, Filters()) for name in CATALOG_QUERIES))
+        return queries.load_catalog(con)
 
 
 def load_catalog(state: DbState) -> Catalog:

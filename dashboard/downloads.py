@@ -1,6 +1,7 @@
 """Downloads of case data, each on record: who, what, how many rows, the SHA-256 of the file.
 
-Every page's download goes through :func:`audited_download`. The rows are produced only when
+Every page's download goes through :func:`audited_download` (rows), :func:`audited_document`
+(a report) or :func:`audited_evidence` (an evidence pack). The rows are produced only when
 the user clicks (Streamlit runs the callable in a worker thread, outside the page's run), so
 the session and its scope are captured here, at the time the button is drawn: the rows come
 from a connection in that scope, and the audit entry names that user. When the entry cannot
@@ -23,7 +24,7 @@ import streamlit as st
 from dashboard import auth, export
 from dashboard.filters import Filters
 from pantau import audit
-from pantau.access.roles import EXPORT
+from pantau.access.roles import EVIDENCE, EXPORT
 
 
 def render_rows(frame: pd.DataFrame, render: Callable[[pd.DataFrame], bytes], mime: str) -> bytes:
@@ -71,3 +72,54 @@ def audited_document(label: str, build: Callable[[], tuple[bytes, int]], *, file
 
     where.download_button(label, data=payload, file_name=file_name, mime=mime, on_click="ignore", icon=icon,
                           key=f"download_{kind}_{file_name}")
+
+
+def export_downloads(kind: str, filters: Filters, state: Any, *, labels: tuple[str, str],
+                     params: dict[str, Any] | None = None, where: tuple[Any, Any] | None = None) -> None:
+    """The CSV and Excel downloads of export ``kind`` (``deviations``, ``breaches``, ``late``)
+    for ``filters``: the same files as ``pantau export`` (:mod:`dashboard.export_files`), built
+    on click from a connection in the session's scope, each recorded (:func:`audited_download`)."""
+    from dashboard import data, export_files
+    from dashboard.queries import exports
+
+    params = dict(params or {})
+    left, right = where or st.columns(2)
+
+    def rows() -> pd.DataFrame:
+        with data.connection(state.path, state.scope) as con:
+            frame = exports.export_rows(con, kind, filters, **params)
+            frame.attrs["as_of"] = export_files.as_of_text(con, filters)
+        return frame
+
+    def xlsx(frame: pd.DataFrame) -> bytes:
+        deviations = kind == "deviations"
+        return export_files.render(frame, kind, "xlsx", filters, db_name=data.db_path().name,
+                                   as_of_text=frame.attrs.get("as_of", ""),
+                                   kinds=tuple(params.get("kinds") or ()) if deviations else None,
+                                   scope=params.get("scope", "all") if deviations else None)
+
+    stem = f"pantau-{kind}-run{state.run_id}"
+    audited_download(labels[0], rows, export_files.render_csv, file_name=f"{stem}.csv", kind=kind,
+                     mime="text/csv", filters=filters, where=left)
+    audited_download(labels[1], rows, xlsx, file_name=f"{stem}.xlsx", kind=kind, filters=filters, where=right,
+                     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def audited_evidence(label: str, build: Callable[[], bytes], *, file_name: str, kind: str, mime: str,
+                     details: dict[str, Any], where: Any = st, icon: str = ":material/verified:") -> None:
+    """A download button for a document made on click (an evidence pack), recorded as an
+    ``evidence_pack`` with what it covers and the SHA-256 of the file sent. Shown only to
+    roles that may write evidence packs; ``build`` runs in the session's scope (the caller
+    captures it)."""
+    if not auth.may(EVIDENCE):
+        return
+    session = auth.current()
+
+    def payload() -> bytes:
+        body = build()
+        auth.record(audit.EVIDENCE_PACK, {"kind": kind, "file": file_name, **details,
+                                          "sha256": hashlib.sha256(body).hexdigest()}, session=session)
+        return body
+
+    where.download_button(label, data=payload, file_name=file_name, mime=mime, on_click="ignore", icon=icon,
+                          key=f"evidence_{kind}_{file_name}")

@@ -29,7 +29,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TABLE_MIMES = frozenset({CSV_MIME, XLSX_MIME, "application/vnd.ms-excel"})
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SAFE_PREFIX = "'"
-_FORMULA_START_RE = r"^[=+\-@\t\r]"
+_FORMULA_START_RE = "^[" + "".join(re.escape(c) for c in FORMULA_START) + "]"  # the same characters
 # what an .xlsx cannot hold (openpyxl's IllegalCharacterError): C0 controls but tab, LF, CR
 _EXCEL_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -119,4 +119,38 @@ def to_xlsx(df: pd.DataFrame, meta: dict[str, Any], sheet: str = "deviasi") -> b
     with pd.ExcelWriter(out, engine="openpyxl") as writer:
         rows.to_excel(writer, sheet_name=sheet, index=False)
         about.to_excel(writer, sheet_name="metadata", index=False)
+    return out.getvalue()
+
+
+def export_metadata(df: pd.DataFrame, filters: Filters, db_name: str, *, kind: str, as_of: str,
+                    kinds: tuple[str, ...] | None = None, scope: str | None = None,
+                    period_reads: str = "") -> dict[str, Any]:
+    """:func:`metadata` plus what an auditor must be able to restate: which export, the as-of
+    the open cases were judged at, and every filter, the deviation kinds and the case scope
+    included for a deviation export (``(semua)`` when not limited)."""
+    meta = metadata(df, filters, db_name)
+    meta = {"export": kind, **meta, "as_of": as_of or "-"}
+    if kinds is not None:  # a deviation export: its kind filter, listed even when not used
+        meta["filter_deviation_kinds"] = ", ".join(kinds) if kinds else "(semua)"
+    if scope is not None:
+        meta["filter_case_scope"] = scope
+    if period_reads:
+        meta["filter_period_reads"] = period_reads
+    meta["rows"] = len(df)
+    return meta
+
+
+def to_xlsx_documented(df: pd.DataFrame, meta: dict[str, Any], columns: dict[str, str],
+                       sheet: str = "data") -> bytes:
+    """:func:`to_xlsx` (rows and metadata) with a third sheet, ``columns``, saying what each
+    column of the rows means."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx(df, meta, sheet=sheet)))
+    described = book.create_sheet("columns")
+    described.append(["column", "meaning"])
+    for name in df.columns:
+        described.append([str(name), columns.get(str(name), "")])
+    out = io.BytesIO()
+    book.save(out)
     return out.getvalue()

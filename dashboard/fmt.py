@@ -59,6 +59,13 @@ def day(value: date | datetime | None, lang: str = "id") -> str:
     return f"{value.day} {MONTHS[lang][value.month - 1]} {value.year}"
 
 
+def day_short(value: date | datetime | None, lang: str = "id") -> str:
+    """``2024-12-27`` -> ``27 Des 2024``."""
+    if value is None:
+        return "–"
+    return f"{value.day} {MONTHS_SHORT[lang][value.month - 1]} {value.year}"
+
+
 def moment(value: datetime | None, lang: str = "id") -> str:
     """``5 Apr 2024 14.05`` (id uses a dot between hours and minutes) / ``5 Apr 2024 14:05``."""
     if value is None:

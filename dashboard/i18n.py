@@ -6,6 +6,10 @@ every key has both languages and that every key the code uses exists.
 
 from __future__ import annotations
 
+from dashboard.i18n_auditors import AUDITOR_STRINGS
+from dashboard.i18n_findings import FINDINGS
+from dashboard.i18n_heads import HEADS_STRINGS
+
 LANGS = ("id", "en")
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -67,53 +71,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "from": {"id": "Dari", "en": "From"},
     "to": {"id": "Ke", "en": "To"},
     "late": {"id": "terlambat", "en": "late"},
-    # units side by side, the monthly report and the weekly digest
-    "units_side_by_side": {"id": "Unit layanan berdampingan", "en": "Service units side by side"},
-    "units_intro": {"id": "Per SOP, unit dengan bagian tepat Mutu Baku terendah di atas; hijau: mencapai target, "
-                          "merah: di bawah target. Klik judul kolom untuk mengurutkan; pilih baris untuk membuka kasus unit itu.",
-                    "en": "Per SOP, the units with the lowest share within Mutu Baku first; green: on target, red: "
-                          "below target. Click a column header to sort; pick a row to open that unit's cases."},
-    "open_unit_cases": {"id": "Kasus {unit} ({sop})", "en": "Cases of {unit} ({sop})"},
-    "on_time_count": {"id": "Tepat Mutu Baku (n dari N)", "en": "Within Mutu Baku (n of N)"},
-    "target": {"id": "Target", "en": "Target"},
-    "target_met": {"id": "✓ tercapai", "en": "✓ met"},
-    "target_missed": {"id": "✗ di bawah target", "en": "✗ below target"},
-    "all_sops": {"id": "Semua SOP", "en": "All SOPs"},
-    "overdue": {"id": "Terlambat", "en": "Overdue"},
-    "report_title": {"id": "Laporan bulanan Mutu Baku", "en": "Monthly Mutu Baku report"},
-    "report_headline": {"id": "Bulan ini terhadap target", "en": "This month against target"},
-    "report_below_target": {"id": "{n} SOP di bawah target tepat Mutu Baku: {sops}.",
-                            "en": "{n} SOP(s) below the on-time target: {sops}."},
-    "report_all_on_target": {"id": "Semua SOP mencapai target tepat Mutu Baku.",
-                             "en": "Every SOP reached its on-time target."},
-    "report_breached_cases": {"id": "{n} dari {of} kasus selesai melanggar Mutu Baku.",
-                              "en": "{n} of {of} closed cases breached Mutu Baku."},
-    "report_trend": {"id": "Tren 12 bulan (bulan awal kasus)", "en": "Trend over 12 months (month of case start)"},
-    "report_worst_steps": {"id": "Lima langkah dengan pelanggaran terbanyak", "en": "The five steps with the most breaches"},
-    "report_worst_lanes": {"id": "Lima lane dengan tingkat pelanggaran tertinggi",
-                           "en": "The five lanes with the highest breach rate"},
-    "report_more_units": {"id": "… dan {n} unit lainnya (di dasbor).", "en": "… and {n} more units (on the dashboard)."},
-    "report_late_now": {"id": "Kasus terbuka yang terlambat sekarang: {n}", "en": "Open cases late now: {n}"},
-    "report_none_late": {"id": "Tidak ada kasus terbuka yang terlambat.", "en": "No open case is late."},
-    "report_facts": {"id": "Data s.d. {as_of} ({zone}) · analisis run {run} · dibuat {created}",
-                     "en": "Data as of {as_of} ({zone}) · analysis run {run} · made {created}"},
-    "report_method": {"id": "Angka sama dengan dasbor Pantau untuk instansi dan bulan ini (kasus menurut hari awalnya, "
-                             "langkah menurut hari selesainya; kasus terbuka dinilai pada waktu data s.d.). Tepat Mutu "
-                             "Baku: kasus selesai tanpa langkah yang melanggar Mutu Baku waktu dan dalam standar pelayanan.",
-                      "en": "The figures equal the Pantau dashboard's for this agency and month (cases by their first "
-                            "day, steps by the day they were completed; open cases judged at the as-of time). Within "
-                            "Mutu Baku: closed cases with no step breaking its time standard and within the service standard."},
-    "report_download": {"id": "Laporan bulanan (PDF)", "en": "Monthly report (PDF)"},
-    "report_download_html": {"id": "Laporan bulanan (HTML)", "en": "Monthly report (HTML)"},
-    "report_month": {"id": "Bulan laporan", "en": "Report month"},
-    "report_needs_agency": {"id": "Pilih satu instansi di sisi kiri untuk mengunduh laporan bulanannya.",
-                            "en": "Choose one agency on the left to download its monthly report."},
-    "digest_subject": {"id": "Pantau · ringkasan mingguan · {agency} · {period}",
-                       "en": "Pantau · weekly digest · {agency} · {period}"},
-    "digest_intro": {"id": "Ringkasan mingguan Mutu Baku untuk {agency}, {period}.",
-                     "en": "Weekly Mutu Baku digest for {agency}, {period}."},
-    "digest_late_first": {"id": "Perlu perhatian sekarang", "en": "Needs attention now"},
-    "digest_week": {"id": "Minggu ini", "en": "This week"},
     "wip_others": {"id": "{n} lane lainnya (jumlah)", "en": "{n} other lanes (sum)"},
     "choose_sop": {"id": "Pilih SOP", "en": "Choose an SOP"},
     "showing_of": {"id": "Menampilkan {shown} dari {total}.", "en": "Showing {shown} of {total}."},
@@ -235,6 +192,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "pick_case": {"id": "atau pilih dari daftar (yang paling bermasalah dulu)", "en": "or pick one (most problematic first)"},
     "pick_case_placeholder": {"id": "Pilih kasus…", "en": "Pick a case…"},
     "case_enter": {"id": "Masukkan nomor kasus atau pilih dari daftar.", "en": "Enter a case id or pick one from the list."},
+    "case_which": {"id": "Nomor kasus ini ada di {n} instansi/SOP — pilih satu",
+                   "en": "This case id exists in {n} agencies or SOPs — choose one"},
+    "case_which_placeholder": {"id": "Pilih instansi dan SOP…", "en": "Choose the agency and SOP…"},
+    "case_which_note": {"id": "Nomor kasus {case} dipakai oleh {n} kasus berbeda (nomor kasus unik hanya "
+                              "di dalam satu instansi). Pilih instansi dan SOP-nya.",
+                        "en": "Case id {case} belongs to {n} different cases (a case id is unique only "
+                              "within its agency). Choose its agency and SOP."},
     "case_not_found": {"id": "Kasus {case} tidak ditemukan (SOP: {sop}).", "en": "Case {case} not found (SOP: {sop})."},
     "throughput": {"id": "Waktu penyelesaian", "en": "Throughput time"},
     "case_open_note": {"id": "Kasus masih terbuka. Langkah berikutnya: {step}; sisa waktu {remaining} ({status}).",
@@ -243,6 +207,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "timeline_note": {"id": "Arsir: menunggu; warna: status Mutu Baku. Zona waktu {tz}. Baris kosong: langkah SOP yang tidak dikerjakan.",
                       "en": "Hatched: waiting; colour: Mutu Baku status. Time zone {tz}. Empty rows: SOP steps not done."},
     "mutu_baku_per_step": {"id": "Mutu Baku per langkah", "en": "Mutu Baku per step"},
+    "case_events": {"id": "Peristiwa dalam log", "en": "Events in the log"},
+    "case_events_note": {"id": "Setiap baris log sebagaimana diimpor, dengan atributnya sendiri (kolom yang berbeda "
+                                "antar peristiwa satu kasus). Zona waktu {tz}.",
+                         "en": "Each row of the log as imported, with its own attributes (the columns that differ "
+                               "between a case's events). Time zone {tz}."},
+    "event_time": {"id": "Waktu", "en": "Time"},
+    "lifecycle": {"id": "Siklus", "en": "Lifecycle"},
+    "event_attributes": {"id": "Atribut", "en": "Attributes"},
     "occurrence": {"id": "Ke-", "en": "Occurrence"},
     "completed": {"id": "Selesai pada", "en": "Completed"},
     "time_taken": {"id": "Waktu dipakai", "en": "Time taken"},
@@ -267,6 +239,21 @@ STRINGS: dict[str, dict[str, str]] = {
     "sop_number": {"id": "Nomor SOP", "en": "SOP number"},
     "effective": {"id": "Berlaku sejak", "en": "Effective"},
     "checksum": {"id": "Checksum model", "en": "Model checksum"},
+    "model_versions": {"id": "Revisi SOP dan kasus yang dinilai", "en": "SOP revisions and the cases they judged"},
+    "model_versions_note": {"id": "Setiap kasus dinilai dengan revisi SOP yang berlaku pada hari kejadian "
+                                  "pertamanya; kasus yang melewati pergantian revisi tetap dengan revisi saat "
+                                  "kasus dimulai.",
+                            "en": "Each case is judged by the SOP revision in force on the day of its first "
+                                  "event; a case spanning a change keeps the revision in force when it started."},
+    "model_version_pick": {"id": "Tampilkan revisi", "en": "Show revision"},
+    "revision": {"id": "No. Revisi", "en": "Revision"},
+    "in_force_from": {"id": "Berlaku sejak", "en": "In force from"},
+    "in_force_until": {"id": "Berlaku sampai", "en": "In force until"},
+    "cases_judged": {"id": "Kasus dinilai", "en": "Cases judged"},
+    "from_start": {"id": "awal", "en": "the start"},
+    "still_in_force": {"id": "masih berlaku", "en": "still in force"},
+    "case_version_note": {"id": "Dinilai dengan SOP rev. {revision} (berlaku sejak {effective}) · model {sha}",
+                          "en": "Judged by SOP rev. {revision} (effective {effective}) · model {sha}"},
     "model_diagram": {"id": "Alur per lane", "en": "Flow by lane"},
     "model_steps": {"id": "Langkah dan Mutu Baku", "en": "Steps and Mutu Baku"},
     "review_title": {"id": "Tinjau draf model", "en": "Review draft models"},
@@ -469,7 +456,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "event_analysis_run": {"id": "Analisis dijalankan", "en": "Analysis run"},
     "event_user_change": {"id": "Perubahan pengguna", "en": "User change"},
     "event_model_change": {"id": "Perubahan model SOP", "en": "SOP model change"},
+    **AUDITOR_STRINGS,
+    **HEADS_STRINGS,
 }
+
+STRINGS.update(FINDINGS)
 
 
 def t(key: str, lang: str = "id", **values: object) -> str:

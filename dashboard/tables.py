@@ -36,22 +36,41 @@ def _zones(df: pd.DataFrame, cat: Catalog) -> list[str]:
     return [cat.timezone(s) for s in df["sop_id"]]
 
 
-def overview(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
-    """Per agency and SOP: the headline numbers."""
-    return pd.DataFrame({
+def overview(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.io.formats.style.Styler:
+    """Per agency and SOP: the headline numbers, each share with the counts behind it; the
+    share within Mutu Baku is green when it meets the SOP's target (column ``target``), red
+    below it."""
+    on_time = t("share_on_time", lang)
+    out = pd.DataFrame({
         t("agency", lang): [agency_short(a) for a in df["agency"]],
         t("sop", lang): [cat.sop_title(s, 48) for s in df["sop_id"]],
         t("cases", lang): _num(df["cases"], lang),
         t("closed", lang): _num(df["closed"], lang),
-        t("share_on_time", lang): _pct(df["on_time_share"], lang),
-        t("share_conformant", lang): _pct(df["conformant_share"], lang),
+        t("scope_choice_open", lang): _num(df["open"], lang),
+        on_time: [rate_with_counts(r, n, of, lang) for r, n, of in zip(df["on_time_share"], df["on_time"],
+                                                                       df["closed"], strict=True)],
+        t("target", lang): _pct(df["target"], lang, 0),
+        t("share_conformant", lang): [rate_with_counts(r, n, of, lang) for r, n, of in
+                                      zip(df["conformant_share"], df["conformant"], df["closed"], strict=True)],
         t("median_throughput", lang): [fmt.hours(v, lang) for v in df["median_throughput_hours"]],
         t("service_standard", lang): [fmt.standard(v, u, "calendar", lang) if not pd.isna(v) else "–"
                                       for v, u in zip(df["service_std_max"], df["service_std_unit"], strict=True)],
-        t("within_service_standard", lang): _pct(df["within_service_share"], lang),
-        t("open_late", lang): _num(df["late"], lang),
+        t("within_service_standard", lang): [rate_with_counts(r, n, of, lang) for r, n, of in
+                                             zip(df["within_service_share"], df["within_service"],
+                                                 df["service_judged"], strict=True)],
+        t("open_late", lang): [fmt.count_of(n, of, lang) for n, of in zip(df["late"], df["open"], strict=True)],
         t("open_at_risk", lang): _num(df["at_risk"], lang),
     })
+    return against_target(out, on_time, df["on_time_share"], df["target"])
+
+
+def against_target(shown: pd.DataFrame, column: str, shares: pd.Series, targets: pd.Series
+                   ) -> pd.io.formats.style.Styler:
+    """``shown`` with ``column`` coloured: green where the share meets its target, red below."""
+    fills = [("" if pd.isna(v) or pd.isna(g) else
+              f"background-color: {theme.MEETS_TARGET_FILL if float(v) >= float(g) else theme.BELOW_TARGET_FILL}")
+             for v, g in zip(shares, targets, strict=True)]
+    return shown.style.apply(lambda _col: fills, subset=[column])
 
 
 def open_cases(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
@@ -63,9 +82,9 @@ def open_cases(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
         t("current_step", lang): [cat.step_label(s, x, 44) for s, x in zip(df["sop_id"], df["current_step"], strict=True)],
         t("lane", lang): df["current_lane"].fillna("–"),
         t("since", lang): _moments(df["since_ts"], lang, _zones(df, cat)),
-        t("time_remaining", lang): [fmt.in_unit(r, u, cat.step_calendar(s, x), lang, day_minutes=cat.day_minutes(s))
-                                    for r, u, s, x in zip(df["remaining"], df["std_unit"], df["sop_id"],
-                                                          df["current_step"], strict=True)],
+        t("time_remaining", lang): [remaining_with_date(r, u, s, x, d, late, cat, lang) for r, u, s, x, d, late in
+                                    zip(df["remaining"], df["std_unit"], df["sop_id"], df["current_step"],
+                                        df["deadline_ts"], df["status"] == "late", strict=True)],
         t("overdue", lang): [fmt.hours(h, lang) if not pd.isna(h) and h > 0 else "–" for h in df["overdue_hours"]],
         t("status", lang): [cat.label("open_status", s, lang) for s in df["status"]],
     })
@@ -123,6 +142,17 @@ def units_style(shown: pd.DataFrame, lang: str) -> Any:
         t("cases", lang): lambda v: fmt.number(v, 0, lang),
         t("open_late", lang): lambda v: fmt.number(v, 0, lang),
     })
+
+
+def remaining_with_date(remaining: float | None, unit: str | None, sop_id: str, step_id: str | None,
+                        deadline: object, late: bool, cat: Catalog, lang: str) -> str:
+    """``-4 hari 3 jam (terlambat sejak 27 Des 2024 16.00)`` / ``1 hari (tenggat 3 Jan 2025 16.00)``:
+    the time left on an open case's step and the moment it is (or was) due, in the SOP's zone."""
+    amount = fmt.in_unit(remaining, unit, cat.step_calendar(sop_id, step_id), lang, day_minutes=cat.day_minutes(sop_id))
+    if deadline is None or pd.isna(deadline):
+        return amount
+    when = fmt.moment(pd.Timestamp(deadline).tz_convert(cat.timezone(sop_id)), lang)
+    return f"{amount} ({t('late_since' if late else 'due_at', lang, moment=when)})"
 
 
 def rate_with_counts(rate: float | None, n: int | float | None, of: int | float | None, lang: str) -> str:
@@ -197,37 +227,60 @@ def lanes(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
 
 
 def fitness(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
-    """Per agency and SOP: fitness, share conformant, precision."""
+    """Per agency and SOP (the cases of one scope): fitness, share conformant with its counts,
+    precision, deviations."""
     return pd.DataFrame({
         t("agency", lang): [agency_short(a) for a in df["agency"]],
         t("sop", lang): [cat.sop_title(s, 48) for s in df["sop_id"]],
-        t("closed", lang): _num(df["cases"], lang),
+        t("cases", lang): _num(df["cases"], lang),
         t("fitness", lang): _num(df["fitness"], lang, 3),
-        t("share_conformant", lang): _pct(df["conformant_share"], lang),
+        t("share_conformant", lang): [rate_with_counts(r, n, of, lang) for r, n, of in
+                                      zip(df["conformant_share"], df["conformant"], df["cases"], strict=True)],
         t("precision", lang): _num(df["precision"], lang, 3),
         t("deviations", lang): _num(df["deviations"], lang),
     })
 
 
 def variant_labels(df: pd.DataFrame, lang: str) -> list[str]:
-    """``Varian 1``, ``Varian 2 (jalur SOP)``..."""
-    return [f"{t('variant', lang)} {i}" + (f" ({t('sop_path', lang)})" if p else "")
-            for i, p in enumerate(df["is_sop_path"], start=1)]
+    """``Varian 1``, ``Varian 2 (jalur SOP)``, ``Varian 3 (masih berjalan · sesuai sejauh ini)``:
+    a variant of cases still running is judged so far, never shown as a deviating one."""
+    opened = df["is_open"] if "is_open" in df else pd.Series(False, index=df.index)
+    labels = []
+    for i, (path, is_open) in enumerate(zip(df["is_sop_path"], opened, strict=True), start=1):
+        if is_open:
+            mark = t("variant_open", lang) + " · " + t("so_far_conformant" if path else "so_far_deviating", lang)
+        else:
+            mark = t("sop_path", lang) if path else ""
+        labels.append(f"{t('variant', lang)} {i}" + (f" ({mark})" if mark else ""))
+    return labels
+
+
+def _missing(acts: list[str], path: list[str], is_open: bool) -> str:
+    """Main-path steps the variant lacks; for a variant still running only those before the
+    furthest main-path step it reached (the later ones may still come)."""
+    if is_open:
+        reached = [path.index(a) for a in acts if a in path]
+        path = path[:max(reached) + 1] if reached else []
+    return ", ".join(s for s in path if s not in acts) or "–"
 
 
 def variants(df: pd.DataFrame, sop_id: str, cat: Catalog, lang: str) -> pd.DataFrame:
-    """Variants against the SOP path: steps missing from it, steps it does not have."""
+    """Variants against the SOP path: steps missing from it (so far, for a variant still
+    running), steps it does not have."""
     path = cat.main_path(sop_id)
+    opened = df["is_open"] if "is_open" in df else pd.Series(False, index=df.index)
     missing, extra = [], []
-    for acts in df["activities"]:
+    for acts, is_open in zip(df["activities"], opened, strict=True):
         acts = list(acts) if acts is not None and not isinstance(acts, float) else []
-        missing.append(", ".join(s for s in path if s not in acts) or "–")
+        missing.append(_missing(acts, path, bool(is_open)))
         extra.append(", ".join(dict.fromkeys(a for a in acts if a not in path)) or "–")
     return pd.DataFrame({
         t("variant", lang): variant_labels(df, lang),
         t("cases", lang): _num(df["cases"], lang),
         t("share", lang): _pct(df["share"], lang),
-        t("fitness", lang): _num(df["alignment_fitness"], lang, 3),
+        t("fitness", lang): [fmt.number(None if pd.isna(v) else float(v), 3, lang)
+                             + (f" ({t('variant_open', lang)})" if o else "")
+                             for v, o in zip(df["alignment_fitness"], opened, strict=True)],
         t("missing_vs_sop", lang): missing,
         t("extra_vs_sop", lang): extra,
         t("sequence", lang): [" → ".join(list(a)) if a is not None and not isinstance(a, float) else "–"
@@ -243,9 +296,30 @@ def deviating(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
         t("agency", lang): [agency_short(a) for a in df["agency"]],
         t("unit", lang): df["unit"].fillna("–"),
         t("started", lang): _moments(df["first_ts"], lang, _zones(df, cat)),
+        t("status", lang): [t("running_so_far" if o else "closed", lang) for o in df["is_open"]],
         t("fitness", lang): _num(df["alignment_fitness"], lang, 3),
         t("deviations", lang): _num(df["deviations"], lang),
+        t("accepted_col", lang): _num(df["accepted"], lang),
         t("kinds", lang): [", ".join(cat.label("deviation_kinds", k, lang) for k in kinds) for kinds in df["kinds"]],
+    })
+
+
+def acceptances(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
+    """Acceptances: what each covers, why, by whom, until when, its status and findings now."""
+    def covers(r: pd.Series) -> str:
+        step = cat.step_label(r["sop_id"], r["step_id"], 40) if isinstance(r["step_id"], str) else t("accept_every_step", lang)
+        where = (f"{t('case', lang)} {r['case_id']}" if isinstance(r["case_id"], str) else
+                 f"{t('acc_rule', lang)}: {agency_short(r['agency']) if isinstance(r['agency'], str) else t('accept_every_agency', lang)}")
+        return f"{cat.label('deviation_kinds', r['kind'], lang)} · {step} · {where}"
+
+    return pd.DataFrame({
+        "#": df["acceptance_id"],
+        t("status", lang): [cat.label("acceptance_status", s, lang) for s in df["status"]],
+        t("acc_findings", lang): _num(df["findings"], lang),
+        t("acc_covers", lang): [covers(r) for _, r in df.iterrows()],
+        t("acc_by", lang): df["accepted_by"],
+        t("acc_until", lang): [fmt.day(d, lang) if not pd.isna(d) else "–" for d in df["valid_until"]],
+        t("reason", lang): df["reason"],
     })
 
 
@@ -261,6 +335,20 @@ def imports(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
         t("rows_quarantined", lang): _num(df["rows_quarantined"], lang),
         t("rows_duplicate", lang): _num(df["rows_duplicate"], lang),
         t("imported_at", lang): _moments(df["finished"], lang, _zones(df, cat)),
+    })
+
+
+def model_versions(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The SOP's confirmed versions: revision, the days in force, the cases each judged."""
+    def day(v: object, empty: str) -> str:
+        return empty if v is None or pd.isna(v) else fmt.day(pd.Timestamp(v).date(), lang)
+
+    return pd.DataFrame({
+        t("revision", lang): [r if isinstance(r, str) and r else "–" for r in df["revision"]],
+        t("in_force_from", lang): [day(v, t("from_start", lang)) for v in df["in_force_from"]],
+        t("in_force_until", lang): [day(v, t("still_in_force", lang)) for v in df["in_force_until"]],
+        t("cases_judged", lang): _num(df["cases"], lang),
+        t("checksum", lang): [sha[:12] for sha in df["model_sha256"]],
     })
 
 

@@ -29,6 +29,10 @@ SOP_PATH_COLOR = GOOD
 OTHER_PATH_COLOR = "#90a4ae"
 WAITING_OPACITY = 0.45
 UNKNOWN_COLOR = "#9e9e9e"
+TARGET_COLOR = "#455a64"          # the on-time target line
+OPEN_PATH_COLOR = "#64b5f6"       # a variant of cases still running (judged so far)
+# a share against its target on tables: met, missed (light fills, dark text stays readable)
+MEETS_TARGET_FILL, BELOW_TARGET_FILL = "#c8e6c9", "#ffcdd2"
 
 
 def _key(name: str) -> str:

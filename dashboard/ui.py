@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, data
+from dashboard import as_of, auth, data
 from dashboard.catalog import Catalog
 from dashboard.data import DbState
 from dashboard.filters import Filters
@@ -97,10 +97,31 @@ def guard() -> Iterator[None]:
 
 
 def page_header(title_key: str, intro_key: str | None = None) -> None:
-    """The page title (and a one-line explanation)."""
+    """The page title, a one-line explanation, and the moment the findings are read at
+    ("Keadaan per 31 Des 2024 24.00 WIB · run 7"; nothing before a first analysis)."""
     st.title(tr(title_key))
     if intro_key:
         st.caption(tr(intro_key))
+    text = as_of_caption()
+    if text:
+        st.caption(f":material/schedule: {plain(text)}", help=tr("as_of_help"))
+
+
+def as_of_rows(f: Filters | None = None) -> pd.DataFrame:
+    """Per SOP in view: its run, the run's as-of and the SOP's zone (``queries.store.run_as_of``);
+    empty before a first analysis or when the store cannot be read."""
+    state = db_state()
+    if state is None or not state.has_results or state.results_outdated:
+        return pd.DataFrame(columns=["sop_id", "run_id", "as_of", "timezone", "model_sha256"])
+    try:
+        return load("run_as_of", f)
+    except (PantauError, duckdb.Error):
+        return pd.DataFrame(columns=["sop_id", "run_id", "as_of", "timezone", "model_sha256"])
+
+
+def as_of_caption(f: Filters | None = None) -> str:
+    """``Keadaan per 31 Des 2024 24.00 WIB · run 7`` for the SOPs in view (:mod:`dashboard.as_of`)."""
+    return as_of.caption(as_of_rows(f), lang())
 
 
 def require_store() -> DbState:
@@ -163,7 +184,7 @@ def url_selectbox(where: Any, label: str, options: list[str], *, key: str, place
     """A selectbox showing names (``format_func``) whose value lives in the URL as the id.
 
     Streamlit's own ``bind="query-params"`` writes the *formatted* option into the URL, so a
-    link naming the id (``/kasus?case=…&sop=<id>``) would not select it. Here the session
+    link naming the id (``/kasus?case=…&sop=<id>&agency=…``) would not select it. Here the session
     state is the source of truth and ``?key=<id>`` mirrors it: a URL naming a valid option
     (a link, a reload) selects it; choosing another writes it back.
     """
@@ -203,10 +224,11 @@ def require_role(permission: str) -> None:
     auth.require(permission, lang())
 
 
-def case_link(case_id: str, sop_id: str) -> None:
-    """A link to the Kasus page for this case (``?case=<id>&sop=<id>``)."""
+def case_link(case_id: str, sop_id: str, agency: str) -> None:
+    """A link to the Kasus page for this case (``?case=<id>&sop=<id>&agency=<name>``: a case id
+    is unique only within its agency)."""
     st.page_link(CASE_PAGE, label=tr("open_case", case=plain(case_id)), icon=":material/open_in_new:",
-                 query_params={"case": case_id, "sop": sop_id})
+                 query_params={"case": case_id, "sop": sop_id, "agency": agency})
 
 
 def case_picker(cases: pd.DataFrame, shown: pd.DataFrame, key: str) -> None:
@@ -214,7 +236,7 @@ def case_picker(cases: pd.DataFrame, shown: pd.DataFrame, key: str) -> None:
     event = table(shown, key=key, on_select="rerun", selection_mode="single-row")
     picked = selected_row(event)
     if picked is not None:
-        case_link(cases["case_id"].iloc[picked], cases["sop_id"].iloc[picked])
+        case_link(cases["case_id"].iloc[picked], cases["sop_id"].iloc[picked], cases["agency"].iloc[picked])
 
 
 def fit_headers(df: pd.DataFrame, least: int = 80) -> dict[str, Any]:
@@ -245,7 +267,7 @@ def unit_picker(league: pd.DataFrame, shown: pd.DataFrame, key: str) -> None:
         params = {"agency": row["agency"], "sop": row["sop_id"]}
         if isinstance(row["unit"], str):
             params["unit"] = row["unit"]
-        st.page_link(CASE_PAGE, label=tr("open_unit_cases", unit=row["unit"] or "–", sop=catalog().sop_tag(row["sop_id"])),
+        st.page_link(CASE_PAGE, label=tr("open_unit_cases", unit=plain(row["unit"] or "–"), sop=catalog().sop_tag(row["sop_id"])),
                      icon=":material/open_in_new:", query_params=params)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,8 +28,10 @@ from event_logs.text import norm_label
 from pantau.errors import IngestError
 from sop_models.model import SopModel
 
-SUGGEST_MIN_SCORE = 60
-SUGGEST_LIMIT = 3
+SUGGEST_MIN_SCORE = 70  # below this a token-set match is mostly a shared common word
+SUGGEST_LIMIT = 3       # suggestions per label
+SHOWN_LABELS = 10       # unmapped labels a report lists one by one (the most frequent first)
+MOSTLY_UNMAPPED = 0.5   # a share of events above which a log is warned about
 OUT_OF_SCOPE = "-"  # the step id an activity map file gives a label that is no SOP step
 
 _LABEL_HEADERS = {"label", "activity", "kegiatan", "aktivitas", "source", "from"}
@@ -127,7 +129,7 @@ def match_labels(
     Order: ``activity_map`` (exact label, then normalised label; a value of None or
     :data:`OUT_OF_SCOPE` declares the label out of scope: known, no step, no deviation); the
     step's exact name or id; the same after :func:`norm_label`. Unmapped labels get up to
-    three suggestions (rapidfuzz ``token_set_ratio`` >= 60 against the normalised step names).
+    three suggestions (rapidfuzz ``token_set_ratio`` >= SUGGEST_MIN_SCORE against the normalised step names).
     """
     exact: dict[str, str] = {}
     normalised: dict[str, str] = {}
@@ -166,6 +168,37 @@ def match_labels(
                 for _choice, score, step_id in sorted(found, key=lambda f: -f[1])
             ]
     return out
+
+
+def unmapped_warning(sop_id: str, unmapped_labels: int, labels: int, unmapped_events: int,
+                     events: int) -> str | None:
+    """The warning when most of a log's events carry a label that matches no step of the SOP
+    (and is not declared out of scope): the model covers a part of the process, or the log is
+    another process's. None otherwise."""
+    if not events or unmapped_events / events <= MOSTLY_UNMAPPED:
+        return None
+    return (f"{unmapped_labels:,} of {labels:,} activity labels ({unmapped_events / events:.0%} of the "
+            f"events) match no step of SOP {sop_id}: map them with `pantau map set LABEL STEP_ID "
+            f"--sop {sop_id}`, declare those the SOP does not cover out of scope with `pantau map set "
+            f"LABEL - --sop {sop_id}`, or give --activity-map FILE")
+
+
+def suggestion_lines(unmapped: Mapping[str, int], suggestions: Mapping[str, list[tuple[str, str, float]]],
+                     show: Callable[[str], str] = str, limit: int = SHOWN_LABELS) -> list[str]:
+    """What a report prints about unmapped labels: the ``limit`` most frequent labels that have
+    a plausible step (each with at most :data:`SUGGEST_LIMIT` suggestions), then one line for
+    the rest. ``show`` renders a label (e.g. redacts it)."""
+    ranked = sorted(unmapped, key=lambda k: (-unmapped[k], k))
+    with_steps = [k for k in ranked if suggestions.get(k)]
+    lines = [f"unmapped activity '{show(k)}' ({unmapped[k]:,} events): suggestions "
+             + ", ".join(f"{sid} ({score:.0f})" for sid, _name, score in suggestions[k])
+             + " (use --activity-map to apply)" for k in with_steps[:limit]]
+    rest = len(ranked) - len(lines)
+    if rest:
+        lines.append(f"{rest:,} {'more ' if lines else ''}unmapped activity label(s)"
+                     f"{'' if with_steps[limit:] else ' with no plausible step'}: "
+                     "each is listed with its suggestions in activity_labels after `pantau analyze`")
+    return lines
 
 
 # --- the activity_map table ------------------------------------------------------------------

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from event_logs.acceptances import FILE_TABLE
 from event_logs.store import READ_RETRY_SECONDS, open_store
 from pantau.access.scope import Scope
 from pantau.errors import AccessError
@@ -48,9 +49,17 @@ THROUGH = {
     # targets of the SOPs in scope: those for every agency, and the scope's agencies' own
     "targets": ("SELECT * FROM {t} x WHERE x.sop_id IN (SELECT sop_id FROM models) "
                 "AND (x.agency IS NULL OR {agencies})"),
+    # acceptances of the SOPs in scope: rules for every agency and the scope's agencies' own;
+    # one case's acceptance only when that case is in scope (its id and reason are the case's)
+    "acceptance_log": ("SELECT * FROM {t} x WHERE x.acceptance_id IN (SELECT a.acceptance_id FROM {t} a "
+                       "WHERE a.action = 'accept' AND a.sop_id IN (SELECT sop_id FROM models) "
+                       "AND (a.agency IS NULL OR {a_agencies}) AND (a.unit IS NULL OR {a_units}) "
+                       "AND (a.case_id IS NULL OR EXISTS (SELECT 1 FROM cases c WHERE c.sop_id = a.sop_id "
+                       "AND c.agency IS NOT DISTINCT FROM a.agency AND c.case_id = a.case_id)))"),
     "quarantine": "SELECT * FROM {t} q WHERE q.import_id IN (SELECT import_id FROM imports)",
+    # a case is (sop_id, agency, case_id): the same id in another agency is another case
     "sim_truth": ("SELECT * FROM {t} s WHERE EXISTS (SELECT 1 FROM cases c "
-                  "WHERE c.sop_id = s.sop_id AND c.case_id = s.case_id)"),
+                  "WHERE c.sop_id = s.sop_id AND c.agency = s.agency AND c.case_id = s.case_id)"),
     # a variant is shown when a case in scope follows it, counted over those cases only
     "variants": ("SELECT v.* REPLACE (n.cases AS case_count) FROM {t} v JOIN "
                  "(SELECT sop_id, variant_id, count(*) AS cases FROM case_checks GROUP BY ALL) n "
@@ -66,12 +75,12 @@ GLOBAL = {
     "calendar_info": "which calendar version was installed",
     **{f"ref_{name}": "a vocabulary (event_logs/vocabularies): words, no agency's rows"
        for name in ("step_status", "open_status", "deviation_kinds", "alignment_status", "model_status",
-                    "quarantine_kinds")},
+                    "quarantine_kinds", "acceptance_status")},
 }
 # the store's result views (event_logs/sql/views.sql) name the tables unqualified, so they read
 # the shadows: scoped with nothing to do (tests/test_access_scope.py checks they are)
 SCOPED_VIEWS = ("case_results", "step_results", "open_results", "deviation_results", "result_models",
-                "targets_in_force")
+                "targets_in_force", "bottlenecks", "acceptances", "accepted_deviations", "model_periods")
 RULES: tuple[str, ...] = (*BY_AGENCY_AND_UNIT, *BY_AGENCY, *THROUGH, *SCOPED_VIEWS)
 
 
@@ -126,9 +135,15 @@ def scope_sql(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
             statements.append(f"CREATE OR REPLACE TEMP VIEW {table} AS "
                               f"SELECT * FROM {db}.main.{table} WHERE {condition}")
     agencies = row_filter(Scope(scope.agencies), units=False)
+    a_agencies = _in("a.agency", scope.agencies) if scope.agencies is not None else "true"
+    a_units = _in("a.unit", scope.units) if scope.units else "true"
+    # a read-only connection reads the acceptances file into a TEMP table (event_logs.acceptances)
+    overlaid = bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'temp' "
+                                "AND table_name = ?", [FILE_TABLE]).fetchall()[0][0])
     for table, sql in THROUGH.items():  # in order: each reads the shadows made before it
         if table in tables:
-            body = sql.format(t=f"{db}.main.{table}", agencies=agencies)
+            source = f"temp.main.{FILE_TABLE}" if table == "acceptance_log" and overlaid else f"{db}.main.{table}"
+            body = sql.format(t=source, agencies=agencies, a_agencies=a_agencies, a_units=a_units)
             statements.append(f"CREATE OR REPLACE TEMP VIEW {table} AS {body}")
     return ";\n".join(statements)
 

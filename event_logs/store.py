@@ -181,21 +181,24 @@ def migrate(con: duckdb.DuckDBPyConnection, *, path: str = "<db>") -> int:
         except Exception:
             con.execute("ROLLBACK")
             raise
-    _refresh_contract(con)
+    _refresh_contract(con, path)
     return SCHEMA_VERSION
 
 
-def _refresh_contract(con: duckdb.DuckDBPyConnection) -> None:
+def _refresh_contract(con: duckdb.DuckDBPyConnection, path: str) -> None:
     """The parts of the schema kept from files on every writable open, in one transaction:
     the vocabularies (``ref_*`` from their CSV), the public views and metric macros
-    (``sql/views.sql``) and the bundled SOP models (new versions registered)."""
-    from event_logs import registry, vocabulary
+    (``sql/views.sql``), the bundled SOP models (new versions registered) and the copy of the
+    acceptances file beside the store (``acceptance_log``)."""
+    from event_logs import acceptances, registry, vocabulary
 
     with transaction(con):
         vocabulary.sync(con)
         con.execute(sql_text("views.sql"))
         con.execute("INSERT OR REPLACE INTO schema_info VALUES ('views_sha256', ?)", [views_sha256()])
         registry.sync_bundled(con)
+        if path != "<db>":
+            acceptances.sync(con, path)
 
 
 def _current_views(con: duckdb.DuckDBPyConnection) -> None:
@@ -262,6 +265,13 @@ def open_store(path: str | Path, read_only: bool = True, *, wait_seconds: float 
                 hint="upgrade it with 'pantau init --db FILE' (keeps every row; then run 'pantau "
                      "analyze --db FILE' so the results use the new columns)")
         _current_views(con)
+        try:
+            from event_logs import acceptances
+
+            acceptances.overlay(con, path)  # acceptances made since the last writable open count too
+        except BaseException:
+            con.close()
+            raise
         return con
     migrate(con, path=str(path))
     return con

@@ -27,6 +27,7 @@ VOCABULARIES: dict[str, tuple[str, str]] = {
     "alignment_status": ("ref_alignment_status", "status"),
     "model_status": ("ref_model_status", "status"),
     "quarantine_kinds": ("ref_quarantine_kinds", "kind"),
+    "acceptance_status": ("ref_acceptance_status", "status"),
 }
 # result column -> the vocabulary its values must come from (the allowed-values tests read this)
 COLUMN_VOCABULARY: dict[tuple[str, str], str] = {
@@ -37,6 +38,7 @@ COLUMN_VOCABULARY: dict[tuple[str, str], str] = {
     ("variants", "alignment_status"): "alignment_status",
     ("models", "status"): "model_status",
     ("quarantine", "kind"): "quarantine_kinds",
+    ("acceptance_log", "kind"): "deviation_kinds",
     ("sim_truth", "kind"): "deviation_kinds+step_status",
 }
 

@@ -15,3 +15,6 @@ SECONDS_PER_MONTH = DAYS_PER_MONTH * 86400
 # The zone a time is shown in when nothing names one (no SOP chosen, the login page): WIB,
 # where most agencies are. A model's own zone always wins.
 DEFAULT_TIMEZONE = "Asia/Jakarta"
+
+# What people call the Indonesian zones (an instant is written "31 Des 2024 24.00 WIB").
+ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}

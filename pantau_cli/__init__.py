@@ -41,11 +41,14 @@ def _root(
 
 # Command groups register themselves on `app` when imported.
 from pantau_cli import (  # noqa: E402, F401
+    accept_cmd,
     analyze_cmd,
     audit_cmd,
     calendar_cmd,
     dashboard_cmd,
     data_cmd,
+    evidence_cmd,
+    export_cmd,
     map_cmd,
     report_cmd,
     sop_cmd,

@@ -28,3 +28,5 @@ def analyze(
         result = run_analysis(db, sop_ids=list(sop) if sop else None, progress=progress, as_of=as_of,
                               notice=notice)
     typer.echo(result.summary_line())
+    for warning in result.warnings:
+        typer.echo(f"Warning: {warning}", err=True)

@@ -9,10 +9,11 @@ from pathlib import Path
 import typer
 
 from pantau_cli import app
+from pantau_cli.options import EXISTING_DB, input_file, notice
 
 calendar_app = typer.Typer(help="Working calendars per agency: set, list, unset.", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
-DB = typer.Option(..., "--db", help="DuckDB database file.")
+DB = EXISTING_DB
 
 
 @calendar_app.command("set")
@@ -23,7 +24,7 @@ def calendar_set(
     subdivision: str = typer.Option(None, "--subdivision", help="Its province or state code (the holidays package's)."),
     office_hours: str = typer.Option("08:00-16:00", "--office-hours", help="Local office hours, HH:MM-HH:MM."),
     workdays: str = typer.Option("mon-fri", "--workdays", help="Working days: mon-fri, or mon,tue,wed,thu,sat."),
-    days_off: Path = typer.Option(None, "--days-off", exists=True, dir_okay=False,
+    days_off: Path = typer.Option(None, "--days-off", callback=input_file,
                                   help="Regional days off: an override file (add / remove, YAML)."),
     by: str = typer.Option(None, "--by", help="Who sets it (default: the login name)."),
 ) -> None:
@@ -36,7 +37,7 @@ def calendar_set(
     if not sep:
         raise CalendarError(f"--office-hours expects HH:MM-HH:MM, got {office_hours!r}", field="office_hours",
                             hint="e.g. --office-hours 07:30-16:00")
-    con = open_store(db, read_only=False)
+    con = open_store(db, read_only=False, notice=notice)
     try:
         with transaction(con):
             row = set_calendar(con, agency, country=country, subdivision=subdivision, office_open=opening.strip(),
@@ -55,7 +56,7 @@ def calendar_list(db: Path = DB) -> None:
     from analytics.calendars.agency import calendars
     from event_logs.store import open_store
 
-    con = open_store(db, read_only=False)
+    con = open_store(db, read_only=False, notice=notice)
     try:
         rows = calendars(con)
     finally:
@@ -74,7 +75,7 @@ def calendar_unset(agency: str = typer.Argument(..., help="The agency."), db: Pa
     from analytics.calendars.agency import remove_calendar
     from event_logs.store import open_store, transaction
 
-    con = open_store(db, read_only=False)
+    con = open_store(db, read_only=False, notice=notice)
     try:
         with transaction(con):
             found = remove_calendar(con, agency)

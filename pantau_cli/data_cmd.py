@@ -62,11 +62,11 @@ def ingest(
             activity_map=activity_map, pii_columns=list(pii or []), keep_names=keep_names,
             keep_columns=list(keep_column or []), sheet=sheet, progress=progress, notice=notice,
         )
-    for label, suggestions in (result.suggestions or {}).items():
-        shown = ", ".join(f"{sid} ({score:.0f})" for sid, _name, score in suggestions) or "none"
-        typer.echo(f"unmapped activity '{redact(label)}': suggestions {shown} (use --activity-map to apply)",
-                   err=True)
+    for line in result.label_lines(redact):
+        typer.echo(line, err=True)
     typer.echo(result.summary_line())
+    for warning in result.warnings():
+        typer.echo(f"Warning: {warning}", err=True)
 
 
 @app.command("simulate")

@@ -2,8 +2,8 @@
 and the notice a command prints when the store is busy and it waits.
 
 A typo in ``--db`` must not create an empty database and then report that it holds no events:
-every command but those that create a store (``init``, ``ingest``, ``simulate``, ``demo``) takes
-:data:`EXISTING_DB`, which refuses a missing file with ``Error: … / Hint: …``. Input files are
+every command but those that create a store (``init``, ``ingest``, ``simulate``, ``demo``,
+``sop add``) takes :data:`EXISTING_DB`, which refuses a missing file with ``Error: … / Hint: …``. Input files are
 checked the same way (:func:`input_file`), not with typer's own boxed usage error.
 """
 

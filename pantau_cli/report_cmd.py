@@ -8,19 +8,16 @@ from pathlib import Path
 import typer
 
 from pantau_cli import app
+from pantau_cli.options import EXISTING_DB
 
-DB_OPTION = typer.Option(..., "--db", help="DuckDB database file (analysed).")
+DB_OPTION = EXISTING_DB  # the analysed store; a missing file is Error/Hint before anything runs
 AGENCY_OPTION = typer.Option(..., "--agency", help="The agency (instansi), as in the store.")
 LANG_OPTION = typer.Option("id", "--lang", help="id (Bahasa Indonesia) or en.")
 
 
 def _open(db: Path):
     from event_logs.store import open_store
-    from pantau.errors import StoreError
 
-    if not db.exists():
-        raise StoreError("no such database file", file=str(db),
-                         hint="give the analysed store, e.g. --db data/demo.duckdb")
     return open_store(db)
 
 

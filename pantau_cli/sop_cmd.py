@@ -10,12 +10,13 @@ from pathlib import Path
 import typer
 
 from pantau_cli import app
-from pantau_cli.options import input_file
+from pantau_cli.options import EXISTING_DB, NEW_OR_EXISTING_DB, existing_store, input_file, notice
 
 sop_app = typer.Typer(help="SOP models: add, list, show, confirm, check, export, import.", no_args_is_help=True)
 app.add_typer(sop_app, name="sop")
 
-DB = typer.Option(None, "--db", help="The store whose SOP models to use (default: the bundled model files).")
+DB = typer.Option(None, "--db", help="The store whose SOP models to use (default: the bundled model files).",
+                  callback=existing_store)
 VERSION = typer.Option(None, "--version", "-v", help="No. Revisi or sha256 prefix (default: the latest added).")
 
 
@@ -50,7 +51,7 @@ def sop_list(
         from event_logs import versions
         from event_logs.store import open_store
 
-        con = open_store(db, read_only=False)
+        con = open_store(db, read_only=False, notice=notice)
         try:
             found = versions.listed(con)
         finally:
@@ -78,10 +79,11 @@ def sop_list(
 
 @sop_app.command("add")
 def sop_add(
-    file: Path = typer.Argument(..., help="Model file (.yaml), SOP document (.docx, .pdf, .txt) or process model (.bpmn, .pnml)."),
-    db: Path = typer.Option(..., "--db", help="DuckDB database file."),
+    file: Path = typer.Argument(..., callback=input_file,
+                                help="Model file (.yaml), SOP document (.docx, .pdf, .txt) or process model (.bpmn, .pnml)."),
+    db: Path = NEW_OR_EXISTING_DB,  # adding a model to a new store creates it
     by: str = typer.Option(None, "--by", help="Who adds it (default: the login name)."),
-    times: Path = typer.Option(None, "--times", help="BPMN/PNML only: time standards per task (YAML 'task: waktu' or CSV task,waktu)."),
+    times: Path = typer.Option(None, "--times", callback=input_file, help="BPMN/PNML only: time standards per task (YAML 'task: waktu' or CSV task,waktu)."),
     sop_id: str = typer.Option(None, "--id", help="SOP id of a drafted or imported model."),
     agency: str = typer.Option(None, "--agency", help="Agency of a drafted or imported model."),
     region: str = typer.Option(None, "--region", help="Region of a drafted or imported model."),
@@ -93,7 +95,7 @@ def sop_add(
     from event_logs.store import open_store, transaction
 
     identity = {"id": sop_id, "agency": agency, "region": region, "timezone": timezone}
-    con = open_store(db, read_only=False)
+    con = open_store(db, read_only=False, notice=notice)
     try:
         with transaction(con):
             v, new = versions.add_file(con, file, by=by or getpass.getuser(), times=times, identity=identity,
@@ -114,13 +116,13 @@ def sop_confirm(
     sop_id: str = typer.Argument(..., help="SOP id (see 'pantau sop list --db DB')."),
     version: str = VERSION,
     by: str = typer.Option(..., "--by", help="Who reviewed and confirms it."),
-    db: Path = typer.Option(..., "--db", help="DuckDB database file."),
+    db: Path = EXISTING_DB,
 ) -> None:
     """Confirm a reviewed version: from the next 'pantau analyze' on it is used."""
     from event_logs import versions
     from event_logs.store import open_store, transaction
 
-    con = open_store(db, read_only=False)
+    con = open_store(db, read_only=False, notice=notice)
     try:
         with transaction(con):
             v = versions.confirm(con, sop_id, version, by=by)
@@ -134,7 +136,7 @@ def sop_confirm(
 def sop_show(
     sop_id: str = typer.Argument(..., help="SOP id (see 'pantau sop list --db DB')."),
     version: str = VERSION,
-    db: Path = typer.Option(..., "--db", help="DuckDB database file."),
+    db: Path = EXISTING_DB,
     as_yaml: bool = typer.Option(False, "--yaml", help="Print the stored model file itself."),
 ) -> None:
     """Show one stored version: identity, lanes, steps with their Waktu (printed and read), flow."""
@@ -142,7 +144,7 @@ def sop_show(
     from event_logs.registry import load_model
     from event_logs.store import open_store
 
-    con = open_store(db, read_only=False)
+    con = open_store(db, read_only=False, notice=notice)
     try:
         v = versions.resolve(con, sop_id, version)
         text = con.execute("SELECT model_text FROM models WHERE model_sha256 = ?", [v.model_sha256]).fetchall()[0][0]
@@ -172,7 +174,8 @@ def sop_show(
 @sop_app.command("check")
 def sop_check(
     path: list[Path] = typer.Argument(None, help="Model files to check (default: all bundled models)."),
-    db: Path = typer.Option(None, "--db", help="Check the versions stored in this database instead."),
+    db: Path = typer.Option(None, "--db", help="Check the versions stored in this database instead.",
+                            callback=existing_store),
     sop_id: str = typer.Option(None, "--sop", help="With --db: only this SOP's versions."),
     version: str = typer.Option(None, "--version", "-v", help="With --db and --sop: only this version."),
 ) -> None:
@@ -181,7 +184,7 @@ def sop_check(
         from event_logs import versions
         from event_logs.store import open_store
 
-        con = open_store(db, read_only=False)
+        con = open_store(db, read_only=False, notice=notice)
         try:
             problems = versions.check_stored(con, sop_id, version)
         finally:

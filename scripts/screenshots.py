@@ -22,6 +22,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 from dashboard.navigation import page_titles
 
@@ -125,20 +126,21 @@ def shoot(page, path: Path, width: int = WIDTH) -> None:
     page.set_viewport_size({"width": WIDTH, "height": 900})
 
 
-def worst_case(db: Path) -> tuple[str, str]:
-    """(case_id, sop_id) of the closed case with the most breaches and deviations."""
+def worst_case(db: Path) -> tuple[str, str, str]:
+    """(case_id, sop_id, agency) of the closed case with the most breaches and deviations."""
     import duckdb
 
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.execute("""SELECT case_id, sop_id FROM case_checks WHERE NOT is_open
-                              ORDER BY breach_count + deviation_count DESC, case_id LIMIT 1""").fetchall()[0]
+        return con.execute("""SELECT case_id, sop_id, agency FROM case_checks WHERE NOT is_open
+                              ORDER BY breach_count + deviation_count DESC, case_id, agency
+                              LIMIT 1""").fetchall()[0]
     finally:
         con.close()
 
 
 def visit_all(base: str, out: Path | None, query: str = "",
-              case: tuple[str, str] | None = None) -> dict[str, list[str]]:
+              case: tuple[str, str, str] | None = None) -> dict[str, list[str]]:
     """Open every page (Indonesian; the case page on ``case``), screenshot it, switch to
     English once; errors per page."""
     from playwright.sync_api import sync_playwright
@@ -151,7 +153,8 @@ def visit_all(base: str, out: Path | None, query: str = "",
             for slug, (title_id, _title_en) in PAGES.items():
                 q = query
                 if slug == "kasus" and case:
-                    q = (query + "&" if query else "?") + f"case={case[0]}&sop={case[1]}"
+                    q = (query + "&" if query else "?") + urlencode(
+                        {"case": case[0], "sop": case[1], "agency": case[2]})
                 page.goto(f"{base}/{'' if slug == 'ringkasan' else slug}{q}")
                 wait_idle(page, title_id)
                 problems[slug] = errors_on(page)

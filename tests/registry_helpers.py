@@ -6,7 +6,9 @@ the package does: bring a model file, add it to a store, import a log, analyse.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -66,3 +68,18 @@ def cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
         code = int(exc.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def run_cli(args: list[str]) -> tuple[int, str, str]:
+    """``pantau ARGS`` through the console script's entry point, without capsys (for a
+    module-scoped fixture): (exit code, stdout, stderr)."""
+    from pantau_cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(args)
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    return code, out.getvalue(), err.getvalue()

@@ -95,7 +95,7 @@ def test_each_table_shows_only_the_scope(with_calendars, unit, scope_kind) -> No
         imports = {r[0] for r in scoped.execute("SELECT import_id FROM imports").fetchall()}
         assert {r[0] for r in scoped.execute("SELECT DISTINCT import_id FROM quarantine").fetchall()} <= imports
         truth = scoped.execute("SELECT s.sop_id, s.case_id, c.agency FROM sim_truth s "
-                               "LEFT JOIN cases c USING (sop_id, case_id)").fetchall()
+                               "LEFT JOIN cases c USING (sop_id, agency, case_id)").fetchall()
         assert truth and all(a == BATAM for _s, _c, a in truth)
         variants = scoped.execute("""
             SELECT v.case_count, (SELECT count(*) FROM case_checks c WHERE c.sop_id = v.sop_id
@@ -135,9 +135,9 @@ def test_a_table_without_a_rule_is_refused_not_shown(analysed_db, tmp_path) -> N
     copy = tmp_path / "extra.duckdb"
     copy.write_bytes(analysed_db.read_bytes())
     con = duckdb.connect(str(copy))
-    con.execute("CREATE TABLE accepted_deviations AS SELECT sop_id, case_id, agency FROM deviations")
+    con.execute("CREATE TABLE signoffs AS SELECT sop_id, case_id, agency FROM deviations")
     con.close()
-    with pytest.raises(AccessError, match="accepted_deviations"):
+    with pytest.raises(AccessError, match="signoffs"):
         _con(copy, Scope.of([BATAM]))
     _con(copy, ALL).close()  # a user who sees everything may still open it
 
@@ -154,6 +154,9 @@ def _all_queries(con) -> dict[str, pd.DataFrame]:
             sha = con.execute("SELECT model_sha256 FROM models WHERE sop_id = ? ORDER BY added_at DESC LIMIT 1",
                               [sop]).fetchone()[0]
             params = {"model_sha256": sha, **({"kind": "pnml"} if name == "model_artifact" else {})}
+        if name in ("quarantine_kinds", "quarantine_reasons"):  # an import of each agency in turn
+            params = {"import_id": con.execute("SELECT min(import_id) FROM imports").fetchone()[0],
+                      **({"kind": None} if name == "quarantine_reasons" else {})}
         out[name] = fn(con, f, **params)
     return out
 
@@ -181,11 +184,17 @@ def test_every_dashboard_query_returns_the_scope_and_nothing_else(analysed_db) -
         assert queries.QUERIES["overview_totals"](scoped, Filters(agency=BANJARBARU))["cases"].iloc[0] == 0
         case_id, case_sop = full.execute("SELECT case_id, sop_id FROM case_checks WHERE agency = ? LIMIT 1",
                                          [BANJARBARU]).fetchone()
-        for name in ("case_sops", "case_summary", "case_steps", "case_deviations", "case_trace"):
-            params = {"case_id": case_id} if name == "case_sops" else {"case_id": case_id, "sop_id": case_sop}
+        for name in ("case_keys", "case_summary", "case_steps", "case_deviations", "case_trace", "case_events"):
+            params = ({"case_id": case_id} if name == "case_keys"
+                      else {"case_id": case_id, "sop_id": case_sop, "agency": BANJARBARU})
             assert queries.QUERIES[name](scoped, Filters(), **params).empty, name
             assert not queries.QUERIES[name](full, Filters(), **params).empty or name == "case_deviations"
         assert queries.QUERIES["variants_for_sop"](scoped, Filters(sop_id=sop)).shape[0] > 0
+        # another agency's import: its quarantine is not shown
+        (other_import,) = full.execute("SELECT min(import_id) FROM imports WHERE agency = ?", [BANJARBARU]).fetchone()
+        if other_import is not None:
+            assert queries.QUERIES["quarantine_kinds"](scoped, Filters(), import_id=other_import).empty
+            assert queries.QUERIES["quarantine_rows"](scoped, Filters(), import_id=other_import, kind=None).empty
     finally:
         scoped.close()
         full.close()

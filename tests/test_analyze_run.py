@@ -101,7 +101,7 @@ def _version_1_store(analysed_db: Path, db: Path) -> None:
         con.execute("INSERT INTO cases SELECT * FROM src.cases")
         con.execute("""
             INSERT INTO events BY NAME
-            SELECT e.*, l.step_id, s.lane
+            SELECT e.* EXCLUDE (attributes), l.step_id, s.lane  -- (attributes: schema version 8)
             FROM src.events e
             LEFT JOIN src.activity_labels l ON l.sop_id = e.sop_id AND l.label = e.activity
             LEFT JOIN (SELECT m.sop_id, st.step_id, st.lane FROM src.models m

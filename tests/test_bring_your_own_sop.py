@@ -15,8 +15,6 @@ import os
 
 os.environ.setdefault("PM4PY_SHOW_PROGRESS_BAR", "False")
 
-import contextlib
-import io
 import re
 import shlex
 import shutil
@@ -27,6 +25,7 @@ import duckdb
 import pytest
 import typer.main
 from openpyxl import Workbook
+from registry_helpers import run_cli
 from streamlit.testing.v1 import AppTest
 
 from dashboard import app_path, fmt
@@ -87,20 +86,6 @@ def _q(db: Path, sql: str) -> list[tuple]:
         con.close()
 
 
-def _pantau(args: list[str]) -> tuple[int, str, str]:
-    """``pantau ARGS`` through the console script's entry point: (exit code, stdout, stderr)."""
-    from pantau_cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(args)
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return code, out.getvalue(), err.getvalue()
-
-
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The README's commands run in a fresh folder holding only sop.docx and log.xlsx."""
@@ -115,7 +100,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
             ["sop", "add"], ["sop", "show"], ["sop", "confirm"], ["ingest", "log.xlsx"],
             ["analyze", "--db"], ["dashboard", "--db"]]
         for line in commands[:-1]:  # the last one serves the dashboard: AppTest opens it below
-            code, out, err = _pantau(shlex.split(line)[1:])
+            code, out, err = run_cli(shlex.split(line)[1:])
             assert code == 0, (line, out, err)
             assert "Traceback" not in err
     finally:

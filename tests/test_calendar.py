@@ -99,9 +99,15 @@ def ref_month_deadline(ts: datetime, dom: int, tz: ZoneInfo) -> datetime:
         if target >= local:
             break
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    while not ref_working(target):
-        target -= timedelta(days=1)
-    return ref_hours(target, tz)[1]
+    due = target
+    while not ref_working(due):
+        due -= timedelta(days=1)
+    if (due.year, due.month) != (target.year, target.month):
+        # no working day of the month on or before it ("awal bulan"): the first one after it
+        due = target
+        while not ref_working(due):
+            due += timedelta(days=1)
+    return ref_hours(due, tz)[1]
 
 
 # --- fixtures -------------------------------------------------------------------------------

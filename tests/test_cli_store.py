@@ -43,8 +43,17 @@ NEEDS_A_STORE = [
     ["target", "list"],
     ["target", "set", "90%", "--sop", SOP, "--by", "kepala"],
     ["target", "unset", "--sop", SOP, "--by", "kepala"],
+    ["sop", "list"],
+    ["sop", "confirm", SOP, "--version", "abcd", "--by", "kepala"],
+    ["sop", "show", SOP],
+    ["sop", "check"],
+    ["calendar", "set", "Dinas Kesehatan Kota Batam"],
+    ["calendar", "list"],
+    ["calendar", "unset", "Dinas Kesehatan Kota Batam"],
+    ["report", "--agency", "Dinas Kesehatan Kota Batam", "--month", "2024-03", "-o", "{csv}.pdf"],
+    ["digest", "--agency", "Dinas Kesehatan Kota Batam"],
 ]
-CREATORS = {"init", "ingest", "simulate", "demo"}  # the commands that may create a store
+CREATORS = {"init", "ingest", "simulate", "demo", "sop add"}  # the commands that may create a store
 
 HOLD = """
 import sys, time, duckdb
@@ -101,7 +110,8 @@ def test_a_missing_store_is_an_error_and_is_not_created(tmp_path: Path, key_file
     typo = tmp_path / "typo.duckdb"
     csv = tmp_path / "map.csv"
     csv.write_text("label,step_id\nCek berkas,s02\n", encoding="utf-8")
-    done = _run([a.replace("{csv}", str(csv)) for a in args] + ["--db", str(typo)], _env(key_file))
+    done = _run([a.replace("{csv}", str(csv)) for a in args] + ["--db", str(typo)],
+                _env(key_file))
     _is_error(done)
     assert f"{typo}: no such database file" in done.stderr and "pantau init" in done.stderr
     assert not typo.exists() and not Path(f"{typo}.wal").exists()

@@ -46,12 +46,31 @@ def quarantined_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
+@pytest.fixture(scope="module")
+def accepted_db(analysed_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the analysed store with one accepted finding (acceptance_log.kind has a value)."""
+    from event_logs import acceptances
+
+    db = tmp_path_factory.mktemp("accepted") / "a.duckdb"
+    db.write_bytes(analysed_db.read_bytes())
+    con = open_store(db)
+    try:
+        sop, agency, case, kind = con.execute(
+            "SELECT sop_id, agency, case_id, kind FROM deviations ORDER BY ALL LIMIT 1").fetchall()[0]
+        acceptances.accept(con, db, acceptances.Target(sop_id=sop, kind=kind, case_id=case, agency=agency),
+                           reason="test", by="auditor")
+    finally:
+        con.close()
+    open_store(db, read_only=False).close()  # the writable open copies the file into acceptance_log
+    return db
+
+
 @pytest.mark.parametrize(("table", "column"), sorted(vocabulary.COLUMN_VOCABULARY))
 def test_every_status_and_kind_comes_from_its_vocabulary(analysed_db: Path, quarantined_db: Path,
-                                                         table: str, column: str) -> None:
+                                                         accepted_db: Path, table: str, column: str) -> None:
     names = vocabulary.COLUMN_VOCABULARY[(table, column)].split("+")
     allowed = {k for name in names for k in vocabulary.keys(name)}
-    con = open_store(quarantined_db if table == "quarantine" else analysed_db)
+    con = open_store({"quarantine": quarantined_db, "acceptance_log": accepted_db}.get(table, analysed_db))
     try:
         values = {r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL").fetchall()}
         stored = {r[0] for name in names for r in con.execute(
@@ -76,8 +95,8 @@ def test_every_status_and_kind_column_of_the_schema_is_checked(analysed_db: Path
     try:
         columns = {(t, c) for t, c in con.execute(
             "SELECT table_name, column_name FROM information_schema.columns "
-            "WHERE table_schema = 'main' AND table_name NOT LIKE 'ref_%' "
-            "AND table_name NOT IN (SELECT view_name FROM duckdb_views()) "
+            "WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name NOT LIKE 'ref_%' "
+            "AND table_name NOT IN (SELECT view_name FROM duckdb_views() WHERE database_name = current_database()) "
             "AND (column_name IN ('status', 'kind') OR column_name LIKE '%\\_status' ESCAPE '\\')").fetchall()}
     finally:
         con.close()

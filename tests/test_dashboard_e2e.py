@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from pathlib import Path
+from urllib.parse import urlencode
 
 import duckdb
 import pytest
@@ -57,8 +58,8 @@ def shots(tmp_path: Path) -> Path:
 
 def test_every_page_renders_without_errors_and_is_photographed(browser_page, shots: Path) -> None:
     drv, base, page, db = browser_page
-    case_id, sop_id = drv.worst_case(db)
-    extra = {"kasus": f"?case={case_id}&sop={sop_id}"}
+    case_id, sop_id, agency = drv.worst_case(db)
+    extra = {"kasus": "?" + urlencode({"case": case_id, "sop": sop_id, "agency": agency})}
     problems = {}
     for slug, (title_id, _en) in drv.PAGES.items():
         page.goto(f"{base}/{'' if slug == 'ringkasan' else slug}{extra.get(slug, '')}")

@@ -146,20 +146,21 @@ def test_english_switch(monkeypatch, sim) -> None:
 
 
 def test_case_page_explains_one_case(monkeypatch, db) -> None:
-    case_id, sop_id, breaches, deviations = q(db, """
-        SELECT case_id, sop_id, breach_count, deviation_count FROM case_checks
+    case_id, sop_id, agency, breaches, deviations = q(db, """
+        SELECT case_id, sop_id, agency, breach_count, deviation_count FROM case_checks
         WHERE NOT is_open ORDER BY deviation_count DESC, breach_count DESC, case_id LIMIT 1""")[0]
-    at = open_page(monkeypatch, db, "kasus", {"case": case_id, "sop": sop_id})
+    at = open_page(monkeypatch, db, "kasus", {"case": case_id, "sop": sop_id, "agency": agency})
     assert [e.value for e in at.error] == []
     shown = metrics(at)
     assert shown["Pelanggaran"] == fmt.number(breaches)
     assert shown["Deviasi"] == fmt.number(deviations)
-    steps = q(db, "SELECT count(*) FROM step_checks WHERE case_id = ? AND sop_id = ?", [case_id, sop_id])[0][0]
-    rows = q(db, "SELECT count(*) FROM deviations WHERE case_id = ? AND sop_id = ?", [case_id, sop_id])[0][0]
-    trace = q(db, """SELECT len(v.activities) FROM case_checks c JOIN variants v USING (sop_id, variant_id)
-                     WHERE c.case_id = ? AND c.sop_id = ?""", [case_id, sop_id])[0][0]
-    skipped = q(db, "SELECT count(*) FROM deviations WHERE case_id = ? AND sop_id = ? AND kind = 'skipped_step'",
-                [case_id, sop_id])[0][0]
+    key = [case_id, sop_id, agency]
+    one = "case_id = ? AND sop_id = ? AND agency = ?"
+    steps = q(db, f"SELECT count(*) FROM step_checks WHERE {one}", key)[0][0]
+    rows = q(db, f"SELECT count(*) FROM deviations WHERE {one}", key)[0][0]
+    trace = q(db, f"""SELECT len(v.activities) FROM case_checks c JOIN variants v USING (sop_id, variant_id)
+                      WHERE c.{one.replace(' AND ', ' AND c.')}""", key)[0][0]
+    skipped = q(db, f"SELECT count(*) FROM deviations WHERE {one} AND kind = 'skipped_step'", key)[0][0]
     step_table, alignment = at.dataframe[0].value, at.dataframe[1].value
     assert len(step_table) == steps
     assert len(alignment) == trace + skipped

@@ -146,3 +146,21 @@ def test_reason_details_translate_and_keep_the_masked_value() -> None:
     assert qv.reason_text("unparsable timestamp '[number removed]'", cat, "en") == \
         "Unparsable timestamp: '[number removed]'"
     assert qv.reason_text("something new", cat, "id") == "something new"  # unknown: as stored
+
+
+def test_rows_an_older_pantau_quarantined_without_a_kind_are_a_group_of_their_own(tmp_path: Path) -> None:
+    db = quarantine_at_scale(tmp_path / "q.duckdb", rows=30, reasons=9)
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("UPDATE quarantine SET kind = NULL WHERE source_row <= 6")
+        kinds = queries.QUERIES["quarantine_kinds"](con, Filters(), import_id=1)
+        untyped = kinds[kinds["kind"].isna()]
+        assert int(untyped["n"].iloc[0]) == 6
+        rows = queries.QUERIES["quarantine_rows"](con, Filters(), import_id=1, kind=None)
+        assert sorted(rows["source_row"]) == [1, 2, 3, 4, 5, 6] and rows["kind"].isna().all()
+        reasons = queries.QUERIES["quarantine_reasons"](con, Filters(), import_id=1, kind=None)
+        assert int(reasons["n"].sum()) == 6
+        assert len(queries.QUERIES["quarantine_rows"](con, Filters(), import_id=1)) == 30  # any kind
+    finally:
+        con.close()
+    assert qv.kind_label(None, catalog.Catalog({}, {}, {}), "id") == "(jenis tidak tercatat)"

@@ -50,13 +50,13 @@ def cat_of(con) -> catalog.Catalog:
 
 @pytest.mark.parametrize("name", sorted(queries.QUERIES))
 def test_every_query_runs_unfiltered_and_narrowed(con, name) -> None:
-    case_id = one(con, "SELECT case_id FROM case_checks WHERE sop_id = ? LIMIT 1", [SOP])[0]
+    case_id, agency = one(con, "SELECT case_id, agency FROM case_checks WHERE sop_id = ? LIMIT 1", [SOP])
     sha = one(con, "SELECT model_sha256 FROM case_checks WHERE sop_id = ? LIMIT 1", [SOP])[0]
-    extra = {"case_sops": {"case_id": case_id}, "model_artifact": {"model_sha256": sha, "kind": "bpmn"},
+    extra = {"case_keys": {"case_id": case_id}, "model_artifact": {"model_sha256": sha, "kind": "bpmn"},
              "model_text": {"model_sha256": sha},
              "quarantine_kinds": {"import_id": 1}, "quarantine_reasons": {"import_id": 1, "kind": None}}
-    if name.startswith("case_") and name not in ("case_candidates", "case_sops"):
-        extra[name] = {"sop_id": SOP, "case_id": case_id}
+    if name.startswith("case_") and name not in ("case_candidates", "case_keys"):
+        extra[name] = {"sop_id": SOP, "agency": agency, "case_id": case_id}
     narrowed = Filters(agency="Dinas Kesehatan Kota Batam", sop_id=SOP, start=date(2024, 3, 1), end=date(2025, 1, 31))
     for f in (Filters(sop_id=SOP), narrowed, Filters(sop_id=SOP, unit="no such unit")):
         df = queries.QUERIES[name](con, f, **extra.get(name, {}))
@@ -75,7 +75,7 @@ def test_overview_adds_up(con) -> None:
         AND NOT coalesce(service_std_breach, false)""")[0]
     assert totals["on_time_share"] == pytest.approx(on_time / closed)
     trend = queries.QUERIES["monthly_trend"](con, Filters())
-    assert trend["cases"].sum() == totals["cases"]
+    assert trend["closed"].sum() == totals["closed"]  # by month of completion: closed cases only
 
 
 def test_period_filter_uses_each_sops_local_days(con) -> None:
@@ -152,7 +152,7 @@ def test_deviation_export_carries_run_id_and_model_checksum(con) -> None:
     assert set(rows["run_id"]) == {one(con, "SELECT max(run_id) FROM runs")[0]}
     meta = export.metadata(rows, Filters(sop_id=SOP), "demo.duckdb")
     csv_text = export.to_csv(rows).decode("utf-8-sig")
-    assert csv_text.splitlines()[0].startswith("run_id,model_sha256,")
+    assert csv_text.splitlines()[0].startswith("run_id,as_of,sop_id,sop_number,sop_revision,model_sha256,")
     assert checksums[rows["sop_id"].iloc[0]] in csv_text
     book = openpyxl.load_workbook(io.BytesIO(export.to_xlsx(rows, meta)))
     assert book.sheetnames == ["deviasi", "metadata"]
@@ -163,7 +163,7 @@ def test_deviation_export_carries_run_id_and_model_checksum(con) -> None:
 
 def test_deviating_cases_filter_by_kind(con) -> None:
     every = queries.QUERIES["deviating_cases"](con, Filters())
-    assert every["total"].iloc[0] == one(con, "SELECT count(DISTINCT (sop_id, case_id)) FROM deviations")[0]
+    assert every["total"].iloc[0] == one(con, "SELECT count(DISTINCT (sop_id, agency, case_id)) FROM deviations")[0]
     skipped = queries.QUERIES["deviating_cases"](con, Filters(), kinds=("skipped_step",))
     assert all("skipped_step" in k for k in skipped["kinds"])
 

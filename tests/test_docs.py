@@ -19,6 +19,9 @@ def _commands(group: object, prefix: str = "pantau") -> list[tuple[str, object]]
     # typer vendors its own click: duck-type groups and options instead of isinstance checks
     found = []
     if hasattr(group, "commands"):
+        # a group that is a command too (`pantau accept --case ...`): its options are documented
+        if prefix != "pantau" and any(p.param_type_name == "option" and "--help" not in p.opts for p in group.params):
+            found.append((prefix, group))
         for name, cmd in group.commands.items():
             found += _commands(cmd, f"{prefix} {name}")
     else:

@@ -3,8 +3,8 @@
 Detected deviations and breaches must match what the simulator injected with precision and
 recall >= 0.95 **for every deviation kind and every violating status** of the store's
 vocabularies (a kind whose detection is switched off fails here, however good the overall
-figure). Matching keys are defined in docs/mutu-baku.md: deviations on (sop_id, case_id,
-kind); breaches on (sop_id, case_id, step_id, occurrence, status).
+figure). Matching keys are defined in docs/mutu-baku.md: deviations on (sop_id, agency,
+case_id, kind); breaches on (sop_id, agency, case_id, step_id, occurrence, status).
 """
 
 from __future__ import annotations
@@ -43,11 +43,11 @@ def test_deviations_match_injected_truth(analysed_db: Path) -> None:
     kinds = ", ".join(f"'{k}'" for k in DEVIATION_KINDS)
     detected, truth = _sets(
         analysed_db,
-        f"SELECT DISTINCT sop_id, case_id, kind FROM deviations WHERE kind IN ({kinds})",
-        f"SELECT DISTINCT sop_id, case_id, kind FROM sim_truth WHERE kind IN ({kinds})",
+        f"SELECT DISTINCT sop_id, agency, case_id, kind FROM deviations WHERE kind IN ({kinds})",
+        f"SELECT DISTINCT sop_id, agency, case_id, kind FROM sim_truth WHERE kind IN ({kinds})",
     )
     assert len(truth) > 50, "the simulator injected too few deviations to measure anything"
-    _per_kind(detected, truth, DEVIATION_KINDS, 2, "deviations")
+    _per_kind(detected, truth, DEVIATION_KINDS, 3, "deviations")
 
 
 def _per_kind(detected: set, truth: set, kinds: tuple[str, ...], at: int, what: str) -> None:
@@ -71,12 +71,14 @@ def test_breaches_match_simulated_truth(analysed_db: Path) -> None:
     statuses = ", ".join(f"'{k}'" for k in BREACH_KINDS)
     detected, truth = _sets(
         analysed_db,
-        f"SELECT sop_id, case_id, step_id, occurrence, status FROM step_checks WHERE status IN ({statuses})",
-        f"SELECT sop_id, case_id, step_id, CAST(regexp_extract(detail, 'occurrence=(\\d+)', 1) AS INTEGER), kind "
+        f"SELECT sop_id, agency, case_id, step_id, occurrence, status FROM step_checks "
+        f"WHERE status IN ({statuses})",
+        f"SELECT sop_id, agency, case_id, step_id, "
+        f"CAST(regexp_extract(detail, 'occurrence=(\\d+)', 1) AS INTEGER), kind "
         f"FROM sim_truth WHERE kind IN ({statuses})",
     )
     assert len(truth) > 50, "the simulator produced too few breaches to measure anything"
-    _per_kind(detected, truth, BREACH_KINDS, 4, "violating statuses")
+    _per_kind(detected, truth, BREACH_KINDS, 5, "violating statuses")
 
 
 @pytest.mark.parametrize("table", ["step_checks", "case_checks", "variants", "lane_stats", "model_quality"])

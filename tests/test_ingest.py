@@ -264,8 +264,10 @@ def test_agency_unit_and_lifecycle_columns(tmp_path: Path, sop: Sop) -> None:
     ingest_file(db, path, agency="Dinkes Batam (CLI)", **sop.kw())
     rows = query(db, "SELECT case_id, lifecycle, unit, agency FROM events ORDER BY event_id")
     assert [r[1] for r in rows] == ["start", "complete", "start", "complete", "complete"]
-    assert rows[0][3] == "Dinkes Batam (CLI)" and rows[1][3] == "Dinas Sosial"  # column wins over --agency
-    assert query(db, "SELECT unit, agency FROM cases WHERE case_id = 'R1'") == [("Kantor A", "Dinkes Batam (CLI)")]
+    # the column wins over --agency; a blank cell takes the agency the case's other rows name
+    # (a case is SOP, agency and case id: a blank must not make a second case)
+    assert [r[3] for r in rows] == ["Dinas Sosial"] * 2 + ["Dinkes Batam (CLI)"] * 3
+    assert query(db, "SELECT unit, agency FROM cases WHERE case_id = 'R1'") == [("Kantor A", "Dinas Sosial")]
 
 
 def test_status_column_of_case_statuses_is_an_attribute(tmp_path: Path, sop: Sop) -> None:

@@ -155,11 +155,11 @@ def test_exact_duplicates_keep_the_first(tmp_path: Path, sop: Sop) -> None:
 def test_unknown_lifecycle_is_quarantined(tmp_path: Path, sop: Sop) -> None:
     s0 = sop.model.steps[0].name
     path = write_csv(tmp_path / "log.csv", [*HEADER, "lifecycle:transition"], [
-        ("R1", s0, "2024-03-05 09:00", "start"), ("R1", s0, "2024-03-05 09:30", "suspend")])
+        ("R1", s0, "2024-03-05 09:00", "start"), ("R1", s0, "2024-03-05 09:30", "ditunda")])
     db = tmp_path / "s.duckdb"
     result = ingest_file(db, path, **sop.kw())
     assert result.quarantine_reasons == {"unknown lifecycle": 1}
-    assert query(db, "SELECT source_row, reason FROM quarantine") == [(2, "unknown lifecycle 'suspend'")]
+    assert query(db, "SELECT source_row, reason FROM quarantine") == [(2, "unknown lifecycle 'ditunda'")]
 
 
 def test_ten_percent_garbage_rows(tmp_path: Path, sop: Sop) -> None:

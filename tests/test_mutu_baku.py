@@ -452,8 +452,8 @@ def test_case_checks_count_breaches_and_read_kelengkapan_and_output(store: Store
     assert (full["kelengkapan_complete"], short["kelengkapan_complete"], bare["kelengkapan_complete"]) == (
         True, False, None)
     assert (full["output_recorded"], short["output_recorded"], bare["output_recorded"]) == (True, False, None)
-    # FULL stopped after s03 (open); BARE's last step s05 may end the flow (status UHC branch)
-    assert (full["is_open"], short["is_open"], bare["is_open"]) == (True, True, False)
+    # FULL stopped after s03, BARE after s05: both open (the flow ends after s09 only)
+    assert (full["is_open"], short["is_open"], bare["is_open"]) == (True, True, True)
     # the conformance stage did not run: its columns stay NULL
     assert full["variant_id"] is None and full["alignment_fitness"] is None
     # 09:00 -> 09:45: 45 working minutes, 0.75 calendar hours
@@ -467,8 +467,8 @@ def test_case_checks_join_the_conformance_stage_staging_table(store: Store) -> N
     store.check_steps()
     # the table the conformance stage leaves for this stage (analytics/conformance.py)
     store.con.execute("""CREATE TEMP TABLE conformance_cases AS SELECT * FROM (VALUES
-        ('A', 'batam-dinkes-integrasi-jkn', 'v1', 0.8, 'aligned', 0.9, false, 2)) t(
-        case_id, sop_id, variant_id, alignment_fitness, alignment_status, token_fitness,
+        ('A', 'batam-dinkes-integrasi-jkn', 'Dinas Kesehatan Kota Batam', 'v1', 0.8, 'aligned', 0.9, false, 2)) t(
+        case_id, sop_id, agency, variant_id, alignment_fitness, alignment_status, token_fitness,
         conformant, deviation_count)""")
     mutu_baku.build_case_checks(store.con, 1, store.models)
     cases = {r["case_id"]: r for r in store.rows("case_checks")}
@@ -528,13 +528,13 @@ def test_the_directly_follows_columns_agree_with_the_step_order_of_each_case(ana
                 SELECT *, lag(step_id) OVER w AS r_prev, lag(complete_ts) OVER w AS r_prev_ts,
                        lead(step_id) OVER w AS r_next
                 FROM step_checks
-                WINDOW w AS (PARTITION BY sop_id, case_id ORDER BY complete_ts, complete_event_id))
+                WINDOW w AS (PARTITION BY sop_id, agency, case_id ORDER BY complete_ts, complete_event_id))
             SELECT count(*) FILTER (WHERE prev_step_id IS DISTINCT FROM r_prev
                                        OR prev_complete_ts IS DISTINCT FROM r_prev_ts
                                        OR next_step_id IS DISTINCT FROM r_next), count(*)
             FROM ref""").fetchall()[0]
         firsts = con.execute("SELECT count(*) FROM step_checks WHERE prev_step_id IS NULL").fetchall()[0][0]
-        cases = con.execute("SELECT count(DISTINCT (sop_id, case_id)) FROM step_checks").fetchall()[0][0]
+        cases = con.execute("SELECT count(DISTINCT (sop_id, agency, case_id)) FROM step_checks").fetchall()[0][0]
     finally:
         con.close()
     assert n > 10_000 and bad == 0
@@ -556,11 +556,12 @@ def test_events_outside_the_calendar_are_an_error(store: Store) -> None:
 # --- the flow helpers ------------------------------------------------------------------------
 def test_end_steps_and_happy_successors_of_the_real_flows() -> None:
     batam, muba, dki = get_model(BATAM).flow, get_model(MUBA).flow, get_model(DKI).flow
-    # Batam may end after s05 (the aktif-langsung-uhc branch is empty) or after s09
-    assert end_steps(batam) == {"s05", "s09"}
+    # Batam ends after s09 only: the UHC fast path covers the applicant at once but the city
+    # still reports them in the monthly recap (issue 12.7, sop_models/README.md 3.1)
+    assert end_steps(batam) == {"s09"}
     assert end_steps(muba) == {"s11"}  # both paths end with the E-ID printed and handed over
     assert end_steps(get_model(BANJARBARU).flow) == {"s06"}
-    assert can_end_after(batam, "s05") and not can_end_after(batam, "s02")
+    assert can_end_after(batam, "s09") and not can_end_after(batam, "s05") and not can_end_after(batam, "s02")
     # after the loop body: leaving the loop is the happy path
     assert happy_next(batam, "s02") == "s03" and happy_next(batam, None) == "s01"
     assert happy_next(batam, "s05") == "s06" and happy_next(batam, "s09") is None

@@ -226,8 +226,8 @@ def expected_service_breaches(cc: pd.DataFrame) -> pd.DataFrame:
     """Cases whose first -> last event broke the case-level standard, longest first."""
     b = cc[cc["service_std_breach"].fillna(False).astype(bool)]
     b = b.assign(throughput_days=b["throughput_hours"] / 24)
-    b = b.sort_values(["throughput_hours", "sop_id", "case_id"], ascending=[False, True, True])
-    return b[["sop_id", "case_id", "first_day", "last_day", "is_open", "throughput_days",
+    b = b.sort_values(["throughput_hours", "sop_id", "agency", "case_id"], ascending=[False, True, True, True])
+    return b[["sop_id", "agency", "case_id", "first_day", "last_day", "is_open", "throughput_days",
               "throughput_wm", "service_std_max", "service_std_unit"]]
 
 
@@ -237,8 +237,10 @@ def expected_top_deviations(dev: pd.DataFrame, cc: pd.DataFrame) -> pd.DataFrame
               "both_branches": "Dua cabang dikerjakan", "extra_activity": "Kegiatan tambahan",
               "unmapped_activity": "Kegiatan di luar SOP", "same_person": "Dikerjakan orang yang sama",
               "missing_kelengkapan": "Kelengkapan kurang"}
+    # a case is (sop_id, agency, case_id): the same id in two agencies counts twice
+    dev = dev.assign(case_key=dev["agency"].fillna("") + "\x1f" + dev["case_id"])
     per = dev.groupby(["sop_id", "kind"]).agg(
-        deviations=("case_id", "size"), cases=("case_id", "nunique")).reset_index()
+        deviations=("case_id", "size"), cases=("case_key", "nunique")).reset_index()
     per.insert(2, "label_id", per["kind"].map(labels))
     checked = cc.groupby("sop_id").size().rename("cases_checked").reset_index()
     per = per.merge(checked, on="sop_id")

@@ -42,6 +42,7 @@ def _rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 def test_a_new_store_starts_with_the_bundled_models(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "s.duckdb"
+    assert cli(["init", "--db", str(db)], capsys)[0] == 0  # 'sop list' reads a store, never creates one
     code, out, _ = cli(["sop", "list", "--db", str(db), "--json"], capsys)
     assert code == 0
     listed = json.loads(out)

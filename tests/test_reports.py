@@ -22,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import app_path, fmt
 from dashboard.documents import monthly, monthly_html
 from dashboard.filters import Filters
+from dashboard.i18n import t
 from dashboard.queries import QUERIES
 from event_logs.store import open_store
 
@@ -97,7 +98,8 @@ def test_the_reports_figures_equal_the_overview_page(monkeypatch, late) -> None:
     assert shown["median_throughput"] == metrics["Median waktu penyelesaian"]
     assert shown["late_started"] == metrics["Terbuka & terlambat"]
     captions = [c.value for c in at.caption]
-    assert shown["on_time_count"] in captions  # "n dari N" under the share
+    # "n dari N kasus selesai" under the share
+    assert f'{shown["on_time_count"]} {t("scope_closed", "id")}' in captions
     # the league table on the page and in the report: the same units with the same counts
     page_units = at.dataframe[1].value
     assert sorted(page_units["Kasus"]) == sorted(report.units["cases"])
@@ -119,7 +121,7 @@ def test_the_worst_steps_and_kinds_are_the_breach_and_deviation_pages_figures(si
             WHERE agency = ? AND complete_day BETWEEN ? AND ?
             GROUP BY ALL HAVING v > 0 ORDER BY v DESC, sop_id, step_id LIMIT 5""", [agency, start, end]).fetchall()
         kinds = con.execute("""
-            SELECT d.kind, count(*) FROM deviations d JOIN case_checks c USING (sop_id, case_id)
+            SELECT d.kind, count(*) FROM deviations d JOIN case_checks c USING (sop_id, agency, case_id)
             WHERE d.agency = ? AND c.first_day BETWEEN ? AND ? GROUP BY 1 ORDER BY 2 DESC, 1""",
                             [agency, start, end]).fetchall()
     finally:
@@ -225,6 +227,6 @@ def test_a_target_set_for_the_agency_changes_the_report(sim, tmp_path) -> None:
     assert done.returncode == 0, done.stderr
     report = _report(db, agency, month)
     row = report.by_sop.set_index("sop_id").loc[sop]
-    assert row["target"] == 1.0 and row["source"] == "agency"
+    assert row["target"] == 1.0 and row["target_source"] == "agency"
     assert sop in set(report.below_target["sop_id"]) or row["on_time_share"] == 1.0
     assert fmt.percent(1.0, 0) in monthly_html.to_html(report, CREATED)

@@ -91,7 +91,7 @@ def test_same_seed_same_database_other_seed_differs(tmp_path: Path) -> None:
 def test_counts_and_store_rows(con: duckdb.DuckDBPyConnection, demo: tuple[Path, object]) -> None:
     result = demo[1]
     n_cases, n_event_cases = con.execute(
-        "SELECT (SELECT count(*) FROM cases), (SELECT count(DISTINCT (sop_id, case_id)) FROM events)"
+        "SELECT (SELECT count(*) FROM cases), (SELECT count(DISTINCT (sop_id, agency, case_id)) FROM events)"
     ).fetchone()
     assert n_cases == n_event_cases == result.cases
     assert con.execute("SELECT count(*) FROM events").fetchone()[0] == result.events
@@ -99,13 +99,13 @@ def test_counts_and_store_rows(con: duckdb.DuckDBPyConnection, demo: tuple[Path,
     # every case's first/last ts are its events' min/max; ids are unique and increasing
     bad = con.execute("""
         SELECT count(*) FROM cases c JOIN (
-            SELECT sop_id, case_id, min(ts) lo, max(ts) hi FROM events GROUP BY ALL) e
-        USING (sop_id, case_id) WHERE c.first_ts <> e.lo OR c.last_ts <> e.hi""").fetchone()[0]
+            SELECT sop_id, agency, case_id, min(ts) lo, max(ts) hi FROM events GROUP BY ALL) e
+        USING (sop_id, agency, case_id) WHERE c.first_ts <> e.lo OR c.last_ts <> e.hi""").fetchone()[0]
     assert bad == 0
     assert con.execute("SELECT count(DISTINCT event_id) = count(*) FROM events").fetchone()[0]
     # within a case, event order and time order agree (analytics orders by ts, event_id)
     assert con.execute("""SELECT count(*) FROM (SELECT ts < lag(ts) OVER (
-        PARTITION BY sop_id, case_id ORDER BY event_id) AS back FROM events) WHERE back""").fetchone()[0] == 0
+        PARTITION BY sop_id, agency, case_id ORDER BY event_id) AS back FROM events) WHERE back""").fetchone()[0] == 0
     imports = con.execute("SELECT sop_id, format, file_name, rows_loaded FROM imports").fetchall()
     assert sorted(r[0] for r in imports) == sorted(MODELS)
     assert {r[1] for r in imports} == {"simulation"}
@@ -303,7 +303,10 @@ def test_injected_deviations_at_the_configured_rate(con: duckdb.DuckDBPyConnecti
     for (_, _), recipes in recipes_per_case.items():
         seen[next(iter(recipes))] += 1
     for recipe, exp in expected.items():
-        assert 0.5 * exp <= seen[recipe] <= 1.6 * exp, (recipe, seen[recipe], exp)
+        # counts are Poisson-like: for the rare recipes (same_person, ~13 cases) three standard
+        # deviations are wider than the ratio band (seeds 11..13 gave 6, 15 and 14 of 13.5)
+        low, high = min(0.5 * exp, exp - 3 * exp ** 0.5), max(1.6 * exp, exp + 3 * exp ** 0.5)
+        assert low <= seen[recipe] <= high, (recipe, seen[recipe], exp)
 
 
 def test_missing_kelengkapan_truth_matches_attributes(con: duckdb.DuckDBPyConnection) -> None:
@@ -359,9 +362,14 @@ def _deadline(enabled: datetime, day: int, tz: ZoneInfo, off: set[date]) -> date
         y, m = divmod(d.month, 12)
         target = date(d.year + y, m + 1, 1)
         target = target.replace(day=min(day, month_calendar.monthrange(target.year, target.month)[1]))
-    while target.weekday() >= 5 or target in off:
-        target -= timedelta(days=1)
-    return datetime.combine(target, time(16), tz)
+    due = target
+    while due.weekday() >= 5 or due in off:
+        due -= timedelta(days=1)
+    if (due.year, due.month) != (target.year, target.month):  # stays in its month (awal bulan)
+        due = target
+        while due.weekday() >= 5 or due in off:
+            due += timedelta(days=1)
+    return datetime.combine(due, time(16), tz)
 
 
 def _plus_months(when: datetime, months: float, tz: ZoneInfo) -> datetime:
@@ -656,7 +664,8 @@ READ_KINDS = ("skipped_step", "wrong_order", "rework", "both_branches", "extra_a
 def test_truth_of_cases_cut_at_the_end_matches_what_analytics_reads(tmp_path: Path) -> None:
     """A deviated case cut at the end reads by its logged part: a swap cut between its steps
     as a skipped step, a relabelled step as an unmapped activity before the next step, an
-    approval moved up in a case that stops where the flow may end as an extra activity."""
+    approval moved up in a case that stops where the flow may end as an extra activity (no
+    bundled SOP has such an early end since issue 12.7: that reading is not exercised here)."""
     from analytics import analyze  # pm4py: only for this test
 
     path = tmp_path / "cut.duckdb"
@@ -672,7 +681,9 @@ def test_truth_of_cases_cut_at_the_end_matches_what_analytics_reads(tmp_path: Pa
         truth = set(c.execute(f"SELECT DISTINCT sop_id, case_id, kind FROM sim_truth "
                               f"WHERE kind IN {kinds}", [list(READ_KINDS)]).fetchall())
         cut = c.execute("SELECT count(*) FROM sim_truth WHERE detail LIKE '%cut %'").fetchone()[0]
-    assert cut >= 3  # the scenario does produce cut deviated cases
+    # the scenario does produce cut deviated cases (since issue 12.7 no bundled SOP may end
+    # early, so only the swap and approval cuts "before" a step occur here)
+    assert cut >= 1
     assert len(truth) > 300
     assert found - truth == set()
     assert truth - found == set()

@@ -32,13 +32,14 @@ SELECT * EXCLUDE (rn) FROM (
         eb.event_id,
         format('{} dan {} diselesaikan oleh orang yang sama ({})', fe.label_a_id, fe.label_b_id, eb.resource),
         format('{} and {} were completed by the same person ({})', fe.label_a_en, fe.label_b_en, eb.resource),
-        row_number() OVER (PARTITION BY cv.sop_id, cv.case_id, fe.step_a, fe.step_b
+        row_number() OVER (PARTITION BY cv.sop_id, cv.agency, cv.case_id, fe.step_a, fe.step_b
                            ORDER BY eb.ts, eb.event_id) AS rn
     FROM conformance_four_eyes fe
     JOIN run_events ea ON ea.sop_id = fe.sop_id AND ea.step_id = fe.step_a AND ea.lifecycle = 'complete'
-    JOIN run_events eb ON eb.sop_id = fe.sop_id AND eb.case_id = ea.case_id AND eb.step_id = fe.step_b
-        AND eb.lifecycle = 'complete' AND eb.resource = ea.resource
-    JOIN conformance_case_variant cv ON cv.sop_id = eb.sop_id AND cv.case_id = eb.case_id
+    JOIN run_events eb ON eb.sop_id = fe.sop_id AND eb.agency = ea.agency AND eb.case_id = ea.case_id
+        AND eb.step_id = fe.step_b AND eb.lifecycle = 'complete' AND eb.resource = ea.resource
+    JOIN conformance_case_variant cv
+        ON cv.sop_id = eb.sop_id AND cv.agency = eb.agency AND cv.case_id = eb.case_id
     LEFT JOIN conformance_steps st ON st.sop_id = fe.sop_id AND st.step_id = fe.step_b
 )
 WHERE rn = 1
@@ -48,12 +49,12 @@ UNION ALL
 -- missing_kelengkapan: the case's documents lack an item the first step requires
 -- (case_kelengkapan, intermediate/kelengkapan.sql: the one reading of the attribute).
 SELECT
-    m.sop_id, m.case_id, cv.agency, cv.unit, 'missing_kelengkapan', m.step_id, st.name,
+    m.sop_id, m.case_id, m.agency, cv.unit, 'missing_kelengkapan', m.step_id, st.name,
     NULL, st.lane, NULL,
     format('Kelengkapan {} tidak lengkap: {}', k.label_id, array_to_string(m.missing, '; ')),
     format('Documents required by {} are missing: {}', k.label_en, array_to_string(m.missing, '; '))
 FROM case_kelengkapan m
 JOIN conformance_kelengkapan k ON k.sop_id = m.sop_id
-JOIN conformance_case_variant cv ON cv.sop_id = m.sop_id AND cv.case_id = m.case_id
+JOIN conformance_case_variant cv ON cv.sop_id = m.sop_id AND cv.agency = m.agency AND cv.case_id = m.case_id
 LEFT JOIN conformance_steps st ON st.sop_id = m.sop_id AND st.step_id = m.step_id
 WHERE len(m.missing) > 0;

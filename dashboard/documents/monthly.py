@@ -129,8 +129,8 @@ def gather(con: duckdb.DuckDBPyConnection, agency: str, start: date, end: date, 
     tick()
     totals = QUERIES["overview_totals"](con, period).iloc[0]
     by_sop = QUERIES["overview_by_sop"](con, period)
-    targets = QUERIES["on_time_targets"](con, Filters(agency=agency))
-    by_sop = by_sop.merge(targets, on=["sop_id", "agency"], how="left")
+    sources = QUERIES["targets"](con, Filters(agency=agency))[["sop_id", "agency", "target_source"]]
+    by_sop = by_sop.merge(sources, on=["sop_id", "agency"], how="left")
     tick()
     trend = QUERIES["monthly_trend"](con, Filters(agency=agency, start=_months_back(start.replace(day=1),
                                                                                      TREND_MONTHS - 1), end=end))

@@ -90,16 +90,18 @@ def _headline(r: Report) -> str:
 
 def _trend(r: Report) -> str:
     L = r.lang
-    by_month = r.trend.groupby("month", as_index=False).agg(cases=("cases", "sum"))
-    # the share over the agency's SOPs, from the per-agency rows (one agency: one row a month)
-    shares = r.trend.groupby("month")["on_time_share"].first()
+    # the agency's month over its SOPs: the view's counts added up (cases closed in the month,
+    # of them within Mutu Baku), as the Ringkasan trend counts them per SOP
+    by_month = r.trend.groupby("month", as_index=False)[["closed", "on_time"]].sum()
     months = sorted(by_month["month"])
+    closed = by_month.set_index("month")["closed"]
+    on_time = by_month.set_index("month")["on_time"]
+    shares = {m: (float(on_time[m]) / float(closed[m]) if closed[m] else None) for m in months}
     targets = r.by_sop["target"].dropna()
     target = float(targets.min()) if len(targets) else None
     chart = svg.trend([fmt.month_label(pd.Timestamp(m), L) for m in months],
-                      [None if pd.isna(shares.get(m)) else float(shares.get(m)) for m in months],
-                      [int(by_month.set_index("month")["cases"].get(m, 0)) for m in months], target, L,
-                      share_title=t("share_on_time", L), cases_title=t("cases_started", L),
+                      [shares[m] for m in months], [int(closed[m]) for m in months], target, L,
+                      share_title=t("share_on_time", L), cases_title=t("cases_closed_in_month", L),
                       target_label=t("target", L))
     return f"<section><h2>{escape(t('report_trend', L))}</h2>{chart}</section>"
 

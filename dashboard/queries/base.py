@@ -37,14 +37,15 @@ def case_period(f: Filters, alias: str) -> list[tuple[str, list[Any]]]:
     """Restrict a case-keyed table to cases whose first local day lies in the period.
 
     For tables without their own case day (deviations, open cases): a semi-join on
-    ``case_checks`` (case ids are unique within an SOP). Empty when no period is set.
+    ``case_checks`` on the case's key (sop_id, agency, case_id: a case id is unique only
+    within its agency). Empty when no period is set.
     """
     if not (f.start or f.end):
         return []
     sql, params = where(Filters(start=f.start, end=f.end), alias="cc", day="first_day")
     return [(
         f"EXISTS (SELECT 1 FROM case_checks cc {sql} AND cc.sop_id = {alias}.sop_id "
-        f"AND cc.case_id = {alias}.case_id)",
+        f"AND cc.agency = {alias}.agency AND cc.case_id = {alias}.case_id)",
         params,
     )]
 

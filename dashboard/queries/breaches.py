@@ -133,13 +133,14 @@ def worst_cases(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 50,
             ORDER BY ratio DESC NULLS LAST LIMIT ?),
         top AS (
             SELECT case_id, sop_id, agency, max(ratio) AS worst_ratio FROM worst_rows GROUP BY ALL
-            ORDER BY worst_ratio DESC NULLS LAST, case_id LIMIT ?)
+            ORDER BY worst_ratio DESC NULLS LAST, case_id, agency LIMIT ?)
         SELECT s.case_id, s.sop_id, s.agency, any_value(s.unit) AS unit,
                count(*) AS violations, any_value(top.worst_ratio) AS worst_ratio,
                arg_max(s.step_id, coalesce(s.elapsed / nullif(s.std_max, 0), 0)) AS worst_step,
                max(s.complete_ts) AS last_violation_ts
-        FROM step_results s JOIN top ON top.case_id = s.case_id AND top.sop_id = s.sop_id AND top.agency = s.agency
+        FROM step_results s
+        JOIN top ON top.case_id = s.case_id AND top.sop_id = s.sop_id AND top.agency = s.agency
         WHERE s.is_late AND NOT {_tolerated_sql(tolerance_min, "s")}
         GROUP BY s.case_id, s.sop_id, s.agency
-        ORDER BY worst_ratio DESC NULLS LAST, violations DESC, s.case_id""",
+        ORDER BY worst_ratio DESC NULLS LAST, violations DESC, s.case_id, s.agency""",
                  [*params, limit * 40, limit])

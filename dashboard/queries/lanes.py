@@ -85,7 +85,7 @@ def process_arcs(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     sql, params = where(f, day="complete_day")
     return frame(con, f"""
         WITH s AS MATERIALIZED (
-            SELECT case_id, step_id, prev_step_id, next_step_id, is_violation, is_judged,
+            SELECT agency, case_id, step_id, prev_step_id, next_step_id, is_violation, is_judged,
                    (epoch_us(complete_ts) - epoch_us(coalesce(prev_complete_ts, enabled_ts))) / 60e6
                        AS minutes
             FROM step_results {sql}
@@ -96,6 +96,6 @@ def process_arcs(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
         UNION ALL
         SELECT step_id, '__end__', count(*), NULL, NULL
         FROM s WHERE next_step_id IS NULL
-          AND case_id NOT IN (SELECT case_id FROM open_cases WHERE sop_id = ?)
+          AND (agency, case_id) NOT IN (SELECT agency, case_id FROM open_cases WHERE sop_id = ?)
         GROUP BY ALL
         ORDER BY n DESC""", [*params, f.sop_id])

@@ -49,10 +49,11 @@ def overview_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 
 
 def overview_by_sop(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """One row per agency and SOP: cases, shares, median throughput vs the service standard."""
+    """One row per agency and SOP: cases, shares, median throughput vs the service standard,
+    and the SOP's on-time target (``on_time_target``)."""
     sql, params = where(f, day="first_day")
     rows = frame(con, f"""
-        SELECT agency, sop_id, {_CASE_AGGREGATES}
+        SELECT agency, sop_id, {_CASE_AGGREGATES}, on_time_target(sop_id, agency) AS target
         FROM case_results {sql} GROUP BY agency, sop_id ORDER BY agency, sop_id""", params)
     opened = _open_counts(con, f, "o.agency, o.sop_id")
     rows = rows.merge(opened, on=["agency", "sop_id"], how="left")
@@ -61,16 +62,40 @@ def overview_by_sop(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 
 
 def monthly_trend(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """Per local month of case start and agency: cases, share on time and conformant."""
-    sql, params = where(f, day="first_day")
+    """Per month of completion (``completion_month``), agency and SOP: the cases closed in it,
+    how many within Mutu Baku and conformant, the shares, and the SOP's on-time target. The
+    period selects cases by their completion day (the month they count in)."""
+    sql, params = where(f, day="last_day", extra=[("is_closed", [])])
     return frame(con, f"""
-        SELECT date_trunc('month', first_day)::DATE AS month, agency,
-               count(*) AS cases,
-               count(*) FILTER (WHERE is_closed) AS closed,
+        SELECT completion_month(last_day, is_closed) AS month, agency, sop_id,
+               count(*) AS closed,
+               count(*) FILTER (WHERE on_time) AS on_time,
                on_time_share(on_time) AS on_time_share,
+               count(*) FILTER (WHERE conformant) AS conformant,
                conformant_share(conformant, is_closed) AS conformant_share,
-               median_throughput_hours(throughput_hours, is_closed) AS median_throughput_hours
-        FROM case_results {sql} GROUP BY ALL ORDER BY month, agency""", params)
+               median_throughput_hours(throughput_hours, is_closed) AS median_throughput_hours,
+               on_time_target(sop_id, agency) AS target
+        FROM case_results {sql} GROUP BY ALL ORDER BY month, agency, sop_id""", params)
+
+
+def targets(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Per agency and SOP in view: the on-time target and where it comes from
+    (``on_time_target`` / ``on_time_target_source``)."""
+    sql, params = where(Filters(f.agency, f.sop_id, f.unit))
+    return frame(con, f"""
+        SELECT agency, sop_id, on_time_target(sop_id, agency) AS target,
+               on_time_target_source(sop_id, agency) AS target_source
+        FROM (SELECT DISTINCT agency, sop_id FROM case_results {sql}) ORDER BY agency, sop_id""", params)
+
+
+def bottlenecks(con: duckdb.DuckDBPyConnection, f: Filters, top: int = 1) -> pd.DataFrame:
+    """Per agency and SOP in view: the ``top`` steps adding the most working time beyond their
+    standard (``bottlenecks_between`` over the step completions in the period and unit)."""
+    sql, params = where(f, unit=False, extra=[("rank <= ?", [top])])
+    return frame(con, f"""
+        SELECT sop_id, agency, lane, step_id, cases, occurrences, excess_hours, rank
+        FROM bottlenecks_between(?, ?, ?) {sql}
+        ORDER BY excess_hours DESC, sop_id, agency, rank""", [f.start, f.end, f.unit, *params])
 
 
 def open_at_risk(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 200,

@@ -17,6 +17,7 @@ from dashboard.queries.base import frame
 
 PAGE_ROWS = 50
 IMPORTS_SHOWN = 500
+ANY_KIND = "*"  # quarantine_rows without a kind filter (None is the kind older rows lack)
 
 
 def quarantine_imports(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = IMPORTS_SHOWN) -> pd.DataFrame:
@@ -54,16 +55,17 @@ def quarantine_reasons(con: duckdb.DuckDBPyConnection, f: Filters, import_id: in
 
 
 def quarantine_rows(con: duckdb.DuckDBPyConnection, f: Filters, import_id: int | None = None,
-                    reason: str | None = None, kind: str | None = None, offset: int = 0,
+                    reason: str | None = None, kind: str | None = ANY_KIND, offset: int = 0,
                     limit: int = PAGE_ROWS) -> pd.DataFrame:
     """One page of quarantined rows (as read, personal data hashed or removed) of an import,
-    and of a reason or a kind, in file order, with ``total`` (rows matching)."""
+    and of a reason or a kind (``None``: rows without one), in file order, with ``total``
+    (rows matching)."""
     extra = []
     if import_id is not None:
         extra.append(("q.import_id = ?", [import_id]))
     if reason:
         extra.append(("q.reason = ?", [reason]))
-    elif kind:
+    elif kind != ANY_KIND:
         extra.append(_kind(kind))
     sql, params = where(f, alias="i", unit=False, extra=extra)
     return frame(con, f"""

@@ -91,6 +91,22 @@ def model_text(con: duckdb.DuckDBPyConnection, f: Filters, model_sha256: str) ->
     return frame(con, "SELECT model_sha256, status, model_text FROM models WHERE model_sha256 = ?", [model_sha256])
 
 
+def model_versions(con: duckdb.DuckDBPyConnection, f: Filters, sop_id: str | None = None) -> pd.DataFrame:
+    """Every confirmed version of ``sop_id`` (default: the filters' SOP; none: of every SOP)
+    with the days it is in force (``model_periods``) and how many of the cases in the filters
+    it judged (``case_results.model_sha256``)."""
+    sop = sop_id or f.sop_id
+    sql, params = where(f, extra=[("sop_id = coalesce(?, sop_id)", [sop])], day="first_day")
+    return frame(con, f"""
+        SELECT p.sop_id, p.model_sha256, p.revision, p.effective, p.in_force_from, p.in_force_until,
+               coalesce(n.cases, 0) AS cases
+        FROM model_periods p
+        LEFT JOIN (SELECT model_sha256, count(*) AS cases FROM case_results {sql} GROUP BY ALL) n
+            USING (model_sha256)
+        WHERE p.sop_id = coalesce(?, p.sop_id)
+        ORDER BY p.sop_id, coalesce(p.in_force_from, DATE '0001-01-01'), p.model_sha256""", [*params, sop])
+
+
 def model_artifact(con: duckdb.DuckDBPyConnection, f: Filters, model_sha256: str, kind: str) -> pd.DataFrame:
     """One stored drawing or export of a model version (``dot_lanes``, ``bpmn``, ``pnml``)."""
     return frame(con, "SELECT content FROM model_artifacts WHERE model_sha256 = ? AND kind = ?",
@@ -104,3 +120,16 @@ def imports(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 500) -> pd.
         SELECT import_id, file_name, format, sop_id, agency, rows_read, rows_loaded,
                rows_quarantined, rows_duplicate, started, finished, pantau_version, sha256
         FROM imports {sql} ORDER BY import_id DESC LIMIT ?""", [*params, limit])
+
+
+def run_as_of(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Per SOP in view (the filter's agency, SOP and unit; any period): the run whose results
+    the pages show, the moment it judged open cases at (``runs.as_of``) and the SOP's zone."""
+    sql, params = where(Filters(f.agency, f.sop_id, f.unit))
+    return frame(con, f"""
+        SELECT r.sop_id, r.run_id, runs.as_of, m.timezone, r.model_sha256
+        FROM result_models r
+        JOIN runs USING (run_id)
+        JOIN models m ON m.model_sha256 = r.model_sha256
+        WHERE r.sop_id IN (SELECT DISTINCT sop_id FROM case_results {sql})
+        ORDER BY r.sop_id""", params)

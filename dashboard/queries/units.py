@@ -44,14 +44,3 @@ def unit_league(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
         LEFT JOIN t ON t.sop_id = c.sop_id AND t.agency = c.agency
         ORDER BY c.sop_id, c.agency, c.on_time_share ASC NULLS LAST, c.unit NULLS LAST""",
         [*params, *oparams])
-
-
-def on_time_targets(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """The on-time target of every SOP and agency with cases in the filter, and where it comes
-    from (``agency``, ``sop``, ``model``, ``default``): the store's ``on_time_target`` rule."""
-    sql, params = where(f, day="first_day")
-    return frame(con, f"""
-        SELECT sop_id, agency, on_time_target(sop_id, agency) AS target,
-               on_time_target_source(sop_id, agency) AS source
-        FROM (SELECT DISTINCT sop_id, agency FROM case_results {sql})
-        ORDER BY sop_id, agency""", params)

@@ -30,6 +30,14 @@ with ui.guard():
     if m is None:
         st.info(ui.tr("no_model", sop=ui.plain(sop or "–")))
         st.stop()
+    # an SOP with revisions: which one judged which cases, and any one of them to look at
+    versions = ui.load("model_versions", ui.filters(), sop_id=sop)
+    if len(versions) > 1:
+        shas = list(versions["model_sha256"])
+        picked = st.selectbox(ui.tr("model_version_pick"), shas, key=f"model_version_{sop}",
+                              index=shas.index(m.model_sha256) if m.model_sha256 in shas else len(shas) - 1,
+                              format_func=lambda sha: f"rev. {cat.version(sha, sop).revision or '–'} · {sha[:12]}")
+        m = cat.version(picked, sop)
     st.subheader(ui.plain(cat.sop_title(sop, 120)))
     cols = st.columns(3)
     cols[0].markdown(f"**{ui.tr('agency')}**  \n{ui.plain(m.agency)}")
@@ -38,6 +46,10 @@ with ui.guard():
     # the whole checksum on its own line (a column cut it); the code block has a copy button
     st.markdown(f"**{ui.tr('checksum')}**")
     st.code(m.model_sha256, language=None, wrap_lines=True)
+    if len(versions) > 1:
+        st.subheader(ui.tr("model_versions"))
+        st.caption(ui.tr("model_versions_note"))
+        st.dataframe(tables.model_versions(versions, L), hide_index=True)
     st.subheader(ui.tr("model_diagram"))
     dot = ui.load("model_artifact", Filters(), model_sha256=m.model_sha256, kind="dot_lanes")
     if len(dot):

@@ -1,13 +1,16 @@
-"""Pelanggaran Mutu Baku: breaches by step and lane, how far over, the worst cases."""
+"""Pelanggaran Mutu Baku: breaches by step and lane, how far over, the worst cases, and the
+auditor's export of every violation (with run id, as-of and model checksum)."""
 
 import streamlit as st
 
 from dashboard import charts, fmt, tables, ui
+from dashboard.downloads import export_downloads
 from dashboard.queries import OVERRUN_BINS, breaches
 
 L = ui.lang()
 ui.page_header("page_breaches", "breaches_intro")
-ui.require_results()
+state = ui.require_results()
+F = ui.filters()
 
 with ui.guard():
     cat = ui.catalog()
@@ -27,6 +30,7 @@ with ui.guard():
     for col, status in zip(cols[1:3], ("breach", "deadline_missed"), strict=True):
         col.metric(cat.label("step_status", status, L), fmt.number(int(statuses.get(status, 0)), 0, L),
                    help=cat.description("step_status", status, L))
+        col.caption(fmt.count_of(int(statuses.get(status, 0)), total["judged"], L))
     cols[3].metric(ui.tr("breach_rate"), fmt.percent(total["breach_rate"], 1, L), help=ui.tr("breach_rate_help"))
     cols[3].caption(fmt.count_of(total["violations"], total["judged"], L))
 
@@ -59,3 +63,7 @@ with ui.guard():
     if not ui.empty(worst, "no_breaches"):
         st.caption(ui.tr("pick_row"))
         ui.case_picker(worst, tables.worst(worst, cat, L), key="breach_worst")
+
+    st.subheader(ui.tr("export_breaches"))
+    st.caption(ui.tr("export_note_all"))
+    export_downloads("breaches", F, state, labels=(ui.tr("download_breaches_csv"), ui.tr("download_breaches_xlsx")))

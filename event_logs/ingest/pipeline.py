@@ -111,8 +111,10 @@ def _write_quarantine(con: duckdb.DuckDBPyConnection, fields: Fields, import_id:
     return int(n)
 
 
-def _write_events(con: duckdb.DuckDBPyConnection, fields: Fields, import_id: int, sop_id: str) -> int:
-    """Events as the file gave them (the label, not a step: that is applied at analysis).
+def _write_events(con: duckdb.DuckDBPyConnection, fields: Fields, import_id: int, sop_id: str,
+                  attrs: list[staging.AttributeColumn]) -> int:
+    """Events as the file gave them (the label, not a step: that is applied at analysis), with
+    their own attributes (the columns whose values differ within a case).
 
     event_id = first free id + source_row - 1: increasing in file order and unique across
     imports without a sort; rows not loaded (quarantined, duplicates) leave gaps.
@@ -121,19 +123,22 @@ def _write_events(con: duckdb.DuckDBPyConnection, fields: Fields, import_id: int
     v = fields.value
     n = con.execute(f"""
         INSERT INTO events (event_id, case_id, sop_id, activity, lifecycle, ts, resource, agency,
-                            unit, import_id, source_row)
+                            unit, import_id, source_row, attributes)
         SELECT {first - 1} + r.source_row, {v('case_id')}, $sop, {v('activity')},
                {v('lifecycle')}, ts, {v('resource')}, {v('agency')}, {v('unit')}, {import_id},
-               r.source_row
+               r.source_row, {staging.event_attributes_json(attrs)}
         FROM ingest_rows r SEMI JOIN ingest_keep USING (source_row)""", {"sop": sop_id}).fetchall()[0][0]
     return int(n)
 
 
 def _upsert_cases(con: duckdb.DuckDBPyConnection, fields: Fields, *, import_id: int, sop_id: str,
                   attrs: list[staging.AttributeColumn]) -> None:
-    """One row per (sop_id, case_id): first non-null agency/unit/nik_hash/attributes per case
-    (earlier imports win), first_ts/last_ts recomputed from all stored events of the case."""
+    """One row per case (sop_id, agency, case_id): a case id is unique only within its agency,
+    so the same id under two agencies is two cases. First non-null unit/nik_hash/attributes per
+    case (earlier imports win; attributes: the columns with one value per case),
+    first_ts/last_ts recomputed from all stored events of the case."""
     v = fields.value
+    attrs = [a for a in attrs if not a.per_event]
     if attrs:
         pairs = ", ".join(f"{lit(a.key)}, arg_min({a.sql()}, source_row)" for a in attrs)
         attributes = f"json_merge_patch('{{}}', json_object({pairs}))"
@@ -142,19 +147,19 @@ def _upsert_cases(con: duckdb.DuckDBPyConnection, fields: Fields, *, import_id: 
     con.execute(f"""
         INSERT INTO cases (case_id, sop_id, agency, unit, nik_hash, attributes, first_ts, last_ts, import_id)
         WITH n AS (
-            SELECT {v('case_id')} AS case_id, arg_min({v('agency')}, source_row) AS agency,
+            SELECT {v('case_id')} AS case_id, {v('agency')} AS agency,
                    arg_min({v('unit')}, source_row) AS unit,
                    arg_min({v('nik_hash')}, source_row) AS nik_hash, {attributes} AS attributes
-            FROM ingest_rows WHERE {fields.ok()} GROUP BY 1
+            FROM ingest_rows WHERE {fields.ok()} GROUP BY 1, 2
         ), span AS (
-            SELECT case_id, min(ts) AS first_ts, max(ts) AS last_ts FROM events
-            WHERE sop_id = $sop AND case_id IN (SELECT case_id FROM n) GROUP BY case_id
+            SELECT e.agency, e.case_id, min(e.ts) AS first_ts, max(e.ts) AS last_ts FROM events e
+            SEMI JOIN n ON n.agency = e.agency AND n.case_id = e.case_id
+            WHERE e.sop_id = $sop GROUP BY e.agency, e.case_id
         )
         SELECT n.case_id, $sop, n.agency, n.unit, n.nik_hash, n.attributes, span.first_ts,
                span.last_ts, {import_id}
-        FROM n JOIN span USING (case_id)
-        ON CONFLICT (sop_id, case_id) DO UPDATE SET
-            agency = coalesce(cases.agency, excluded.agency),
+        FROM n JOIN span USING (agency, case_id)
+        ON CONFLICT (sop_id, agency, case_id) DO UPDATE SET
             unit = coalesce(cases.unit, excluded.unit),
             nik_hash = coalesce(cases.nik_hash, excluded.nik_hash),
             attributes = CASE WHEN cases.attributes IS NULL THEN excluded.attributes
@@ -207,6 +212,7 @@ def _stage(con: duckdb.DuckDBPyConnection, file_path: Path, fmt: str, *, model: 
         check_quotes(con, source, file)
         control = source.control
         json_keys = scrub_json_cells(con, plan)
+        staging.fill_case_agency(con, plan)
     except duckdb.Error as exc:
         raise IngestError(f"cannot read the file: {db_error(exc)}", file=file) from exc
     finally:
@@ -247,14 +253,15 @@ def _commit(con: duckdb.DuckDBPyConnection, st: _Staged, *, file_path: Path, dig
     mapping_json = json.dumps({
         "columns": plan.used(), "pii": [plan.names[i] for i in plan.pii],
         "dropped": [plan.names[i] for i in plan.dropped],
-        "attributes": [a.key for a in st.stats.attributes], **options, **st.details,
+        "attributes": [a.key for a in st.stats.attributes if not a.per_event],
+        "event_attributes": [a.key for a in st.stats.attributes if a.per_event], **options, **st.details,
     }, ensure_ascii=False)
     raw_json = staging.quarantine_raw_sql(plan, fields.has_extra)
     with transaction(con):
         import_id = next_import_id(con)
         quarantined = _write_quarantine(con, fields, import_id, raw_json)
         report(quarantined + duplicate, rows)
-        loaded = _write_events(con, fields, import_id, sop_id)
+        loaded = _write_events(con, fields, import_id, sop_id, st.stats.attributes)
         report(quarantined + duplicate + loaded, rows)
         _upsert_cases(con, fields, import_id=import_id, sop_id=sop_id, attrs=st.stats.attributes)
         for label, step_id in file_map.items():
@@ -375,7 +382,8 @@ def ingest_file(
     return IngestResult(
         import_id=import_id, file_name=file_path.name, sha256=digest, format=fmt,
         rows_read=st.rows, rows_loaded=loaded, rows_quarantined=quarantined,
-        rows_duplicate=duplicate, unmapped_labels=st.labels.unmapped,
+        rows_duplicate=duplicate, unmapped_labels=st.labels.unmapped, sop_id=sop_id,
+        labels_seen=len(st.labels.how) + len(st.labels.unmapped),
         suggestions=st.labels.suggestions, quarantine_reasons=st.stats.kinds,
         columns=st.plan.used(), timezone=zone,
         **{k: st.details[k] for k in READER_FACTS if k in st.details},

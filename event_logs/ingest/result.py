@@ -43,6 +43,22 @@ class IngestResult:
     recoded_lines: int = 0
     control_rows: int = 0
     unbalanced_quote_rows: list[int] = field(default_factory=list)
+    sop_id: str | None = None
+    labels_seen: int = 0  # distinct activity labels among the loaded rows
+
+    def warnings(self) -> list[str]:
+        """What the user must look at although the import succeeded (e.g. most labels unmapped)."""
+        from event_logs.mapping import unmapped_warning
+
+        found = unmapped_warning(self.sop_id or "?", len(self.unmapped_labels), self.labels_seen,
+                                 sum(self.unmapped_labels.values()), self.rows_loaded)
+        return [found] if found else []
+
+    def label_lines(self, show=str) -> list[str]:
+        """The unmapped labels worth printing, with their plausible steps (a bounded list)."""
+        from event_logs.mapping import suggestion_lines
+
+        return suggestion_lines(self.unmapped_labels, self.suggestions, show)
 
     def notes(self) -> list[str]:
         """The reader facts worth telling, one phrase each (empty when none)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import duckdb
 
+from event_logs import lifecycle
 from event_logs.ingest.columns import ColumnPlan
 from event_logs.ingest.pii import (
     CONTROL_RE,
@@ -33,9 +34,6 @@ from event_logs.ingest.pii import (
 )
 from event_logs.ingest.source import Source, literal
 from event_logs.ingest.timestamps import Window, bad_offset_sql, timestamp_sql
-
-LIFECYCLE_COMPLETE = ("complete", "completed", "selesai", "end", "ended", "finish", "finished", "done")
-LIFECYCLE_START = ("start", "started", "mulai", "dimulai", "begin")
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -89,9 +87,11 @@ def _parsed(source: Source, plan: ColumnPlan, kept: list[int], key: bytes, zone:
         out += ["NULL::TIMESTAMPTZ AS ts", "NULL::VARCHAR AS raw_ts"]
     if lc_col is not None:
         lower = f"lower(s.c{lc_col})"
-        out.append(f"""CASE WHEN s.c{lc_col} IS NULL THEN 'complete'
-            WHEN {lower} IN {_in(LIFECYCLE_COMPLETE)} THEN 'complete'
-            WHEN {lower} IN {_in(LIFECYCLE_START)} THEN 'start' END AS lifecycle""")
+        by_transition: dict[str, list[str]] = {}
+        for word, transition in lifecycle.words().items():
+            by_transition.setdefault(transition, []).append(word)
+        whens = " ".join(f"WHEN {lower} IN {_in(tuple(w))} THEN {literal(t)}" for t, w in by_transition.items())
+        out.append(f"CASE WHEN s.c{lc_col} IS NULL THEN 'complete' {whens} END AS lifecycle")
         out.append(f"s.c{lc_col} AS raw_lc")
     return ctes, f"SELECT {', '.join(out)} FROM s {' '.join(joins)}"
 

@@ -7,7 +7,7 @@
                  with its plausibility (``ts_check``), the normalised ``lifecycle``, and the
                  masked text of a bad timestamp or lifecycle for the quarantine reason.
                  No column of it ever holds a raw personal value.
-``ingest_keep``  source_row of the rows to load: fine, first of their exact duplicates, not
+``ingest_keep``  source_row of the rows to load: fine, first of their full-row copies, not
                  already stored for this SOP (a narrow table: no strings copied).
 
 Problems and fields are SQL expressions over ``ingest_rows`` (:class:`Fields`), evaluated
@@ -36,6 +36,9 @@ def lit(text: str) -> str:
     """A SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
 
+
+# The fields an event is compared on with the events already stored (same SOP).
+EVENT_KEYS = ("case_id", "activity", "lifecycle", "ts", "resource", "unit", "agency")
 
 # Why a parsed time is implausible (ingest_rows.ts_check), as the reason says it.
 _TS_CHECK_TEXT = {"offset": "offset beyond ±14:00", "early": "before {first}", "late": "after {last}"}
@@ -112,15 +115,40 @@ class Fields:
         whens = " ".join(f"WHEN {cond} THEN {lit(kind_code(kind))}" for kind, cond in self.kinds().items())
         return f"CASE {whens} END"
 
-    def keys(self) -> list[str]:
-        """The fields two rows must share to be exact duplicates."""
-        return [self.value(n) for n in ("case_id", "activity", "lifecycle", "ts", "resource", "unit", "agency")]
+    def keys(self) -> dict[str, str]:
+        """Name -> expression of the event's fields (an event's identity in the store)."""
+        return {n: self.value(n) for n in EVENT_KEYS}
+
+    def row(self) -> dict[str, str]:
+        """Name -> expression of every kept column: the event's fields (parsed: the same instant
+        written two ways is one value), then each other column as read (hashed where an identity
+        number). Two rows equal in all of these are copies of one row."""
+        used = set(self.plan.fields.values())
+        rest = sorted(i for i in (*self.plan.attributes, *self.plan.pii) if i not in used)
+        return {**self.keys(), **{f"x{i}": f"c{i}" for i in rest}}
 
 
 def kind_code(kind: str) -> str:
     """The machine-readable form of a problem kind: ``'missing case_id'`` -> ``'missing_case_id'``
     (``ref_quarantine_kinds.kind``)."""
     return kind.replace(" ", "_")
+
+
+def fill_case_agency(con: duckdb.DuckDBPyConnection, plan: ColumnPlan) -> int:
+    """Blank agency cells of a case id whose other rows in the file name exactly one agency
+    take that agency (exports often name it on a case's first row only): a case is (SOP,
+    agency, case id), so a blank cell must not make a second case of the default agency.
+    Returns the rows filled; rows of a case id naming no agency, or several, keep the default
+    (``--agency``, else the SOP model's)."""
+    agency, case = plan.fields.get("agency"), plan.fields.get("case_id")
+    if agency is None or case is None:
+        return 0
+    return int(con.execute(f"""
+        UPDATE ingest_rows SET c{agency} = one.agency
+        FROM (SELECT c{case} AS case_id, any_value(c{agency}) AS agency FROM ingest_rows
+              WHERE c{case} IS NOT NULL AND c{agency} IS NOT NULL
+              GROUP BY 1 HAVING count(DISTINCT c{agency}) = 1) one
+        WHERE ingest_rows.c{agency} IS NULL AND ingest_rows.c{case} = one.case_id""").fetchall()[0][0])
 
 
 def has_lifecycle_words(con: duckdb.DuckDBPyConnection, plan: ColumnPlan) -> bool:
@@ -132,11 +160,14 @@ def has_lifecycle_words(con: duckdb.DuckDBPyConnection, plan: ColumnPlan) -> boo
 
 @dataclass(frozen=True)
 class AttributeColumn:
-    """A case-attribute column: JSON key, raw column index and how its values are typed."""
+    """A column that is no event field: JSON key, raw column index, how its values are typed,
+    and whether it is a case attribute (``cases.attributes``: one value per case) or an event
+    attribute (``events.attributes``: its values differ between a case's events)."""
 
     key: str
     index: int
     kind: str  # int | dot | comma | text
+    per_event: bool = False
 
     def sql(self) -> str:
         """The typed value (JSON number for numeric columns; text as guarded in ingest_rows)."""
@@ -205,28 +236,67 @@ def row_stats(con: duckdb.DuckDBPyConnection, fields: Fields, *, count_control: 
         if name.startswith("case:") and name[5:] not in taken:
             name = name[5:]
         stats.attributes.append(AttributeColumn(name, i, kind))
+    stats.attributes = _per_event(con, fields, stats.attributes)
     return stats
 
 
+def _per_event(con: duckdb.DuckDBPyConnection, fields: Fields,
+               attrs: list[AttributeColumn]) -> list[AttributeColumn]:
+    """Mark the columns whose values differ within a case (among its good rows; an empty cell
+    differs from nothing): they are the events' own. XES trace attributes ('case:<key>') are
+    the case's by definition; a column with one value per case stays a case attribute."""
+    probe = [a for a in attrs if not fields.plan.names[a.index].startswith("case:")]
+    if not probe:
+        return attrs
+    case, agency = fields.value("case_id"), fields.value("agency")
+    varies = ", ".join(f"bool_or(d{a.index})" for a in probe)
+    inner = ", ".join(f"min(c{a.index}) IS DISTINCT FROM max(c{a.index}) AS d{a.index}" for a in probe)
+    row = con.execute(f"SELECT {varies} FROM (SELECT {inner} FROM ingest_rows WHERE {fields.ok()} "
+                      f"GROUP BY {case}, {agency})").fetchall()[0]
+    per_event = {a.index for a, v in zip(probe, row, strict=True) if v}
+    return [AttributeColumn(a.key, a.index, a.kind, a.index in per_event) for a in attrs]
+
+
+def event_attributes_json(attrs: list[AttributeColumn]) -> str:
+    """The events' own attributes as a JSON object of typed values (empty cells left out; NULL
+    when the row has none)."""
+    own = [a for a in attrs if a.per_event]
+    if not own:
+        return "NULL::JSON"
+    pairs = ", ".join(f"{lit(a.key)}, {a.sql()}" for a in own)
+    return f"nullif(json_merge_patch('{{}}', json_object({pairs}))::VARCHAR, '{{}}')::JSON"
+
+
 def create_keep(con: duckdb.DuckDBPyConnection, fields: Fields, sop_id: str) -> int:
-    """``ingest_keep``: the first row of each group of exact duplicates (NULLs equal) among the
-    good rows, minus events already stored for this SOP (overlapping exports of the same
-    register load each event once). Returns how many rows will be loaded."""
-    names = ("case_id", "activity", "lifecycle", "ts", "resource", "unit", "agency")
-    keys = fields.keys()
+    """``ingest_keep``: the first row of each group of full-row copies (equal in every kept
+    column, NULLs equal) among the good rows, minus events already stored for this SOP
+    (overlapping exports of the same register load each event once). Rows equal in the event's
+    fields but not in another column are distinct events (two payments of one case on one day).
+
+    A stored event is matched by its fields: of n rows of the file sharing them, the first m
+    are taken as stored when the store holds m such events (a multiset difference), so two
+    distinct events with equal fields load twice, and again export loads them no more. Returns
+    how many rows will be loaded."""
+    row = fields.row()
     grouped = (f"SELECT min(source_row) AS source_row, "
-               f"{', '.join(f'{k} AS k_{n}' for k, n in zip(keys, names, strict=True))} "
+               f"{', '.join(f'{expr} AS k_{name}' for name, expr in row.items())} "
                f"FROM ingest_rows WHERE {fields.ok()} GROUP BY ALL")
     stored = con.execute("SELECT count(*) FROM events WHERE sop_id = ?", [sop_id]).fetchall()[0][0]
-    anti = ""
-    if stored:
-        anti = f"""WHERE NOT EXISTS (
-            SELECT 1 FROM events e
-            WHERE e.sop_id = {lit(sop_id)} AND e.case_id = g.k_case_id AND e.activity = g.k_activity
-              AND e.lifecycle = g.k_lifecycle AND e.ts = g.k_ts
-              AND e.resource IS NOT DISTINCT FROM g.k_resource AND e.unit IS NOT DISTINCT FROM g.k_unit
-              AND e.agency IS NOT DISTINCT FROM g.k_agency)"""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE ingest_keep AS SELECT source_row FROM ({grouped}) g {anti}")
+    if not stored:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE ingest_keep AS SELECT source_row FROM ({grouped})")
+    else:
+        keys = ", ".join(f"k_{n}" for n in EVENT_KEYS)
+        same = " AND ".join(f"s.{n} IS NOT DISTINCT FROM r.k_{n}" for n in EVENT_KEYS)
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE ingest_keep AS
+            WITH r AS (SELECT source_row, {keys},
+                              row_number() OVER (PARTITION BY {keys} ORDER BY source_row) AS nth
+                       FROM ({grouped})),
+                 s AS (SELECT {', '.join(EVENT_KEYS)}, count(*) AS n FROM events e
+                       WHERE e.sop_id = {lit(sop_id)}
+                         AND e.case_id IN (SELECT k_case_id FROM r) GROUP BY ALL)
+            SELECT r.source_row FROM r LEFT JOIN s ON {same}
+            WHERE r.nth > coalesce(s.n, 0)""")
     return int(con.execute("SELECT count(*) FROM ingest_keep").fetchall()[0][0])
 
 

@@ -146,6 +146,7 @@ def assemble(run: SopRun, table: CaseTable, names: list[str], cal: WorkCalendar,
     truth = pa.table({
         "case_id": case_ids.take(pa.array(t_case, pa.int64())),
         "sop_id": pa.array([run.id] * len(t_case), pa.string()),
+        "agency": pa.array([run.model.agency] * len(t_case), pa.string()),
         "kind": pa.array(t_kind, pa.string()),
         "step_id": pa.array(t_step, pa.string()),
         "activity": pa.array(t_act, pa.string()),

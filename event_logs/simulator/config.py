@@ -114,10 +114,9 @@ SOPS: dict[str, SopConfig] = {
     "batam-dinkes-integrasi-jkn": SopConfig(
         weight=0.35, case_prefix="BTM-INT", units=BATAM_UNITS, lanes=BATAM_LANES,
         unit_weights=(1.4, 1.3, 1.2, 1.0, 1.0, 0.9, 0.7, 0.6),
-        xor={"status-uhc": {"reguler": 0.85, "aktif-langsung-uhc": 0.15}},
         loops={"berkas-dikembalikan": 0.15},
-        xor_attributes={"status-uhc": ("kondisi", {"reguler": "sehat",
-                                                   "aktif-langsung-uhc": "sakit (status UHC)"})},
+        # one applicant in seven is ill and covered at once (row '3'); the file goes on all the same
+        attribute_choices={"kondisi": ("sehat",) * 6 + ("sakit (status UHC)",)},
         nik_region="2171",
     ),
     "batam-dinkes-jaminan-rs": SopConfig(

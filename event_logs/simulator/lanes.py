@@ -20,6 +20,7 @@ import simpy
 
 from event_logs.simulator.clock import DAY_MINUTES, WorkCalendar
 from event_logs.simulator.config import LaneConfig, SimConfig
+from event_logs.simulator.truth import month_deadline_day
 
 
 @dataclass(slots=True)
@@ -182,7 +183,8 @@ class BatchItem:
 class MonthlyBatch:
     """The monthly batch of one step in one lane pool (``deadline_day`` = D).
 
-    The batch runs on the deadline's working day (the last working day on or before day D),
+    The batch runs on the deadline's working day (the last working day on or before day D in
+    its month, else the first after it: truth.month_deadline_day),
     sometimes one or two working days early, in a few months late; a few cases are
     overlooked and wait for the next batch. Every case in a batch gets the same start and
     completion, and the batch's id as its group for the steps that follow.
@@ -209,7 +211,9 @@ class MonthlyBatch:
 
     def _deadline_index(self, year: int, month: int) -> int:
         last = (date(year + month // 12, month % 12 + 1, 1) - date(year, month, 1)).days
-        return self.cal.last_on_or_before(date(year, month, min(self.day, last)))
+        target = date(year, month, min(self.day, last))
+        due = month_deadline_day(self.cal, target)
+        return self.cal.index.get(due, self.cal.last_on_or_before(target))
 
     def _run(self):
         env, rng, sim = self.env, self.rng, self.sim

@@ -53,6 +53,17 @@ def add_months(when: datetime, months: float) -> datetime:
     return when.replace(year=year, month=month, day=day) + timedelta(days=(months - whole) * 30.4375)
 
 
+def month_deadline_day(cal: WorkCalendar, target: date) -> date:
+    """The working day a "tanggal D" deadline falls on: the target date, or the last working
+    day before it, or (when that lies in an earlier month: an "awal bulan" day 1 on a holiday)
+    the first working day after it; the target itself outside the calendar's range."""
+    i = cal.last_on_or_before(target)
+    if i >= 0 and (cal.days[i].year, cal.days[i].month) == (target.year, target.month):
+        return cal.days[i]
+    j = cal.first_on_or_after(target)
+    return cal.days[j] if j < len(cal.days) else (cal.days[i] if i >= 0 else target)
+
+
 class DeadlineTable:
     """Office close of the "tanggal D" deadline for an enabled local date (SEMANTICS rule)."""
 
@@ -66,8 +77,7 @@ class DeadlineTable:
         if target < enabled:
             y, m = (enabled.year + 1, 1) if enabled.month == 12 else (enabled.year, enabled.month + 1)
             target = date(y, m, min(day, month_calendar.monthrange(y, m)[1]))
-        i = self.cal.last_on_or_before(target)
-        due = self.cal.days[i] if i >= 0 else target
+        due = month_deadline_day(self.cal, target)
         return int(datetime.combine(due, CLOSE, self.cal.zone).timestamp())
 
 

@@ -36,7 +36,7 @@ EVENT_COLUMNS = ("event_id", "case_id", "sop_id", "activity", "lifecycle", "ts",
                  "agency", "unit", "import_id", "source_row")
 CASE_COLUMNS = ("case_id", "sop_id", "agency", "unit", "nik_hash", "attributes", "first_ts",
                 "last_ts", "import_id")
-TRUTH_COLUMNS = ("case_id", "sop_id", "kind", "step_id", "activity", "detail")
+TRUTH_COLUMNS = ("case_id", "sop_id", "agency", "kind", "step_id", "activity", "detail")
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table, columns: tuple[str, ...]) -> None:

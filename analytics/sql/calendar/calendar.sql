@@ -25,7 +25,11 @@ SELECT * FROM work_calendar WHERE is_working;
 
 -- For each calendar, day-of-month D (1..31) and month: the target date (D, or the month's
 -- last day when the month is shorter) and the deadline (office close of the target date, or
--- of the previous working day when the target date is not a working day).
+-- of the previous working day when the target date is not a working day). A deadline stays in
+-- its month: when no working day of the month lies on or before the target (an "awal bulan"
+-- day 1 that is a holiday or a weekend), it is the month's first working day after it, never
+-- the previous month's last (issue 12.7: 1 January would make a January penetapan due in
+-- December; docs/mutu-baku.md, "Day-of-month deadlines").
 CREATE OR REPLACE TABLE work_month_deadlines AS
 WITH bounds AS (
     SELECT calendar_id, min(day) AS first_day, max(day) AS last_day
@@ -39,14 +43,24 @@ targets AS (
     SELECT m.calendar_id, d.dom,
            least(m.month_start + (d.dom - 1)::INTEGER, last_day(m.month_start))::DATE AS target_day
     FROM months m CROSS JOIN (SELECT range::INTEGER AS dom FROM range(1, 32)) d
+),
+back AS (
+    SELECT t.calendar_id, t.dom, t.target_day, w.day AS due_day, w.close_utc AS due_utc
+    FROM targets t
+    JOIN bounds b
+        -- outside the range the working days are unknown: no answer rather than a wrong one
+        ON b.calendar_id = t.calendar_id AND t.target_day BETWEEN b.first_day AND b.last_day
+    ASOF LEFT JOIN work_calendar_open w
+        ON w.calendar_id = t.calendar_id AND t.target_day >= w.day
 )
-SELECT t.calendar_id, t.dom, t.target_day, w.day AS due_day, w.close_utc AS due_utc
-FROM targets t
-JOIN bounds b
-    -- outside the range the working days are unknown: no answer rather than a wrong one
-    ON b.calendar_id = t.calendar_id AND t.target_day BETWEEN b.first_day AND b.last_day
-ASOF LEFT JOIN work_calendar_open w
-    ON w.calendar_id = t.calendar_id AND t.target_day >= w.day;
+SELECT k.calendar_id, k.dom, k.target_day,
+       CASE WHEN date_trunc('month', k.due_day) = date_trunc('month', k.target_day) THEN k.due_day
+            ELSE f.day END AS due_day,
+       CASE WHEN date_trunc('month', k.due_day) = date_trunc('month', k.target_day) THEN k.due_utc
+            ELSE f.close_utc END AS due_utc
+FROM back k
+ASOF LEFT JOIN work_calendar_open f
+    ON f.calendar_id = k.calendar_id AND k.target_day <= f.day;
 
 -- Local calendar day of an instant in the calendar's zone.
 CREATE OR REPLACE MACRO work_local_day(cal, ts) AS
@@ -112,7 +126,8 @@ CREATE OR REPLACE MACRO day_of_month_target(day, d) AS
     END;
 
 -- The deadline: office close of the target date of the local day of ts; when that date is
--- not a working day, the previous working day's close (offices submit before a holiday).
+-- not a working day, the previous working day's close (offices submit before a holiday), or
+-- the next one when the previous lies in another month (work_month_deadlines).
 CREATE OR REPLACE MACRO work_month_deadline(cal, ts, d) AS (
     SELECT m.due_utc
     FROM (SELECT cal AS cal__, CAST(d AS INTEGER) AS dom__,

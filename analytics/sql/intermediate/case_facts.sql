@@ -1,4 +1,5 @@
--- Case facts: one row per analysed case (a relation, no trailing ';': analytics.mutu_baku adds
+-- Case facts: one row per analysed case, (sop_id, agency, case_id): a case id is unique only
+-- within its agency (a relation, no trailing ';': analytics.mutu_baku adds
 -- a working-clock reading of first_ts, last_ts and last_complete_ts with
 -- analytics.work_clock.add_work_clock and stores it as the temp table mutu_baku_case_facts).
 -- inputs: run_events, mutu_baku_sops, mutu_baku_standards, cases, run_agency_calendars
@@ -12,7 +13,6 @@
 SELECT
     g.* EXCLUDE (sop_calendar_id),
     coalesce(ac.calendar_id, g.sop_calendar_id) AS calendar_id,
-    coalesce(c.agency, g.event_agency) AS agency,
     coalesce(c.unit, g.event_unit) AS unit,
     -- the case attributes, kept only where a per-unit standard reads them
     CASE WHEN g.sop_id IN (SELECT sop_id FROM mutu_baku_standards WHERE per_attr IS NOT NULL)
@@ -20,9 +20,8 @@ SELECT
 FROM (
     SELECT
         {case_key} AS ck,
-        e.sop_id, e.case_id,
+        e.sop_id, e.agency, e.case_id,
         any_value(s.calendar_id) AS sop_calendar_id,
-        any_value(e.agency) AS event_agency,
         any_value(e.unit) AS event_unit,
         min(e.ts) AS first_ts,
         max(e.ts) AS last_ts,
@@ -31,7 +30,7 @@ FROM (
             FILTER (WHERE e.lifecycle = 'complete' AND e.step_id IS NOT NULL) AS last_step
     FROM run_events e
     JOIN mutu_baku_sops s ON s.sop_id = e.sop_id
-    GROUP BY e.sop_id, e.case_id
+    GROUP BY e.sop_id, e.agency, e.case_id
 ) g
-LEFT JOIN cases c ON c.sop_id = g.sop_id AND c.case_id = g.case_id
-LEFT JOIN run_agency_calendars ac ON ac.sop_id = g.sop_id AND ac.agency = coalesce(c.agency, g.event_agency)
+LEFT JOIN cases c ON c.sop_id = g.sop_id AND c.agency = g.agency AND c.case_id = g.case_id
+LEFT JOIN run_agency_calendars ac ON ac.sop_id = g.sop_id AND ac.agency = g.agency

@@ -7,10 +7,10 @@
 -- output: case_kelengkapan
 
 CREATE OR REPLACE TEMP TABLE case_kelengkapan AS
-SELECT s.sop_id, s.case_id, s.step_id, s.items,
+SELECT s.sop_id, s.agency, s.case_id, s.step_id, s.items,
        list_filter(s.items, lambda x: NOT list_contains(s.submitted, lower(trim(x)))) AS missing
 FROM (
-    SELECT c.sop_id, c.case_id, k.step_id, coalesce(k.items, []::VARCHAR[]) AS items,
+    SELECT c.sop_id, c.agency, c.case_id, k.step_id, coalesce(k.items, []::VARCHAR[]) AS items,
            list_transform(
                CASE json_type(c.attributes, '$.kelengkapan')
                    WHEN 'ARRAY' THEN json_extract_string(c.attributes, '$.kelengkapan[*]')

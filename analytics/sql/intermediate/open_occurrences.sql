@@ -2,32 +2,37 @@
 -- working-clock reading of start_ts and stores it as the temp table mutu_baku_open_occ.
 -- inputs: run_events, mutu_baku_case_facts, mutu_baku_loop_steps
 -- output: (relation)
+-- placeholders: ended
+--   ended: SQL list of the lifecycle transitions that end an activity instance without
+--     completing it (event_logs.lifecycle: ate_abort, withdraw, ...)
 -- A step is in progress when its start event comes at or after the case's last completion
 -- and no completion of the same step follows it: nothing completed after it, so it is not
 -- paired (see intermediate/occurrences.sql). It was enabled by that last completion (the
 -- case's first event when nothing is completed yet). occurrence = completions of the step
 -- in the case + 1. A start before the case's last completion that never completed is a
--- restart or an abandoned attempt: not in progress.
+-- restart or an abandoned attempt: not in progress; so is a start that an abort, withdrawal or
+-- skip of the same step follows.
 WITH cand AS (
-    SELECT f.ck, f.sop_id, f.case_id, f.last_step, e.step_id, e.event_id AS start_event_id,
+    SELECT f.ck, f.sop_id, f.agency, f.case_id, f.last_step, e.step_id, e.event_id AS start_event_id,
            e.ts AS start_ts, coalesce(f.last_complete_ts, f.first_ts) AS enabled_ts,
            coalesce(f.last_complete_ts_wm, f.first_ts_wm) AS enabled_wm
     FROM run_events e
-    JOIN mutu_baku_case_facts f ON f.sop_id = e.sop_id AND f.case_id = e.case_id
+    JOIN mutu_baku_case_facts f ON f.sop_id = e.sop_id AND f.agency = e.agency AND f.case_id = e.case_id
     WHERE e.lifecycle = 'start' AND e.step_id IS NOT NULL
       AND (f.last_complete_ts IS NULL OR e.ts >= f.last_complete_ts)
 ),
 counted AS (
     SELECT c.ck, c.start_event_id,
-           count(d.event_id) AS n_done,
-           count(d.event_id) FILTER (WHERE d.ts >= c.start_ts) AS n_after
+           count(d.event_id) FILTER (WHERE d.lifecycle = 'complete') AS n_done,
+           count(d.event_id) FILTER (WHERE d.ts >= c.start_ts
+               AND (d.lifecycle = 'complete' OR d.event_id > c.start_event_id)) AS n_after
     FROM cand c
-    LEFT JOIN run_events d ON d.sop_id = c.sop_id AND d.case_id = c.case_id
-        AND d.step_id = c.step_id AND d.lifecycle = 'complete'
+    LEFT JOIN run_events d ON d.sop_id = c.sop_id AND d.agency = c.agency AND d.case_id = c.case_id
+        AND d.step_id = c.step_id AND d.lifecycle IN ('complete', {ended})
     GROUP BY c.ck, c.start_event_id
 )
 SELECT
-    c.ck, c.sop_id, c.case_id, c.step_id, (n.n_done + 1)::INTEGER AS occurrence,
+    c.ck, c.sop_id, c.agency, c.case_id, c.step_id, (n.n_done + 1)::INTEGER AS occurrence,
     c.enabled_ts, c.enabled_wm, c.start_ts, c.start_event_id,
     lp.first_step IS NOT NULL AND n.n_done > 0 AS paused,
     f.calendar_id

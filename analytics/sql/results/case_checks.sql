@@ -24,18 +24,18 @@ WITH facts AS (
         -- time with the applicant: this run's step checks of a loop's first step after a
         -- return (the completion that enabled them is the loop's last step), from enabled_ts
         -- to where their clock started
-        SELECT sc.sop_id, sc.case_id, sum(sc.paused_wm) AS paused_wm,
+        SELECT sc.sop_id, sc.agency, sc.case_id, sum(sc.paused_wm) AS paused_wm,
                sum(epoch(coalesce(sc.start_ts, sc.complete_ts) - sc.enabled_ts)) AS paused_s
         FROM step_checks sc
         JOIN (SELECT DISTINCT sop_id, first_step, last_step FROM mutu_baku_loop_steps) lp
             ON lp.sop_id = sc.sop_id AND lp.first_step = sc.step_id
         WHERE sc.run_id = {run_id} AND sc.occurrence > 1
           AND EXISTS (SELECT 1 FROM run_events e
-                      WHERE e.sop_id = sc.sop_id AND e.case_id = sc.case_id
+                      WHERE e.sop_id = sc.sop_id AND e.agency = sc.agency AND e.case_id = sc.case_id
                         AND e.ts = sc.enabled_ts AND e.lifecycle = 'complete'
                         AND e.step_id = lp.last_step)
-        GROUP BY sc.sop_id, sc.case_id
-    ) p ON p.sop_id = f.sop_id AND p.case_id = f.case_id
+        GROUP BY sc.sop_id, sc.agency, sc.case_id
+    ) p ON p.sop_id = f.sop_id AND p.agency = f.agency AND p.case_id = f.case_id
 ),
 in_progress AS (
     -- a step started after the case's last completion is still being worked on
@@ -43,13 +43,13 @@ in_progress AS (
 ),
 kel AS (
     -- every Kelengkapan item present; no row (NULL) when the log lists no documents
-    SELECT sop_id, case_id, len(missing) = 0 AS kelengkapan_complete FROM case_kelengkapan
+    SELECT sop_id, agency, case_id, len(missing) = 0 AS kelengkapan_complete FROM case_kelengkapan
 ),
 breaches AS (
-    SELECT sop_id, case_id, count(*) AS n
+    SELECT sop_id, agency, case_id, count(*) AS n
     FROM step_checks
     WHERE run_id = {run_id} AND status IN (SELECT status FROM ref_step_status WHERE is_violation)
-    GROUP BY sop_id, case_id
+    GROUP BY sop_id, agency, case_id
 ),
 judged AS (
     SELECT
@@ -69,7 +69,7 @@ judged AS (
     FROM facts f
     LEFT JOIN mutu_baku_flow_next fn ON fn.sop_id = f.sop_id AND fn.step_id = coalesce(f.last_step, '')
     LEFT JOIN in_progress ip ON ip.ck = f.ck
-    LEFT JOIN breaches b ON b.sop_id = f.sop_id AND b.case_id = f.case_id
+    LEFT JOIN breaches b ON b.sop_id = f.sop_id AND b.agency = f.agency AND b.case_id = f.case_id
 )
 SELECT
     {run_id} AS run_id,
@@ -93,6 +93,7 @@ SELECT
          THEN f.breach_count = 0 AND NOT coalesce(f.service_std_breach, false) END AS on_time
 FROM judged f
 LEFT JOIN work_clock_zone z ON z.calendar_id = f.calendar_id
-LEFT JOIN cases c ON c.sop_id = f.sop_id AND c.case_id = f.case_id
-LEFT JOIN kel ON kel.sop_id = f.sop_id AND kel.case_id = f.case_id
-LEFT JOIN {conformance_cases} cc ON cc.sop_id = f.sop_id AND cc.case_id = f.case_id;
+LEFT JOIN cases c ON c.sop_id = f.sop_id AND c.agency = f.agency AND c.case_id = f.case_id
+LEFT JOIN kel ON kel.sop_id = f.sop_id AND kel.agency = f.agency AND kel.case_id = f.case_id
+LEFT JOIN {conformance_cases} cc
+    ON cc.sop_id = f.sop_id AND cc.agency = f.agency AND cc.case_id = f.case_id;

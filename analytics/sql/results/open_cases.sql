@@ -1,7 +1,7 @@
 -- Open cases: where each unfinished case stands and how much of its current step's time is
 -- used (run by analytics.open_cases), from this run's case_checks (is_open) and the temp tables
 -- of the Mutu Baku stage.
--- inputs: case_checks, cases, mutu_baku_case_facts, mutu_baku_open_occ, mutu_baku_flow_next, mutu_baku_standards, calendar_info, open_cases_as_of, macro work_cum, macro mutu_baku_span, macro step_quantity, macro work_month_deadline, macro work_deadline
+-- inputs: case_checks, cases, mutu_baku_sops, mutu_baku_case_facts, mutu_baku_open_occ, mutu_baku_flow_next, mutu_baku_standards, calendar_info, open_cases_as_of, macro work_cum, macro mutu_baku_span, macro step_quantity, macro work_month_deadline, macro work_deadline
 -- output: open_cases
 -- placeholders: run_id, at_risk_share
 --
@@ -21,7 +21,7 @@ INSERT INTO open_cases BY NAME
 WITH open_case AS (
     SELECT f.*
     FROM case_checks cc
-    JOIN mutu_baku_case_facts f ON f.sop_id = cc.sop_id AND f.case_id = cc.case_id
+    JOIN mutu_baku_case_facts f ON f.sop_id = cc.sop_id AND f.agency = cc.agency AND f.case_id = cc.case_id
     WHERE cc.run_id = {run_id} AND cc.is_open
 ),
 in_progress AS (
@@ -55,7 +55,7 @@ cur AS (
     FROM open_case f
     LEFT JOIN in_progress ip ON ip.ck = f.ck
     LEFT JOIN mutu_baku_flow_next fn ON fn.sop_id = f.sop_id AND fn.step_id = coalesce(f.last_step, '')
-    LEFT JOIN cases c ON c.sop_id = f.sop_id AND c.case_id = f.case_id
+    LEFT JOIN cases c ON c.sop_id = f.sop_id AND c.agency = f.agency AND c.case_id = f.case_id
 ),
 measured AS (
     SELECT
@@ -100,5 +100,6 @@ SELECT
         WHEN used_raw >= {at_risk_share} * max_q
              OR epoch(as_of - since_ts) >= {at_risk_share} * epoch(day_deadline - since_ts) THEN 'at_risk'
         ELSE 'on_track'
-    END AS status
+    END AS status,
+    (SELECT m.model_sha256 FROM mutu_baku_sops m WHERE m.sop_id = dated.sop_id) AS model_sha256
 FROM dated;

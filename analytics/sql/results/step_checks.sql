@@ -2,9 +2,9 @@
 -- analytics.mutu_baku). Temp inputs: mutu_baku_case_facts (intermediate/case_facts.sql), the
 -- model tables of analytics.standards, mutu_baku_step_keys (analytics.mutu_baku); the rules of
 -- rules/mutu_baku.sql and the working calendar's tables and macros.
--- inputs: mutu_baku_case_facts, mutu_baku_sops, mutu_baku_standards, mutu_baku_loop_steps, mutu_baku_step_keys, work_clock_zone, calendar_info, work_month_deadlines, work_calendar_open, macro mutu_baku_span, macro mutu_baku_to_wm, macro step_quantity, macro day_of_month_target, macro work_clock_local, macro calendar_add
+-- inputs: mutu_baku_case_facts, mutu_baku_sops, mutu_baku_standards, mutu_baku_loop_steps, mutu_baku_step_keys, work_clock_zone, work_clock_day, calendar_info, work_month_deadlines, work_calendar_open, macro mutu_baku_span, macro mutu_baku_to_wm, macro step_quantity, macro day_of_month_target, macro work_clock_local, macro calendar_add
 -- output: step_checks
--- placeholders: run_id, occurrences, working_deadline, working_deadline_join, step_status, days_per_month
+-- placeholders: run_id, occurrences, working_deadline, working_deadline_join, step_status, days_per_month, due_clock
 -- (occurrences: intermediate/occurrences.sql; step_status: the status rule, generated from
 -- ref_step_status in precedence order by analytics.mutu_baku.status_sql)
 --
@@ -23,6 +23,9 @@
 -- too_fast  = elapsed (in the minimum's unit) < min x quantity
 -- deadline_missed = complete_ts > office close of the "tanggal D" deadline from enabled_ts
 -- status: the first status of ref_step_status (by precedence) whose condition holds.
+-- excess    = working minutes from the moment the step fell due (the earliest bound it broke:
+--             its maximum, or its day-of-month deadline) to its completion; 0 when within
+--             both (due_clock: the working-clock reading of due_ts, analytics.work_clock)
 -- The whole chain runs as one statement: nothing of the size of the events is materialised
 -- except step_checks itself.
 
@@ -63,7 +66,7 @@ occ AS (
         st.min_calendar, st.deadline_day, coalesce(st.has_standard, false) AS has_standard,
         step_quantity(o.unit_attributes, st.per_attr) AS quantity,
         st.max_value, st.min_value,
-        z.offset_us, m.timezone,
+        z.offset_us, m.timezone, m.model_sha256,
         work_clock_local(o.enabled_ts, z.offset_us, m.timezone)::DATE AS enabled_day
     FROM paused o
     JOIN mutu_baku_sops m ON m.sop_id = o.sop_id
@@ -116,6 +119,16 @@ judged AS (
                  < d.min_q, false) AS under_min,
         coalesce(d.complete_ts > d.day_deadline, false) AS missed_day
     FROM deadlines d
+),
+due AS (
+    SELECT j.*,
+           CASE WHEN j.over_max AND j.missed_day THEN least(j.max_deadline, j.day_deadline)
+                WHEN j.over_max THEN j.max_deadline
+                WHEN j.missed_day THEN j.day_deadline END AS due_ts
+    FROM judged j
+),
+clocked AS (
+    {due_clock}
 )
 SELECT
     {run_id} AS run_id,
@@ -142,5 +155,7 @@ SELECT
          ELSE j.elapsed - j.max_q
     END AS overrun,
     j.start_event_id, j.complete_event_id, j.prev_step_id, j.prev_complete_ts, j.next_step_id,
-    work_clock_local(j.complete_ts, j.offset_us, j.timezone)::DATE AS complete_day
-FROM judged j;
+    work_clock_local(j.complete_ts, j.offset_us, j.timezone)::DATE AS complete_day,
+    CASE WHEN j.due_ts IS NULL THEN 0.0 ELSE greatest(j.complete_wm - j.due_ts_wm, 0.0) END AS excess_wm,
+    j.model_sha256  -- the version the occurrence is judged by (analytics/revisions.py)
+FROM clocked j;
