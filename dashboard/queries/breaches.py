@@ -21,7 +21,12 @@ OVERRUN_BINS: tuple[tuple[float, float], ...] = (
     (1.0, 1.25), (1.25, 1.5), (1.5, 2.0), (2.0, 3.0), (3.0, 5.0), (5.0, 10.0), (10.0, math.inf),
 )
 # A violation unless the overrun is within the tolerance (views.sql within_tolerance; 0 = none)
-_TOLERATED = "within_tolerance(is_late, complete_ts, deadline_ts, ?::DOUBLE)"
+def _tolerated_sql(tolerance_min: float, alias: str = "") -> str:
+    """The tolerance test of a step row. The minutes are a literal (a float, so nothing but a
+    number reaches the SQL): with 0 DuckDB folds the macro to false instead of evaluating it
+    on every row (a parameter cost +0.3 s CPU per scan of 8.7M rows)."""
+    p = f"{alias}." if alias else ""
+    return f"within_tolerance({p}is_late, {p}complete_ts, {p}deadline_ts, {float(tolerance_min)!r}::DOUBLE)"
 _MEASURES = """
     count(*) AS occurrences,
     count(*) FILTER (WHERE is_violation AND NOT tolerated) AS violations,
@@ -33,7 +38,7 @@ _MEASURES = """
 
 def _tolerated(tolerance_min: float) -> tuple[str, list[float]]:
     """The step rows with their ``tolerated`` flag (``(sql, params)`` of a derived table)."""
-    return f"(SELECT *, {_TOLERATED} AS tolerated FROM step_results)", [float(tolerance_min)]
+    return f"(SELECT *, {_tolerated_sql(tolerance_min)} AS tolerated FROM step_results)", []
 
 
 def breach_counts(con: duckdb.DuckDBPyConnection, f: Filters, tolerance_min: float = 0) -> pd.DataFrame:
@@ -91,7 +96,7 @@ def overrun_bins(con: duckdb.DuckDBPyConnection, f: Filters, tolerance_min: floa
         f"WHEN ratio < {hi} THEN {i}" for i, (_lo, hi) in enumerate(OVERRUN_BINS) if math.isfinite(hi)
     )
     sql, params = where(f, day="complete_day",
-                        extra=[(f"status = 'breach' AND std_max > 0 AND NOT {_TOLERATED}", [float(tolerance_min)])])
+                        extra=[(f"status = 'breach' AND std_max > 0 AND NOT {_tolerated_sql(tolerance_min)}", [])])
     return frame(con, f"""
         SELECT CASE {cases} ELSE {len(OVERRUN_BINS) - 1} END AS bin, count(*) AS n
         FROM (SELECT elapsed / std_max AS ratio FROM step_results {sql})
@@ -102,7 +107,7 @@ def overrun_by_step(con: duckdb.DuckDBPyConnection, f: Filters, tolerance_min: f
     """Per step over its maximum (beyond the tolerance): how far over, in the step's own unit
     (median, p90, max)."""
     sql, params = where(f, day="complete_day",
-                        extra=[(f"status = 'breach' AND NOT {_TOLERATED}", [float(tolerance_min)])])
+                        extra=[(f"status = 'breach' AND NOT {_tolerated_sql(tolerance_min)}", [])])
     return frame(con, f"""
         SELECT sop_id, step_id, std_unit, std_calendar, count(*) AS n,
                median(overrun) AS median_overrun,
@@ -119,8 +124,8 @@ def worst_cases(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 50,
     the late steps sorted by overrun, so only the worst rows are grouped (a top-N sort instead
     of grouping every late step of a million cases); the few cases found are then counted.
     """
-    late = f"is_late AND NOT {_TOLERATED}"
-    sql, params = where(f, day="complete_day", extra=[(late, [float(tolerance_min)])])
+    late = f"is_late AND NOT {_tolerated_sql(tolerance_min)}"
+    sql, params = where(f, day="complete_day", extra=[(late, [])])
     ratio = "elapsed / nullif(std_max, 0)"
     return frame(con, f"""
         WITH worst_rows AS (
@@ -135,7 +140,7 @@ def worst_cases(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 50,
                max(s.complete_ts) AS last_violation_ts
         FROM step_results s
         JOIN top ON top.case_id = s.case_id AND top.sop_id = s.sop_id AND top.agency = s.agency
-        WHERE s.is_late AND NOT within_tolerance(s.is_late, s.complete_ts, s.deadline_ts, ?::DOUBLE)
+        WHERE s.is_late AND NOT {_tolerated_sql(tolerance_min, "s")}
         GROUP BY s.case_id, s.sop_id, s.agency
         ORDER BY worst_ratio DESC NULLS LAST, violations DESC, s.case_id, s.agency""",
-                 [*params, limit * 40, limit, float(tolerance_min)])
+                 [*params, limit * 40, limit])
