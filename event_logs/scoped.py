@@ -23,6 +23,7 @@ import duckdb
 
 from event_logs.acceptances import FILE_TABLE
 from event_logs.store import READ_RETRY_SECONDS, open_store
+from event_logs.vocabulary import VOCABULARIES
 from pantau.access.scope import Scope
 from pantau.errors import AccessError
 from sop_models import load_all
@@ -73,9 +74,8 @@ GLOBAL = {
     "work_calendar_open": "a view of work_calendar",
     "work_month_deadlines": "calendar deadlines per month, no agency's rows",
     "calendar_info": "which calendar version was installed",
-    **{f"ref_{name}": "a vocabulary (event_logs/vocabularies): words, no agency's rows"
-       for name in ("step_status", "open_status", "deviation_kinds", "alignment_status", "model_status",
-                    "quarantine_kinds", "acceptance_status")},
+    **{table: "a vocabulary (event_logs/vocabularies): words, no agency's rows"
+       for table, _key in VOCABULARIES.values()},
 }
 # the store's result views (event_logs/sql/views.sql) name the tables unqualified, so they read
 # the shadows: scoped with nothing to do (tests/test_access_scope.py checks they are)

@@ -28,6 +28,7 @@ VOCABULARIES: dict[str, tuple[str, str]] = {
     "model_status": ("ref_model_status", "status"),
     "quarantine_kinds": ("ref_quarantine_kinds", "kind"),
     "acceptance_status": ("ref_acceptance_status", "status"),
+    "run_kinds": ("ref_run_kinds", "kind"),
 }
 # result column -> the vocabulary its values must come from (the allowed-values tests read this)
 COLUMN_VOCABULARY: dict[tuple[str, str], str] = {
@@ -40,6 +41,7 @@ COLUMN_VOCABULARY: dict[tuple[str, str], str] = {
     ("quarantine", "kind"): "quarantine_kinds",
     ("acceptance_log", "kind"): "deviation_kinds",
     ("sim_truth", "kind"): "deviation_kinds+step_status",
+    ("runs", "kind"): "run_kinds",
 }
 
 
