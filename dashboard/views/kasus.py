@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import accepting, auth, case_view, charts, fmt, tables, ui
+from dashboard.as_of import local_moment as moment_text
 from dashboard.catalog import agency_short
 from dashboard.filters import Filters
 from pantau.access.roles import EVIDENCE
@@ -77,8 +78,9 @@ with ui.guard():
     identity = ui.load("case_identity", Filters(), sop_id=sop, case_id=case_id, agency=c["agency"])
     if len(identity):
         i = identity.iloc[0]
-        as_of = fmt.moment(pd.Timestamp(i["as_of"]).tz_convert(m.timezone), L) if not pd.isna(i["as_of"]) else "–"
-        st.caption(ui.tr("case_as_of", as_of=f"{as_of} ({m.timezone})", run=int(i["run_id"]),
+        # the moment written as in the page header ("30 Des 2024 24.00 WIB")
+        as_of = moment_text(i["as_of"], m.timezone, L) if not pd.isna(i["as_of"]) else "–"
+        st.caption(ui.tr("case_as_of", as_of=as_of, run=int(i["run_id"]),
                          sha=str(i["model_sha256"])[:12]))
 
     one = {"sop_id": sop, "agency": agency, "case_id": case_id}
