@@ -64,12 +64,20 @@ def overview(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.io.formats.style.S
     return against_target(out, on_time, df["on_time_share"], df["target"])
 
 
+def meets_target(share: object, target: object) -> bool | None:
+    """The one reading of a share against its target: met when at or above it; None when either
+    is unknown (every table colours by this)."""
+    if share is None or target is None or pd.isna(share) or pd.isna(target):
+        return None
+    return float(share) >= float(target)
+
+
 def against_target(shown: pd.DataFrame, column: str, shares: pd.Series, targets: pd.Series
                    ) -> pd.io.formats.style.Styler:
     """``shown`` with ``column`` coloured: green where the share meets its target, red below."""
-    fills = [("" if pd.isna(v) or pd.isna(g) else
-              f"background-color: {theme.MEETS_TARGET_FILL if float(v) >= float(g) else theme.BELOW_TARGET_FILL}")
-             for v, g in zip(shares, targets, strict=True)]
+    met = [meets_target(v, g) for v, g in zip(shares, targets, strict=True)]
+    fills = ["" if m is None else f"background-color: {theme.MEETS_TARGET_FILL if m else theme.BELOW_TARGET_FILL}"
+             for m in met]
     return shown.style.apply(lambda _col: fills, subset=[column])
 
 
@@ -129,10 +137,9 @@ def units_style(shown: pd.DataFrame, lang: str) -> Any:
     share, target = t("share_on_time", lang), t("target", lang)
 
     def colour(row: pd.Series) -> list[str]:
-        v, g = row[share], row[target]
-        css = "" if pd.isna(v) or pd.isna(g) else (
-            f"background-color: {theme.GOOD}22; color: {theme.GOOD}" if v >= g
-            else f"background-color: {theme.BAD}22; color: {theme.BAD}")
+        met = meets_target(row[share], row[target])
+        css = "" if met is None else (f"background-color: {theme.GOOD}22; color: {theme.GOOD}" if met
+                                      else f"background-color: {theme.BAD}22; color: {theme.BAD}")
         return [css if c == share else "" for c in row.index]
 
     return shown.style.apply(colour, axis=1).format({

@@ -44,18 +44,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(db: Path, port: int | None = None, timeout: float = 60) -> Iterator[str]:
-    """Run the dashboard on ``db``; yield its base URL; stop it afterwards."""
-    port = port or free_port()
-    env = dict(os.environ, PANTAU_DB=str(Path(db).resolve()), PM4PY_SHOW_PROGRESS_BAR="False")
+def running(command: list[str], env: dict[str, str], base: str, timeout: float = 60,
+            what: str = "streamlit") -> Iterator[str]:
+    """Run a dashboard process (``command``); yield ``base`` once its health check answers;
+    stop it afterwards. Its output goes to a temporary file, shown when it fails to start."""
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below, after the server
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
-         "--server.headless", "true", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--client.toolbarMode", "viewer",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://localhost:{port}"
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -67,7 +61,7 @@ def serve(db: Path, port: int | None = None, timeout: float = 60) -> Iterator[st
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 log.seek(0)
-                raise RuntimeError(f"streamlit did not start: {log.read().decode(errors='replace')[-2000:]}")
+                raise RuntimeError(f"{what} did not start: {log.read().decode(errors='replace')[-3000:]}")
             time.sleep(0.3)
         yield base
     finally:
@@ -77,6 +71,19 @@ def serve(db: Path, port: int | None = None, timeout: float = 60) -> Iterator[st
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@contextlib.contextmanager
+def serve(db: Path, port: int | None = None, timeout: float = 60) -> Iterator[str]:
+    """Run the dashboard on ``db`` (no logins, so on loopback only); yield its base URL."""
+    port = port or free_port()
+    env = dict(os.environ, PANTAU_DB=str(Path(db).resolve()), PM4PY_SHOW_PROGRESS_BAR="False")
+    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+               "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
+               "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
+               "--server.fileWatcherType", "none"]
+    with running(command, env, f"http://127.0.0.1:{port}", timeout) as base:
+        yield base
 
 
 def wait_idle(page, title: str | None = None, timeout: float = 60) -> None:

@@ -9,9 +9,6 @@ import importlib.util
 import os
 import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,34 +33,12 @@ def pantau(*args: str, stdin: str | None = None, env: dict | None = None) -> sub
 @contextlib.contextmanager
 def dashboard(db: Path, auth: str, port: int, env: dict | None = None, timeout: float = 60) -> Iterator[str]:
     """``pantau dashboard --db DB --auth AUTH --port PORT`` running; yields its base URL."""
-    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, after the server
     full_env = dict(os.environ, PM4PY_SHOW_PROGRESS_BAR="False", STREAMLIT_SERVER_FILE_WATCHER_TYPE="none",
                     **(env or {}))
-    proc = subprocess.Popen([sys.executable, "-c", "from pantau_cli import main; main()", "dashboard",
-                             "--db", str(db), "--auth", auth, "--port", str(port)],
-                            cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                raise RuntimeError(f"the dashboard did not start: {log.read().decode(errors='replace')[-3000:]}")
-            time.sleep(0.3)
+    command = [sys.executable, "-c", "from pantau_cli import main; main()", "dashboard",
+               "--db", str(db), "--auth", auth, "--port", str(port)]
+    with driver().running(command, full_env, f"http://127.0.0.1:{port}", timeout, "the dashboard") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def log_in(drv, page, url: str, name: str, password: str, title: str | None = "Ringkasan") -> None:

@@ -19,6 +19,7 @@ from dashboard.documents import svg
 from dashboard.documents.monthly import Report
 from dashboard.documents.render import escape, page, to_pdf
 from dashboard.i18n import t
+from dashboard.tables import meets_target
 
 CSS = """
 .head { margin-bottom: 6pt; } .ok { color: #2e7d32; font-weight: bold; } .bad { color: #c62828; font-weight: bold; }
@@ -49,9 +50,9 @@ def _fig(name: str, text: str) -> str:
 
 
 def _verdict(share: object, target: object, lang: str) -> str:
-    if share is None or pd.isna(share) or target is None or pd.isna(target):
+    met = meets_target(share, target)
+    if met is None:
         return "–"
-    met = float(share) >= float(target)
     return f'<span class="{"ok" if met else "bad"}">{escape(t("target_met" if met else "target_missed", lang))}</span>'
 
 
