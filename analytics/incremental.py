@@ -235,6 +235,36 @@ FROM (
 )"""
 
 PER_CASE_TABLES = ("step_checks", "case_checks", "deviations", "open_cases")
+
+# The step_checks rows that may count in a recomputed lane key, found once (the lane
+# statements read them four times). A row counts in the local months from its enabling to its
+# completion; a local month lies within the session clock's months of the instant two days
+# before and two days after (no zone is two days off another), so [m0, m1] below holds every
+# month the row counts in (a superset). First the units' month ranges narrow the rows (plain
+# comparisons); then most rows, whose [m0, m1] is one month, meet the keys in an equality
+# join, and the rest one row per month of their range. By rowid: an EXISTS with ranges costs
+# 20-40x more on a million step occurrences.
+_LANE_ROWS = """
+CREATE OR REPLACE TEMP TABLE run_scope_lane_rows AS
+WITH r AS (
+    SELECT x.rowid AS row_id, x.sop_id, x.agency, x.unit,
+           date_trunc('month', coalesce(least(x.enabled_ts, x.complete_ts), x.complete_ts) - INTERVAL 2 DAY)::DATE AS m0,
+           date_trunc('month', x.complete_ts + INTERVAL 2 DAY)::DATE AS m1
+    FROM step_checks x SEMI JOIN run_scope_lane_units k
+        ON k.sop_id = x.sop_id AND k.agency IS NOT DISTINCT FROM x.agency
+       AND k.unit IS NOT DISTINCT FROM x.unit AND x.complete_ts >= k.first_month - INTERVAL 2 DAY
+       AND coalesce(least(x.enabled_ts, x.complete_ts), x.complete_ts) < k.last_month + INTERVAL 33 DAY
+),
+months AS (
+    SELECT row_id, sop_id, agency, unit, m0 AS month FROM r WHERE m0 = m1
+    UNION ALL
+    SELECT row_id, sop_id, agency, unit,
+           unnest(generate_series(m0, m1, INTERVAL 1 MONTH))::DATE AS month
+    FROM r WHERE m0 < m1
+)
+SELECT DISTINCT m.row_id FROM months m SEMI JOIN run_scope_lanes k
+    ON k.sop_id = m.sop_id AND k.agency IS NOT DISTINCT FROM m.agency AND k.unit IS NOT DISTINCT FROM m.unit
+   AND k.month = m.month"""
 _TOUCHED = ("EXISTS (SELECT 1 FROM run_scope_touched c WHERE c.sop_id = {a}.sop_id "
             "AND c.agency IS NOT DISTINCT FROM {a}.agency AND c.case_id = {a}.case_id)")
 
@@ -318,15 +348,7 @@ def delete_lane_keys(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE run_scope_lanes AS SELECT DISTINCT * FROM run_scope_lanes")
     con.execute("CREATE OR REPLACE TEMP TABLE run_scope_lane_units AS SELECT sop_id, agency, unit, "
                 "min(month) AS first_month, max(month) AS last_month FROM run_scope_lanes GROUP BY ALL")
-    # the step_checks rows that may count in a recomputed key (a superset: margins stand for
-    # the local clock), found once: the lane statements read them four times. A rowid
-    # semi-join: an EXISTS with these ranges costs 20-40x more on a million step occurrences
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE run_scope_lane_rows AS
-        SELECT x.rowid AS row_id FROM step_checks x SEMI JOIN run_scope_lane_units k
-            ON k.sop_id = x.sop_id AND k.agency IS NOT DISTINCT FROM x.agency
-           AND k.unit IS NOT DISTINCT FROM x.unit AND x.complete_ts >= k.first_month - INTERVAL 1 DAY
-           AND coalesce(least(x.enabled_ts, x.complete_ts), x.complete_ts) < k.last_month + INTERVAL 32 DAY""")
+    con.execute(_LANE_ROWS)
     for table in ("lane_stats", "handovers"):
         con.execute(f"DELETE FROM {table} x USING run_scope_lanes k "
                     f"WHERE {_SAME_LANE_KEY.format(a='x')} AND k.month = x.month")
@@ -376,8 +398,7 @@ def scope_sql(kind: str, alias: str, incremental: bool) -> str:
     key = _SAME_LANE_KEY.format(a=alias)
     if kind == "lane_rows":
         # a month key counts a row from the month of its local enabling to that of its local
-        # completion: rows completed from a day before a unit's first recomputed month on and
-        # enabled before 32 days past its last hold them (run_scope_lane_rows, a superset)
+        # completion (run_scope_lane_rows, a superset)
         return f"({full} OR {alias}.rowid IN (SELECT row_id FROM run_scope_lane_rows))"
     if kind == "lane_keys":
         return f"({full} OR EXISTS (SELECT 1 FROM run_scope_lanes k WHERE {key} AND k.month = {alias}.month))"
