@@ -17,6 +17,8 @@ _CASE_AGGREGATES = """
     count(*) FILTER (WHERE is_closed) AS closed,
     count(*) FILTER (WHERE NOT is_closed) AS open,
     count(*) FILTER (WHERE on_time) AS on_time,
+    -- the closed cases the on-time share is over: a case of a log without times is not measurable
+    count(*) FILTER (WHERE is_closed AND on_time IS NOT NULL) AS closed_measured,
     on_time_share(on_time) AS on_time_share,
     count(*) FILTER (WHERE is_closed AND conformant) AS conformant,
     conformant_share(conformant, is_closed) AS conformant_share,
