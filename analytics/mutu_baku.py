@@ -190,6 +190,10 @@ def build_step_checks(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[
     prepare(con, run_id, models)
     occurrences = sql_files.render("intermediate/occurrences.sql",
                                    clocked_events=add_work_clock(_events(incremental), ["ts"]))
+    # XES suspend -> resume inside an occurrence: a small table (empty for most logs)
+    suspensions = sql_files.render("intermediate/suspensions.sql", events=scope_sql("events", "e", incremental))
+    con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_suspended AS "
+                + add_work_clock(suspensions, ["suspend_ts", "resume_ts"]))
     before = con.execute("SELECT count(*) FROM step_checks").fetchall()[0][0]
     deadline, deadline_join = _DEADLINE_EQUI if _uniform_working_days(con) else _DEADLINE_ASOF
     values = {"occurrences": occurrences, "working_deadline": deadline,

@@ -25,6 +25,10 @@ FINDINGS: dict[str, dict[str, str]] = {
                      "en": "A log that records no times (only the order of activities) is checked for "
                            "conformance with the SOP; its steps have the status 'Not measurable', neither on "
                            "time nor late, and its cases do not count in the on-time share."},
+    "timeline_untimed": {"id": "Log kasus ini tidak mencatat waktu: urutan langkahnya ada di bawah, lamanya tidak "
+                               "terukur.",
+                         "en": "This case's log records no times: the order of its steps is below, their "
+                               "durations are not measurable."},
     "late_since": {"id": "terlambat sejak {moment}", "en": "late since {moment}"},
     "due_at": {"id": "tenggat {moment}", "en": "due {moment}"},
     # which cases a figure covers

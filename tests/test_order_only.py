@@ -16,8 +16,10 @@ from pathlib import Path
 import duckdb
 import pytest
 from registry_helpers import cli
+from streamlit.testing.v1 import AppTest
 
 from analytics import analyze
+from dashboard import app_path
 from event_logs.ingest import ingest_file
 from pantau.errors import IngestError, MissingColumnError
 
@@ -111,7 +113,8 @@ def order_only_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = folder / "s.duckdb"
     ingest_file(db, _write(folder, "untimed.csv", UNTIMED), sop_id=RS, no_timestamps=True)
     timed = ("case_id,activity,timestamp\n"
-             "J1,s01,2024-07-01 09:00\nJ1,s02,2024-07-01 09:10\nJ1,s03,2024-07-01 09:30\n")
+             "J1,s01,2024-07-01 09:00\nJ1,s02,2024-07-01 09:10\nJ1,s03,2024-07-01 09:30\n"
+             "J2,s01,2024-07-03 09:00\n")
     ingest_file(db, _write(folder, "timed.csv", timed), sop_id=JKN)
     analyze(db)
     return db
@@ -176,3 +179,41 @@ def test_the_cli_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     code, out, err = cli(["ingest", str(path), "--db", str(db), "--sop", RS, "-q", "--no-timestamps"], capsys)
     assert code == 0, err
     assert "no timestamps: events in file order" in out
+
+
+def _page(monkeypatch: pytest.MonkeyPatch, db: Path, page: str, params: dict) -> AppTest:
+    monkeypatch.setenv("PANTAU_DB", str(db))
+    at = AppTest.from_file(str(app_path()), default_timeout=60)
+    at.query_params = dict(params)
+    at.switch_page(f"views/{page}.py")
+    at.run()
+    assert [e.value for e in at.exception] == [] and [e.value for e in at.error] == []
+    return at
+
+
+@pytest.mark.parametrize("page", ["ringkasan", "pelanggaran", "lane", "deviasi"])
+def test_every_page_counts_the_untimed_cases_and_a_period_does_not_hide_them_silently(
+        monkeypatch: pytest.MonkeyPatch, order_only_db: Path, page: str) -> None:
+    captions = " ".join(c.value for c in _page(monkeypatch, order_only_db, page, {}).caption)
+    assert "3 kasus dari log tanpa waktu" in captions and "tidak terukur" in captions
+    # a period (the timed log's first day of two): the untimed cases have no day, and the page says so
+    at = _page(monkeypatch, order_only_db, page, {"period": ["2024-07-01", "2024-07-02"], "lang": "EN"})
+    captions = " ".join(c.value for c in at.caption)
+    assert "3 cases from a log without times have no date, so the chosen period leaves them out" in captions
+
+
+def test_the_overview_share_on_time_counts_only_measured_cases(monkeypatch: pytest.MonkeyPatch,
+                                                                order_only_db: Path) -> None:
+    at = _page(monkeypatch, order_only_db, "ringkasan", {"sop": RS})
+    # two closed untimed cases, none measured: the on-time share's count is "0 of 0", not
+    # "0 of 2" (the conformant share beside it does count both: "1 of 2")
+    captions = [c.value for c in at.caption]
+    assert "0 dari 0 kasus selesai" in captions and "0 dari 2 kasus selesai" not in captions, captions
+    assert "1 dari 2 kasus selesai" in captions
+
+
+def test_the_case_page_of_an_untimed_case_shows_its_steps_not_measurable(monkeypatch: pytest.MonkeyPatch,
+                                                                          order_only_db: Path) -> None:
+    at = _page(monkeypatch, order_only_db, "kasus", {"case": "R1", "sop": RS, "agency": "Dinas Kesehatan Kota Batam"})
+    shown = " ".join(str(df.value.to_dict()) for df in at.dataframe)
+    assert "Tidak terukur" in shown

@@ -66,8 +66,9 @@ def overview_by_sop(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 def monthly_trend(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Per month of completion (``completion_month``), agency and SOP: the cases closed in it,
     how many within Mutu Baku and conformant, the shares, and the SOP's on-time target. The
-    period selects cases by their completion day (the month they count in)."""
-    sql, params = where(f, day="last_day", extra=[("is_closed", [])])
+    period selects cases by their completion day (the month they count in); a case of a log
+    without times has no month (ui.untimed_note counts it)."""
+    sql, params = where(f, day="last_day", extra=[("is_closed AND last_day IS NOT NULL", [])])
     return frame(con, f"""
         SELECT completion_month(last_day, is_closed) AS month, agency, sop_id,
                count(*) AS closed,
