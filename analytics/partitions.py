@@ -51,6 +51,7 @@ PER_SOP = {
 DERIVED = (*RESULT_TABLES, "runs", "work_calendar", "calendar_info", "work_month_deadlines")
 # Kept by the store itself on every writable open (migrations, vocabulary CSVs).
 OWN = ("schema_info",)
+IMPORT_ID_RANGE = 1_000_000  # import ids of each partition's own imports (INTEGER: 2,000 partitions)
 SEQUENCES = {"import_id_seq": ("imports", "import_id"), "run_id_seq": ("runs", "run_id")}
 _BESIDE = ("acceptances.jsonl", "acceptances.jsonl.head")
 
@@ -98,13 +99,15 @@ def whole_tables(tables: Sequence[str]) -> list[str]:
     return [t for t in tables if t not in BY_AGENCY and t not in DERIVED and t not in OWN]
 
 
-def _restart_sequences(con: duckdb.DuckDBPyConnection, catalog: str = "main") -> None:
+def _restart_sequences(con: duckdb.DuckDBPyConnection, offset: int = 0) -> None:
     """Each sequence past the highest id its table holds (ids copied in keep their values, so
-    the next import or run of the store must not reuse one)."""
+    the next import or run of the store must not reuse one), plus ``offset`` import ids: each
+    partition imports into its own range, so imports into two partitions never share an id."""
     for sequence, (table, column) in SEQUENCES.items():
-        top = con.execute(f"SELECT coalesce(max({column}), 0) FROM {catalog}.{table}").fetchall()[0][0]
+        top = con.execute(f"SELECT coalesce(max({column}), 0) FROM main.{table}").fetchall()[0][0]
+        start = int(top) + 1 + (offset if table == "imports" else 0)
         con.execute(f"DROP SEQUENCE {sequence}")
-        con.execute(f"CREATE SEQUENCE {sequence} START {int(top) + 1}")
+        con.execute(f"CREATE SEQUENCE {sequence} START {start}")
 
 
 def _copy_beside(source: Path, target: Path) -> None:
@@ -186,7 +189,7 @@ def split(db: str | Path, out: str | Path, *, by: str = "agency",
                     cols = ", ".join(f'"{c}"' for c in _columns(con, "src", table))
                     con.execute(f"INSERT INTO main.{table} ({cols}) SELECT {cols} FROM src.{table} "
                                 "WHERE agency IS NOT DISTINCT FROM ?", [agency])
-                _restart_sequences(con)
+                _restart_sequences(con, (i - 1) * IMPORT_ID_RANGE)
             con.execute("DETACH src")
             con.execute("CHECKPOINT")
         finally:
@@ -257,7 +260,33 @@ def _select(con: duckdb.DuckDBPyConnection, table: str, names: Sequence[str]) ->
                         else 'max("run_id") AS "run_id"' if c == "run_id" else f'any_value("{c}") AS "{c}"'
                         for c in cols)
         return f"SELECT {agg} FROM ({union}) GROUP BY {', '.join(key)}"
-    return f"SELECT {quoted} FROM {names[0]}.{table}"  # whole in every partition: the first's
+    # copied whole into every partition: the same rows, plus what a partition added itself
+    # (the PNML of the models it analysed, an import into it); per key the first partition's
+    key = _primary_key(con, names[0], table)
+    if not key:
+        return " UNION ".join(f"SELECT {quoted} FROM {n}.{table}" for n in names)
+    union = " UNION ALL ".join(f"SELECT {quoted}, {i} AS _part FROM {n}.{table}" for i, n in enumerate(names))
+    return (f"SELECT {quoted} FROM ({union}) "
+            f"QUALIFY row_number() OVER (PARTITION BY {', '.join(key)} ORDER BY _part) = 1")
+
+
+def _primary_key(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> list[str]:
+    rows = con.execute("SELECT constraint_column_names FROM duckdb_constraints() WHERE database_name = ? "
+                       "AND schema_name = 'main' AND table_name = ? AND constraint_type = 'PRIMARY KEY'",
+                       [catalog, table]).fetchall()
+    return [f'"{c}"' for c in rows[0][0]] if rows else []
+
+
+def _check_event_ids(con: duckdb.DuckDBPyConnection, names: Sequence[str], folder: Path) -> None:
+    """Event ids are each store's own sequence (``max + 1``): events imported into two
+    partitions after the split may share one, and results point at events by id."""
+    shared = con.execute("SELECT count(*) FROM (SELECT event_id FROM (" + " UNION ALL ".join(
+        f"SELECT event_id FROM {n}.events" for n in names) + ") GROUP BY event_id HAVING count(*) > 1)").fetchall()[0][0]
+    if shared:
+        raise PartitionError(f"{shared:,} event id(s) occur in two partitions: events were imported into "
+                             "partitions separately after the split", file=str(folder),
+                             hint="import new events into the national store and split it again, or analyse "
+                                  "the partitions without gathering (analytics.partitions.national)")
 
 
 def _gathered_tables(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> list[str]:
@@ -350,6 +379,7 @@ def gather(folder: str | Path, db: str | Path, *, progress: ProgressFn | None = 
         names = _attach(con, folder, parts)
         _run_map(con, names)
         tables = _gathered_tables(con, names)
+        _check_event_ids(con, names, folder)
         with transaction(con):
             for i, table in enumerate(tables, 1):
                 cols = ", ".join(f'"{c}"' for c in _columns(con, names[0], table))
