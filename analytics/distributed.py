@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -125,7 +126,7 @@ def _run(client: Any, folder: Path, parts: list[Partition], span: Any, full: boo
 
     futures = {
         client.submit(analyze_partition, str(p.path(folder).resolve()), span.as_of, span.first, span.last,
-                      full, key=f"pantau-analyze-{p.file}-{id(parts)}", pure=False): p
+                      full, key=f"pantau-analyze-{p.file}-{uuid.uuid4().hex[:8]}", pure=False): p
         for p in parts
     }
     results: dict[str, RunResult] = {}

@@ -173,6 +173,14 @@ def test_a_failed_partition_is_an_error_naming_it(stores, client, tmp_path: Path
     con.close()
 
 
+def test_a_run_past_its_timeout_is_an_error_naming_the_partitions(stores, client, tmp_path: Path) -> None:
+    slow = tmp_path / "parts"
+    shutil.copytree(stores["parts"], slow)
+    with pytest.raises(AnalysisError, match=r"did not finish within 0\.01 s") as error:
+        analyze_partitions(slow, client=client, full=True, timeout=0.01)
+    assert any(p.agency in str(error.value) for p in read_manifest(slow))
+
+
 def test_cli_refuses_mixed_targets(stores, capsys: pytest.CaptureFixture[str]) -> None:
     for argv in (["analyze", "--db", str(stores["single"]), "--partitions", str(stores["parts"])],
                  ["analyze", "--db", str(stores["single"]), "--local-workers", "2"],
