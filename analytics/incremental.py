@@ -265,7 +265,7 @@ months AS (
 SELECT DISTINCT m.row_id FROM months m SEMI JOIN run_scope_lanes k
     ON k.sop_id = m.sop_id AND k.agency IS NOT DISTINCT FROM m.agency AND k.unit IS NOT DISTINCT FROM m.unit
    AND k.month = m.month"""
-_TOUCHED = ("EXISTS (SELECT 1 FROM run_scope_touched c WHERE c.sop_id = {a}.sop_id "
+_TOUCHED = ("EXISTS (SELECT 1 FROM run_scope_cases c WHERE c.sop_id = {a}.sop_id "
             "AND c.agency IS NOT DISTINCT FROM {a}.agency AND c.case_id = {a}.case_id)")
 
 
@@ -286,21 +286,31 @@ def install_scope(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> None:
     # the incremental SOPs of the current pass (analytics.revisions: mutu_baku_sops is the pass's)
     con.execute("CREATE OR REPLACE TEMP VIEW run_pass_incremental AS SELECT * FROM run_scope_incremental "
                 "WHERE sop_id IN (SELECT sop_id FROM mutu_baku_sops)")
+    # the cases with new events (every result row replaced) and the open ones without any
+    # (their step_checks, case_checks and deviations are what the last run wrote, since the
+    # as-of moves only open_cases: rejudge_open re-measures them)
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE run_scope_touched AS
+        CREATE OR REPLACE TEMP TABLE run_scope_cases AS
         SELECT DISTINCT e.sop_id, e.agency, e.case_id
         FROM events e JOIN run_scope_incremental w ON w.sop_id = e.sop_id AND e.import_id > w.import_id;
-        CREATE OR REPLACE TEMP TABLE run_scope_cases AS
-        SELECT * FROM run_scope_touched
-        UNION
+        CREATE OR REPLACE TEMP TABLE run_scope_open AS
         SELECT c.sop_id, c.agency, c.case_id
         FROM case_checks c JOIN run_scope_incremental w ON w.sop_id = c.sop_id
-        WHERE c.is_open""")
+        WHERE c.is_open
+        EXCEPT
+        SELECT * FROM run_scope_cases""")
+    # both sets' events in one pass over the store's events, then split
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE run_scope_case_events AS
+        CREATE OR REPLACE TEMP TABLE run_scope_both_events AS
         SELECT e.* FROM events e
         WHERE e.sop_id IN (SELECT sop_id FROM run_scope_incremental)
-          AND EXISTS (SELECT 1 FROM run_scope_cases c WHERE {_SAME_CASE.format(a='e')})""")
+          AND EXISTS (SELECT 1 FROM (SELECT * FROM run_scope_cases UNION ALL SELECT * FROM run_scope_open) c
+                      WHERE {_SAME_CASE.format(a='e')});
+        CREATE OR REPLACE TEMP TABLE run_scope_case_events AS
+        SELECT e.* FROM run_scope_both_events e SEMI JOIN run_scope_cases c ON {_SAME_CASE.format(a='e')};
+        CREATE OR REPLACE TEMP TABLE run_scope_open_events AS
+        SELECT e.* FROM run_scope_both_events e SEMI JOIN run_scope_open c ON {_SAME_CASE.format(a='e')};
+        DROP TABLE run_scope_both_events""")
     # the scope's rows of cases, taken out first: a filter on their attributes (Kelengkapan)
     # would otherwise be pushed below the join and parse every case's JSON
     con.execute(f"""
@@ -335,6 +345,8 @@ def delete_replaced(con: duckdb.DuckDBPyConnection, run_plan: RunPlan, tables: S
             con.execute(f"DELETE FROM {table} WHERE sop_id IN (SELECT unnest(?))", [run_plan.full])
             if run_plan.incremental:
                 con.execute(f"DELETE FROM {table} x USING run_scope_cases c WHERE {_SAME_CASE.format(a='x')}")
+            if run_plan.incremental and table == "open_cases":
+                con.execute(f"DELETE FROM {table} x USING run_scope_open c WHERE {_SAME_CASE.format(a='x')}")
         else:
             con.execute(f"DELETE FROM {table} WHERE sop_id IN (SELECT unnest(?))", [sops])
 
@@ -409,13 +421,14 @@ def count(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> None:
     """Record per incremental SOP how many cases, lane keys and agencies were recomputed."""
     if not run_plan.incremental:
         return
-    for name, table in (("cases", "run_scope_cases"), ("lane_keys", "run_scope_lanes"),
+    for name, table in (("cases", "run_scope_cases"), ("open_rejudged", "run_scope_open"),
+                        ("lane_keys", "run_scope_lanes"),
                         ("agencies", "run_scope_agencies")):
         for sop_id, n in con.execute(f"SELECT sop_id, count(*) FROM {table} GROUP BY sop_id").fetchall():
             if sop_id in run_plan.sops and run_plan.sops[sop_id].kind == INCREMENTAL:
                 run_plan.sops[sop_id].counts[name] = int(n)
     for sop_id in run_plan.incremental:
-        for name in ("cases", "lane_keys", "agencies"):
+        for name in ("cases", "open_rejudged", "lane_keys", "agencies"):
             run_plan.sops[sop_id].counts.setdefault(name, 0)
 
 

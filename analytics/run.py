@@ -308,6 +308,9 @@ def _analyze(
                 t = time.perf_counter()
                 open_cases.build_open_cases(con, run_id, models, as_of=judged_at,
                                             at_risk_share=config.at_risk_share)
+                if i == 0 and scoped:  # the open cases without new events: open_cases only
+                    open_cases.rejudge_open(con, run_id, {s: models[s] for s in run_plan.incremental},
+                                            judged_at, at_risk_share=config.at_risk_share)
                 stage("open_cases", t)
 
             t = time.perf_counter()
