@@ -102,7 +102,7 @@ def _last_run(db: Path) -> dict:
     finally:
         con.close()
     sops = json.loads(recomputed or "{}").get("sops", {})
-    return {"stages": stages, "recomputed": {k: {n: v[n] for n in ("kind", "reason", "cases", "lane_keys",
+    return {"stages": stages, "recomputed": {k: {n: v[n] for n in ("kind", "reason", "cases", "open_rejudged", "lane_keys",
                                                                    "agencies", "variants_checked") if n in v}
                                              for k, v in sops.items()}}
 
