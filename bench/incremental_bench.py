@@ -144,6 +144,7 @@ def main() -> None:
     if not (args.reuse and args.skip_full):
         shutil.copyfile(day, full_db)
     inc = _analyze(db)
+    (work / "incremental.json").write_text(json.dumps(inc))  # readable before the --full ends
     full = (json.loads((work / "full.json").read_text()) if args.reuse and args.skip_full
             else _analyze(full_db, "--full"))
     (work / "full.json").write_text(json.dumps(full))
