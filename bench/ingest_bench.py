@@ -45,7 +45,36 @@ for line in open('/proc/self/status'):
     if line.startswith('VmHWM:'):
         hwm = int(line.split()[1]) * 1024
 print(json.dumps({"seconds": seconds, "peak_rss": hwm, "summary": r.summary_line(),
-                  "reasons": r.quarantine_reasons, "unmapped": r.unmapped_labels}))
+                  "reasons": r.quarantine_reasons, "unmapped": r.unmapped_labels,
+                  "stages": STAGES}))
+"""
+
+# --profile: the stages of ingest_file timed in the child, wall and process CPU (user+sys, so
+# DuckDB's threads count), by wrapping the functions the pipeline calls. Nested stages are
+# reported under their own name; "commit" is _commit minus the writers inside it.
+PROFILE = r"""
+import os, time
+from event_logs.ingest import csvfile, pipeline
+STAGES = []
+def _cpu():
+    t = os.times()
+    return t.user + t.system
+def _timed(module, name, label=None):
+    inner = getattr(module, name)
+    def wrapper(*args, **kwargs):
+        w, c = time.perf_counter(), _cpu()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            STAGES.append([label or name, time.perf_counter() - w, _cpu() - c])
+    setattr(module, name, wrapper)
+for name in ("file_sha256", "load_secret", "_model_in_store", "open_store", "open_source", "create_rows",
+             "cut_unbalanced_quotes", "check_quotes", "scrub_json_cells", "_label_table",
+             "_write_quarantine", "_write_events", "_upsert_cases", "_commit"):
+    _timed(pipeline, name)
+for name in ("fill_case_agency", "row_stats", "create_keep"):
+    _timed(pipeline.staging, name)
+_timed(csvfile, "scan_bytes")
 """
 
 
@@ -131,6 +160,7 @@ def main() -> None:
     parser.add_argument("--sop", default="batam-dinkes-integrasi-jkn")
     parser.add_argument("--dir", type=Path, default=None, help="work directory (default: a temp dir)")
     parser.add_argument("--xes-mb", type=int, default=0, help="bench an .xes.gz of this many MB instead")
+    parser.add_argument("--profile", action="store_true", help="also time each stage of the import")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from sop_models.loader import get_model
@@ -155,7 +185,9 @@ def main() -> None:
             print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) "
                   f"in {time.perf_counter() - t0:.1f} s")
         env = {**os.environ, "PANTAU_KEY_FILE": str(work / "bench.key"), "PM4PY_SHOW_PROGRESS_BAR": "False"}
-        proc = subprocess.run([sys.executable, "-c", CHILD, str(db), str(csv_path), args.sop],
+        child = CHILD.replace("t0 = time", PROFILE + "t0 = time", 1) if args.profile else \
+            CHILD.replace("t0 = time", "STAGES = []\nt0 = time", 1)
+        proc = subprocess.run([sys.executable, "-c", child, str(db), str(csv_path), args.sop],
                               cwd=ROOT, env=env, capture_output=True, text=True, check=False)
         if proc.returncode:
             sys.exit(proc.stderr)
@@ -168,6 +200,22 @@ def main() -> None:
         print(f"ingest: {result['seconds']:.2f} s, {rate:,.0f} rows/s (target >= {INGEST_MIN_ROWS_PER_S:,}); "
               f"peak RSS {result['peak_rss'] / 2**20:,.0f} MiB (target <= {INGEST_MAX_BYTES / 1e9:.0f} GB); "
               f"database {db.stat().st_size / 1e6:.0f} MB")
+        if args.profile:
+            print_stages(result["stages"], result["seconds"])
+
+
+def print_stages(stages: list[list], total: float) -> None:
+    """The stage table of ``--profile``: wall and CPU seconds per stage, in call order."""
+    writers = {"_write_quarantine", "_write_events", "_upsert_cases"}
+    print(f"{'stage':<24}{'wall s':>8}{'cpu s':>8}")
+    inner = [0.0, 0.0]
+    for name, wall, cpu in stages:
+        if name in writers:
+            inner = [inner[0] + wall, inner[1] + cpu]
+        if name == "_commit":
+            name, wall, cpu = "commit (rest of _commit)", wall - inner[0], cpu - inner[1]
+        print(f"{name:<24}{wall:>8.2f}{cpu:>8.2f}")
+    print(f"{'ingest_file total':<24}{total:>8.2f}")
 
 
 if __name__ == "__main__":

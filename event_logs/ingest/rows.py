@@ -5,8 +5,9 @@ One statement, in layers:
 ``s``  the scan (serial for CSV): trimmed text per column, '' -> NULL, control characters
        removed when the reader saw any; personal columns read as ``d<i>`` only to be compared.
 ``p``  hashing of identity-number columns (once per distinct value, joined back), timestamp
-       and lifecycle parsing, ``row_holds``: one regex over the row's text fields telling
-       whether any may hold a NIK or phone number (one test per row, not per field).
+       and lifecycle parsing, ``row_holds``: whether any of the row's text fields may hold a
+       NIK or phone number (the regex runs once per distinct value of a column; a row is
+       tested by membership in its columns' holding values).
 ``q``  the timestamp's plausibility (``ts_check``: 'offset' | 'early' | 'late' | NULL).
 final  every text field guarded where the row holds a number (:func:`pii.guard_sql`), the
        timestamp text where it is no plausible time, in a broken row (failed time or
@@ -57,6 +58,25 @@ def _scan(source: Source, plan: ColumnPlan, kept: list[int]) -> str:
     return f"s AS {how} (SELECT {', '.join(scan)} FROM {source.from_sql})"
 
 
+def _holding_values(text: list[str]) -> list[str]:
+    """One CTE per text column: its distinct values that may hold a NIK or phone number
+    (:data:`~event_logs.ingest.pii.HOLDS_RE`). The regex runs once per distinct value, not
+    once per row: labels, statuses, resources and units repeat on every row of a case."""
+    return [f"k_{c.removeprefix('s.')} AS (SELECT v FROM (SELECT DISTINCT {c.removeprefix('s.')} AS v FROM s "
+            f"WHERE {c.removeprefix('s.')} IS NOT NULL) WHERE regexp_matches(v, '{sql_re(HOLDS_RE)}'))"
+            for c in text]
+
+
+def row_holds_sql(text: list[str]) -> str:
+    """True when one of the row's ``text`` fields (``s.c<i>``) is among its column's holding
+    values (:func:`_holding_values`): the same as :data:`HOLDS_RE` on each field of the row
+    (no digit run or phone number reaches across two fields), tested by membership."""
+    if not text:
+        return "false"
+    tests = " OR ".join(f"coalesce({c} IN (SELECT v FROM k_{c.removeprefix('s.')}), false)" for c in text)
+    return f"({tests})"
+
+
 def _parsed(source: Source, plan: ColumnPlan, kept: list[int], key: bytes, zone: str) -> tuple[list[str], str]:
     """The ``p`` layer's CTEs (hash tables) and its SELECT list + joins."""
     ctes, joins, out = [], [], ["s.source_row"]
@@ -78,9 +98,9 @@ def _parsed(source: Source, plan: ColumnPlan, kept: list[int], key: bytes, zone:
     out += [f"s.d{i}" for i in plan.dropped]
     if source.control:
         out.append("s.has_control")
-    # chr(31) between fields: no digit run or phone number reaches across two fields
-    holds = f"regexp_matches(concat_ws(chr(31), {', '.join(text)}), '{sql_re(HOLDS_RE)}')" if text else "false"
-    out.append(f"coalesce({holds}, false) AS row_holds")
+    holding = _holding_values(text)
+    ctes += holding
+    out.append(f"{row_holds_sql(text)} AS row_holds")
     if ts_col is not None:
         out += [f"{timestamp_sql(f's.c{ts_col}', zone)} AS ts", f"s.c{ts_col} AS raw_ts"]
     else:
