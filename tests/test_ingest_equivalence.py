@@ -7,6 +7,8 @@ Two rules are computed in a cheaper way than their plain statement:
   a row tested by membership (``rows.row_holds_sql``).
 * day-first timestamps: the plain form is ``try_strptime(text, DAY_FIRST_FORMATS)``; the fast
   one tries only the formats whose separators the text has (``timestamps.day_first_sql``).
+* the events' own attributes: the plain form is a JSON merge patch that drops null members;
+  the fast one writes the object without them (``staging.event_attributes_json``).
 
 Each test imports the same files twice, once with the plain forms swapped in, and finds the
 same events, cases, quarantine and imports rows (EXCEPT ALL both ways, tests/store_compare.py).
@@ -23,10 +25,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest_ingest import ROOT, key_file  # noqa: F401
+from conftest_ingest import ROOT, key_file, query  # noqa: F401
 from store_compare import differences, row_counts
 
-from event_logs.ingest import ingest_file, rows, timestamps
+from event_logs.ingest import ingest_file, rows, staging, timestamps
 from event_logs.ingest.pii import HOLDS_RE, sql_re
 from event_logs.ingest.source import literal
 from event_logs.ingest.timestamps import DAY_FIRST_FORMATS, timestamp_sql
@@ -54,6 +56,15 @@ def plain_day_first(text: str) -> str:
     return f"try_strptime({text}, [{', '.join(literal(f) for f in DAY_FIRST_FORMATS)}])"
 
 
+def plain_event_attributes(attrs: list[staging.AttributeColumn]) -> str:
+    """The plain form: every attribute into one object, null members dropped by a merge patch."""
+    own = [a for a in attrs if a.per_event]
+    if not own:
+        return "NULL::JSON"
+    pairs = ", ".join(f"{literal(a.key)}, {a.sql()}" for a in own)
+    return f"nullif(json_merge_patch('{{}}', json_object({pairs}))::VARCHAR, '{{}}')::JSON"
+
+
 def _times(i: int) -> str:
     """Every way of writing a time the reader knows, and ways it does not."""
     t = datetime(2024, 3, 5, 8, 0) + timedelta(minutes=37 * i)
@@ -73,7 +84,7 @@ def write_mixed(path: Path, rows_wanted: int = 900) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
         out = csv.writer(handle, lineterminator="\n")
         out.writerow(["no_registrasi", "kegiatan", "tanggal", "status", "petugas", "kelurahan", "nik",
-                      "nama", "jumlah_wbs", "keterangan"])
+                      "nama", "jumlah_wbs", "keterangan", "biaya", "nilai", "kode/\"x\""])
         for i in range(rows_wanted):
             case = [f"REG-{i // 6:05d}", niks[i % len(niks)], phones[i % len(phones)]][(i // 6) % 3 if i % 5 == 0 else 0]
             activity = steps[i % len(steps)] if i % 7 else f"Verifikasi NIK {niks[i % len(niks)]}"
@@ -82,7 +93,8 @@ def write_mixed(path: Path, rows_wanted: int = 900) -> Path:
             status = ["selesai", "start", "mulai", "", "complete", "entah"][i % 6]
             name = corpus.NAMES[i % len(corpus.NAMES)]
             note = [f"catatan {i}", f"nomor {niks[i % len(niks)]} di teks", name, f"wa {phones[i % 4]}"][i % 4]
-            row = [case, activity, _times(i), status, resource, unit, corpus.NIKS[i % 8], name, str(i % 5 + 1), note]
+            row = [case, activity, _times(i), status, resource, unit, corpus.NIKS[i % 8], name, str(i % 5 + 1), note,
+                   f"{i % 7}.{i % 10}5", f"1.{i % 1000:03d},{i % 10}" if i % 3 else "", f"K-{i % 4}" if i % 2 else ""]
             if i % 17 == 0:
                 row.append(f"lebih {niks[i % len(niks)]}")  # a surplus field
             out.writerow(row)
@@ -109,9 +121,13 @@ def test_fast_checks_store_what_the_plain_checks_store(tmp_path: Path, key_file:
     _import_all(fast, files)
     monkeypatch.setattr(rows, "row_holds_sql", plain_row_holds)
     monkeypatch.setattr(timestamps, "day_first_sql", plain_day_first)
+    monkeypatch.setattr(staging, "event_attributes_json", plain_event_attributes)
     _import_all(plain, files)
     counted = row_counts(fast)
     assert counted["imports"] == len(files) and counted["events"] > 3000 and counted["quarantine"] > 100
+    kinds = query(fast, "SELECT count(DISTINCT json_keys(attributes)) FILTER (WHERE len(json_keys(attributes)) > 1), "
+                        "count(*) FILTER (WHERE len(json_keys(attributes)) = 1) FROM events")[0]
+    assert kinds[0] > 1 and kinds[1] > 1000  # objects of several members and of one
     assert differences(fast, plain) == {}
 
 
