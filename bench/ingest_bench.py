@@ -34,17 +34,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report import INGEST_MAX_BYTES, INGEST_MIN_ROWS_PER_S  # noqa: E402  (one place for the targets)
 
 CHILD = r"""
-import json, sys, time
+import json, os, sys, time
 from event_logs.ingest import ingest_file
 db, csv_path, sop = sys.argv[1:4]
+c0 = os.times()
 t0 = time.perf_counter()
 r = ingest_file(db, csv_path, sop_id=sop)
 seconds = time.perf_counter() - t0
+c1 = os.times()
+cpu = c1.user + c1.system - c0.user - c0.system
 hwm = 0
 for line in open('/proc/self/status'):
     if line.startswith('VmHWM:'):
         hwm = int(line.split()[1]) * 1024
-print(json.dumps({"seconds": seconds, "peak_rss": hwm, "summary": r.summary_line(),
+print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_rss": hwm, "summary": r.summary_line(),
                   "reasons": r.quarantine_reasons, "unmapped": r.unmapped_labels,
                   "stages": STAGES}))
 """
@@ -161,6 +164,8 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None, help="work directory (default: a temp dir)")
     parser.add_argument("--xes-mb", type=int, default=0, help="bench an .xes.gz of this many MB instead")
     parser.add_argument("--profile", action="store_true", help="also time each stage of the import")
+    parser.add_argument("--tree", type=Path, default=ROOT,
+                        help="import with the code of this checkout (A/B against another branch; no --profile)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from sop_models.loader import get_model
@@ -185,10 +190,12 @@ def main() -> None:
             print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) "
                   f"in {time.perf_counter() - t0:.1f} s")
         env = {**os.environ, "PANTAU_KEY_FILE": str(work / "bench.key"), "PM4PY_SHOW_PROGRESS_BAR": "False"}
-        child = CHILD.replace("t0 = time", PROFILE + "t0 = time", 1) if args.profile else \
-            CHILD.replace("t0 = time", "STAGES = []\nt0 = time", 1)
+        env["PYTHONPATH"] = str(args.tree)
+        child = CHILD.replace("c0 = os", PROFILE + "c0 = os", 1) if args.profile else \
+            CHILD.replace("c0 = os", "STAGES = []\nc0 = os", 1)
+        load = Path("/proc/loadavg").read_text().split()[:3]
         proc = subprocess.run([sys.executable, "-c", child, str(db), str(csv_path), args.sop],
-                              cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+                              cwd=args.tree, env=env, capture_output=True, text=True, check=False)
         if proc.returncode:
             sys.exit(proc.stderr)
         result = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -197,7 +204,8 @@ def main() -> None:
         rate = args.rows / result["seconds"]
         print(result["summary"])
         print(f"quarantine reasons: {result['reasons']}; unmapped: {result['unmapped']}")
-        print(f"ingest: {result['seconds']:.2f} s, {rate:,.0f} rows/s (target >= {INGEST_MIN_ROWS_PER_S:,}); "
+        print(f"load average at start {load}; code of {args.tree}")
+        print(f"ingest: {result['seconds']:.2f} s (CPU {result['cpu']:.2f} s), {rate:,.0f} rows/s (target >= {INGEST_MIN_ROWS_PER_S:,}); "
               f"peak RSS {result['peak_rss'] / 2**20:,.0f} MiB (target <= {INGEST_MAX_BYTES / 1e9:.0f} GB); "
               f"database {db.stat().st_size / 1e6:.0f} MB")
         if args.profile:

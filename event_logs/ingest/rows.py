@@ -89,6 +89,16 @@ def row_holds_sql(text: list[str]) -> str:
     return f"({tests})"
 
 
+def lifecycle_sql(text: str) -> str:
+    """The lifecycle transition a (non-NULL) text names (start/complete/...), else NULL."""
+    lower = f"lower({text})"
+    by_transition: dict[str, list[str]] = {}
+    for word, transition in lifecycle.words().items():
+        by_transition.setdefault(transition, []).append(word)
+    whens = " ".join(f"WHEN {lower} IN {_in(tuple(w))} THEN {literal(t)}" for t, w in by_transition.items())
+    return f"CASE {whens} END"
+
+
 def _parsed(source: Source, plan: ColumnPlan, kept: list[int], key: bytes, zone: str) -> tuple[list[str], str]:
     """The ``p`` layer's CTEs (hash tables) and its SELECT list + joins."""
     ctes, joins, out = [], [], ["s.source_row"]
@@ -118,12 +128,11 @@ def _parsed(source: Source, plan: ColumnPlan, kept: list[int], key: bytes, zone:
     else:
         out += ["NULL::TIMESTAMPTZ AS ts", "NULL::VARCHAR AS raw_ts"]
     if lc_col is not None:
-        lower = f"lower(s.c{lc_col})"
-        by_transition: dict[str, list[str]] = {}
-        for word, transition in lifecycle.words().items():
-            by_transition.setdefault(transition, []).append(word)
-        whens = " ".join(f"WHEN {lower} IN {_in(tuple(w))} THEN {literal(t)}" for t, w in by_transition.items())
-        out.append(f"CASE WHEN s.c{lc_col} IS NULL THEN 'complete' {whens} END AS lifecycle")
+        # read once per distinct value (a status column holds a handful), joined back
+        ctes.append(f"lc AS (SELECT v, {lifecycle_sql('v')} AS transition FROM "
+                    f"(SELECT DISTINCT s.c{lc_col} AS v FROM s WHERE s.c{lc_col} IS NOT NULL))")
+        joins.append(f"LEFT JOIN lc ON s.c{lc_col} = lc.v")
+        out.append(f"CASE WHEN s.c{lc_col} IS NULL THEN 'complete' ELSE lc.transition END AS lifecycle")
         out.append(f"s.c{lc_col} AS raw_lc")
     return ctes, f"SELECT {', '.join(out)} FROM s {' '.join(joins)}"
 
