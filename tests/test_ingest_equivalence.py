@@ -7,6 +7,8 @@ Two rules are computed in a cheaper way than their plain statement:
   a row tested by membership (``rows.row_holds_sql``).
 * day-first timestamps: the plain form is ``try_strptime(text, DAY_FIRST_FORMATS)``; the fast
   one tries only the formats whose separators the text has (``timestamps.day_first_sql``).
+* the CSV scan: the plain form is DuckDB's serial reader numbering rows as it reads; the fast
+  one the parallel reader, rows numbered by the order they were stored in (``rows.PARALLEL_CSV``).
 * trimming: the plain form is ``trim`` on every value; the fast one only where an end is a
   space or the value is not ASCII (``rows.trim_sql``).
 * the events' own attributes: the plain form is a JSON merge patch that drops null members;
@@ -103,6 +105,18 @@ def write_mixed(path: Path, rows_wanted: int = 900) -> Path:
     return path
 
 
+def write_multiline(path: Path, rows_wanted: int = 400) -> Path:
+    """Quoted values with line breaks (the parallel reader refuses them), short and long rows."""
+    steps = corpus.STEPS
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle, lineterminator="\n")
+        out.writerow(["no_registrasi", "kegiatan", "tanggal", "keterangan"])
+        for i in range(rows_wanted):
+            row = [f"ML-{i // 4:04d}", steps[i % len(steps)], _times(i), f"baris {i}\nlanjut" if i % 50 == 0 else "x"]
+            out.writerow(row[:3] if i % 31 == 0 else [*row, "lebih"] if i % 37 == 0 else row)
+    return path
+
+
 def _import_all(db: Path, files: list[Path]) -> None:
     for path in files:
         ingest_file(db, path, sop_id=SOP)
@@ -114,7 +128,8 @@ def files(tmp_path: Path) -> list[Path]:
     from sop_models.loader import get_model
 
     generate(bench, 3000, [s.name for s in get_model(SOP).steps])
-    return [write_mixed(tmp_path / "mixed.csv"), bench, *(corpus.HERE / n for n in CORPUS_FILES)]
+    return [write_mixed(tmp_path / "mixed.csv"), bench, write_multiline(tmp_path / "multiline.csv"),
+            *(corpus.HERE / n for n in CORPUS_FILES)]
 
 
 def test_fast_checks_store_what_the_plain_checks_store(tmp_path: Path, key_file: Path, files: list[Path],
@@ -125,6 +140,7 @@ def test_fast_checks_store_what_the_plain_checks_store(tmp_path: Path, key_file:
     monkeypatch.setattr(timestamps, "day_first_sql", plain_day_first)
     monkeypatch.setattr(staging, "event_attributes_json", plain_event_attributes)
     monkeypatch.setattr(rows, "trim_sql", lambda expr: f"trim({expr})")
+    monkeypatch.setattr(rows, "PARALLEL_CSV", False)
     _import_all(plain, files)
     counted = row_counts(fast)
     assert counted["imports"] == len(files) and counted["events"] > 3000 and counted["quarantine"] > 100

@@ -202,12 +202,13 @@ def repair_quotes(text_path: Path, target: Path, delimiter: str, width: int) -> 
     return broken
 
 
-def _read_csv_sql(path: Path, delimiter: str, safe: list[str]) -> str:
+def _read_csv_sql(path: Path, delimiter: str, safe: list[str], *, parallel: bool = False) -> str:
     columns = "{" + ", ".join(f"'{s}': 'VARCHAR'" for s in [*safe, "c_extra"]) + "}"
-    # parallel=false: single-threaded scans keep file order for row_number() and are the
-    # fastest choice with null_padding (short rows padded with NULL, long rows -> c_extra).
+    # null_padding: short rows padded with NULL, long rows -> c_extra. parallel=false: a
+    # single-threaded scan keeps file order for row_number(); the parallel reader (file order
+    # kept by insertion order) refuses quoted line breaks with null_padding.
     return (f"read_csv({literal(str(path))}, header=true, delim={literal(delimiter)}, "
-            "quote='\"', escape='\"', null_padding=true, strict_mode=false, parallel=false, "
+            f"quote='\"', escape='\"', null_padding=true, strict_mode=false, parallel={str(parallel).lower()}, "
             f"auto_detect=false, columns={columns})")
 
 
@@ -248,6 +249,7 @@ def open_csv(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
         lines = _count(path_read, b"\n") + facts.last_unended
     return Source(
         format="csv", names=names, exprs=safe, from_sql=_read_csv_sql(path_read, delimiter, safe),
+        parallel_sql=_read_csv_sql(path_read, delimiter, safe, parallel=True),
         row_sql="row_number() OVER ()", extra_sql="c_extra", details=details, cleanup=cleanup,
         text_path=path_read, control=facts.control, lines=lines,
     )
@@ -283,6 +285,7 @@ def cut_unbalanced_quotes(con: duckdb.DuckDBPyConnection, source: Source) -> boo
     source.cleanup.append(tmpdir.cleanup)
     source.text_path = target
     source.from_sql = _read_csv_sql(target, source.details["delimiter"], source.exprs)
+    source.parallel_sql = _read_csv_sql(target, source.details["delimiter"], source.exprs, parallel=True)
     source.details["unbalanced_quote_rows"] = broken
     return True
 

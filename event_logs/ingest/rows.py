@@ -49,21 +49,46 @@ def trim_sql(expr: str) -> str:
             f"THEN trim({expr}) ELSE {expr} END")
 
 
-def _scan(source: Source, plan: ColumnPlan, kept: list[int]) -> str:
+# CSV files without quoted line breaks are read by DuckDB's parallel reader (tests compare
+# the store with the serial reader's: rows.PARALLEL_CSV = False)
+PARALLEL_CSV = True
+
+
+def _scan_columns(source: Source, plan: ColumnPlan, kept: list[int]) -> list[str]:
     def clean(expr: str) -> str:
         return strip_control_sql(expr) if source.control else expr
 
-    scan = [f"({source.row_sql})::BIGINT AS source_row"]
-    scan += [f"nullif({trim_sql(clean(source.exprs[i]))}, '') AS c{i}" for i in kept]
+    scan = [f"nullif({trim_sql(clean(source.exprs[i]))}, '') AS c{i}" for i in kept]
     scan += [f"nullif({trim_sql(clean(source.exprs[i]))}, '') AS d{i}" for i in plan.dropped]
     if source.extra_sql:
         scan.append(f"{clean(source.extra_sql)} AS c_extra")
     if source.control:  # dropped columns too: they are in the file
         scan.append(f"regexp_matches(concat({', '.join(source.exprs)}), '{CONTROL_RE}') AS has_control")
-    # A CSV scan is serial: materialised once, the parsing after it runs on all cores. Arrow and
-    # Parquet scans are parallel and already in memory or compressed: not copied again.
+    return scan
+
+
+def _scan(source: Source, plan: ColumnPlan, kept: list[int]) -> str:
+    scan = [f"({source.row_sql})::BIGINT AS source_row", *_scan_columns(source, plan, kept)]
+    # A serial CSV scan is materialised once, so the parsing after it runs on all cores. Arrow
+    # and Parquet scans are parallel and already in memory or compressed: not copied again.
     how = "MATERIALIZED" if source.text_path is not None else "NOT MATERIALIZED"
     return f"s AS {how} (SELECT {', '.join(scan)} FROM {source.from_sql})"
+
+
+def _scan_in_parallel(con: duckdb.DuckDBPyConnection, source: Source, plan: ColumnPlan, kept: list[int]) -> bool:
+    """``ingest_raw``: the scan's columns read by the parallel CSV reader, in file order (the
+    table keeps insertion order, so ``rowid + 1`` is the data row). False when that reader
+    refuses the file (it cannot split a file whose quoted values hold line breaks, and says
+    so): the serial reader then reads it, with its own errors for a broken file."""
+    if not PARALLEL_CSV or source.parallel_sql is None:
+        return False
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE ingest_raw AS "
+                    f"SELECT {', '.join(_scan_columns(source, plan, kept))} FROM {source.parallel_sql}")
+        return True
+    except duckdb.Error:
+        con.execute("DROP TABLE IF EXISTS ingest_raw")
+        return False
 
 
 def _holding_values(text: list[str]) -> list[str]:
@@ -175,8 +200,9 @@ def create_rows(con: duckdb.DuckDBPyConnection, source: Source, plan: ColumnPlan
                 zone: str, window: Window) -> int:
     """Materialise ``ingest_rows`` from ``source`` (see the module text); returns the row count.
 
-    Raw values exist only in DuckDB's working memory while this statement runs. The scan is
-    materialised so the parsing after it runs on all cores (the CSV scan is serial); CASE
+    Raw values exist only in DuckDB's working memory while this runs (a CSV read in parallel:
+    in the temporary ``ingest_raw``, dropped right after). A serial scan is
+    materialised so the parsing after it runs on all cores; CASE
     evaluates its THEN for the selected rows alone, so the guards and masks cost only where
     a row holds a number or a time failed.
     """
@@ -188,9 +214,16 @@ def create_rows(con: duckdb.DuckDBPyConnection, source: Source, plan: ColumnPlan
     if source.extra_sql:  # surplus fields of a CSV row: rare, guarded whole
         final = final.replace("SELECT * EXCLUDE (", "SELECT * EXCLUDE (c_extra, ", 1) + \
             f", CASE WHEN row_holds THEN {guard_sql('c_extra', key)} ELSE c_extra END AS c_extra"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE ingest_rows AS WITH {_scan(source, plan, kept)}, "
-                f"{''.join(c + ', ' for c in ctes)}p AS ({p_select}), q AS (SELECT *, {check} FROM p) "
-                f"{final} FROM q")
+    parallel = _scan_in_parallel(con, source, plan, kept)
+    scan = ("s AS NOT MATERIALIZED (SELECT rowid + 1 AS source_row, * FROM ingest_raw)" if parallel
+            else _scan(source, plan, kept))
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE ingest_rows AS WITH {scan}, "
+                    f"{''.join(c + ', ' for c in ctes)}p AS ({p_select}), q AS (SELECT *, {check} FROM p) "
+                    f"{final} FROM q")
+    finally:
+        if parallel:  # the raw values live no longer than this statement needs them
+            con.execute("DROP TABLE IF EXISTS ingest_raw")
     return int(con.execute("SELECT count(*) FROM ingest_rows").fetchall()[0][0])
 
 
