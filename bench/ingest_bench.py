@@ -4,6 +4,8 @@ Usage::
 
     .venv/bin/python bench/ingest_bench.py [--rows 1000000] [--sop batam-dinkes-integrasi-jkn] [--dir DIR]
     .venv/bin/python bench/ingest_bench.py --xes-mb 1024     # a 1 GB (uncompressed) .xes.gz instead
+    .venv/bin/python bench/ingest_bench.py --profile         # also wall and CPU seconds per stage
+    .venv/bin/python bench/ingest_bench.py --profile --tree /path/to/main   # the same with main's code (A/B)
 
 Writes a realistic log (~10 events per case; columns no_registrasi, kegiatan, tanggal in
 mixed formats, status, petugas, kelurahan, nik, nama, jumlah_wbs, keterangan; a few % bad
