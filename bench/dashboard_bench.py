@@ -101,29 +101,37 @@ def time_pages(db: Path) -> dict[str, dict[str, float]]:
     os.environ["PANTAU_DB"] = str(db)
     with data.connection(db) as con:
         _plan, (case_id, case_sop, case_agency) = page_queries(con)
+    from streamlit.components.v2.component_manager import BidiComponentManager
+
+    # A server scans the installed packages for custom components once, at start
+    # (streamlit.runtime.Runtime); AppTest does it for every new AppTest (0.5-1 CPU-s here):
+    # every AppTest of this bench shares one scan, so a page's time is the page's
+    components = BidiComponentManager()
+    components.discover_and_register_components(start_file_watching=False)
+
+    def app(page: str, params: dict) -> AppTest:
+        at = AppTest.from_file(str(app_path()), default_timeout=300)
+        at._bidi_component_manager = components  # shared scan, see above
+        at.query_params = dict(params)
+        if page != "ringkasan":
+            at.switch_page(f"views/{page}.py")
+        return at
+
     results = {}
     pages = ("ringkasan", "pelanggaran", "lane", "deviasi", "kasus", "model", "data")
-    for warmup in (True, False):  # first one untimed run of every page: imports are once per process
-        for page in pages:
-            if warmup:
-                at = AppTest.from_file(str(app_path()), default_timeout=300)
-                if page != "ringkasan":
-                    at.switch_page(f"views/{page}.py")
-                at.run()
-                continue
-            results[page] = _time_page(AppTest, st, page, case_id, case_sop, case_agency)
+    for page in pages:  # one untimed run of every page first: imports are once per process
+        app(page, {}).run()
+    for page in pages:
+        results[page] = _time_page(app, st, page, case_id, case_sop, case_agency)
     return results
 
 
-def _time_page(AppTest, st, page: str, case_id: str, case_sop: str, case_agency: str) -> dict[str, float]:
+def _time_page(app, st, page: str, case_id: str, case_sop: str, case_agency: str) -> dict[str, float]:
     """One page in AppTest: cold (cache cleared), then warm; wall and CPU seconds."""
     params = {"case": case_id, "sop": case_sop, "agency": case_agency} if page == "kasus" else {}
     timings, cpu = [], []
     for _ in range(2):  # cold, warm
-        at = AppTest.from_file(str(app_path()), default_timeout=300)
-        at.query_params = dict(params)
-        if page != "ringkasan":
-            at.switch_page(f"views/{page}.py")
+        at = app(page, params)
         if not timings:
             st.cache_data.clear()
         t, c = time.perf_counter(), time.process_time()
@@ -188,7 +196,8 @@ def time_browser(db: Path) -> dict[str, dict[str, float]]:
 
     from playwright.sync_api import sync_playwright
 
-    spec = importlib.util.spec_from_file_location("screenshots", ROOT / "scripts" / "screenshots.py")
+    # the driver of the tree whose dashboard is measured (it serves that tree's app.py)
+    spec = importlib.util.spec_from_file_location("screenshots", app_path().parents[1] / "scripts" / "screenshots.py")
     drv = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(drv)
     with data.connection(db) as con:
