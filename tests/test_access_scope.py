@@ -22,6 +22,7 @@ from event_logs.scoped import (
     SCOPED_VIEWS,
     THROUGH,
     apply_scope,
+    open_scoped,
     store_tables,
 )
 from event_logs.store import open_store
@@ -164,6 +165,20 @@ def test_a_model_of_another_agency_is_seen_when_a_case_in_scope_was_checked_agai
         assert other_sop in {r[0] for r in scoped.execute("SELECT sop_id FROM models").fetchall()}
     finally:
         scoped.close()
+    # the list is kept for the next connection only while the file is unchanged
+    def models_seen() -> set[str]:
+        con = open_scoped(copy, Scope.of([BATAM]))
+        try:
+            return {r[0] for r in con.execute("SELECT model_sha256 FROM models").fetchall()}
+        finally:
+            con.close()
+
+    assert other in models_seen() and other in models_seen()
+    con = duckdb.connect(str(copy))
+    con.execute("UPDATE case_checks SET model_sha256 = (SELECT model_sha256 FROM models WHERE agency = ? "
+                "LIMIT 1) WHERE model_sha256 = ?", [BATAM, other])
+    con.close()
+    assert other not in models_seen()
 
 
 def _all_queries(con) -> dict[str, pd.DataFrame]:
