@@ -48,7 +48,8 @@ def resolve_as_of(con: duckdb.DuckDBPyConnection, sop_ids: list[str], timezones:
     """The run's as-of for ``sop_ids`` (their zones in ``timezones``) and the zone it is read
     in (that of the SOP with the latest event): ``as_of`` when given (a string is read by
     :func:`parse_as_of`), else the end of the last imported day. (None, None) when the SOPs
-    have no events."""
+    have no events, and when none of their events has a time (logs read in order only) and
+    no ``as_of`` is given: nothing of theirs is measured against a clock."""
     latest = con.execute("SELECT sop_id, max(ts) AS last_ts FROM events WHERE sop_id IN (SELECT unnest(?)) "
                          "GROUP BY sop_id ORDER BY last_ts DESC, sop_id LIMIT 1", [sop_ids]).fetchall()
     if not latest:
@@ -56,11 +57,11 @@ def resolve_as_of(con: duckdb.DuckDBPyConnection, sop_ids: list[str], timezones:
     sop_id, last_ts = latest[0]
     zone = timezones[sop_id]
     if as_of is None:
-        return end_of_day(last_ts, zone), zone
+        return (None, None) if last_ts is None else (end_of_day(last_ts, zone), zone)
     moment = parse_as_of(as_of, zone) if isinstance(as_of, str) else as_of
     if moment.tzinfo is None:
         raise AnalysisError("as_of must carry a time zone", field="as_of", hint="e.g. datetime.now(UTC)")
-    if moment < last_ts:
+    if last_ts is not None and moment < last_ts:
         raise AnalysisError(
             f"--as-of {moment.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M %Z} lies before the latest event "
             f"({last_ts.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M %Z}, SOP {sop_id})", field="as_of",

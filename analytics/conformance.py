@@ -198,8 +198,8 @@ def _check_variants(
             fits = None if is_open or tok is None else tok == 1.0 and set(symbols) <= labels
             results.append((sop_id, variant_id, None, tok, FALLBACK, None, fits, is_open))
             found = rules.unmapped_only(symbols)
-        devs += [(sop_id, variant_id, d.kind, d.step_id, d.position, d.explanation_id, d.explanation_en)
-                 for d in found]
+        devs += [(sop_id, variant_id, d.kind, d.step_id, d.position, d.explanation_id, d.explanation_en,
+                  d.after) for d in found]
     return results, devs
 
 
@@ -386,7 +386,7 @@ def write_conformance(con: duckdb.DuckDBPyConnection, work: ConformanceWork,
         checked.results)
     _load(con, "conformance_variant_devs", _schema(
         sop_id=S, variant_id=S, kind=S, step_id=S, position=pa.int32(), explanation_id=S,
-        explanation_en=S), checked.devs)
+        explanation_en=S, after_position=pa.int32()), checked.devs)
     _run_script(con, "conformance_deviations.sql")
     scope.install_all_variants(con, work.incremental)
     stats.seconds["deviations"] = time.perf_counter() - t

@@ -39,13 +39,16 @@ class XorBranches:
 
 @dataclass(frozen=True)
 class Deviation:
-    """A deviation of one variant: kind, step (None when unmapped), 1-based trace position."""
+    """A deviation of one variant: kind, step (None when unmapped), 1-based trace position;
+    for a skipped step (a model move, no event) ``after``: where the alignment puts it, the
+    trace position of the last event before it (0: before the first event)."""
 
     kind: str
     step_id: str | None
     position: int | None
     explanation_id: str
     explanation_en: str
+    after: int | None = None
 
 
 def trace_symbol(step_id: str | None, activity: str) -> str:
@@ -170,9 +173,15 @@ def classify(moves: Iterable[MoveLike], model: SopModel, xors: Sequence[XorBranc
                 kind = "extra_activity"
             text = explain(kind, steps[m.symbol], position=m.position, choice=choice)
             found.append(Deviation(kind, m.symbol, m.position, *text))
+    # a model move's place is the alignment's: after the last event moved before it (a step
+    # skipped in a loop's second round sits inside that round, not before the step's first run)
+    seen = 0
     for m in moves:
+        if m.position is not None:
+            seen = m.position
         if m.kind == "model" and m.symbol not in out_of_order and m.symbol in steps:
-            found.append(Deviation("skipped_step", m.symbol, None, *explain("skipped_step", steps[m.symbol])))
+            found.append(Deviation("skipped_step", m.symbol, None, *explain("skipped_step", steps[m.symbol]),
+                                   after=seen))
     return found
 
 

@@ -26,13 +26,13 @@ def build_open_cases(
     """Insert one ``open_cases`` row per open case of run ``run_id``, measured at ``as_of``.
 
     ``as_of`` is "now" for the analysis (``pantau analyze`` passes the latest event's
-    timestamp); it must carry a time zone. ``at_risk_share``: the share of the time allowed
-    from which a case on track counts as at risk (``[analysis] at_risk_share``). Returns the
-    number of rows written.
+    timestamp); it must carry a time zone. None when no event of the run has a time (logs read
+    in order only): every open case is then ``not_measurable`` (so is any open case without
+    times under a given ``as_of``). ``at_risk_share``: the share of the time allowed from which
+    a case on track counts as at risk (``[analysis] at_risk_share``). Returns the number of
+    rows written.
     """
-    if as_of is None:
-        return 0  # no events: nothing can be open
-    if as_of.tzinfo is None:
+    if as_of is not None and as_of.tzinfo is None:
         raise AnalysisError(f"as_of must carry a time zone: {as_of}", field="as_of",
                             hint="pass the latest event ts, or datetime.now(UTC)")
     ensure_prepared(con, run_id, models)

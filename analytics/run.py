@@ -145,6 +145,7 @@ def analyze(
     notice: Callable[[str], None] | None = None,
     as_of: datetime | str | None = None,
     full: bool = False,
+    calendar_span: tuple[datetime, datetime] | None = None,
 ) -> RunResult:
     """Compute every result table for ``sop_ids`` (default: all SOPs with events and a model).
 
@@ -157,13 +158,16 @@ def analyze(
     ``notice(text)`` is told once when readers (the dashboard, a notebook) hold the store and
     the run waits for them (:func:`event_logs.store.open_store`). ``full``: recompute every SOP
     from all its events; by default an SOP is recomputed only where events imported since its
-    last run can change its results (:mod:`analytics.incremental`).
+    last run can change its results (:mod:`analytics.incremental`). ``calendar_span``: the first
+    and last event the working calendars are installed around (default: the store's own); a
+    partition of a national store is given the nation's (:mod:`analytics.distributed`), so its
+    working-minute sums are the national store's to the last bit.
     """
     forced: dict[str, str] = {}
     while True:
         try:
             return _analyze(db_path, sop_ids, progress=progress, settings=settings, as_of=as_of,
-                            notice=notice, full=True if full else forced,
+                            notice=notice, full=True if full else forced, calendar_span=calendar_span,
                             max_align_seconds_per_variant=max_align_seconds_per_variant,
                             max_align_seconds_total=max_align_seconds_total)
         except NotIncremental as e:  # rolled back: once more with that SOP full
@@ -183,6 +187,7 @@ def _analyze(
     as_of: datetime | str | None,
     notice: Callable[[str], None] | None,
     full: bool | dict[str, str],
+    calendar_span: tuple[datetime, datetime] | None = None,
 ) -> RunResult:
     """One attempt of :func:`analyze` (``full``: True, or the SOPs to analyse full and why)."""
     from analytics import calendar as work_calendar
@@ -238,7 +243,9 @@ def _analyze(
             t = time.perf_counter()
             # every stored SOP's calendar, over every event: a partial run must not drop
             # calendars that earlier runs of other SOPs recorded in runs.calendar_version
-            all_first, all_last = fetch_one(con, "SELECT min(ts), max(ts) FROM events")
+            # (the working clock's readings start at the calendar's first day: a partition
+            # installs the nation's span, or its sums of working minutes round differently)
+            all_first, all_last = calendar_span or fetch_one(con, "SELECT min(ts), max(ts) FROM events")
             every = {s: registry.in_force(con, s, last_day) for s in registry.sop_ids(con)}
             specs, own_calendars = agency_calendars.run_specs(con, every)
             calendar_version = work_calendar.install_specs(con, specs, all_first, all_last)

@@ -98,20 +98,20 @@ def generate(db: Path, cases: int) -> None:
             ELSE steps END AS steps,
             ['Batu Aji', 'Sekupang', 'Nongsa'][(hash(i, 'unit') % 3)::INT + 1] AS unit
         FROM b;
-        INSERT INTO events
+        INSERT INTO events (event_id, case_id, sop_id, activity, lifecycle, ts, resource, agency, unit,
+                            import_id, source_row)
         SELECT t.i * 64 + t.pos AS event_id, t.case_id, '{SOP}',
-               CASE WHEN t.sym LIKE '?:%' THEN NULL ELSE t.sym END,
                coalesce(st.name, substr(t.sym, 3)), 'complete',
                TIMESTAMPTZ '2024-01-02 08:00:00+07' + to_minutes(t.i) + to_hours(t.pos * 3),
-               'pegawai-' || (hash(t.case_id || t.sym) % 12)::VARCHAR, st.lane,
+               'pegawai-' || (hash(t.case_id || t.sym) % 12)::VARCHAR,
                '{model.agency}', t.unit, 1, t.i * 64 + t.pos
         FROM (SELECT i, case_id, unit, unnest(steps) AS sym, unnest(range(1, len(steps) + 1)) AS pos
               FROM g_cases) t
         LEFT JOIN g_steps st ON st.step_id = t.sym;
-        INSERT INTO cases
-        SELECT case_id, '{SOP}', '{model.agency}', unit, NULL,
+        INSERT INTO cases (case_id, sop_id, agency, unit, attributes, import_id)
+        SELECT case_id, '{SOP}', '{model.agency}', unit,
                CASE WHEN i % 5 = 0 THEN json_object('kelengkapan', [{", ".join(docs)}][:1 + (i % {len(docs)})::INT]) END,
-               NULL, NULL, 1
+               1
         FROM g_cases;
     """)
     con.close()
@@ -134,14 +134,38 @@ def _peak_rss() -> int:
     return 0
 
 
-def _frame(con):
+def _label_steps(con, model) -> None:
+    """TEMP TABLE bench_labels(label, step_id): a step's id and its name are its labels, as the
+    analysis maps them (events keep the file's label; the step is decided at analysis)."""
     import pandas as pd
 
+    pairs = {**{s.name: s.id for s in model.steps}, **{s.id: s.id for s in model.steps}}
+    con.register("bench_label_frame", pd.DataFrame({"label": list(pairs), "step_id": list(pairs.values())}))
+    con.execute("CREATE OR REPLACE TEMP TABLE bench_labels AS SELECT * FROM bench_label_frame")
+    con.unregister("bench_label_frame")
+
+
+def _frame(con, model):
+    """The complete events as pm4py reads them: activity = the step id, '?:label' for no step."""
+    import pandas as pd
+
+    _label_steps(con, model)
     df = con.execute(
-        "SELECT case_id, coalesce(step_id, '?:' || activity) AS activity, ts FROM events "
-        "WHERE lifecycle = 'complete' ORDER BY case_id, ts, event_id").df()
+        "SELECT e.case_id, coalesce(l.step_id, '?:' || e.activity) AS activity, e.ts FROM events e "
+        "LEFT JOIN bench_labels l ON l.label = e.activity "
+        "WHERE e.lifecycle = 'complete' ORDER BY e.case_id, e.ts, e.event_id").df()
     df["ts"] = pd.to_datetime(df["ts"], utc=True)
     return df
+
+
+def register_bench_model(con, model, text: str | None = None) -> None:
+    """Store a bench model built in memory from a net (its steps are the net's labels, no
+    flow or Waktu: it would fail `sop check`, so it is stored unchecked, as a fixture).
+    ``text``: what its sha256 was computed from (default: the file at ``model.path``)."""
+    from event_logs.registry import register_model
+
+    text = Path(model.path).read_text(encoding="utf-8") if text is None else text
+    register_model(con, model, text, origin="file", check=False)
 
 
 def child_pantau(db: str, out: str, nets_from: str | None = None) -> dict:
@@ -166,6 +190,8 @@ def child_pantau(db: str, out: str, nets_from: str | None = None) -> dict:
     if nets is None:
         petri_net(models[sop_id])  # built once per process and cached: not part of the stage
     con.execute("BEGIN TRANSACTION")
+    if nets_from:
+        register_bench_model(con, models[sop_id])
     t0 = time.perf_counter()
     stats = run_conformance(con, 1, [sop_id], models=models, nets=nets)
     seconds = time.perf_counter() - t0
@@ -186,14 +212,15 @@ def child_pm4py(db: str, out: str, what: str, nets_from: str | None = None) -> d
     pm4py = _pm4py()
     con = duckdb.connect(db, read_only=True)
     con.execute("SET enable_progress_bar = false")
-    df = _frame(con)
     if nets_from:
-        _, (net, im, fm) = receipt_model()
+        model, (net, im, fm) = receipt_model()
     else:
         from sop_models import get_model
         from sop_models.builders import petri_net
 
-        net, im, fm = petri_net(get_model(SOP))
+        model = get_model(SOP)
+        net, im, fm = petri_net(model)
+    df = _frame(con, model)
     t0 = time.perf_counter()
     frame = pm4py.format_dataframe(df, case_id="case_id", activity_key="activity", timestamp_key="ts")
     if what == "align":
@@ -216,13 +243,17 @@ def child_floor(db: str) -> dict:
     """The floor: the bare DuckDB variant query."""
     import duckdb
 
+    from sop_models import get_model
+
     con = duckdb.connect(db, read_only=True)
     con.execute("SET enable_progress_bar = false")
+    _label_steps(con, get_model(SOP))
     t0 = time.perf_counter()
     n = con.execute(
-        "SELECT count(*) FROM (SELECT seq, count(*) FROM (SELECT case_id, string_agg(coalesce(step_id, "
-        "'?:' || activity), ',' ORDER BY ts, event_id) AS seq FROM events WHERE lifecycle = 'complete' "
-        "GROUP BY case_id) GROUP BY seq)").fetchone()[0]
+        "SELECT count(*) FROM (SELECT seq, count(*) FROM (SELECT e.case_id, string_agg(coalesce(l.step_id, "
+        "'?:' || e.activity), ',' ORDER BY e.ts, e.event_id) AS seq FROM events e "
+        "LEFT JOIN bench_labels l ON l.label = e.activity WHERE e.lifecycle = 'complete' "
+        "GROUP BY e.case_id) GROUP BY seq)").fetchone()[0]
     return {"seconds": time.perf_counter() - t0, "peak_rss": _peak_rss(), "variants": n}
 
 
@@ -255,17 +286,17 @@ def load_receipt(db: Path) -> None:
 
     from event_logs.store import init_store
 
-    model, _ = receipt_model()
     init_store(db)
     con = duckdb.connect(str(db))
     con.execute(f"""
-        INSERT INTO events
+        INSERT INTO events (event_id, case_id, sop_id, activity, lifecycle, ts, resource, agency, unit,
+                            import_id, source_row)
         SELECT row_number() OVER (ORDER BY "case:concept:name", "time:timestamp"), "case:concept:name",
-               'wabo-receipt', CASE WHEN list_contains(?, "concept:name") THEN "concept:name" END,
-               "concept:name", "lifecycle:transition", "time:timestamp", "org:resource", NULL,
-               'CoSeLoG municipality', "case:department", 1, NULL
+               'wabo-receipt', "concept:name", "lifecycle:transition", "time:timestamp", "org:resource",
+               'CoSeLoG municipality', "case:department", 1,
+               row_number() OVER (ORDER BY "case:concept:name", "time:timestamp")
         FROM read_csv('{REAL / "receipt.csv"}')
-    """, [[s.id for s in model.steps]])
+    """)
     con.close()
 
 

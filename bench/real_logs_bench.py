@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from conformance_bench import REAL, _frame, _peak_rss, _pm4py, receipt_model  # noqa: E402
+from conformance_bench import REAL, _frame, _peak_rss, _pm4py, receipt_model, register_bench_model  # noqa: E402
 
 MANY = {"many60": (60, 1200, 7), "many300": (300, 1000, 7)}  # activities, cases, seed
 
@@ -111,17 +111,15 @@ def load(db: Path, name: str) -> None:
 
     from event_logs.store import init_store
 
-    model, _ = log_net(name)
     df = _events(name)
     init_store(db)
     con = duckdb.connect(str(db))
     con.register("raw", df)
     con.execute(f"""
-        INSERT INTO events
-        SELECT row_number() OVER (ORDER BY case_id, ts), case_id, '{name}',
-               CASE WHEN list_contains(?, activity) THEN activity END, activity, 'complete', ts,
-               NULL, NULL, 'bench', NULL, 1, NULL
-        FROM raw""", [[s.id for s in model.steps]])
+        INSERT INTO events (event_id, case_id, sop_id, activity, lifecycle, ts, agency, import_id, source_row)
+        SELECT row_number() OVER (ORDER BY case_id, ts), case_id, '{name}', activity, 'complete', ts,
+               'bench', 1, row_number() OVER (ORDER BY case_id, ts)
+        FROM raw""")
     con.close()
 
 
@@ -136,6 +134,7 @@ def child_pantau(db: str, name: str, out: str) -> dict:
     con = duckdb.connect(db)
     con.execute("SET enable_progress_bar = false")
     con.execute("BEGIN TRANSACTION")
+    register_bench_model(con, model, None if name == "receipt" else "|".join(s.id for s in model.steps))
     t0 = time.perf_counter()
     stats = run_conformance(con, 1, [name], models={name: model}, nets={name: net})
     seconds = time.perf_counter() - t0
@@ -156,9 +155,9 @@ def child_pm4py(db: str, name: str, out: str) -> dict:
     import pyarrow.parquet as pq
 
     pm4py = _pm4py()
-    _, (net, im, fm) = log_net(name)
+    model, (net, im, fm) = log_net(name)
     con = duckdb.connect(db, read_only=True)
-    df = _frame(con)
+    df = _frame(con, model)
     t0 = time.perf_counter()
     frame = pm4py.format_dataframe(df, case_id="case_id", activity_key="activity", timestamp_key="ts")
     res = pm4py.conformance_diagnostics_alignments(frame, net, im, fm, return_diagnostics_dataframe=False)

@@ -89,7 +89,9 @@ def _sidebar(lang: str) -> filters.Filters:
         if sop:
             scoped = scoped[scoped["sop_id"] == sop]
         units = sorted(scoped["unit"].dropna().unique())
-        bounds = (min(options["first_day"]), max(options["last_day"]))
+        # cases of a log without times have no day (ui.untimed_note says how many)
+        days, lasts = options["first_day"].dropna(), options["last_day"].dropna()
+        bounds = (min(days), max(lasts)) if len(days) else None
     auth.allow_param("unit", set(options["unit"].dropna()) if options is not None else set(), lang)
     unit = sb.selectbox(t("unit", lang), units, index=None, key="unit", bind="query-params",
                         placeholder=t("all", lang))

@@ -109,7 +109,9 @@ def alignment_rows(trace: list[str], deviations: pd.DataFrame, model: ModelInfo,
 
     ``trace`` is the variant's activity list (step ids, or labels of unmapped activities);
     deviations carry their 1-based ``position`` in it (NULL for skipped steps, which are
-    placed after the last trace position of an earlier SOP step).
+    placed where the alignment put them, after trace position ``after_position``; a result of
+    a run before schema version 14 has none: after the last trace position of an earlier SOP
+    step).
     """
     by_position: dict[int, list[str]] = {}
     skipped: list[pd.Series] = []
@@ -133,12 +135,15 @@ def alignment_rows(trace: list[str], deviations: pd.DataFrame, model: ModelInfo,
     order = cat.case_steps(sop, sha)
     for d in skipped:
         sid = d["step_id"]
-        before = [i for i, item in enumerate(trace, start=1)
-                  if item in order and sid in order and order.index(item) < order.index(sid)]
-        rows.append({"pos": (max(before) if before else 0) + 0.5, "trace": "–",
+        after = d.get("after_position")
+        if after is None or pd.isna(after):
+            before = [i for i, item in enumerate(trace, start=1)
+                      if item in order and sid in order and order.index(item) < order.index(sid)]
+            after = max(before) if before else 0
+        rows.append({"pos": int(after) + 0.5, "trace": "–",
                      "sop": cat.step_label(sop, sid, 50, sha), "move": t("move_model", lang),
                      "deviation": cat.label("deviation_kinds", "skipped_step", lang)})
-    table = pd.DataFrame(rows, columns=["pos", "trace", "sop", "move", "deviation"]).sort_values("pos")
+    table = pd.DataFrame(rows, columns=["pos", "trace", "sop", "move", "deviation"]).sort_values("pos", kind="stable")
     table["pos"] = [str(int(p)) if float(p).is_integer() else "–" for p in table["pos"]]
     return table.rename(columns={"pos": "#", "trace": t("trace", lang), "sop": t("sop_step", lang),
                                  "move": t("move", lang), "deviation": t("deviation", lang)})

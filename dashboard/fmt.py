@@ -60,15 +60,16 @@ def day(value: date | datetime | None, lang: str = "id") -> str:
 
 
 def day_short(value: date | datetime | None, lang: str = "id") -> str:
-    """``2024-12-27`` -> ``27 Des 2024``."""
-    if value is None:
+    """``2024-12-27`` -> ``27 Des 2024``; ``–`` for none (an event of a log without times)."""
+    if value is None or value != value:  # None, NaT
         return "–"
     return f"{value.day} {MONTHS_SHORT[lang][value.month - 1]} {value.year}"
 
 
 def moment(value: datetime | None, lang: str = "id") -> str:
-    """``5 Apr 2024 14.05`` (id uses a dot between hours and minutes) / ``5 Apr 2024 14:05``."""
-    if value is None:
+    """``5 Apr 2024 14.05`` (id uses a dot between hours and minutes) / ``5 Apr 2024 14:05``;
+    ``–`` for none (an event of a log without times)."""
+    if value is None or value != value:  # None, NaT
         return "–"
     sep = "." if lang == "id" else ":"
     return f"{value.day} {MONTHS_SHORT[lang][value.month - 1]} {value.year} {value.hour:02d}{sep}{value.minute:02d}"

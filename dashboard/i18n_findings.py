@@ -12,6 +12,23 @@ FINDINGS: dict[str, dict[str, str]] = {
                          "atau 'pantau analyze --as-of').",
                    "en": "Cases still running are judged at this moment (the end of the last imported day, "
                          "or 'pantau analyze --as-of')."},
+    "untimed_cases": {"id": "{n} kasus dari log tanpa waktu: urutannya diperiksa, Mutu Baku-nya tidak terukur",
+                      "en": "{n} cases from a log without times: their order is checked, their Mutu Baku is "
+                            "not measurable"},
+    "untimed_period": {"id": "{n} kasus dari log tanpa waktu tidak punya tanggal, jadi tidak termasuk periode "
+                             "yang dipilih (Mutu Baku tidak terukur)",
+                       "en": "{n} cases from a log without times have no date, so the chosen period leaves "
+                             "them out (Mutu Baku not measurable)"},
+    "untimed_help": {"id": "Log yang tidak mencatat waktu (hanya urutan kegiatan) diperiksa kepatuhan urutannya "
+                           "terhadap SOP; langkahnya berstatus 'Tidak terukur', bukan tepat waktu atau terlambat, "
+                           "dan kasusnya tidak dihitung dalam persentase tepat waktu.",
+                     "en": "A log that records no times (only the order of activities) is checked for "
+                           "conformance with the SOP; its steps have the status 'Not measurable', neither on "
+                           "time nor late, and its cases do not count in the on-time share."},
+    "timeline_untimed": {"id": "Log kasus ini tidak mencatat waktu: urutan langkahnya ada di bawah, lamanya tidak "
+                               "terukur.",
+                         "en": "This case's log records no times: the order of its steps is below, their "
+                               "durations are not measurable."},
     "late_since": {"id": "terlambat sejak {moment}", "en": "late since {moment}"},
     "due_at": {"id": "tenggat {moment}", "en": "due {moment}"},
     # which cases a figure covers

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from dashboard import as_of, auth, data
+from dashboard import as_of, auth, data, fmt
 from dashboard.catalog import Catalog
 from dashboard.data import DbState
 from dashboard.filters import Filters
@@ -105,6 +105,28 @@ def page_header(title_key: str, intro_key: str | None = None) -> None:
     text = as_of_caption()
     if text:
         st.caption(f":material/schedule: {plain(text)}", help=tr("as_of_help"))
+    note = untimed_note()
+    if note:
+        st.caption(f":material/timer_off: {note}", help=tr("untimed_help"))
+
+
+def untimed_note(f: Filters | None = None) -> str:
+    """How many cases in view come from a log without times (conformance only, Mutu Baku not
+    measurable), and, when a period is chosen, that no period holds them: a date filter never
+    drops them silently. Empty when there are none or no results yet."""
+    state = db_state()
+    if state is None or not state.has_results or state.results_outdated:
+        return ""
+    f = f if f is not None else filters()
+    try:
+        row = load("untimed_cases", f).iloc[0]
+    except (PantauError, duckdb.Error):
+        return ""
+    n = int(row["cases"])
+    if not n:
+        return ""
+    count = fmt.number(n, 0, lang())
+    return tr("untimed_period" if (f.start or f.end) else "untimed_cases", n=count)
 
 
 def as_of_rows(f: Filters | None = None) -> pd.DataFrame:

@@ -50,6 +50,7 @@ from pantau_cli import (  # noqa: E402, F401
     evidence_cmd,
     export_cmd,
     map_cmd,
+    partition_cmd,
     report_cmd,
     sop_cmd,
     target_cmd,

@@ -50,6 +50,7 @@ def ingest(
     keep_names: bool = typer.Option(False, "--keep-names", help="Keep every personal column (names, phone, address; dropped by default)."),
     keep_column: list[str] = typer.Option(None, "--keep-column", help="A personal column to keep (repeatable); phone numbers in it are still masked."),
     sheet: str = typer.Option(None, "--sheet", help="Excel sheet (default: the first)."),
+    no_timestamps: bool = typer.Option(False, "--no-timestamps", help="The log records no times: read it in file order (conformance only; Mutu Baku not measurable)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Import an event log into the store; bad rows go to quarantine with their reason."""
@@ -61,6 +62,7 @@ def ingest(
             db, file, sop_id=sop, agency=agency, tz=tz, mapping=_parse_map(map_),
             activity_map=activity_map, pii_columns=list(pii or []), keep_names=keep_names,
             keep_columns=list(keep_column or []), sheet=sheet, progress=progress, notice=notice,
+            no_timestamps=no_timestamps,
         )
     for line in result.label_lines(redact):
         typer.echo(line, err=True)

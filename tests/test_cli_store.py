@@ -58,8 +58,10 @@ NEEDS_A_STORE = [
     ["accept", "revoke", "1", "--reason", "keliru", "--by", "auditor"],
     ["export", "deviations", "-o", "{csv}.csv"],
     ["evidence", "--case", "BTM-1"],
+    ["partition", "split", "--out", "{csv}-parts"],
 ]
-CREATORS = {"init", "ingest", "simulate", "demo", "sop add"}  # the commands that may create a store
+# the commands that may create a store (partition gather writes a new one, refusing an existing file)
+CREATORS = {"init", "ingest", "simulate", "demo", "sop add", "partition gather"}
 
 HOLD = """
 import sys, time, duckdb

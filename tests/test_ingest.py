@@ -163,14 +163,22 @@ def test_xes_and_xes_gz(tmp_path: Path, sop: Sop) -> None:
     _check_loaded(db2, sop, ingest_file(db2, gz, **sop.kw()), "xes")
 
 
-def test_xes_without_timestamps_is_refused_whole(tmp_path: Path, sop: Sop) -> None:
+def test_xes_without_timestamps_loads_in_file_order(tmp_path: Path, sop: Sop) -> None:
+    """An XES log none of whose events has time:timestamp (the a22 benchmark logs) is read in
+    order only: every event loads with ts NULL, event_id in file order (tests/test_order_only.py
+    follows such a log through the analysis)."""
     path = tmp_path / "notime.xes.gz"
     path.write_bytes(gzip.compress(_xes(sop, with_time=False).encode("utf-8")))
     db = tmp_path / "store.duckdb"
-    with pytest.raises(Exception, match="no timestamps at all") as info:
-        ingest_file(db, path, **sop.kw())
-    assert type(info.value).__name__ == "IngestError"
-    assert counts(db) == {"imports": 0, "events": 0, "cases": 0, "quarantine": 0}
+    result = ingest_file(db, path, **sop.kw())
+    assert result.order_only and result.rows_loaded == len(_rows(sop)) and result.rows_quarantined == 0
+    assert "no timestamps" in result.summary_line()
+    rows = query(db, "SELECT case_id, activity, ts FROM events ORDER BY event_id")
+    in_file = [(c, a) for case in dict.fromkeys(r[0] for r in _rows(sop))  # _xes groups by trace
+               for c, a, _, _ in _rows(sop) if c == case]
+    assert [(c, a) for c, a, _ in rows] == in_file
+    assert {ts for _, _, ts in rows} == {None}
+    assert json.loads(query(db, "SELECT mapping FROM imports")[0][0])["order_only"] is True
 
 
 def test_parquet_with_typed_columns(tmp_path: Path, sop: Sop) -> None:

@@ -99,8 +99,10 @@ def test_the_case_page_shows_each_events_own_attributes(tmp_path: Path, sop: Sop
 
 def test_every_xes_standard_transition_is_kept_and_only_start_complete_make_a_step(tmp_path: Path, sop: Sop) -> None:
     """BPIC 2012 writes SCHEDULE, START, SUSPEND, RESUME, COMPLETE, ATE_ABORT...: all are kept;
-    a schedule before the start is waiting time (the case begins with it), suspend/resume sit
-    inside processing, an aborted instance makes no occurrence and no trace entry."""
+    a schedule before the start is waiting time (the case begins with it), the time between
+    suspend and resume is not processing (40 minutes start -> complete, 10 of them suspended:
+    processing 30; tests/test_suspend_resume.py), an aborted instance makes no occurrence and
+    no trace entry."""
     from analytics import analyze
 
     s0, s1, s2 = (s.name for s in sop.model.steps[:3])
@@ -136,7 +138,7 @@ def test_every_xes_standard_transition_is_kept_and_only_start_complete_make_a_st
                                 strftime(complete_ts AT TIME ZONE 'Asia/Jakarta', '%H:%M'), waiting_wm, processing_wm
                          FROM step_checks WHERE case_id = 'C1' ORDER BY complete_ts""")
     first, second = (s.id for s in sop.model.steps[:2])
-    assert steps == [(first, 1, "09:00", "09:40", 60.0, 40.0), (second, 1, "11:00", "11:20", 80.0, 20.0)]
+    assert steps == [(first, 1, "09:00", "09:40", 60.0, 30.0), (second, 1, "11:00", "11:20", 80.0, 20.0)]
     # the case begins when its first activity was scheduled
     assert query(db, """SELECT strftime(first_ts AT TIME ZONE 'Asia/Jakarta', '%H:%M') FROM cases
                         WHERE case_id = 'C1'""") == [("08:00",)]

@@ -4,6 +4,8 @@
 -- name, lane), conformance_four_eyes(sop_id, step_a, step_b, label_a_id, label_b_id,
 -- label_a_en, label_b_en), conformance_kelengkapan(sop_id, step_id, items, label_id, label_en),
 -- case_kelengkapan (intermediate/kelengkapan.sql), run_events (analytics.labels).
+-- after_position: for a skipped step, where the alignment places it (the trace position of the
+-- last event before it; 0 before the first); NULL for the other kinds.
 
 CREATE OR REPLACE TEMP TABLE conformance_case_devs AS
 -- rules 1-3: a variant's deviations hold for each of its cases; the position picks the event
@@ -13,7 +15,8 @@ SELECT
     d.position,
     st.lane,
     cv.event_ids[d.position] AS event_id,
-    d.explanation_id, d.explanation_en
+    d.explanation_id, d.explanation_en,
+    d.after_position
 FROM conformance_variant_devs d
 JOIN conformance_case_variant cv ON cv.sop_id = d.sop_id AND cv.variant_id = d.variant_id
 LEFT JOIN conformance_steps st ON st.sop_id = d.sop_id AND st.step_id = d.step_id
@@ -32,6 +35,7 @@ SELECT * EXCLUDE (rn) FROM (
         eb.event_id,
         format('{} dan {} diselesaikan oleh orang yang sama ({})', fe.label_a_id, fe.label_b_id, eb.resource),
         format('{} and {} were completed by the same person ({})', fe.label_a_en, fe.label_b_en, eb.resource),
+        NULL::INTEGER AS after_position,
         row_number() OVER (PARTITION BY cv.sop_id, cv.agency, cv.case_id, fe.step_a, fe.step_b
                            ORDER BY eb.ts, eb.event_id) AS rn
     FROM conformance_four_eyes fe
@@ -52,7 +56,8 @@ SELECT
     m.sop_id, m.case_id, m.agency, cv.unit, 'missing_kelengkapan', m.step_id, st.name,
     NULL, st.lane, NULL,
     format('Kelengkapan {} tidak lengkap: {}', k.label_id, array_to_string(m.missing, '; ')),
-    format('Documents required by {} are missing: {}', k.label_en, array_to_string(m.missing, '; '))
+    format('Documents required by {} are missing: {}', k.label_en, array_to_string(m.missing, '; ')),
+    NULL::INTEGER
 FROM case_kelengkapan m
 JOIN conformance_kelengkapan k ON k.sop_id = m.sop_id
 JOIN conformance_case_variant cv ON cv.sop_id = m.sop_id AND cv.agency = m.agency AND cv.case_id = m.case_id

@@ -19,7 +19,7 @@ CROSS JOIN conformance_run r;
 
 INSERT INTO deviations BY NAME
 SELECT r.run_id, d.case_id, d.sop_id, d.agency, d.unit, d.kind, d.step_id, d.activity, d.position,
-       d.lane, d.event_id, d.explanation_id, d.explanation_en, m.model_sha256
+       d.lane, d.event_id, d.explanation_id, d.explanation_en, m.model_sha256, d.after_position
 FROM conformance_case_devs d
 JOIN mutu_baku_sops m ON m.sop_id = d.sop_id
 CROSS JOIN conformance_run r;

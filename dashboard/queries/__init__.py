@@ -76,6 +76,7 @@ QUERIES: dict[str, Callable[..., pd.DataFrame]] = {
     "period_identity": evidence.period_identity,
     "filter_options": store.filter_options,
     "run_as_of": store.run_as_of,
+    "untimed_cases": store.untimed_cases,
     "catalog_models": store.catalog_models,
     "catalog_steps": store.catalog_steps,
     "catalog_lanes": store.catalog_lanes,

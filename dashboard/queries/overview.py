@@ -17,6 +17,8 @@ _CASE_AGGREGATES = """
     count(*) FILTER (WHERE is_closed) AS closed,
     count(*) FILTER (WHERE NOT is_closed) AS open,
     count(*) FILTER (WHERE on_time) AS on_time,
+    -- the closed cases the on-time share is over: a case of a log without times is not measurable
+    count(*) FILTER (WHERE is_closed AND on_time IS NOT NULL) AS closed_measured,
     on_time_share(on_time) AS on_time_share,
     count(*) FILTER (WHERE is_closed AND conformant) AS conformant,
     conformant_share(conformant, is_closed) AS conformant_share,
@@ -64,8 +66,9 @@ def overview_by_sop(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 def monthly_trend(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Per month of completion (``completion_month``), agency and SOP: the cases closed in it,
     how many within Mutu Baku and conformant, the shares, and the SOP's on-time target. The
-    period selects cases by their completion day (the month they count in)."""
-    sql, params = where(f, day="last_day", extra=[("is_closed", [])])
+    period selects cases by their completion day (the month they count in); a case of a log
+    without times has no month (ui.untimed_note counts it)."""
+    sql, params = where(f, day="last_day", extra=[("is_closed AND last_day IS NOT NULL", [])])
     return frame(con, f"""
         SELECT completion_month(last_day, is_closed) AS month, agency, sop_id,
                count(*) AS closed,

@@ -122,6 +122,16 @@ def imports(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 500) -> pd.
         FROM imports {sql} ORDER BY import_id DESC LIMIT ?""", [*params, limit])
 
 
+def untimed_cases(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Cases of a log without times (read in order only: ``first_day`` NULL) in the filter's
+    agency, SOP and unit, closed and open. They have no day, so no period holds them; their
+    conformance is measured, their Mutu Baku is not (status ``not_measurable``)."""
+    sql, params = where(Filters(f.agency, f.sop_id, f.unit), extra=[("first_day IS NULL", [])])
+    return frame(con, f"""
+        SELECT count(*) AS cases, count(*) FILTER (WHERE is_closed) AS closed
+        FROM case_results {sql}""", params)
+
+
 def run_as_of(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Per SOP in view (the filter's agency, SOP and unit; any period): the run whose results
     the pages show, the moment it judged open cases at (``runs.as_of``) and the SOP's zone."""

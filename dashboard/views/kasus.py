@@ -97,8 +97,11 @@ with ui.guard():
     st.subheader(ui.tr("timeline"))
     if not ui.empty(steps):
         segments = case_view.gantt_segments(steps, m, cat, L)
-        st.plotly_chart(charts.case_gantt(segments, case_view.step_order(m, steps, cat), cat, L))
-        st.caption(ui.tr("timeline_note", tz=ui.plain(m.timezone)))
+        if len(segments):
+            st.plotly_chart(charts.case_gantt(segments, case_view.step_order(m, steps, cat), cat, L))
+            st.caption(ui.tr("timeline_note", tz=ui.plain(m.timezone)))
+        else:  # a case of a log without times: its order is known, its times are not
+            st.info(ui.tr("timeline_untimed"))
         st.subheader(ui.tr("mutu_baku_per_step"))
         st.dataframe(case_view.step_table(steps, m, cat, L), hide_index=True)
 

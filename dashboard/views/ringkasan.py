@@ -38,7 +38,7 @@ with ui.guard():
             delta = "+" + delta
     cols[1].metric(ui.tr("share_on_time"), fmt.percent(row["on_time_share"], 1, L), delta=delta,
                    help=ui.tr("on_time_help"))
-    cols[1].caption(_of(row["on_time"], row["closed"], "scope_closed"))
+    cols[1].caption(_of(row["on_time"], row["closed_measured"], "scope_closed"))
     cols[2].metric(ui.tr("share_conformant"), fmt.percent(row["conformant_share"], 1, L),
                    help=ui.tr("conformant_help"))
     cols[2].caption(_of(row["conformant"], row["closed"], "scope_closed"))
@@ -70,7 +70,7 @@ with ui.guard():
     st.subheader(ui.tr("agencies_side_by_side"))
     st.plotly_chart(charts.paired_shares(by_sop, ("on_time_share", "conformant_share"),
                                          (ui.tr("share_on_time"), ui.tr("share_conformant")), cat, L,
-                                         counts=(("on_time", "closed"), ("conformant", "closed"))))
+                                         counts=(("on_time", "closed_measured"), ("conformant", "closed"))))
 
     st.subheader(ui.tr("monthly_trend"))
     trend = ui.load("monthly_trend")

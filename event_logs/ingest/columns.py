@@ -62,6 +62,9 @@ def _find_column(names: Sequence[str], wanted: str) -> int | None:
 def _missing_hint(field_name: str, names: Sequence[str], delimiter_note: str | None) -> str:
     shown = ", ".join(ALIASES[field_name])
     hint = f"map it with --map 'COLUMN={field_name}' (recognised names: {shown})"
+    if field_name == "timestamp":
+        hint += ("; a log that records no times at all: --no-timestamps (read in file order: "
+                 "conformance only, Mutu Baku not measurable)")
     if shown_names(names).endswith("not shown)"):
         hint = f"add a header line (the columns' names) as the first line; or {hint}"
     if delimiter_note:

@@ -43,7 +43,7 @@ def db_error_hint(exc: BaseException) -> str | None:
     return None
 
 
-def no_timestamps(con: duckdb.DuckDBPyConnection, plan: ColumnPlan, file: str, rows: int) -> IngestError:
+def no_timestamps_error(con: duckdb.DuckDBPyConnection, plan: ColumnPlan, file: str, rows: int) -> IngestError:
     """The error for a file none of whose rows has a readable time, with masked samples."""
     column = plan.fields["timestamp"]
     samples = [r[0] for r in con.execute(  # ts_shown is masked already (rows.create_rows)

@@ -14,7 +14,7 @@ import duckdb
 
 from event_logs.ingest import staging
 from event_logs.ingest.columns import ColumnPlan, demote_field, is_weak, plan_columns
-from event_logs.ingest.messages import db_error, db_error_hint, no_timestamps
+from event_logs.ingest.messages import db_error, db_error_hint, no_timestamps_error
 from event_logs.ingest.pii import load_secret
 from event_logs.ingest.readers import (
     check_quotes,
@@ -82,14 +82,26 @@ def _earlier(con: duckdb.DuckDBPyConnection, digest: str) -> IngestResult | None
 
 def _plan(source_names: list[str], fmt: str, file: str, *, mapping: dict[str, str] | None,
           pii_columns: Iterable[str], keep_names: bool, keep_columns: Iterable[str],
-          personal: Iterable[int]) -> ColumnPlan:
+          personal: Iterable[int], no_timestamps: bool) -> ColumnPlan:
+    """The column plan. A log without times is read in file order (order only) when it says
+    so itself (an XES log none of whose events has ``time:timestamp``: the standard's key
+    cannot be misnamed) or the user declares it (``no_timestamps``); a table without a
+    recognised timestamp column is refused otherwise, for its times may sit under a name
+    Pantau does not know (the hint names --map and --no-timestamps)."""
     plan = plan_columns(source_names, mapping=mapping, pii_columns=pii_columns,
                         keep_names=keep_names, keep_columns=keep_columns, personal=personal,
-                        file=file, require_timestamp=fmt != "xes")
-    if "timestamp" not in plan.fields:  # an XES log whose events carry no time:timestamp
-        raise IngestError("no timestamps at all: the log's events have no time:timestamp attribute",
-                          file=file, hint="Pantau needs a time per event to measure Mutu Baku")
+                        file=file, require_timestamp=fmt != "xes" and not no_timestamps)
+    if no_timestamps and "timestamp" in plan.fields:
+        name = plan.names[plan.fields["timestamp"]]
+        raise IngestError(f"--no-timestamps, but the file has a timestamp column '{name}'",
+                          file=file, field=name,
+                          hint="leave out --no-timestamps: with its times the log's Mutu Baku can be measured")
     return plan
+
+
+def is_order_only(plan: ColumnPlan) -> bool:
+    """True for a log read without times: its events' order is the file's order."""
+    return "timestamp" not in plan.fields
 
 
 def _label_table(con: duckdb.DuckDBPyConnection, fields: Fields, model: SopModel,
@@ -193,6 +205,7 @@ class _Options:
     keep_columns: list[str]
     sheet: str | None
     activity_map: dict[str, str | None]  # the store's mapping and the --activity-map file's rows
+    no_timestamps: bool = False          # --no-timestamps: the log records no times (order only)
 
 
 def _stage(con: duckdb.DuckDBPyConnection, file_path: Path, fmt: str, *, model: SopModel, zone: str,
@@ -205,7 +218,8 @@ def _stage(con: duckdb.DuckDBPyConnection, file_path: Path, fmt: str, *, model: 
         con.execute(f"SET memory_limit = '{max(256, MEMORY_MB - source.memory_bytes // MB)}MB'")
     try:
         plan = _plan(source.names, fmt, file, mapping=opts.mapping, pii_columns=opts.pii_columns,
-                     keep_names=opts.keep_names, keep_columns=opts.keep_columns, personal=source.personal)
+                     keep_names=opts.keep_names, keep_columns=opts.keep_columns, personal=source.personal,
+                     no_timestamps=opts.no_timestamps)
         rows = create_rows(con, source, plan, key, zone, window)
         if cut_unbalanced_quotes(con, source):  # read again, each cut line a row of its own
             rows = create_rows(con, source, plan, key, zone, window)
@@ -228,14 +242,17 @@ def _stage(con: duckdb.DuckDBPyConnection, file_path: Path, fmt: str, *, model: 
     fields = Fields(plan, agency=agency, has_extra=source.extra_sql is not None, window=window,
                     broken_rows=tuple(source.details.get("unbalanced_quote_rows", ())))
     stats = staging.row_stats(con, fields, count_control=control)
-    if not stats.parsed_ts:
-        raise no_timestamps(con, plan, file, rows)
+    order_only = is_order_only(plan)
+    if not stats.parsed_ts and not order_only:
+        raise no_timestamps_error(con, plan, file, rows)
     details = dict(source.details)
+    if order_only:
+        details["order_only"] = True
     if json_keys:
         details["json_keys_dropped"] = json_keys
     if control:
         details["control_rows"] = stats.control_rows
-    to_load = staging.create_keep(con, fields, model.id)
+    to_load = staging.create_keep(con, fields, model.id, order_only=order_only)
     labels = _label_table(con, fields, model, opts.activity_map)
     return _Staged(rows, plan, fields, stats, to_load, labels, details)
 
@@ -312,6 +329,7 @@ def ingest_file(
     notice: Notice | None = None,
     settings: IngestSettings | None = None,
     models_dir: str | Path | None = None,
+    no_timestamps: bool = False,
 ) -> IngestResult:
     """Import one event-log file (CSV, Excel, XES/XES.gz, Parquet) into the store at ``db_path``.
 
@@ -326,6 +344,11 @@ def ingest_file(
     transaction — after the quarantine rows are written (``done`` = quarantined + duplicates)
     and after the events are written (``done == total``, not yet committed), and once more
     after the commit. ``notice(text)`` is told when the store is busy and the import waits.
+    ``no_timestamps`` (``--no-timestamps``) declares a log that records no times: its events
+    load with ``ts`` NULL in file order (``order_only``), conformance runs on that order and
+    Mutu Baku marks its steps not measurable; an XES log none of whose events has a
+    ``time:timestamp`` is read so without being told. A log with a timestamp column keeps
+    its rules: a row without a readable time is quarantined.
 
     Raises :class:`IngestError` (whole file refused, nothing written),
     :class:`MissingColumnError`, :class:`StoreLockedError`, :class:`UnknownSopError`.
@@ -364,7 +387,7 @@ def ingest_file(
         con.execute("SET TimeZone = 'UTC'")  # Parquet TIMESTAMPTZ columns print as +00
         zone = resolve_zone(con, tz or model.timezone, source="--tz" if tz else f"SOP {model.id}")
         opts = _Options(mapping, list(pii_columns), keep_names, list(keep_columns), sheet,
-                        {**explicit_map(con, sop_id), **file_map})
+                        {**explicit_map(con, sop_id), **file_map}, no_timestamps)
         st = _stage(con, file_path, fmt, model=model, zone=zone, agency=agency, key=key, opts=opts,
                     limits=limits)
         report(0, st.rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # Facts the reader reports besides the rows, kept in imports.mapping under these keys too.
-READER_FACTS = ("skipped_rows", "recoded_lines", "control_rows", "unbalanced_quote_rows")
+READER_FACTS = ("skipped_rows", "recoded_lines", "control_rows", "unbalanced_quote_rows", "order_only")
 
 
 @dataclass
@@ -22,7 +22,8 @@ class IngestResult:
     rows, not in ``rows_read``); ``recoded_lines`` lines of a UTF-8 file that were not UTF-8
     and were decoded as cp1252 one by one; ``control_rows`` rows control characters were
     removed from; ``unbalanced_quote_rows`` the rows whose quote did not close on their line
-    (quarantined; the lines after each are read as rows).
+    (quarantined; the lines after each are read as rows). ``order_only``: the log has no
+    times; its events are in file order and its Mutu Baku is not measurable.
     """
 
     import_id: int
@@ -43,6 +44,7 @@ class IngestResult:
     recoded_lines: int = 0
     control_rows: int = 0
     unbalanced_quote_rows: list[int] = field(default_factory=list)
+    order_only: bool = False
     sop_id: str | None = None
     labels_seen: int = 0  # distinct activity labels among the loaded rows
 
@@ -63,6 +65,8 @@ class IngestResult:
     def notes(self) -> list[str]:
         """The reader facts worth telling, one phrase each (empty when none)."""
         out = []
+        if self.order_only:
+            out.append("no timestamps: events in file order, conformance only (Mutu Baku not measurable)")
         if self.skipped_rows:
             out.append(f"{self.skipped_rows:,} empty rows skipped" if self.format != "xes"
                        else f"{self.skipped_rows:,} events outside any trace skipped")

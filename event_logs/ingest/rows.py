@@ -102,7 +102,9 @@ def _final(plan: ColumnPlan, kept: list[int], key: bytes, extra: bool) -> str:
     case_col = plan.fields.get("case_id")
     personal = ", ".join(f"d{i}" for i in plan.dropped)
     # rows whose fields may be shifted: a time or lifecycle that failed, or surplus fields
-    broken = "(ts IS NULL OR ts_check IS NOT NULL" + (" OR lifecycle IS NULL" if lc_col is not None else "") \
+    # (a log without times has no failed time: only its lifecycle or surplus fields can shift)
+    broken = "(" + ("ts IS NULL OR ts_check IS NOT NULL" if ts_col is not None else "false") \
+        + (" OR lifecycle IS NULL" if lc_col is not None else "") \
         + (" OR c_extra IS NOT NULL" if extra else "") + ")"
     replace = []
     for i in kept:

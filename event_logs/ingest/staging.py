@@ -85,9 +85,10 @@ class Fields:
             out["too many fields"] = "c_extra IS NOT NULL"
         out["missing case_id"] = f"{self.value('case_id')} IS NULL"
         out["missing activity"] = f"{self.value('activity')} IS NULL"
-        out["missing timestamp"] = f"{ts_text} IS NULL"
-        out["unparsable timestamp"] = f"{ts_text} IS NOT NULL AND ts IS NULL AND ts_check IS NULL"
-        out["implausible timestamp"] = "ts_check IS NOT NULL"
+        if ts_text is not None:  # a log without times (order only) has no time to miss
+            out["missing timestamp"] = f"{ts_text} IS NULL"
+            out["unparsable timestamp"] = f"{ts_text} IS NOT NULL AND ts IS NULL AND ts_check IS NULL"
+            out["implausible timestamp"] = "ts_check IS NOT NULL"
         if self.col("lifecycle"):
             out["unknown lifecycle"] = "lifecycle IS NULL"
         return out
@@ -267,7 +268,7 @@ def event_attributes_json(attrs: list[AttributeColumn]) -> str:
     return f"nullif(json_merge_patch('{{}}', json_object({pairs}))::VARCHAR, '{{}}')::JSON"
 
 
-def create_keep(con: duckdb.DuckDBPyConnection, fields: Fields, sop_id: str) -> int:
+def create_keep(con: duckdb.DuckDBPyConnection, fields: Fields, sop_id: str, *, order_only: bool = False) -> int:
     """``ingest_keep``: the first row of each group of full-row copies (equal in every kept
     column, NULLs equal) among the good rows, minus events already stored for this SOP
     (overlapping exports of the same register load each event once). Rows equal in the event's
@@ -276,11 +277,15 @@ def create_keep(con: duckdb.DuckDBPyConnection, fields: Fields, sop_id: str) -> 
     A stored event is matched by its fields: of n rows of the file sharing them, the first m
     are taken as stored when the store holds m such events (a multiset difference), so two
     distinct events with equal fields load twice, and again export loads them no more. Returns
-    how many rows will be loaded."""
+    how many rows will be loaded.
+
+    ``order_only`` (a log without times): no row of the file is a copy of another, for a row
+    repeated without a time to tell them apart is the activity done again (rework); the
+    events already stored are still subtracted as a multiset."""
     row = fields.row()
-    grouped = (f"SELECT min(source_row) AS source_row, "
-               f"{', '.join(f'{expr} AS k_{name}' for name, expr in row.items())} "
-               f"FROM ingest_rows WHERE {fields.ok()} GROUP BY ALL")
+    exprs = ', '.join(f'{expr} AS k_{name}' for name, expr in row.items())
+    grouped = (f"SELECT source_row, {exprs} FROM ingest_rows WHERE {fields.ok()}" if order_only else
+               f"SELECT min(source_row) AS source_row, {exprs} FROM ingest_rows WHERE {fields.ok()} GROUP BY ALL")
     stored = con.execute("SELECT count(*) FROM events WHERE sop_id = ?", [sop_id]).fetchall()[0][0]
     if not stored:
         con.execute(f"CREATE OR REPLACE TEMP TABLE ingest_keep AS SELECT source_row FROM ({grouped})")

@@ -6,7 +6,8 @@
 -- output: case_checks
 -- placeholders: run_id, conformance_cases, output_recorded
 -- on_time: a closed case within every Mutu Baku bound (no step_checks row whose status is a
--- violation, ref_step_status.is_violation) and within the case-level standard; NULL while open.
+-- violation, ref_step_status.is_violation) and within the case-level standard; NULL while open
+-- and for a case without times (first_ts NULL: a log read in order only, not measurable).
 
 INSERT INTO case_checks BY NAME
 WITH facts AS (
@@ -89,7 +90,8 @@ SELECT
     f.model_sha256,
     work_clock_local(f.first_ts, z.offset_us, f.timezone)::DATE AS first_day,
     work_clock_local(f.last_ts, z.offset_us, f.timezone)::DATE AS last_day,
-    CASE WHEN NOT f.is_open
+    -- a case without times (a log read in order only) is not measurable: neither on time nor late
+    CASE WHEN NOT f.is_open AND f.first_ts IS NOT NULL
          THEN f.breach_count = 0 AND NOT coalesce(f.service_std_breach, false) END AS on_time
 FROM judged f
 LEFT JOIN work_clock_zone z ON z.calendar_id = f.calendar_id

@@ -6,7 +6,8 @@
 -- rows: the step_checks rows s read (this run's; in an incremental run every current row that may
 -- count in a recomputed key); keys: the output rows u kept (analytics.incremental.scope_sql).
 --
--- A row's month is the local month of complete_ts for the counts and medians. violations and
+-- A row's month is the local month of complete_ts for the counts and medians; steps without a
+-- time (status not_measurable: a log read in order only) have no month and no row here. violations and
 -- judged are the counts behind the breach rate (macro breach_rate, sql/views.sql): occurrences
 -- whose status is a violation, and those with a standard (ref_step_status).
 -- avg_wip = sum over step occurrences of the lane of the part of [enabled_ts, complete_ts]
@@ -28,6 +29,7 @@ WITH sc AS NOT MATERIALIZED (
     JOIN mutu_baku_sops m ON m.sop_id = s.sop_id
     LEFT JOIN work_clock_zone z ON z.calendar_id = m.calendar_id
     WHERE {rows}
+      AND s.complete_ts IS NOT NULL  -- a step of a log without times has no month (not measurable)
 ),
 done AS (
     SELECT

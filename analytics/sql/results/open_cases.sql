@@ -12,7 +12,9 @@
 -- A batch step (day-of-month deadline) is judged like in step_checks: its Waktu bound
 -- measures the work from its start event (0 used while it waits for the batch day), and
 -- the day deadline measures the wait.
--- Status: late when used > max or as_of is past the deadline; at_risk when at_risk_share
+-- Status: not_measurable when the case has no time to measure from (a log read in order only:
+-- clock_ts NULL, or no as_of because no event of the run has a time); late when used > max or
+-- as_of is past the deadline; at_risk when at_risk_share
 -- ([analysis] at_risk_share, 0.8 by default) of the max is used or of the time to a
 -- day-of-month deadline has passed; no_standard when
 -- the step has neither a maximum nor a deadline day; on_track otherwise.
@@ -93,6 +95,7 @@ SELECT
     max_q - used_raw AS remaining,
     coalesce(day_deadline, max_deadline) AS deadline_ts,
     CASE
+        WHEN clock_ts IS NULL OR as_of IS NULL THEN 'not_measurable'
         WHEN max_q IS NULL AND deadline_day IS NULL THEN 'no_standard'
         WHEN (max_q IS NOT NULL AND (CASE WHEN max_unit = 'month' THEN as_of > max_deadline
                                           ELSE used_raw > max_q END))

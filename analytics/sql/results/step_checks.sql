@@ -2,7 +2,7 @@
 -- analytics.mutu_baku). Temp inputs: mutu_baku_case_facts (intermediate/case_facts.sql), the
 -- model tables of analytics.standards, mutu_baku_step_keys (analytics.mutu_baku); the rules of
 -- rules/mutu_baku.sql and the working calendar's tables and macros.
--- inputs: mutu_baku_case_facts, mutu_baku_sops, mutu_baku_standards, mutu_baku_loop_steps, mutu_baku_step_keys, work_clock_zone, work_clock_day, calendar_info, work_month_deadlines, work_calendar_open, macro mutu_baku_span, macro mutu_baku_to_wm, macro step_quantity, macro day_of_month_target, macro work_clock_local, macro calendar_add
+-- inputs: mutu_baku_case_facts, mutu_baku_suspended, mutu_baku_sops, mutu_baku_standards, mutu_baku_loop_steps, mutu_baku_step_keys, work_clock_zone, work_clock_day, calendar_info, work_month_deadlines, work_calendar_open, macro mutu_baku_span, macro mutu_baku_to_wm, macro step_quantity, macro day_of_month_target, macro work_clock_local, macro calendar_add
 -- output: step_checks
 -- placeholders: run_id, occurrences, working_deadline, working_deadline_join, step_status, days_per_month, due_clock
 -- (occurrences: intermediate/occurrences.sql; step_status: the status rule, generated from
@@ -12,6 +12,10 @@
 --             the agency's clock restarts when it picks the file up again, i.e. at the
 --             occurrence's start event (without one, at its completion); the time before is
 --             paused_wm (0 for an occurrence that follows no such return)
+-- suspended = XES suspend -> resume inside the occurrence (mutu_baku_suspended,
+--             intermediate/suspensions.sql): working minutes (suspended_wm) and seconds
+--             (suspended_s) that are neither processing nor elapsed: the clock start moves by
+--             them (the span shrinks, a deadline moves later by as much)
 -- batch     = a step with a day-of-month deadline ("tanggal 25 setiap bulannya"): waiting for
 --             the batch day is by design and judged by the deadline alone; its Waktu bounds
 --             judge the work itself, so its clock starts at its start event (without one, at
@@ -41,7 +45,9 @@ paused AS (
         k.step_id, f.sop_id, f.case_id, f.calendar_id, f.agency, f.unit, f.unit_attributes,
         -- the directly-follows relation (sql/mutu_baku_occurrences.sql, window 1)
         kp.step_id AS prev_step_id, r.ps_ts AS prev_complete_ts, kn.step_id AS next_step_id,
-        lp.first_sk IS NOT NULL AND r.occurrence > 1 AS paused
+        lp.first_sk IS NOT NULL AND r.occurrence > 1 AS paused,
+        coalesce(su.suspended_wm, 0.0) AS suspended_wm,
+        coalesce(su.suspended_s, 0.0) AS suspended_s
     FROM raw r
     JOIN mutu_baku_case_facts f ON f.ck = r.ck
     JOIN mutu_baku_step_keys k ON k.sk = r.sk
@@ -52,6 +58,10 @@ paused AS (
                JOIN mutu_baku_step_keys k1 ON k1.sop_id = l.sop_id AND k1.step_id = l.first_step
                JOIN mutu_baku_step_keys k2 ON k2.sop_id = l.sop_id AND k2.step_id = l.last_step) lp
         ON lp.first_sk = r.sk AND lp.last_sk = r.prev_sk
+    LEFT JOIN (SELECT ck, sk, occurrence, sum(resume_ts_wm - suspend_ts_wm) AS suspended_wm,
+                      sum(epoch(resume_ts - suspend_ts)) AS suspended_s
+               FROM mutu_baku_suspended GROUP BY ck, sk, occurrence) su
+        ON su.ck = r.ck AND su.sk = r.sk AND su.occurrence = r.occurrence
 ),
 occ AS (
     SELECT
@@ -79,15 +89,17 @@ spans AS (
         o.*,
         o.max_value * o.quantity AS max_q,
         o.min_value * o.quantity AS min_q,
-        o.complete_wm - o.clock_wm AS span_wm,
-        (epoch_us(o.complete_ts) - epoch_us(o.clock_ts)) / 1000000.0 AS span_s,
+        o.complete_wm - o.clock_wm - o.suspended_wm AS span_wm,
+        (epoch_us(o.complete_ts) - epoch_us(o.clock_ts)) / 1000000.0 - o.suspended_s AS span_s,
         -- the maximum as an instant: calendar time and months on the local clock ...
         CASE WHEN o.max_value IS NOT NULL AND (o.max_calendar = 'calendar' OR o.max_unit = 'month')
-             THEN calendar_add(o.calendar_id, o.clock_ts, o.max_value * o.quantity, o.max_unit)
+             THEN calendar_add(o.calendar_id,
+                               o.clock_ts + to_microseconds(CAST(round(o.suspended_s * 1e6) AS BIGINT)),
+                               o.max_value * o.quantity, o.max_unit)
         END AS max_cal_deadline,
         -- ... working time where the working clock reaches clock + max (as work_add does)
         CASE WHEN o.max_value IS NOT NULL AND o.max_calendar = 'working' AND o.max_unit <> 'month'
-             THEN o.clock_wm + mutu_baku_to_wm(o.max_unit, o.max_value * o.quantity, o.day_minutes)
+             THEN o.clock_wm + o.suspended_wm + mutu_baku_to_wm(o.max_unit, o.max_value * o.quantity, o.day_minutes)
         END AS max_target_wm,
         -- "tanggal D": the target date of the calendar's rule (day_of_month_target); its
         -- office close (or the previous working day's) is looked up in work_month_deadlines,
@@ -134,9 +146,10 @@ SELECT
     {run_id} AS run_id,
     j.case_id, j.sop_id, j.agency, j.unit, j.step_id, j.occurrence, j.lane, j.resource,
     j.enabled_ts, j.start_ts, j.complete_ts,
-    -- waiting and processing split the span at the start event; a pause is neither
+    -- waiting and processing split the span at the start event; a pause is neither, nor is
+    -- time suspended (XES suspend -> resume)
     j.start_wm - j.resume_wm AS waiting_wm,
-    j.complete_wm - j.start_wm AS processing_wm,
+    j.complete_wm - j.start_wm - j.suspended_wm AS processing_wm,
     j.resume_wm - j.enabled_wm AS paused_wm,
     j.elapsed,
     j.std_unit, j.std_calendar, j.quantity,
@@ -157,5 +170,6 @@ SELECT
     j.start_event_id, j.complete_event_id, j.prev_step_id, j.prev_complete_ts, j.next_step_id,
     work_clock_local(j.complete_ts, j.offset_us, j.timezone)::DATE AS complete_day,
     CASE WHEN j.due_ts IS NULL THEN 0.0 ELSE greatest(j.complete_wm - j.due_ts_wm, 0.0) END AS excess_wm,
-    j.model_sha256  -- the version the occurrence is judged by (analytics/revisions.py)
+    j.model_sha256,  -- the version the occurrence is judged by (analytics/revisions.py)
+    j.suspended_wm
 FROM clocked j;
