@@ -190,10 +190,14 @@ def build_step_checks(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[
     prepare(con, run_id, models)
     occurrences = sql_files.render("intermediate/occurrences.sql",
                                    clocked_events=add_work_clock(_events(incremental), ["ts"]))
-    # XES suspend -> resume inside an occurrence: a small table (empty for most logs)
+    # XES suspend -> resume inside an occurrence: a small table, empty for most logs. A store
+    # without any suspend skips the query (it joins every event to its case: ~1 s CPU at 17.6M
+    # events; the check stops at the first suspend, 2 ms)
     suspensions = sql_files.render("intermediate/suspensions.sql", events=scope_sql("events", "e", incremental))
+    any_suspend = con.execute("SELECT count(*) FROM (SELECT 1 FROM events WHERE lifecycle = 'suspend' LIMIT 1)"
+                              ).fetchall()[0][0]
     con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_suspended AS "
-                + add_work_clock(suspensions, ["suspend_ts", "resume_ts"]))
+                + add_work_clock(suspensions, ["suspend_ts", "resume_ts"]) + ("" if any_suspend else " LIMIT 0"))
     before = con.execute("SELECT count(*) FROM step_checks").fetchall()[0][0]
     deadline, deadline_join = _DEADLINE_EQUI if _uniform_working_days(con) else _DEADLINE_ASOF
     values = {"occurrences": occurrences, "working_deadline": deadline,

@@ -47,8 +47,9 @@ def overview(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.io.formats.style.S
         t("cases", lang): _num(df["cases"], lang),
         t("closed", lang): _num(df["closed"], lang),
         t("scope_choice_open", lang): _num(df["open"], lang),
+        # the on-time share is over the closed cases measured (a log without times is not)
         on_time: [rate_with_counts(r, n, of, lang) for r, n, of in zip(df["on_time_share"], df["on_time"],
-                                                                       df["closed"], strict=True)],
+                                                                       df["closed_measured"], strict=True)],
         t("target", lang): _pct(df["target"], lang, 0),
         t("share_conformant", lang): [rate_with_counts(r, n, of, lang) for r, n, of in
                                       zip(df["conformant_share"], df["conformant"], df["closed"], strict=True)],
@@ -124,7 +125,8 @@ def units(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
         t("sop", lang): [cat.sop_tag(s) for s in df["sop_id"]],
         t("cases", lang): df["cases"].astype("int64"),
         t("share_on_time", lang): df["on_time_share"].astype("float64"),
-        t("on_time_count", lang): [fmt.count_of(n, c, lang) for n, c in zip(df["on_time"], df["closed"], strict=True)],
+        t("on_time_count", lang): [fmt.count_of(n, c, lang)
+                                   for n, c in zip(df["on_time"], df["closed_measured"], strict=True)],
         t("target", lang): df["target"].astype("float64"),
         t("median_throughput", lang): df["median_throughput_hours"].astype("float64"),
         t("open_late", lang): df["late"].astype("int64"),

@@ -217,3 +217,7 @@ def test_the_case_page_of_an_untimed_case_shows_its_steps_not_measurable(monkeyp
     at = _page(monkeypatch, order_only_db, "kasus", {"case": "R1", "sop": RS, "agency": "Dinas Kesehatan Kota Batam"})
     shown = " ".join(str(df.value.to_dict()) for df in at.dataframe)
     assert "Tidak terukur" in shown
+    # the steps in the file's order: the second verification right after the first
+    steps = next(df.value for df in at.dataframe if "Ke-" in df.value.columns)
+    assert [str(s)[:2] for s in steps.iloc[:, 0]][:3] == ["1 ", "2 ", "2 "]
+    assert list(steps["Ke-"])[:3] == ["1", "1", "2"]

@@ -37,7 +37,8 @@ def _one_case(table: str, order: str):
 
 
 case_summary = _one_case("case_results", "")
-case_steps = _one_case("step_results", "ORDER BY complete_ts, occurrence, step_id")
+# the complete event's id keeps the file's order where a log has no times (complete_ts NULL)
+case_steps = _one_case("step_results", "ORDER BY complete_ts, complete_event_id, occurrence, step_id")
 case_deviations = _one_case("deviation_results", "ORDER BY position NULLS LAST, kind_sort, step_id")
 case_open = _one_case("open_results", "")
 

@@ -26,6 +26,8 @@ def unit_league(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
                    count(*) AS cases,
                    count(*) FILTER (WHERE is_closed) AS closed,
                    count(*) FILTER (WHERE on_time) AS on_time,
+                   -- the closed cases the share is over (a case of a log without times is not measured)
+                   count(*) FILTER (WHERE is_closed AND on_time IS NOT NULL) AS closed_measured,
                    on_time_share(on_time) AS on_time_share,
                    median_throughput_hours(throughput_hours, is_closed) AS median_throughput_hours
             FROM case_results {sql}
