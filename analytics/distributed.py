@@ -47,10 +47,11 @@ class PartitionRun:
     result: RunResult
 
 
-def analyze_partition(path: str, as_of: datetime, first: datetime, last: datetime,
+def analyze_partition(path: str, as_of: datetime | None, first: datetime | None, last: datetime | None,
                       full: bool = False) -> RunResult:
     """The task a worker runs: ``analyze`` of the partition store at ``path``, judging open
-    cases at ``as_of`` with the calendars installed over ``first``..``last`` (the nation's)."""
+    cases at ``as_of`` with the calendars installed over ``first``..``last`` (the nation's; all
+    None when no event of the nation has a time, as a single run then decides)."""
     import os
 
     os.environ.setdefault("PM4PY_SHOW_PROGRESS_BAR", "False")

@@ -101,23 +101,21 @@ def write_labels(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, 
     install_labels(con, rows, list(models))
     sql_files.run(con, "intermediate/kelengkapan.sql", cases=scope_sql("case_rows", "c", incremental))
     if labels:
-        # one INSERT from an Arrow table: executemany costs ~1 s per thousand labels
-        sop, label, events, step, how, suggestions = (list(c) for c in zip(*labels, strict=True))
-        table = pa.table({"sop_id": pa.array(sop, pa.string()), "label": pa.array(label, pa.string()),
-                          "events": pa.array(events, pa.int64()), "step_id": pa.array(step, pa.string()),
-                          "how": pa.array(how, pa.string()), "suggestions": pa.array(suggestions, pa.string())})
-        con.execute("SELECT 1").fetchall()  # DuckDB: register() fails while a result is open
-        con.register("_pantau_labels", table)
+        # one INSERT from an Arrow table: executemany costs ~1 ms a row, and a log with
+        # thousands of distinct labels (free-text activities) has thousands of rows
+        columns = list(zip(*labels, strict=True))
+        table = pa.table({
+            "sop_id": pa.array(columns[0], pa.string()),
+            "model_sha256": pa.array([models[sop].sha256 for sop in columns[0]], pa.string()),
+            "label": pa.array(columns[1], pa.string()), "events": pa.array(columns[2], pa.int64()),
+            "step_id": pa.array(columns[3], pa.string()), "how": pa.array(columns[4], pa.string()),
+            "suggestions": pa.array(columns[5], pa.string())})
+        con.register("activity_labels_arrow", table)
         try:
-            con.execute("CREATE OR REPLACE TEMP TABLE run_label_models AS "
-                        "SELECT unnest(?::VARCHAR[]) AS sop_id, unnest(?::VARCHAR[]) AS model_sha256",
-                        [list(models), [m.sha256 for m in models.values()]])
-            con.execute("""
-                INSERT INTO activity_labels (run_id, sop_id, model_sha256, label, events, step_id, how, suggestions)
-                SELECT ?, l.sop_id, m.model_sha256, l.label, l.events, l.step_id, l.how, l.suggestions::JSON
-                FROM _pantau_labels l JOIN run_label_models m ON m.sop_id = l.sop_id""", [run_id])
+            con.execute("INSERT INTO activity_labels (run_id, sop_id, model_sha256, label, events, step_id, "
+                        "how, suggestions) SELECT ?, * FROM activity_labels_arrow", [run_id])
         finally:
-            con.unregister("_pantau_labels")
+            con.unregister("activity_labels_arrow")
     sql_files.run(con, "staging/run_events.sql", events=scope_sql("pass_events", "e", incremental))
 
 

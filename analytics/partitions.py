@@ -323,9 +323,9 @@ class NationalSpan:
     """What every partition's run must share with the national store's so its results are the
     same: the events' first and last instant (the working calendars' range) and the as-of."""
 
-    first: datetime
-    last: datetime
-    as_of: datetime
+    first: datetime | None  # None: no event has a time (logs read in order only)
+    last: datetime | None
+    as_of: datetime | None
 
 
 def national_span(folder: str | Path, as_of: datetime | str | None = None) -> NationalSpan:
@@ -337,14 +337,15 @@ def national_span(folder: str | Path, as_of: datetime | str | None = None) -> Na
 
     con = national(folder)
     try:
-        first, last = con.execute("SELECT min(ts), max(ts) FROM events").fetchall()[0]
-        if first is None:
+        events, first, last = con.execute("SELECT count(*), min(ts), max(ts) FROM events").fetchall()[0]
+        if not events:
             raise PartitionError("the partitions hold no events", file=str(folder),
                                  hint="import a log into a partition with 'pantau ingest --db FILE'")
         known = set(registry.sop_ids(con))
         chosen = [r[0] for r in con.execute("SELECT DISTINCT sop_id FROM events ORDER BY 1").fetchall()
                   if r[0] in known]
-        zones = {s: registry.in_force(con, s, last.date()).timezone for s in chosen}
+        day = last.date() if last is not None else None
+        zones = {s: registry.in_force(con, s, day).timezone for s in chosen}
         moment, _ = resolve_as_of(con, chosen, zones, as_of)
     finally:
         con.close()
@@ -389,8 +390,10 @@ def gather(folder: str | Path, db: str | Path, *, progress: ProgressFn | None = 
                     progress(i, len(tables) + 1)
             _restart_sequences(con)
             first, last = con.execute("SELECT min(ts), max(ts) FROM events").fetchall()[0]
-            if first is not None:
-                every = {s: registry.in_force(con, s, last.date()) for s in registry.sop_ids(con)}
+            # as a run installs them (no timed event: around today)
+            every = {s: registry.in_force(con, s, last.date() if last is not None else None)
+                     for s in registry.sop_ids(con)}
+            if every:
                 specs, _ = agency_calendars.run_specs(con, every)
                 work_calendar.install_specs(con, specs, first, last)
         for name in names:

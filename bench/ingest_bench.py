@@ -4,6 +4,8 @@ Usage::
 
     .venv/bin/python bench/ingest_bench.py [--rows 1000000] [--sop batam-dinkes-integrasi-jkn] [--dir DIR]
     .venv/bin/python bench/ingest_bench.py --xes-mb 1024     # a 1 GB (uncompressed) .xes.gz instead
+    .venv/bin/python bench/ingest_bench.py --profile         # also wall and CPU seconds per stage
+    .venv/bin/python bench/ingest_bench.py --profile --tree /path/to/main   # the same with main's code (A/B)
 
 Writes a realistic log (~10 events per case; columns no_registrasi, kegiatan, tanggal in
 mixed formats, status, petugas, kelurahan, nik, nama, jumlah_wbs, keterangan; a few % bad
@@ -34,18 +36,50 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report import INGEST_MAX_BYTES, INGEST_MIN_ROWS_PER_S  # noqa: E402  (one place for the targets)
 
 CHILD = r"""
-import json, sys, time
+import json, os, sys, time
 from event_logs.ingest import ingest_file
 db, csv_path, sop = sys.argv[1:4]
+c0 = os.times()
 t0 = time.perf_counter()
 r = ingest_file(db, csv_path, sop_id=sop)
 seconds = time.perf_counter() - t0
+c1 = os.times()
+cpu = c1.user + c1.system - c0.user - c0.system
 hwm = 0
 for line in open('/proc/self/status'):
     if line.startswith('VmHWM:'):
         hwm = int(line.split()[1]) * 1024
-print(json.dumps({"seconds": seconds, "peak_rss": hwm, "summary": r.summary_line(),
-                  "reasons": r.quarantine_reasons, "unmapped": r.unmapped_labels}))
+print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_rss": hwm, "summary": r.summary_line(),
+                  "reasons": r.quarantine_reasons, "unmapped": r.unmapped_labels,
+                  "stages": STAGES}))
+"""
+
+# --profile: the stages of ingest_file timed in the child, wall and process CPU (user+sys, so
+# DuckDB's threads count), by wrapping the functions the pipeline calls. Nested stages are
+# reported under their own name; "commit" is _commit minus the writers inside it.
+PROFILE = r"""
+import os, time
+from event_logs.ingest import csvfile, pipeline
+STAGES = []
+def _cpu():
+    t = os.times()
+    return t.user + t.system
+def _timed(module, name, label=None):
+    inner = getattr(module, name)
+    def wrapper(*args, **kwargs):
+        w, c = time.perf_counter(), _cpu()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            STAGES.append([label or name, time.perf_counter() - w, _cpu() - c])
+    setattr(module, name, wrapper)
+for name in ("file_sha256", "load_secret", "_model_in_store", "open_store", "open_source", "create_rows",
+             "cut_unbalanced_quotes", "check_quotes", "scrub_json_cells", "_label_table",
+             "_write_quarantine", "_write_events", "_upsert_cases", "_commit"):
+    _timed(pipeline, name)
+for name in ("fill_case_agency", "row_stats", "create_keep"):
+    _timed(pipeline.staging, name)
+_timed(csvfile, "scan_bytes")
 """
 
 
@@ -131,6 +165,9 @@ def main() -> None:
     parser.add_argument("--sop", default="batam-dinkes-integrasi-jkn")
     parser.add_argument("--dir", type=Path, default=None, help="work directory (default: a temp dir)")
     parser.add_argument("--xes-mb", type=int, default=0, help="bench an .xes.gz of this many MB instead")
+    parser.add_argument("--profile", action="store_true", help="also time each stage of the import")
+    parser.add_argument("--tree", type=Path, default=ROOT,
+                        help="import with the code of this checkout (A/B against another branch; no --profile)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from sop_models.loader import get_model
@@ -155,8 +192,12 @@ def main() -> None:
             print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) "
                   f"in {time.perf_counter() - t0:.1f} s")
         env = {**os.environ, "PANTAU_KEY_FILE": str(work / "bench.key"), "PM4PY_SHOW_PROGRESS_BAR": "False"}
-        proc = subprocess.run([sys.executable, "-c", CHILD, str(db), str(csv_path), args.sop],
-                              cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+        env["PYTHONPATH"] = str(args.tree)
+        child = CHILD.replace("c0 = os", PROFILE + "c0 = os", 1) if args.profile else \
+            CHILD.replace("c0 = os", "STAGES = []\nc0 = os", 1)
+        load = Path("/proc/loadavg").read_text().split()[:3]
+        proc = subprocess.run([sys.executable, "-c", child, str(db), str(csv_path), args.sop],
+                              cwd=args.tree, env=env, capture_output=True, text=True, check=False)
         if proc.returncode:
             sys.exit(proc.stderr)
         result = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -165,9 +206,26 @@ def main() -> None:
         rate = args.rows / result["seconds"]
         print(result["summary"])
         print(f"quarantine reasons: {result['reasons']}; unmapped: {result['unmapped']}")
-        print(f"ingest: {result['seconds']:.2f} s, {rate:,.0f} rows/s (target >= {INGEST_MIN_ROWS_PER_S:,}); "
+        print(f"load average at start {load}; code of {args.tree}")
+        print(f"ingest: {result['seconds']:.2f} s (CPU {result['cpu']:.2f} s), {rate:,.0f} rows/s (target >= {INGEST_MIN_ROWS_PER_S:,}); "
               f"peak RSS {result['peak_rss'] / 2**20:,.0f} MiB (target <= {INGEST_MAX_BYTES / 1e9:.0f} GB); "
               f"database {db.stat().st_size / 1e6:.0f} MB")
+        if args.profile:
+            print_stages(result["stages"], result["seconds"])
+
+
+def print_stages(stages: list[list], total: float) -> None:
+    """The stage table of ``--profile``: wall and CPU seconds per stage, in call order."""
+    writers = {"_write_quarantine", "_write_events", "_upsert_cases"}
+    print(f"{'stage':<24}{'wall s':>8}{'cpu s':>8}")
+    inner = [0.0, 0.0]
+    for name, wall, cpu in stages:
+        if name in writers:
+            inner = [inner[0] + wall, inner[1] + cpu]
+        if name == "_commit":
+            name, wall, cpu = "commit (rest of _commit)", wall - inner[0], cpu - inner[1]
+        print(f"{name:<24}{wall:>8.2f}{cpu:>8.2f}")
+    print(f"{'ingest_file total':<24}{total:>8.2f}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,10 @@ Runs ``analytics.run.analyze`` in this process on ``DB`` (it writes a run: use a
 with the store connection wrapped so that every ``execute`` is timed and attributed to
 the calling function (a multi-statement script statement by statement), and with the
 conformance stage's own sub-stage seconds (variants, align, token replay, deviations,
-precision, write) captured. ``--cprofile`` adds the
+precision, write) captured. A statement's ``cpu`` is the process's user + system CPU seconds
+(every DuckDB thread) less what the pm4py worker thread spent meanwhile (``worker_cpu``, read
+from /proc per thread), so the SQL that overlaps pm4py's checks is not charged with them;
+``worker_cpu_seconds`` is the worker's own CPU for the variant checks. ``--cprofile`` adds the
 Python hot spots (cumulative) under cProfile, which slows Python-heavy code somewhat.
 Prints one JSON line.
 """
@@ -37,6 +40,25 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _worker_cpu() -> float:
+    """CPU seconds so far of the run's pm4py worker thread (0 before it starts): statements
+    run while it checks variants, and the process CPU of a statement would count its work."""
+    import threading
+
+    total = 0.0
+    for t in threading.enumerate():
+        if t.name.startswith("pantau-pm4py") and t.native_id:
+            try:
+                fields = Path(f"/proc/self/task/{t.native_id}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+    return total
+
+
 def _label(sql: str) -> str:
     """A short name for a statement: a script's first comment line, else its first 100 chars."""
     text = sql.strip()
@@ -48,7 +70,7 @@ def _label(sql: str) -> str:
 class TimedConnection:
     """A DuckDB connection whose ``execute``/``executemany`` calls are timed; the rest passes through."""
 
-    def __init__(self, con: Any, log: list[tuple[str, str, float, float]]) -> None:
+    def __init__(self, con: Any, log: list[tuple[str, str, float, float, float]]) -> None:
         self._con = con
         self._log = log
 
@@ -58,10 +80,11 @@ class TimedConnection:
         parts = self._statements(sql) if method == "execute" and not args else [sql]
         result = None
         for i, part in enumerate(parts):
-            t, c = time.perf_counter(), _cpu()
+            t, c, w = time.perf_counter(), _cpu(), _worker_cpu()
             result = getattr(self._con, method)(part, *args)
             label = _label(sql) + (f" [statement {i + 1}: {_label(part)[:60]}]" if len(parts) > 1 else "")
-            self._log.append((where, label, time.perf_counter() - t, _cpu() - c))
+            worker = _worker_cpu() - w
+            self._log.append((where, label, time.perf_counter() - t, _cpu() - c - worker, worker))
         return result
 
     def _statements(self, sql: str) -> list[str]:
@@ -84,12 +107,15 @@ class TimedConnection:
         return getattr(self._con, name)
 
 
+_worker_total = [0.0]  # CPU seconds of the worker's variant checks (check_conformance)
+
+
 def profile(db: str, top: int = 15, use_cprofile: bool = False) -> dict:
     """Run analyze on ``db`` with timing hooks; the figures as a dict."""
     import event_logs.store as store
     from analytics import conformance, run
 
-    log: list[tuple[str, str, float, float]] = []
+    log: list[tuple[str, str, float, float, float]] = []
     sub: dict[str, float] = {}
     open_store = store.open_store
     write_conformance = conformance.write_conformance
@@ -102,8 +128,19 @@ def profile(db: str, top: int = 15, use_cprofile: bool = False) -> dict:
         sub.update(stats.seconds)
         return stats
 
+    check_conformance = conformance.check_conformance
+
+    def worker_timed(*args: Any, **kwargs: Any) -> Any:
+        c = time.thread_time()
+        try:
+            return check_conformance(*args, **kwargs)
+        finally:
+            _worker_total[0] += time.thread_time() - c
+
+    _worker_total[0] = 0.0
     store.open_store = timed_open
     conformance.write_conformance = captured
+    conformance.check_conformance = worker_timed
     profiler = None
     if use_cprofile:
         import cProfile
@@ -117,7 +154,7 @@ def profile(db: str, top: int = 15, use_cprofile: bool = False) -> dict:
         profiler.disable()
     wall, cpu = time.perf_counter() - t0, _cpu() - c0
     by_caller: dict[str, float] = defaultdict(float)
-    for where, _, seconds, _cpu_s in log:
+    for where, _, seconds, _cpu_s, _w in log:
         by_caller[where] += seconds
     out = {
         "wall": wall,
@@ -126,10 +163,12 @@ def profile(db: str, top: int = 15, use_cprofile: bool = False) -> dict:
         "stage_seconds": result.stage_seconds,
         "conformance_seconds": sub,
         "sql_seconds": sum(r[2] for r in log),
-        "sql_cpu_seconds": sum(r[3] for r in log),
+        "sql_cpu_seconds": sum(r[3] for r in log),  # without the pm4py worker's CPU meanwhile
+        "worker_cpu_seconds": _worker_total[0],
         "sql_by_caller": dict(sorted(by_caller.items(), key=lambda kv: -kv[1])),
-        "top_statements": [{"caller": w, "sql": label, "seconds": round(s, 3), "cpu": round(c, 3)}
-                           for w, label, s, c in sorted(log, key=lambda r: -r[3])[:top]],
+        "top_statements": [{"caller": w, "sql": label, "seconds": round(s, 3), "cpu": round(c, 3),
+                            "worker_cpu": round(k, 3)}
+                           for w, label, s, c, k in sorted(log, key=lambda r: -r[3])[:top]],
     }
     if profiler:
         import io

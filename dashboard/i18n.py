@@ -315,6 +315,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "upload_intro": {"id": "Impor dan analisis berjalan di proses terpisah pada salinan database, lalu salinan menggantikan database sekaligus: pembaca lain (notebook, sesi lain) tidak terganggu.",
                      "en": "Import and analysis run in a separate process on a copy of the database, which then replaces it in one step: other readers (notebooks, other sessions) are not disturbed."},
     "upload_file": {"id": "Berkas CSV, Excel, Parquet atau XES", "en": "CSV, Excel, Parquet or XES file"},
+    # Streamlit's own upload widget texts, replaced by CSS (dashboard/upload.uploader_css)
+    "uploader_button": {"id": "Pilih berkas", "en": "Browse files"},
+    "uploader_drop": {"id": "Lepaskan berkas di sini", "en": "Drop the file here"},
+    "uploader_limit": {"id": "Maks. {mb} MB per berkas • {types}", "en": "Up to {mb} MB per file • {types}"},
     "preview": {"id": "Pratinjau ({rows} baris pertama)", "en": "Preview (first {rows} rows)"},
     "column_mapping": {"id": "Pemetaan kolom (* wajib)", "en": "Column mapping (* required)"},
     "not_mapped": {"id": "— tidak dipetakan —", "en": "— not mapped —"},

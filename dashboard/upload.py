@@ -23,6 +23,36 @@ UPLOAD_TYPES = ("csv", "txt", "xlsx", "xls", "parquet", "xes", "gz")
 ROLE_ID, ROLE_PERSONAL = "id", "personal"  # as dashboard.preview_job names them
 
 
+# Streamlit's upload widget writes "Upload", "200MB per file • CSV, ..." and, while a file is
+# dragged over it, "Drag and drop a file here" in English, with no option to change them
+# (streamlit 1.67, frontend FileUploader.*.js). The CSS hides those texts and writes ours in
+# their place; the selectors are the widget's test ids and its element structure there.
+_UPLOADER = '[data-testid="stFileUploaderDropzone"]'
+_UPLOADER_CSS = (
+    _UPLOADER + ' button [data-testid="stMarkdownContainer"] p {{display: none}}\n'
+    + _UPLOADER + ' button [data-testid="stMarkdownContainer"]::after {{content: {button}}}\n'
+    + _UPLOADER + ' [data-testid="stFileUploaderDropzoneInstructions"] span {{display: none}}\n'
+    + _UPLOADER + ' [data-testid="stFileUploaderDropzoneInstructions"] > div::after {{content: {limit}}}\n'
+    + _UPLOADER + ' > div:not([data-testid]) > span {{font-size: 0}}\n'
+    + _UPLOADER + ' > div:not([data-testid]) > span::after {{content: {drop}; font-size: 0.875rem}}\n'
+)
+
+
+def _css_string(text: str) -> str:
+    return '"' + "".join(ch if ch.isalnum() or ch in " .,•()-" else f"\\{ord(ch):x} " for ch in text) + '"'
+
+
+def uploader_css(lang: str, max_mb: int) -> str:
+    """A ``<style>`` block that writes the upload widget's button, size limit and drop texts in
+    ``lang`` (``max_mb``: Streamlit's ``server.maxUploadSize``)."""
+    types = ", ".join(ext.upper() for ext in UPLOAD_TYPES)
+    css = _UPLOADER_CSS.format(button=_css_string(t("uploader_button", lang)),
+                               limit=_css_string(t("uploader_limit", lang, mb=fmt.number(max_mb, 0, lang),
+                                                   types=types)),
+                               drop=_css_string(t("uploader_drop", lang)))
+    return f"<style>\n{css}</style>"
+
+
 def safe_file_name(name: str) -> str:
     """The uploaded file's own name, without any folder part (a browser may send one), to
     write it under in a temporary folder."""

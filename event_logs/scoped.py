@@ -17,6 +17,7 @@ analysed store against these rules.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import duckdb
@@ -38,9 +39,10 @@ BY_AGENCY = ("imports", "model_quality", "agency_calendars", "run_calendars")
 THROUGH = {
     # a model version is shown when it is the scope's agency's, or when a case in scope was
     # checked against it (an agency may run another agency's SOP); {agencies} is the scope's
-    # agency condition, units aside: an SOP covers every unit of its agency
-    "models": ("SELECT * FROM {t} m WHERE {agencies} "
-               "OR m.model_sha256 IN (SELECT model_sha256 FROM case_checks)"),
+    # agency condition, units aside: an SOP covers every unit of its agency; {case_models} the
+    # checksums the scope's cases were checked against, read once when the scope is applied
+    # (as a subquery, every query naming a model table scanned case_checks again: ~90 ms at 1M)
+    "models": "SELECT * FROM {t} m WHERE {agencies} OR m.model_sha256 IN ({case_models})",
     **{part: "SELECT * FROM {t} x WHERE x.model_sha256 IN (SELECT model_sha256 FROM models)"
        for part in ("model_lanes", "model_steps", "model_flow_next", "model_loops", "model_four_eyes",
                     "model_artifacts")},
@@ -117,7 +119,48 @@ def store_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         "WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal").fetchall())
 
 
-def scope_sql(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
+# (file identity, row filter) -> the case models: every page view opens a new scoped connection,
+# and the scan costs ~12 ms at 1M cases, a tenth of a small page; any write changes the identity
+_CASE_MODELS: dict[tuple, tuple[str, ...]] = {}
+_CASE_MODELS_MAX = 128
+_case_models_lock = threading.Lock()
+
+
+def file_identity(path: str | Path) -> tuple:
+    """What changes when the store file at ``path`` is written or replaced: inode, size and
+    modification time of the file and of its write-ahead log."""
+    out: list[int | None] = []
+    for p in (Path(path), Path(f"{path}.wal")):
+        try:
+            st = p.stat()
+            out += [st.st_ino, st.st_size, st.st_mtime_ns]
+        except FileNotFoundError:
+            out += [None, None, None]
+    return (str(Path(path).resolve()), *out)
+
+
+def _case_models(con: duckdb.DuckDBPyConnection, db: str, scope: Scope,
+                 identity: tuple | None = None) -> tuple[str, ...]:
+    """The model checksums the cases in ``scope`` were checked against (one scan of
+    ``case_checks``; the connection is read-only, so the list holds while it is open). With the
+    store file's ``identity`` (:func:`file_identity`, read before the file was opened) the list is
+    kept for the next connection to the unchanged file."""
+    condition = row_filter(scope, units=True)
+    key = (identity, condition)
+    if identity is not None and key in _CASE_MODELS:
+        return _CASE_MODELS[key]
+    rows = con.execute(f"SELECT DISTINCT model_sha256 FROM {db}.main.case_checks "
+                       f"WHERE {condition} AND model_sha256 IS NOT NULL").fetchall()
+    found = tuple(sorted(r[0] for r in rows))
+    if identity is not None:
+        with _case_models_lock:
+            if len(_CASE_MODELS) >= _CASE_MODELS_MAX:
+                _CASE_MODELS.clear()
+            _CASE_MODELS[key] = found
+    return found
+
+
+def scope_sql(con: duckdb.DuckDBPyConnection, scope: Scope, identity: tuple | None = None) -> str:
     """The ``CREATE TEMP VIEW`` statements that shadow ``con``'s tables for ``scope``.
     :class:`AccessError` when the store has a table without a rule (fail closed)."""
     tables = store_tables(con)
@@ -140,32 +183,39 @@ def scope_sql(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
     # a read-only connection reads the acceptances file into a TEMP table (event_logs.acceptances)
     overlaid = bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'temp' "
                                 "AND table_name = ?", [FILE_TABLE]).fetchall()[0][0])
+    case_models = _case_models(con, db, scope, identity) if "case_checks" in tables else ()
+    models_in = ", ".join(_literal(m) for m in case_models) or "NULL"
     for table, sql in THROUGH.items():  # in order: each reads the shadows made before it
         if table in tables:
             source = f"temp.main.{FILE_TABLE}" if table == "acceptance_log" and overlaid else f"{db}.main.{table}"
-            body = sql.format(t=source, agencies=agencies, a_agencies=a_agencies, a_units=a_units)
+            body = sql.format(t=source, agencies=agencies, a_agencies=a_agencies, a_units=a_units,
+                              case_models=models_in)
             statements.append(f"CREATE OR REPLACE TEMP VIEW {table} AS {body}")
     return ";\n".join(statements)
 
 
-def apply_scope(con: duckdb.DuckDBPyConnection, scope: Scope) -> duckdb.DuckDBPyConnection:
+def apply_scope(con: duckdb.DuckDBPyConnection, scope: Scope,
+                identity: tuple | None = None) -> duckdb.DuckDBPyConnection:
     """Shadow every agency-holding table of ``con`` with ``scope``'s rows; returns ``con``.
 
     Nothing is done for a scope that holds nothing back. :class:`AccessError` when the store
     has a table without a rule (fail closed: better no page than another agency's rows).
+    ``identity``: the read-only store file's :func:`file_identity`, taken before it was opened
+    (lets the next connection to the unchanged file reuse what this one read).
     """
     if scope.is_all:
         return con
-    con.execute(scope_sql(con, scope))  # one call: the statements run in order
+    con.execute(scope_sql(con, scope, identity))  # one call: the statements run in order
     return con
 
 
 def open_scoped(path: str | Path, scope: Scope) -> duckdb.DuckDBPyConnection:
     """``open_store(path)`` (read-only, waiting :data:`~event_logs.store.READ_RETRY_SECONDS`
     for a short write to finish) seeing only ``scope``'s rows."""
+    identity = file_identity(path) if not scope.is_all else None  # before the open: a write after it is a miss
     con = open_store(path, wait_seconds=READ_RETRY_SECONDS)
     try:
-        return apply_scope(con, scope)
+        return apply_scope(con, scope, identity)
     except BaseException:
         con.close()
         raise

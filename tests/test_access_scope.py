@@ -22,6 +22,7 @@ from event_logs.scoped import (
     SCOPED_VIEWS,
     THROUGH,
     apply_scope,
+    open_scoped,
     store_tables,
 )
 from event_logs.store import open_store
@@ -140,6 +141,44 @@ def test_a_table_without_a_rule_is_refused_not_shown(analysed_db, tmp_path) -> N
     with pytest.raises(AccessError, match="signoffs"):
         _con(copy, Scope.of([BATAM]))
     _con(copy, ALL).close()  # a user who sees everything may still open it
+
+
+def test_a_model_of_another_agency_is_seen_when_a_case_in_scope_was_checked_against_it(analysed_db,
+                                                                                         tmp_path) -> None:
+    # an agency may run another agency's SOP: the version its cases were checked against is
+    # shown with its steps, and only that one (the list is read once per scoped connection)
+    copy = tmp_path / "borrowed.duckdb"
+    copy.write_bytes(analysed_db.read_bytes())
+    con = duckdb.connect(str(copy))
+    other, other_sop = con.execute("SELECT model_sha256, sop_id FROM models WHERE agency = ? LIMIT 1",
+                                   [BANJARBARU]).fetchone()
+    untouched = {r[0] for r in con.execute("SELECT model_sha256 FROM models WHERE agency NOT IN (?, ?)",
+                                           [BATAM, BANJARBARU]).fetchall()}
+    con.execute("UPDATE case_checks SET model_sha256 = ? WHERE rowid = (SELECT min(rowid) FROM case_checks "
+                "WHERE agency = ?)", [other, BATAM])
+    con.close()
+    scoped = _con(copy, Scope.of([BATAM]))
+    try:
+        seen = {r[0] for r in scoped.execute("SELECT model_sha256 FROM models").fetchall()}
+        assert other in seen and not seen & untouched
+        assert _count(scoped, "SELECT count(*) FROM model_steps WHERE model_sha256 = ?", [other]) > 0
+        assert other_sop in {r[0] for r in scoped.execute("SELECT sop_id FROM models").fetchall()}
+    finally:
+        scoped.close()
+    # the list is kept for the next connection only while the file is unchanged
+    def models_seen() -> set[str]:
+        con = open_scoped(copy, Scope.of([BATAM]))
+        try:
+            return {r[0] for r in con.execute("SELECT model_sha256 FROM models").fetchall()}
+        finally:
+            con.close()
+
+    assert other in models_seen() and other in models_seen()
+    con = duckdb.connect(str(copy))
+    con.execute("UPDATE case_checks SET model_sha256 = (SELECT model_sha256 FROM models WHERE agency = ? "
+                "LIMIT 1) WHERE model_sha256 = ?", [BATAM, other])
+    con.close()
+    assert other not in models_seen()
 
 
 def _all_queries(con) -> dict[str, pd.DataFrame]:

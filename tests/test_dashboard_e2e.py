@@ -81,6 +81,53 @@ def test_the_overviews_own_slug_opens_it(browser_page) -> None:
     assert drv.errors_on(page) == []
 
 
+_AFTER = """e => [...e.querySelectorAll('*')].map(x => getComputedStyle(x, '::after').content)
+                 .filter(c => c && c !== 'none' && c !== 'normal').map(c => JSON.parse(c))"""
+_ENGLISH = ("Upload", "per file", "Drag and drop", "Browse files", "Choose options", "Choose an option",
+            "Select…", "Page not found")
+
+
+def _shown_text(locator) -> str:
+    """The text a reader sees: what is laid out at a visible size."""
+    return locator.evaluate("""e => [...e.querySelectorAll('*')].filter(x => x.checkVisibility()
+        && parseFloat(getComputedStyle(x).fontSize) > 0).flatMap(x => [...x.childNodes])
+        .filter(n => n.nodeType === 3).map(n => n.textContent).join(' ')""")
+
+
+def test_the_upload_widget_speaks_indonesian(browser_page) -> None:
+    # Streamlit writes "Upload", "200MB per file" and "Drag and drop a file here" itself, in
+    # English; the Data page replaces them (dashboard/upload.uploader_css)
+    from dashboard.i18n import t
+
+    drv, base, page, _db = browser_page
+    page.goto(f"{base}/data")
+    drv.wait_idle(page, "Data")
+    zone = page.locator('[data-testid="stFileUploaderDropzone"]').first
+    written = zone.evaluate(_AFTER)
+    assert t("uploader_button", "id") in written
+    assert any(w.startswith("Maks. 200 MB per berkas • CSV") for w in written), written
+    shown = _shown_text(zone)
+    assert not [w for w in _ENGLISH if w in shown], shown
+    # while a file is dragged over the widget
+    files = page.evaluate_handle("() => { const d = new DataTransfer(); "
+                                 "d.items.add(new File(['x'], 'log.csv', {type: 'text/csv'})); return d; }")
+    zone.dispatch_event("dragenter", {"dataTransfer": files})
+    page.get_by_text("Drag and drop", exact=False).first.wait_for(state="attached")
+    assert t("uploader_drop", "id") in zone.evaluate(_AFTER)
+    shown = _shown_text(zone)
+    assert "Drag and drop" not in shown, shown
+    zone.dispatch_event("dragleave", {"dataTransfer": files})
+    # and the other built-ins: empty pickers, the SOP picker, the page slugs
+    for slug in ("data", "lane", "deviasi", "ringkasan"):
+        page.goto(f"{base}/{slug}")
+        drv.wait_idle(page)
+        shown = _shown_text(page.locator("body"))
+        assert not [w for w in _ENGLISH if w in shown], (slug, shown[:300])
+    page.goto(f"{base}/data?lang=EN")
+    drv.wait_idle(page, "Data")
+    assert t("uploader_button", "en") in page.locator('[data-testid="stFileUploaderDropzone"]').first.evaluate(_AFTER)
+
+
 def test_language_switch_translates_labels_and_stays_in_the_url(browser_page) -> None:
     drv, base, page, _db = browser_page
     page.goto(f"{base}/pelanggaran")

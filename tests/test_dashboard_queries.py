@@ -97,6 +97,39 @@ def test_period_filter_uses_each_sops_local_days(con) -> None:
         assert ts in set(got["first_ts"])
 
 
+def test_breach_counts_equal_counting_every_row_at_each_grain(con) -> None:
+    # the query counts rows per step, lane and status once and sums the grains from those
+    # counts; here each grain is counted from the rows, with histogram(), as the definition says
+    agency = one(con, "SELECT agency FROM step_checks GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")[0]
+    for f in (Filters(), Filters(agency=agency)):
+        got = queries.QUERIES["breach_counts"](con, f)
+        sql, params = where(f, day="complete_day")
+        for grain, keys in (("step", ["sop_id", "step_id"]), ("lane", ["agency", "lane"]), ("all", [])):
+            group = f"GROUP BY {', '.join(keys)}" if keys else ""
+            want = con.execute(f"""
+                SELECT {''.join(k + ', ' for k in keys)} count(*) AS occurrences,
+                       count(*) FILTER (WHERE is_violation) AS violations,
+                       count(*) FILTER (WHERE is_judged) AS judged,
+                       count(*) FILTER (WHERE is_violation)::DOUBLE
+                           / nullif(count(*) FILTER (WHERE is_judged), 0) AS breach_rate,
+                       histogram(status) AS statuses
+                FROM step_results {sql} {group}""", params).df()
+            rows = got[got["grain"] == grain]
+            assert len(rows) == len(want) > 0, grain
+            mine = {tuple(r[k] for k in keys): r for _, r in rows.iterrows()}
+            for _, w in want.iterrows():
+                r = mine[tuple(w[k] for k in keys)]
+                assert (r["occurrences"], r["violations"], r["judged"]) == (
+                    w["occurrences"], w["violations"], w["judged"]), (grain, dict(w))
+                assert r["breach_rate"] == pytest.approx(w["breach_rate"], rel=1e-12, nan_ok=True)
+                assert {k: int(v) for k, v in r["statuses"].items()} == {
+                    k: int(v) for k, v in w["statuses"].items()}, (grain, dict(w))
+            if grain == "step":  # a step's lane is the lane its rows carry
+                lanes = dict(con.execute(f"SELECT sop_id || '/' || step_id, any_value(lane) FROM step_results "
+                                         f"{sql} GROUP BY ALL", params).fetchall())
+                assert all(lanes[f"{r.sop_id}/{r.step_id}"] == r.step_lane for r in rows.itertuples())
+
+
 def test_breaches_by_step_and_overrun_bins_agree(con) -> None:
     steps = queries.QUERIES["breaches_by_step"](con, Filters())
     assert steps["occurrences"].sum() == one(con, "SELECT count(*) FROM step_checks")[0]

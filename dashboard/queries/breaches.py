@@ -27,18 +27,16 @@ def _tolerated_sql(tolerance_min: float, alias: str = "") -> str:
     on every row (a parameter cost +0.3 s CPU per scan of 8.7M rows)."""
     p = f"{alias}." if alias else ""
     return f"within_tolerance({p}is_late, {p}complete_ts, {p}deadline_ts, {float(tolerance_min)!r}::DOUBLE)"
-_MEASURES = """
-    count(*) AS occurrences,
-    count(*) FILTER (WHERE is_violation AND NOT tolerated) AS violations,
-    count(*) FILTER (WHERE is_judged) AS judged,
-    breach_rate(is_violation AND NOT tolerated, is_judged) AS breach_rate,
-    count(*) FILTER (WHERE tolerated) AS tolerated,
-    histogram(status) FILTER (WHERE NOT tolerated) AS statuses"""
-
-
 def _tolerated(tolerance_min: float) -> tuple[str, list[float]]:
     """The step rows with their ``tolerated`` flag (``(sql, params)`` of a derived table)."""
     return f"(SELECT *, {_tolerated_sql(tolerance_min)} AS tolerated FROM step_results)", []
+
+
+# the status counts of a group from its (status, n) pairs: statuses repeat across the steps
+# of a lane, so the pairs are summed per status
+_STATUS_MAP = """map_from_entries(list_transform(
+        list_distinct(list_transform(pairs, lambda p: p[1])),
+        lambda k: (k, list_sum(list_transform(list_filter(pairs, lambda p: p[1] = k), lambda p: p[2]))::UBIGINT)))"""
 
 
 def breach_counts(con: duckdb.DuckDBPyConnection, f: Filters, tolerance_min: float = 0) -> pd.DataFrame:
@@ -46,16 +44,34 @@ def breach_counts(con: duckdb.DuckDBPyConnection, f: Filters, tolerance_min: flo
     all, from one scan of ``step_results`` (``grain``: ``step``, ``lane`` or ``all``).
 
     ``tolerance_min`` > 0 leaves late occurrences within that many minutes of their deadline
-    out of the violations (``tolerated`` counts them; statuses then count the rest)."""
+    out of the violations (``tolerated`` counts them; statuses then count the rest).
+
+    The scan only counts rows per step, lane and status (a few thousand groups); the three
+    grains are summed from those counts. Grouping the 8.7M rows of a 1M-case store three ways
+    with a ``histogram`` each took 2.2 CPU-s, the counts 0.3."""
     rows, rows_params = _tolerated(tolerance_min)
     sql, params = where(f, day="complete_day")
     return frame(con, f"""
-        SELECT CASE grouping(sop_id, step_id, agency, lane)
-                   WHEN 3 THEN 'step' WHEN 12 THEN 'lane' ELSE 'all' END AS grain,
-               sop_id, step_id, agency, lane, {_MEASURES},
-               any_value(lane) AS step_lane
-        FROM {rows} {sql}
-        GROUP BY GROUPING SETS ((sop_id, step_id), (agency, lane), ())""", [*rows_params, *params])
+        WITH counted AS (
+            SELECT sop_id, step_id, agency, lane, status, is_violation, is_judged, tolerated, count(*) AS n
+            FROM {rows} {sql} GROUP BY ALL),
+        grains AS (
+            SELECT CASE grouping(sop_id, step_id, agency, lane)
+                       WHEN 3 THEN 'step' WHEN 12 THEN 'lane' ELSE 'all' END AS grain,
+                   sop_id, step_id, agency, lane,
+                   coalesce(sum(n), 0) AS occurrences,
+                   coalesce(sum(n) FILTER (WHERE is_violation AND NOT tolerated), 0) AS violations,
+                   coalesce(sum(n) FILTER (WHERE is_judged), 0) AS judged,
+                   coalesce(sum(n) FILTER (WHERE tolerated), 0) AS tolerated,
+                   list((status, n)) FILTER (WHERE NOT tolerated) AS pairs,
+                   any_value(lane) AS step_lane
+            FROM counted
+            GROUP BY GROUPING SETS ((sop_id, step_id), (agency, lane), ()))
+        SELECT grain, sop_id, step_id, agency, lane, occurrences::BIGINT AS occurrences,
+               violations::BIGINT AS violations, judged::BIGINT AS judged,
+               breach_rate_of(violations, judged) AS breach_rate, tolerated::BIGINT AS tolerated,
+               CASE WHEN pairs IS NOT NULL THEN {_STATUS_MAP} END AS statuses, step_lane
+        FROM grains""", [*rows_params, *params])
 
 
 def _grain(counts: pd.DataFrame, grain: str, keys: list[str]) -> pd.DataFrame:

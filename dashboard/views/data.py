@@ -107,6 +107,7 @@ def upload_form(cat) -> None:
     st.subheader(ui.tr("upload"))
     st.caption(ui.tr("upload_intro"))
     last_result()
+    st.html(upload.uploader_css(L, int(st.get_option("server.maxUploadSize"))))
     file = st.file_uploader(ui.tr("upload_file"), type=list(upload.UPLOAD_TYPES), key="upload_file")
     if file is None:
         return

@@ -37,16 +37,19 @@ class ByteFacts:
     utf8: bool = True
     control: bool = False
     cr_only: bool = False
-    blank_lines: int = 0
+    blank_lines: int | None = 0  # None: not counted yet (see count_blank_lines)
     line_ends: int = 0      # LF (CR for a CR-only file): more than rows + header + blanks
     last_unended: bool = False  # the last line has no line end
 
 
 def scan_bytes(path: Path) -> ByteFacts:
-    """UTF-8 validity, control bytes, CR-only line ends and blank lines, in one pass."""
+    """UTF-8 validity, control bytes, CR-only line ends, in one pass; blank lines of a CR-only
+    file too. Those of an LF file are counted after reading, and only when the file has more
+    lines than header and rows (:func:`count_blank_lines`): a search for empty lines in every
+    chunk costs more than the rest of the scan."""
     facts = ByteFacts()
     decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
-    saw_lf = saw_cr = maybe_blank = False
+    saw_lf = saw_cr = False
     tail = b""
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
@@ -59,11 +62,7 @@ def scan_bytes(path: Path) -> ByteFacts:
             lf = chunk.count(b"\n")
             facts.line_ends += lf
             saw_lf = saw_lf or bool(lf)
-            cr = b"\r" in chunk
-            saw_cr = saw_cr or cr
-            edge = tail + chunk[:2]  # a blank line may straddle two chunks
-            maybe_blank = maybe_blank or b"\n\n" in chunk or (cr and b"\n\r\n" in chunk) \
-                or b"\n\n" in edge or b"\n\r\n" in edge
+            saw_cr = saw_cr or b"\r" in chunk
             tail = chunk[-2:]
     facts.last_unended = bool(tail) and not tail.endswith((b"\n", b"\r"))
     if facts.utf8:
@@ -74,8 +73,7 @@ def scan_bytes(path: Path) -> ByteFacts:
     facts.cr_only = saw_cr and not saw_lf
     if facts.cr_only:
         facts.line_ends = _count(path, b"\r")
-    if facts.cr_only or maybe_blank:  # rare: count them exactly, line by line
-        facts.blank_lines = _count_blank(path, b"\r" if facts.cr_only else b"\n")
+    facts.blank_lines = _count_blank(path, b"\r") if facts.cr_only else None
     return facts
 
 
@@ -204,12 +202,13 @@ def repair_quotes(text_path: Path, target: Path, delimiter: str, width: int) -> 
     return broken
 
 
-def _read_csv_sql(path: Path, delimiter: str, safe: list[str]) -> str:
+def _read_csv_sql(path: Path, delimiter: str, safe: list[str], *, parallel: bool = False) -> str:
     columns = "{" + ", ".join(f"'{s}': 'VARCHAR'" for s in [*safe, "c_extra"]) + "}"
-    # parallel=false: single-threaded scans keep file order for row_number() and are the
-    # fastest choice with null_padding (short rows padded with NULL, long rows -> c_extra).
+    # null_padding: short rows padded with NULL, long rows -> c_extra. parallel=false: a
+    # single-threaded scan keeps file order for row_number(); the parallel reader (file order
+    # kept by insertion order) refuses quoted line breaks with null_padding.
     return (f"read_csv({literal(str(path))}, header=true, delim={literal(delimiter)}, "
-            "quote='\"', escape='\"', null_padding=true, strict_mode=false, parallel=false, "
+            f"quote='\"', escape='\"', null_padding=true, strict_mode=false, parallel={str(parallel).lower()}, "
             f"auto_detect=false, columns={columns})")
 
 
@@ -250,9 +249,20 @@ def open_csv(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
         lines = _count(path_read, b"\n") + facts.last_unended
     return Source(
         format="csv", names=names, exprs=safe, from_sql=_read_csv_sql(path_read, delimiter, safe),
+        parallel_sql=_read_csv_sql(path_read, delimiter, safe, parallel=True),
         row_sql="row_number() OVER ()", extra_sql="c_extra", details=details, cleanup=cleanup,
         text_path=path_read, control=facts.control, lines=lines,
     )
+
+
+def count_blank_lines(source: Source, rows: int) -> None:
+    """Set ``skipped_rows`` (blank lines, which DuckDB skips) when the byte scan left it open:
+    0 when the file has no more lines than header and ``rows`` (each blank line is a line
+    without a row), else counted line by line (rare: blank lines or multi-line values)."""
+    if source.details.get("skipped_rows", 0) is not None:
+        return
+    more = source.lines is not None and source.text_path is not None and source.lines > 1 + rows
+    source.details["skipped_rows"] = _count_blank(source.text_path, b"\n") if more else 0
 
 
 def cut_unbalanced_quotes(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
@@ -263,6 +273,7 @@ def cut_unbalanced_quotes(con: duckdb.DuckDBPyConnection, source: Source) -> boo
     if source.text_path is None or "unbalanced_quote_rows" in source.details:
         return False
     rows = con.execute("SELECT count(*) FROM ingest_rows").fetchall()[0][0]
+    count_blank_lines(source, rows)
     if source.lines is None or source.lines <= 1 + rows + source.details.get("skipped_rows", 0):
         return False
     tmpdir = tempfile.TemporaryDirectory(prefix="pantau-ingest-")
@@ -274,6 +285,7 @@ def cut_unbalanced_quotes(con: duckdb.DuckDBPyConnection, source: Source) -> boo
     source.cleanup.append(tmpdir.cleanup)
     source.text_path = target
     source.from_sql = _read_csv_sql(target, source.details["delimiter"], source.exprs)
+    source.parallel_sql = _read_csv_sql(target, source.details["delimiter"], source.exprs, parallel=True)
     source.details["unbalanced_quote_rows"] = broken
     return True
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -359,7 +360,11 @@ def ingest_file(
     started = datetime.now(UTC)
     limits = settings or load_settings(store=db_path).ingest
     fmt = detect_format(file_path)
-    digest = file_sha256(file_path)
+    # the file's hash is needed once the store is open: computed meanwhile (hashlib releases
+    # the GIL), so reading 200 MB overlaps loading the model and opening the store
+    hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pantau-sha256")
+    hashing = hasher.submit(file_sha256, file_path)
+    hasher.shutdown(wait=False)
     key = load_secret()
     report = progress or (lambda _done, _total: None)
 
@@ -375,6 +380,7 @@ def ingest_file(
         if given is not None:  # a model file from elsewhere (tests): registered first
             with transaction(con):
                 register_model(con, given, Path(given.path).read_text(encoding="utf-8"), origin="file")
+        digest = hashing.result()
         earlier = _earlier(con, digest)
         if earlier is not None:
             if file_map:  # the mapping is news even when the file is not

@@ -5,8 +5,9 @@ One statement, in layers:
 ``s``  the scan (serial for CSV): trimmed text per column, '' -> NULL, control characters
        removed when the reader saw any; personal columns read as ``d<i>`` only to be compared.
 ``p``  hashing of identity-number columns (once per distinct value, joined back), timestamp
-       and lifecycle parsing, ``row_holds``: one regex over the row's text fields telling
-       whether any may hold a NIK or phone number (one test per row, not per field).
+       and lifecycle parsing, ``row_holds``: whether any of the row's text fields may hold a
+       NIK or phone number (the regex runs once per distinct value of a column; a row is
+       tested by membership in its columns' holding values).
 ``q``  the timestamp's plausibility (``ts_check``: 'offset' | 'early' | 'late' | NULL).
 final  every text field guarded where the row holds a number (:func:`pii.guard_sql`), the
        timestamp text where it is no plausible time, in a broken row (failed time or
@@ -40,21 +41,87 @@ def _in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(literal(v) for v in values) + ")"
 
 
-def _scan(source: Source, plan: ColumnPlan, kept: list[int]) -> str:
+def trim_sql(expr: str) -> str:
+    """``trim(expr)``, called only where it can change the value: trim removes spaces (U+0020
+    and the other Unicode space separators, all non-ASCII) at either end, and most values have
+    none. Checking costs less than trim's copy of every value."""
+    return (f"CASE WHEN starts_with({expr}, ' ') OR ends_with({expr}, ' ') OR strlen({expr}) <> length({expr}) "
+            f"THEN trim({expr}) ELSE {expr} END")
+
+
+# CSV files without quoted line breaks are read by DuckDB's parallel reader (tests compare
+# the store with the serial reader's: rows.PARALLEL_CSV = False)
+PARALLEL_CSV = True
+
+
+def _scan_columns(source: Source, plan: ColumnPlan, kept: list[int]) -> list[str]:
     def clean(expr: str) -> str:
         return strip_control_sql(expr) if source.control else expr
 
-    scan = [f"({source.row_sql})::BIGINT AS source_row"]
-    scan += [f"nullif(trim({clean(source.exprs[i])}), '') AS c{i}" for i in kept]
-    scan += [f"nullif(trim({clean(source.exprs[i])}), '') AS d{i}" for i in plan.dropped]
+    scan = [f"nullif({trim_sql(clean(source.exprs[i]))}, '') AS c{i}" for i in kept]
+    scan += [f"nullif({trim_sql(clean(source.exprs[i]))}, '') AS d{i}" for i in plan.dropped]
     if source.extra_sql:
         scan.append(f"{clean(source.extra_sql)} AS c_extra")
     if source.control:  # dropped columns too: they are in the file
         scan.append(f"regexp_matches(concat({', '.join(source.exprs)}), '{CONTROL_RE}') AS has_control")
-    # A CSV scan is serial: materialised once, the parsing after it runs on all cores. Arrow and
-    # Parquet scans are parallel and already in memory or compressed: not copied again.
+    return scan
+
+
+def _scan(source: Source, plan: ColumnPlan, kept: list[int]) -> str:
+    scan = [f"({source.row_sql})::BIGINT AS source_row", *_scan_columns(source, plan, kept)]
+    # A serial CSV scan is materialised once, so the parsing after it runs on all cores. Arrow
+    # and Parquet scans are parallel and already in memory or compressed: not copied again.
     how = "MATERIALIZED" if source.text_path is not None else "NOT MATERIALIZED"
     return f"s AS {how} (SELECT {', '.join(scan)} FROM {source.from_sql})"
+
+
+def _scan_in_parallel(con: duckdb.DuckDBPyConnection, source: Source, plan: ColumnPlan, kept: list[int]) -> bool:
+    """``ingest_raw``: the scan's columns read by the parallel CSV reader, in file order (the
+    table keeps insertion order, so ``rowid + 1`` is the data row). False when that reader
+    refuses the file (it cannot split a file whose quoted values hold line breaks, and says
+    so): the serial reader then reads it, with its own errors for a broken file."""
+    if not PARALLEL_CSV or source.parallel_sql is None:
+        return False
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE ingest_raw AS "
+                    f"SELECT {', '.join(_scan_columns(source, plan, kept))} FROM {source.parallel_sql}")
+        return True
+    except duckdb.Error:
+        con.execute("DROP TABLE IF EXISTS ingest_raw")
+        return False
+
+
+def _holding_values(text: list[str]) -> list[str]:
+    """One CTE per text column: its distinct values that may hold a NIK or phone number
+    (:data:`~event_logs.ingest.pii.HOLDS_RE`). The regex runs once per distinct value, not
+    once per row: labels, statuses, resources and units repeat on every row of a case."""
+    ctes = []
+    for c in (t.removeprefix("s.") for t in text):
+        # any_value, not the group key: the optimizer pushes a filter on a group key below the
+        # GROUP BY, where the regex would run on every row again
+        ctes.append(f"k_{c} AS (SELECT v FROM (SELECT any_value({c}) AS v FROM s WHERE {c} IS NOT NULL "
+                    f"GROUP BY {c}) WHERE regexp_matches(v, '{sql_re(HOLDS_RE)}'))")
+    return ctes
+
+
+def row_holds_sql(text: list[str]) -> str:
+    """True when one of the row's ``text`` fields (``s.c<i>``) is among its column's holding
+    values (:func:`_holding_values`): the same as :data:`HOLDS_RE` on each field of the row
+    (no digit run or phone number reaches across two fields), tested by membership."""
+    if not text:
+        return "false"
+    tests = " OR ".join(f"coalesce({c} IN (SELECT v FROM k_{c.removeprefix('s.')}), false)" for c in text)
+    return f"({tests})"
+
+
+def lifecycle_sql(text: str) -> str:
+    """The lifecycle transition a (non-NULL) text names (start/complete/...), else NULL."""
+    lower = f"lower({text})"
+    by_transition: dict[str, list[str]] = {}
+    for word, transition in lifecycle.words().items():
+        by_transition.setdefault(transition, []).append(word)
+    whens = " ".join(f"WHEN {lower} IN {_in(tuple(w))} THEN {literal(t)}" for t, w in by_transition.items())
+    return f"CASE {whens} END"
 
 
 def _parsed(source: Source, plan: ColumnPlan, kept: list[int], key: bytes, zone: str) -> tuple[list[str], str]:
@@ -78,20 +145,19 @@ def _parsed(source: Source, plan: ColumnPlan, kept: list[int], key: bytes, zone:
     out += [f"s.d{i}" for i in plan.dropped]
     if source.control:
         out.append("s.has_control")
-    # chr(31) between fields: no digit run or phone number reaches across two fields
-    holds = f"regexp_matches(concat_ws(chr(31), {', '.join(text)}), '{sql_re(HOLDS_RE)}')" if text else "false"
-    out.append(f"coalesce({holds}, false) AS row_holds")
+    holding = _holding_values(text)
+    ctes += holding
+    out.append(f"{row_holds_sql(text)} AS row_holds")
     if ts_col is not None:
         out += [f"{timestamp_sql(f's.c{ts_col}', zone)} AS ts", f"s.c{ts_col} AS raw_ts"]
     else:
         out += ["NULL::TIMESTAMPTZ AS ts", "NULL::VARCHAR AS raw_ts"]
     if lc_col is not None:
-        lower = f"lower(s.c{lc_col})"
-        by_transition: dict[str, list[str]] = {}
-        for word, transition in lifecycle.words().items():
-            by_transition.setdefault(transition, []).append(word)
-        whens = " ".join(f"WHEN {lower} IN {_in(tuple(w))} THEN {literal(t)}" for t, w in by_transition.items())
-        out.append(f"CASE WHEN s.c{lc_col} IS NULL THEN 'complete' {whens} END AS lifecycle")
+        # read once per distinct value (a status column holds a handful), joined back
+        ctes.append(f"lc AS (SELECT v, {lifecycle_sql('v')} AS transition FROM "
+                    f"(SELECT DISTINCT s.c{lc_col} AS v FROM s WHERE s.c{lc_col} IS NOT NULL))")
+        joins.append(f"LEFT JOIN lc ON s.c{lc_col} = lc.v")
+        out.append(f"CASE WHEN s.c{lc_col} IS NULL THEN 'complete' ELSE lc.transition END AS lifecycle")
         out.append(f"s.c{lc_col} AS raw_lc")
     return ctes, f"SELECT {', '.join(out)} FROM s {' '.join(joins)}"
 
@@ -136,8 +202,9 @@ def create_rows(con: duckdb.DuckDBPyConnection, source: Source, plan: ColumnPlan
                 zone: str, window: Window) -> int:
     """Materialise ``ingest_rows`` from ``source`` (see the module text); returns the row count.
 
-    Raw values exist only in DuckDB's working memory while this statement runs. The scan is
-    materialised so the parsing after it runs on all cores (the CSV scan is serial); CASE
+    Raw values exist only in DuckDB's working memory while this runs (a CSV read in parallel:
+    in the temporary ``ingest_raw``, dropped right after). A serial scan is
+    materialised so the parsing after it runs on all cores; CASE
     evaluates its THEN for the selected rows alone, so the guards and masks cost only where
     a row holds a number or a time failed.
     """
@@ -149,9 +216,16 @@ def create_rows(con: duckdb.DuckDBPyConnection, source: Source, plan: ColumnPlan
     if source.extra_sql:  # surplus fields of a CSV row: rare, guarded whole
         final = final.replace("SELECT * EXCLUDE (", "SELECT * EXCLUDE (c_extra, ", 1) + \
             f", CASE WHEN row_holds THEN {guard_sql('c_extra', key)} ELSE c_extra END AS c_extra"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE ingest_rows AS WITH {_scan(source, plan, kept)}, "
-                f"{''.join(c + ', ' for c in ctes)}p AS ({p_select}), q AS (SELECT *, {check} FROM p) "
-                f"{final} FROM q")
+    parallel = _scan_in_parallel(con, source, plan, kept)
+    scan = ("s AS NOT MATERIALIZED (SELECT rowid + 1 AS source_row, * FROM ingest_raw)" if parallel
+            else _scan(source, plan, kept))
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE ingest_rows AS WITH {scan}, "
+                    f"{''.join(c + ', ' for c in ctes)}p AS ({p_select}), q AS (SELECT *, {check} FROM p) "
+                    f"{final} FROM q")
+    finally:
+        if parallel:  # the raw values live no longer than this statement needs them
+            con.execute("DROP TABLE IF EXISTS ingest_raw")
     return int(con.execute("SELECT count(*) FROM ingest_rows").fetchall()[0][0])
 
 

@@ -26,6 +26,7 @@ class Source:
     control: bool = False            # values may hold control characters: strip them in SQL
     personal: set[int] = field(default_factory=set)  # columns the reader knows hold personal fields
     lines: int | None = None         # CSV: lines in the text DuckDB reads (header included)
+    parallel_sql: str | None = None  # CSV: the same scan by the parallel reader (no row numbers)
     memory_bytes: int = 0            # Arrow sources: what the table holds in this process
 
     def close(self) -> None:

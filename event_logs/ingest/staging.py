@@ -264,8 +264,13 @@ def event_attributes_json(attrs: list[AttributeColumn]) -> str:
     own = [a for a in attrs if a.per_event]
     if not own:
         return "NULL::JSON"
-    pairs = ", ".join(f"{lit(a.key)}, {a.sql()}" for a in own)
-    return f"nullif(json_merge_patch('{{}}', json_object({pairs}))::VARCHAR, '{{}}')::JSON"
+    if len(own) == 1:  # the common case: one object or none, no merge patch, no parse
+        a = own[0]
+        return f"CASE WHEN {a.sql()} IS NOT NULL THEN json_object({lit(a.key)}, {a.sql()}) END"
+    # what json_merge_patch('{}', json_object(...)) writes (null members left out), as text
+    members = ", ".join(f"CASE WHEN {a.sql()} IS NOT NULL THEN to_json({lit(a.key)}) || ':' || to_json({a.sql()}) END"
+                        for a in own)
+    return f"nullif('{{' || concat_ws(',', {members}) || '}}', '{{}}')::JSON"
 
 
 def create_keep(con: duckdb.DuckDBPyConnection, fields: Fields, sop_id: str, *, order_only: bool = False) -> int:

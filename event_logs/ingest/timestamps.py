@@ -31,6 +31,7 @@ Naive times take ``--tz``, else the SOP model's zone. Anything else is NULL (-> 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -105,6 +106,22 @@ class Window:
         return f"CASE WHEN {ts} < {lo} THEN 'early' WHEN {ts} >= {hi} THEN 'late' END"
 
 
+def _like_pattern(fmt: str) -> str:
+    """A LIKE pattern every text that ``strptime(text, fmt)`` reads matches: the format's
+    separators in order, anything between (a specifier reads digits only, a space any
+    amount of white space)."""
+    return "%" + re.sub(r"(%[A-Za-z]|\s)+", "%", fmt).strip("%") + "%"
+
+
+def day_first_sql(text: str) -> str:
+    """``try_strptime(text, DAY_FIRST_FORMATS)`` (the first format that reads it), trying only
+    the formats whose separators the text has: a failed strptime costs as much as a regex,
+    and Indonesian exports often use a format late in the list (``dd-mm-yyyy HH:MM``)."""
+    tries = ", ".join(f"CASE WHEN {text} LIKE {_literal(_like_pattern(f))} THEN try_strptime({text}, {_literal(f)}) END"
+                      for f in DAY_FIRST_FORMATS)
+    return f"coalesce({tries})"
+
+
 def timestamp_sql(text: str, zone: str) -> str:
     """A DuckDB expression turning the VARCHAR expression ``text`` (trimmed, NULL when empty)
     into a TIMESTAMPTZ, or NULL when it is no timestamp Pantau reads.
@@ -112,22 +129,22 @@ def timestamp_sql(text: str, zone: str) -> str:
     CASE branches are evaluated only for the rows that reach them, so the common ISO case
     costs one regex and one cast per row.
     """
-    formats = "[" + ", ".join(_literal(f) for f in DAY_FIRST_FORMATS) + "]"
     serial = f"try_cast(replace({text}, ',', '.') AS DOUBLE)"
-    naive = f"""CASE
-        WHEN regexp_full_match({text}, '{_ISO_NAIVE_RE}') THEN try_cast({text} AS TIMESTAMP)
-        WHEN regexp_full_match({text}, '{_SERIAL_RE}')
-            THEN TIMESTAMP '1899-12-30' + to_microseconds(round({serial} * 86400000000)::BIGINT)
-        -- digits first: strptime reads 'infinity' and 'epoch' as timestamps
-        WHEN regexp_matches({text}, '^[0-9]') THEN try_strptime({text}, {formats})
-    END"""
+    zoned = f"timezone({_literal(zone)}, "
+    # The patterns exclude each other (a naive ISO time has '-' and ends in a digit; an offset
+    # ends in Z or +hh; Unix and serial numbers are digits alone), so the branches are tried
+    # most common first: a naive ISO time costs one regex and one cast.
     return f"""(CASE
         WHEN {text} IS NULL THEN NULL
+        WHEN regexp_full_match({text}, '{_ISO_NAIVE_RE}') THEN {zoned}try_cast({text} AS TIMESTAMP))
         WHEN regexp_full_match({text}, '{_OFFSET_RE}') THEN
             CASE WHEN NOT {bad_offset_sql(text)} THEN try_cast(upper({text}) AS TIMESTAMPTZ) END
         -- Unix time counts from 1970-01-01 UTC: exact integer microseconds, no double rounding
         WHEN regexp_full_match({text}, '{_EPOCH_S_RE}|{_EPOCH_MS_RE}') THEN timezone('UTC', make_timestamp(
             CASE WHEN regexp_full_match({text}, '{_EPOCH_MS_RE}') THEN try_cast({text} AS BIGINT) * 1000
                  ELSE (try_cast({text} AS DECIMAL(38, 6)) * 1000000)::BIGINT END))
-        ELSE timezone({_literal(zone)}, {naive})
+        WHEN regexp_full_match({text}, '{_SERIAL_RE}')
+            THEN {zoned}TIMESTAMP '1899-12-30' + to_microseconds(round({serial} * 86400000000)::BIGINT))
+        -- digits first: strptime reads 'infinity' and 'epoch' as timestamps
+        WHEN regexp_matches({text}, '^[0-9]') THEN {zoned}{day_first_sql(text)})
     END)"""

@@ -87,7 +87,7 @@ class _Columns:
     def add(self, values: dict[str, str]) -> None:
         if self.max_rows is not None and self.rows >= self.max_rows:
             raise _TooMany
-        for key in values.keys() - self.current.keys():
+        for key in [k for k in values if k not in self.current]:  # file order, not a set's (hash seed)
             self.keys.setdefault(key)
             self.current[key] = [None] * self.pending
         for key, column in self.current.items():

@@ -141,8 +141,11 @@ CREATE OR REPLACE MACRO on_time_share(on_time) AS avg(on_time::DOUBLE);
 
 -- Breach rate: of the step occurrences that have a standard, those violating it (every
 -- status with is_violation: over the maximum, past the deadline, under the minimum).
+-- breach_rate_of takes the two counts (a query that counts grouped rows first: Pelanggaran's
+-- step, lane and total rows from one pass over step_results); breach_rate counts the rows.
+CREATE OR REPLACE MACRO breach_rate_of(violations, judged) AS violations::DOUBLE / nullif(judged, 0);
 CREATE OR REPLACE MACRO breach_rate(is_violation, is_judged) AS
-    count(*) FILTER (WHERE is_violation)::DOUBLE / nullif(count(*) FILTER (WHERE is_judged), 0);
+    breach_rate_of(count(*) FILTER (WHERE is_violation), count(*) FILTER (WHERE is_judged));
 
 -- Tolerance for tiny overruns (the Pelanggaran page's "ignore overruns under N minutes",
 -- default 0 = none): a late step occurrence completed less than `tolerance_min` minutes of the

@@ -12,11 +12,16 @@
 -- event_id), directly by a `resume` of it. occurrence = the completions of the step before it
 -- + 1: the occurrence the suspension interrupts. A suspend without its resume pauses nothing
 -- (the log cannot say when the work went on).
--- Only (case, step) pairs with a suspend are read: most logs have none, and then this is one
--- scan of the events that finds nothing.
-WITH ev AS (
+-- Only the cases with a suspend are read (suspend_cases, then the (case, step) pairs with one):
+-- most logs have none, and then this is one scan of the events' lifecycle that finds nothing,
+-- instead of a join of every completion with its case (~4 CPU s per million cases).
+WITH suspend_cases AS (
+    SELECT DISTINCT e.sop_id, e.agency, e.case_id FROM {events} e WHERE e.lifecycle = 'suspend'
+),
+ev AS (
     SELECT f.ck, k.sk, e.event_id, e.ts, e.lifecycle, f.calendar_id
     FROM {events} e
+    SEMI JOIN suspend_cases s ON s.sop_id = e.sop_id AND s.agency = e.agency AND s.case_id = e.case_id
     JOIN mutu_baku_case_facts f ON f.sop_id = e.sop_id AND f.agency = e.agency AND f.case_id = e.case_id
     JOIN mutu_baku_label_keys k ON k.sop_id = e.sop_id AND k.label = e.activity
     WHERE e.lifecycle IN ('suspend', 'resume', 'complete') AND k.sk IS NOT NULL AND coalesce(k.in_case, true)

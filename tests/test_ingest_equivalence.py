@@ -1,0 +1,181 @@
+"""The fast forms of the ingest checks give the store the plain forms give (issue 10's speed).
+
+Two rules are computed in a cheaper way than their plain statement:
+
+* ``row_holds`` (may a row's text hold a NIK or phone number?): the plain form runs
+  ``pii.HOLDS_RE`` on every row; the fast one once per distinct value of each column,
+  a row tested by membership (``rows.row_holds_sql``).
+* day-first timestamps: the plain form is ``try_strptime(text, DAY_FIRST_FORMATS)``; the fast
+  one tries only the formats whose separators the text has (``timestamps.day_first_sql``).
+* the CSV scan: the plain form is DuckDB's serial reader numbering rows as it reads; the fast
+  one the parallel reader, rows numbered by the order they were stored in (``rows.PARALLEL_CSV``).
+* trimming: the plain form is ``trim`` on every value; the fast one only where an end is a
+  space or the value is not ASCII (``rows.trim_sql``).
+* the events' own attributes: the plain form is a JSON merge patch that drops null members;
+  the fast one writes the object without them (``staging.event_attributes_json``).
+
+Each test imports the same files twice, once with the plain forms swapped in, and finds the
+same events, cases, quarantine and imports rows (EXCEPT ALL both ways, tests/store_compare.py).
+"""
+
+# ruff: noqa: F811  (fixtures imported from conftest_ingest are parameters of the same name)
+
+from __future__ import annotations
+
+import csv
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest_ingest import ROOT, key_file, query  # noqa: F401
+from store_compare import differences, row_counts
+
+from event_logs.ingest import ingest_file, rows, staging, timestamps
+from event_logs.ingest.pii import HOLDS_RE, sql_re
+from event_logs.ingest.source import literal
+from event_logs.ingest.timestamps import DAY_FIRST_FORMATS, timestamp_sql
+
+sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "hostile"))
+sys.path.insert(0, str(ROOT / "bench"))
+import make_corpus as corpus
+from ingest_bench import generate
+
+SOP = corpus.SOP
+CORPUS_FILES = ["pii_everywhere.csv", "pii_trace.xes", "pii_nested.parquet", "implausible_time.csv",
+                "unbalanced_quote.csv", "mixed_encoding.csv", "control_chars.csv", "stale_dimension.xlsx",
+                "formula_cells.csv", "markup_labels.csv"]
+
+
+def plain_row_holds(text: list[str]) -> str:
+    """The plain form: HOLDS_RE over the row's text fields (chr(31) between them)."""
+    if not text:
+        return "false"
+    return f"coalesce(regexp_matches(concat_ws(chr(31), {', '.join(text)}), '{sql_re(HOLDS_RE)}'), false)"
+
+
+def plain_day_first(text: str) -> str:
+    """The plain form: strptime with the whole list of formats."""
+    return f"try_strptime({text}, [{', '.join(literal(f) for f in DAY_FIRST_FORMATS)}])"
+
+
+def plain_event_attributes(attrs: list[staging.AttributeColumn]) -> str:
+    """The plain form: every attribute into one object, null members dropped by a merge patch."""
+    own = [a for a in attrs if a.per_event]
+    if not own:
+        return "NULL::JSON"
+    pairs = ", ".join(f"{literal(a.key)}, {a.sql()}" for a in own)
+    return f"nullif(json_merge_patch('{{}}', json_object({pairs}))::VARCHAR, '{{}}')::JSON"
+
+
+def _times(i: int) -> str:
+    """Every way of writing a time the reader knows, and ways it does not."""
+    t = datetime(2024, 3, 5, 8, 0) + timedelta(minutes=37 * i)
+    written = [t.strftime(f) for f in DAY_FIRST_FORMATS]
+    written += [t.isoformat(sep=" "), t.strftime("%Y-%m-%dT%H:%M:%S+07:00"), t.strftime("%Y-%m-%d"),
+                str(int(t.timestamp())), f"{45356 + i % 300}.25", f"{45356 + i % 300},5",
+                "31/31/2024 25:00", "2024-03-05T09:15:00+99:99", "0001-01-01", "infinity", "epoch",
+                "5/3/2024 9:15", " 05-03-2024  09.15", "05/03/-2024 09:15", "2024/13/05", "abc"]
+    return written[i % len(written)]
+
+
+def write_mixed(path: Path, rows_wanted: int = 900) -> Path:
+    """A CSV whose rows hold NIKs and phone numbers in every text column (plain, grouped,
+    inside text), every timestamp format, lifecycle words and surplus fields."""
+    steps = corpus.STEPS
+    niks, phones = corpus.NIKS + corpus.GROUPED_NIKS, corpus.PHONES
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle, lineterminator="\n")
+        out.writerow(["no_registrasi", "kegiatan", "tanggal", "status", "petugas", "kelurahan", "nik",
+                      "nama", "jumlah_wbs", "keterangan", "biaya", "nilai", "kode/\"x\""])
+        for i in range(rows_wanted):
+            case = [f"REG-{i // 6:05d}", niks[i % len(niks)], phones[i % len(phones)]][(i // 6) % 3 if i % 5 == 0 else 0]
+            activity = steps[i % len(steps)] if i % 7 else f"Verifikasi NIK {niks[i % len(niks)]}"
+            resource = f"Petugas {i % 9}" if i % 11 else f"Petugas hp {phones[i % len(phones)]}"
+            unit = f"Kelurahan {i % 4}" if i % 13 else f"Kelurahan {niks[i % len(niks)]}"
+            status = ["selesai", "start", "mulai", "", "complete", "entah"][i % 6]
+            name = corpus.NAMES[i % len(corpus.NAMES)]
+            note = [f"catatan {i}", f"nomor {niks[i % len(niks)]} di teks", name, f"wa {phones[i % 4]}"][i % 4]
+            row = [case, activity, _times(i), status, resource, unit, corpus.NIKS[i % 8], name, str(i % 5 + 1), note,
+                   f"{i % 7}.{i % 10}5", f"1.{i % 1000:03d},{i % 10}" if i % 3 else "", f"K-{i % 4}" if i % 2 else ""]
+            if i % 17 == 0:
+                row.append(f"lebih {niks[i % len(niks)]}")  # a surplus field
+            out.writerow(row)
+    return path
+
+
+def write_multiline(path: Path, rows_wanted: int = 400) -> Path:
+    """Quoted values with line breaks (the parallel reader refuses them), short and long rows."""
+    steps = corpus.STEPS
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle, lineterminator="\n")
+        out.writerow(["no_registrasi", "kegiatan", "tanggal", "keterangan"])
+        for i in range(rows_wanted):
+            row = [f"ML-{i // 4:04d}", steps[i % len(steps)], _times(i), f"baris {i}\nlanjut" if i % 50 == 0 else "x"]
+            out.writerow(row[:3] if i % 31 == 0 else [*row, "lebih"] if i % 37 == 0 else row)
+    return path
+
+
+def _import_all(db: Path, files: list[Path]) -> None:
+    for path in files:
+        ingest_file(db, path, sop_id=SOP)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> list[Path]:
+    bench = tmp_path / "bench.csv"
+    from sop_models.loader import get_model
+
+    generate(bench, 3000, [s.name for s in get_model(SOP).steps])
+    return [write_mixed(tmp_path / "mixed.csv"), bench, write_multiline(tmp_path / "multiline.csv"),
+            *(corpus.HERE / n for n in CORPUS_FILES)]
+
+
+def test_fast_checks_store_what_the_plain_checks_store(tmp_path: Path, key_file: Path, files: list[Path],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    fast, plain = tmp_path / "fast.duckdb", tmp_path / "plain.duckdb"
+    _import_all(fast, files)
+    monkeypatch.setattr(rows, "row_holds_sql", plain_row_holds)
+    monkeypatch.setattr(timestamps, "day_first_sql", plain_day_first)
+    monkeypatch.setattr(staging, "event_attributes_json", plain_event_attributes)
+    monkeypatch.setattr(rows, "trim_sql", lambda expr: f"trim({expr})")
+    monkeypatch.setattr(rows, "PARALLEL_CSV", False)
+    _import_all(plain, files)
+    counted = row_counts(fast)
+    assert counted["imports"] == len(files) and counted["events"] > 3000 and counted["quarantine"] > 100
+    kinds = query(fast, "SELECT count(DISTINCT json_keys(attributes)) FILTER (WHERE len(json_keys(attributes)) > 1), "
+                        "count(*) FILTER (WHERE len(json_keys(attributes)) = 1) FROM events")[0]
+    assert kinds[0] > 1 and kinds[1] > 1000  # objects of several members and of one
+    assert differences(fast, plain) == {}
+
+
+def test_every_time_text_reads_as_with_the_whole_list_of_formats(monkeypatch: pytest.MonkeyPatch) -> None:
+    values = [_times(i) for i in range(400)]
+    values += [v.replace(" ", "  ") for v in values] + [v + " " for v in values] + ["", "/", "1/2/3", "1.2.3 4.5"]
+    fast = timestamp_sql("v", "Asia/Jakarta")
+    monkeypatch.setattr(timestamps, "day_first_sql", plain_day_first)
+    plain = timestamp_sql("v", "Asia/Jakarta")
+    assert fast != plain
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE TABLE t AS SELECT unnest(?) AS v", [values])
+        read, differ = con.execute(f"SELECT count({fast}), count(*) FILTER (WHERE {fast} IS DISTINCT FROM {plain}) "
+                                   "FROM t").fetchall()[0]
+    finally:
+        con.close()
+    assert read > len(values) // 2  # most values are times the reader knows
+    assert differ == 0
+
+
+def test_trim_is_skipped_only_where_it_changes_nothing() -> None:
+    con = duckdb.connect()
+    try:  # every code point at the start and at the end, beside spaces and letters
+        con.execute("CREATE TABLE t AS SELECT chr(a::INT) || m || chr(b::INT) AS v FROM range(1, 70000) r(a), "
+                    "(VALUES ('x'), (' '), (''), ('a b')) s(m), (VALUES (32), (120), (160), (12288)) e(b) "
+                    "WHERE a NOT BETWEEN 55296 AND 57343")
+        total, differ = con.execute(f"SELECT count(*), count(*) FILTER (WHERE trim(v) IS DISTINCT FROM "
+                                    f"{rows.trim_sql('v')}) FROM t").fetchall()[0]
+    finally:
+        con.close()
+    assert total > 1_000_000 and differ == 0
