@@ -10,11 +10,13 @@ the SOP is analysed **full**: every row of it is replaced, as before.
 For an incremental SOP the run recomputes, and replaces only:
 
 - every case touched by an event imported after the watermark (whatever its timestamp: events
-  older than the last run count too), keyed (sop_id, agency, case_id), and every case open at
-  the last run, whose standing moves with the new as-of: their ``step_checks``,
+  older than the last run count too), keyed (sop_id, agency, case_id): its ``step_checks``,
   ``case_checks``, ``deviations`` and ``open_cases`` rows (temp table ``run_scope_cases``);
+- every other case open at the last run, whose standing moves with the new as-of: only its
+  ``open_cases`` row (``run_scope_open``; :func:`analytics.open_cases.rejudge_open`), since
+  nothing else depends on the as-of;
 - the ``lane_stats`` and ``handovers`` rows of the (SOP, agency, unit, local month) keys that the
-  old or the new step occurrences of those cases reach (``run_scope_lanes``);
+  old or the new step occurrences of the touched cases reach (``run_scope_lanes``);
 - ``variants`` (case counts over every case) and ``model_quality`` of every agency, with
   pm4py's precision recomputed only for an SOP x agency whose multiset of variants changed
   (``run_scope_agencies``); the others keep the precision they had.
