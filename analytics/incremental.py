@@ -10,11 +10,13 @@ the SOP is analysed **full**: every row of it is replaced, as before.
 For an incremental SOP the run recomputes, and replaces only:
 
 - every case touched by an event imported after the watermark (whatever its timestamp: events
-  older than the last run count too), keyed (sop_id, agency, case_id), and every case open at
-  the last run, whose standing moves with the new as-of: their ``step_checks``,
+  older than the last run count too), keyed (sop_id, agency, case_id): its ``step_checks``,
   ``case_checks``, ``deviations`` and ``open_cases`` rows (temp table ``run_scope_cases``);
+- every other case open at the last run, whose standing moves with the new as-of: only its
+  ``open_cases`` row (``run_scope_open``; :func:`analytics.open_cases.rejudge_open`), since
+  nothing else depends on the as-of;
 - the ``lane_stats`` and ``handovers`` rows of the (SOP, agency, unit, local month) keys that the
-  old or the new step occurrences of those cases reach (``run_scope_lanes``);
+  old or the new step occurrences of the touched cases reach (``run_scope_lanes``);
 - ``variants`` (case counts over every case) and ``model_quality`` of every agency, with
   pm4py's precision recomputed only for an SOP x agency whose multiset of variants changed
   (``run_scope_agencies``); the others keep the precision they had.
@@ -63,6 +65,8 @@ class SopPlan:
     kind: str
     reason: str | None = None  # why full
     watermark: int | None = None  # incremental: the last run's highest import id
+    prev_events: int = 0  # incremental: the SOP's events up to the watermark
+    prev_cases: int | None = None  # and its cases (None: a run before these were recorded)
     counts: dict[str, int] = field(default_factory=dict)  # what was recomputed
 
 
@@ -72,6 +76,8 @@ class RunPlan:
 
     sops: dict[str, SopPlan]
     calendar_first: str | None = None
+    # per SOP (events, cases, highest import id) of the store now (count_events)
+    marks: dict[str, tuple[int, int, int | None]] = field(default_factory=dict)
 
     @property
     def incremental(self) -> list[str]:
@@ -90,15 +96,12 @@ class RunPlan:
 
     def record(self, con: duckdb.DuckDBPyConnection) -> str:
         """``runs.recomputed``: per SOP its kind, why full, what was recomputed, and the
-        watermark the next run starts from (read now, inside the run's transaction)."""
-        marks = {s: (i, n) for s, i, n in con.execute(
-            "SELECT sop_id, max(import_id), count(*) FROM events WHERE sop_id IN (SELECT unnest(?)) "
-            "GROUP BY sop_id", [list(self.sops)]).fetchall()}
+        watermark the next run starts from (:func:`count_events`, inside the run's transaction)."""
         out: dict[str, Any] = {"calendar_first": self.calendar_first, "sops": {}}
         for sop_id, p in self.sops.items():
-            import_id, events = marks.get(sop_id, (None, 0))
+            events, cases, import_id = self.marks.get(sop_id, (0, 0, None))
             out["sops"][sop_id] = {"kind": p.kind, "reason": p.reason, **p.counts,
-                                   "import_id": import_id, "events": int(events),
+                                   "import_id": import_id, "events": int(events), "all_cases": int(cases),
                                    "versions": model_versions(con, sop_id)}
         return json.dumps(out, sort_keys=True)
 
@@ -163,8 +166,38 @@ def plan(con: duckdb.DuckDBPyConnection, sop_ids: Sequence[str], models: Mapping
             if kept != mark.get("events"):
                 reason = "events removed"
         sops[sop_id] = (SopPlan(FULL, reason) if reason else
-                        SopPlan(INCREMENTAL, watermark=int(mark["import_id"])))
+                        SopPlan(INCREMENTAL, watermark=int(mark["import_id"]), prev_events=int(mark["events"]),
+                                prev_cases=mark.get("all_cases")))
     return RunPlan(sops, calendar_first)
+
+
+def count_events(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> tuple[int, int]:
+    """The run's events and cases (``runs.event_count``, ``case_count``), and per SOP the
+    watermark the next run starts from (``run_plan.marks``). A full SOP counts its events; an
+    incremental one adds the events imported after its watermark to the counts its last run
+    recorded, and the cases first created by those imports (``cases.import_id``) to its cases,
+    instead of counting the distinct cases of every event of the store."""
+    inc = [s for s in run_plan.incremental if run_plan.sops[s].prev_cases is not None]
+    full = [s for s in run_plan.sops if s not in inc]
+    for sop_id, events, cases, import_id in con.execute(
+            "SELECT sop_id, count(*), count(DISTINCT (agency, case_id)), max(import_id) FROM events "
+            "WHERE sop_id IN (SELECT unnest(?)) GROUP BY sop_id", [full]).fetchall():
+        run_plan.marks[sop_id] = (int(events), int(cases), import_id)
+    if inc:
+        new = {s: (int(n), int(c), i) for s, n, c, i in con.execute("""
+            WITH w AS (SELECT unnest(?::VARCHAR[]) AS sop_id, unnest(?::INTEGER[]) AS import_id)
+            SELECT e.sop_id, count(*),
+                   count(DISTINCT (e.agency, e.case_id)) FILTER (WHERE c.import_id > w.import_id),
+                   max(e.import_id)
+            FROM events e JOIN w ON w.sop_id = e.sop_id AND e.import_id > w.import_id
+            LEFT JOIN cases c ON c.sop_id = e.sop_id AND c.agency IS NOT DISTINCT FROM e.agency
+                              AND c.case_id = e.case_id
+            GROUP BY e.sop_id""", [inc, [run_plan.sops[s].watermark for s in inc]]).fetchall()}
+        for sop_id in inc:
+            p = run_plan.sops[sop_id]
+            n, c, i = new.get(sop_id, (0, 0, None))
+            run_plan.marks[sop_id] = (p.prev_events + n, p.prev_cases + c, i or p.watermark)
+    return (sum(m[0] for m in run_plan.marks.values()), sum(m[1] for m in run_plan.marks.values()))
 
 
 def check_mapping(con: duckdb.DuckDBPyConnection, run_plan: RunPlan,
@@ -205,13 +238,46 @@ FROM (
 
 PER_CASE_TABLES = ("step_checks", "case_checks", "deviations", "open_cases")
 
+# The step_checks rows that may count in a recomputed lane key, found once (the lane
+# statements read them four times). A row counts in the local months from its enabling to its
+# completion; a local month lies within the session clock's months of the instant two days
+# before and two days after (no zone is two days off another), so [m0, m1] below holds every
+# month the row counts in (a superset). First the units' month ranges narrow the rows (plain
+# comparisons); then most rows, whose [m0, m1] is one month, meet the keys in an equality
+# join, and the rest one row per month of their range. By rowid: an EXISTS with ranges costs
+# 20-40x more on a million step occurrences.
+_LANE_ROWS = """
+CREATE OR REPLACE TEMP TABLE run_scope_lane_rows AS
+WITH r AS (
+    SELECT x.rowid AS row_id, x.sop_id, x.agency, x.unit,
+           date_trunc('month', coalesce(least(x.enabled_ts, x.complete_ts), x.complete_ts) - INTERVAL 2 DAY)::DATE AS m0,
+           date_trunc('month', x.complete_ts + INTERVAL 2 DAY)::DATE AS m1
+    FROM step_checks x SEMI JOIN run_scope_lane_units k
+        ON k.sop_id = x.sop_id AND k.agency IS NOT DISTINCT FROM x.agency
+       AND k.unit IS NOT DISTINCT FROM x.unit AND x.complete_ts >= k.first_month - INTERVAL 2 DAY
+       AND coalesce(least(x.enabled_ts, x.complete_ts), x.complete_ts) < k.last_month + INTERVAL 33 DAY
+),
+months AS (
+    SELECT row_id, sop_id, agency, unit, m0 AS month FROM r WHERE m0 = m1
+    UNION ALL
+    SELECT row_id, sop_id, agency, unit,
+           unnest(generate_series(m0, m1, INTERVAL 1 MONTH))::DATE AS month
+    FROM r WHERE m0 < m1
+)
+SELECT DISTINCT m.row_id FROM months m SEMI JOIN run_scope_lanes k
+    ON k.sop_id = m.sop_id AND k.agency IS NOT DISTINCT FROM m.agency AND k.unit IS NOT DISTINCT FROM m.unit
+   AND k.month = m.month"""
+_TOUCHED = ("EXISTS (SELECT 1 FROM run_scope_cases c WHERE c.sop_id = {a}.sop_id "
+            "AND c.agency IS NOT DISTINCT FROM {a}.agency AND c.case_id = {a}.case_id)")
+
 
 def install_scope(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> None:
     """Create the scope tables and snapshot what the incremental SOPs' stored rows say before
     they are replaced: ``run_scope_full(sop_id)``, ``run_scope_incremental(sop_id)``,
-    ``run_scope_cases(sop_id, agency, case_id)``, ``run_scope_case_events`` (the events of those
-    cases), ``run_prev_case_variant``, ``run_prev_variants``, ``run_prev_quality`` and the
-    first part of ``run_scope_lanes`` (the keys of the cases' old step occurrences).
+    ``run_scope_cases(sop_id, agency, case_id)``, ``run_scope_case_events`` and
+    ``run_scope_case_rows`` (the events and the ``cases`` rows of those cases),
+    ``run_prev_case_variant``, ``run_prev_variants``, ``run_prev_quality`` and the first part
+    of ``run_scope_lanes`` (the keys of the cases' old step occurrences).
     Needs the calendar and :func:`analytics.standards.install_standards`."""
     con.execute("CREATE OR REPLACE TEMP TABLE run_scope_full AS SELECT unnest(?::VARCHAR[]) AS sop_id",
                 [run_plan.full])
@@ -222,19 +288,36 @@ def install_scope(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> None:
     # the incremental SOPs of the current pass (analytics.revisions: mutu_baku_sops is the pass's)
     con.execute("CREATE OR REPLACE TEMP VIEW run_pass_incremental AS SELECT * FROM run_scope_incremental "
                 "WHERE sop_id IN (SELECT sop_id FROM mutu_baku_sops)")
+    # the cases with new events (every result row replaced) and the open ones without any
+    # (their step_checks, case_checks and deviations are what the last run wrote, since the
+    # as-of moves only open_cases: rejudge_open re-measures them)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE run_scope_cases AS
         SELECT DISTINCT e.sop_id, e.agency, e.case_id
-        FROM events e JOIN run_scope_incremental w ON w.sop_id = e.sop_id AND e.import_id > w.import_id
-        UNION
+        FROM events e JOIN run_scope_incremental w ON w.sop_id = e.sop_id AND e.import_id > w.import_id;
+        CREATE OR REPLACE TEMP TABLE run_scope_open AS
         SELECT c.sop_id, c.agency, c.case_id
         FROM case_checks c JOIN run_scope_incremental w ON w.sop_id = c.sop_id
-        WHERE c.is_open""")
+        WHERE c.is_open
+        EXCEPT
+        SELECT * FROM run_scope_cases""")
+    # both sets' events in one pass over the store's events, then split
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE run_scope_case_events AS
+        CREATE OR REPLACE TEMP TABLE run_scope_both_events AS
         SELECT e.* FROM events e
         WHERE e.sop_id IN (SELECT sop_id FROM run_scope_incremental)
-          AND EXISTS (SELECT 1 FROM run_scope_cases c WHERE {_SAME_CASE.format(a='e')})""")
+          AND EXISTS (SELECT 1 FROM (SELECT * FROM run_scope_cases UNION ALL SELECT * FROM run_scope_open) c
+                      WHERE {_SAME_CASE.format(a='e')});
+        CREATE OR REPLACE TEMP TABLE run_scope_case_events AS
+        SELECT e.* FROM run_scope_both_events e SEMI JOIN run_scope_cases c ON {_SAME_CASE.format(a='e')};
+        CREATE OR REPLACE TEMP TABLE run_scope_open_events AS
+        SELECT e.* FROM run_scope_both_events e SEMI JOIN run_scope_open c ON {_SAME_CASE.format(a='e')};
+        DROP TABLE run_scope_both_events""")
+    # the scope's rows of cases, taken out first: a filter on their attributes (Kelengkapan)
+    # would otherwise be pushed below the join and parse every case's JSON
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE run_scope_case_rows AS
+        SELECT x.* FROM cases x SEMI JOIN run_scope_cases c ON {_SAME_CASE.format(a='x')}""")
     in_scope = f"EXISTS (SELECT 1 FROM run_scope_cases c WHERE {_SAME_CASE.format(a='x')})"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE run_prev_case_variant AS
@@ -243,9 +326,12 @@ def install_scope(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> None:
         SELECT * FROM variants WHERE sop_id IN (SELECT sop_id FROM run_scope_incremental);
         CREATE OR REPLACE TEMP TABLE run_prev_quality AS
         SELECT * FROM model_quality WHERE sop_id IN (SELECT sop_id FROM run_scope_incremental)""")
+    # lane keys only from the cases with new events: an open case without any gets the same
+    # step_checks rows again (they do not depend on the as-of, only open_cases does), so its
+    # step occurrences move no lane key, however many months they span
     con.execute("CREATE OR REPLACE TEMP TABLE run_scope_lanes AS "
                 + _LANE_KEYS.format(where=f"s.sop_id IN (SELECT sop_id FROM run_scope_incremental) "
-                                          f"AND {in_scope.replace('x.', 's.')}"))
+                                          f"AND {_TOUCHED.format(a='s')}"))
 
 
 def delete_replaced(con: duckdb.DuckDBPyConnection, run_plan: RunPlan, tables: Sequence[str]) -> None:
@@ -261,6 +347,8 @@ def delete_replaced(con: duckdb.DuckDBPyConnection, run_plan: RunPlan, tables: S
             con.execute(f"DELETE FROM {table} WHERE sop_id IN (SELECT unnest(?))", [run_plan.full])
             if run_plan.incremental:
                 con.execute(f"DELETE FROM {table} x USING run_scope_cases c WHERE {_SAME_CASE.format(a='x')}")
+            if run_plan.incremental and table == "open_cases":
+                con.execute(f"DELETE FROM {table} x USING run_scope_open c WHERE {_SAME_CASE.format(a='x')}")
         else:
             con.execute(f"DELETE FROM {table} WHERE sop_id IN (SELECT unnest(?))", [sops])
 
@@ -269,10 +357,12 @@ def delete_lane_keys(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
     """Add the keys of this run's new step occurrences to ``run_scope_lanes`` and delete the
     incremental SOPs' ``lane_stats`` and ``handovers`` rows of every key in it."""
     con.execute("INSERT INTO run_scope_lanes " + _LANE_KEYS.format(
-        where=f"s.run_id = {int(run_id)} AND s.sop_id IN (SELECT sop_id FROM run_scope_incremental)"))
+        where=f"s.run_id = {int(run_id)} AND s.sop_id IN (SELECT sop_id FROM run_scope_incremental) "
+              f"AND {_TOUCHED.format(a='s')}"))
     con.execute("CREATE OR REPLACE TEMP TABLE run_scope_lanes AS SELECT DISTINCT * FROM run_scope_lanes")
     con.execute("CREATE OR REPLACE TEMP TABLE run_scope_lane_units AS SELECT sop_id, agency, unit, "
                 "min(month) AS first_month, max(month) AS last_month FROM run_scope_lanes GROUP BY ALL")
+    con.execute(_LANE_ROWS)
     for table in ("lane_stats", "handovers"):
         con.execute(f"DELETE FROM {table} x USING run_scope_lanes k "
                     f"WHERE {_SAME_LANE_KEY.format(a='x')} AND k.month = x.month")
@@ -297,7 +387,8 @@ def install_agencies(con: duckdb.DuckDBPyConnection) -> None:
 def scope_sql(kind: str, alias: str, incremental: bool) -> str:
     """The filter a result statement applies for the run's scope (``true`` in a full run).
 
-    ``events``: the events a run reads (a relation); ``cases``: a row of a case table
+    ``events``: the events a run reads (a relation); ``case_rows``: the rows of ``cases`` it
+    reads (a relation); ``cases``: a row of a case table
     ``alias``; ``lane_rows``: a ``step_checks`` row ``alias`` that may count in a recomputed
     lane key (a superset: margins stand for the local clock);
     ``lane_keys``: a ``lane_stats`` row ``alias`` of a recomputed key (both after
@@ -310,6 +401,9 @@ def scope_sql(kind: str, alias: str, incremental: bool) -> str:
         return ("(SELECT * FROM run_scope_events WHERE sop_id IN (SELECT sop_id FROM run_scope_full) "
                 "UNION ALL SELECT * FROM run_scope_case_events "
                 "WHERE sop_id IN (SELECT sop_id FROM mutu_baku_sops))") if incremental else "run_scope_events"
+    if kind == "case_rows":  # the rows of the cases table a run reads (a relation)
+        return ("(SELECT * FROM cases WHERE sop_id IN (SELECT sop_id FROM run_scope_full) "
+                "UNION ALL SELECT * FROM run_scope_case_rows)") if incremental else "cases"
     if not incremental:
         return "true"
     full = f"{alias}.sop_id IN (SELECT sop_id FROM run_scope_full)"
@@ -318,13 +412,8 @@ def scope_sql(kind: str, alias: str, incremental: bool) -> str:
     key = _SAME_LANE_KEY.format(a=alias)
     if kind == "lane_rows":
         # a month key counts a row from the month of its local enabling to that of its local
-        # completion: rows completed from a day before a unit's first recomputed month on and
-        # enabled before 32 days past its last hold them (a superset). A rowid semi-join: an
-        # EXISTS with these ranges costs 20-40x more on a million step occurrences
-        return (f"({full} OR {alias}.rowid IN (SELECT x.rowid FROM step_checks x SEMI JOIN run_scope_lane_units k "
-                "ON k.sop_id = x.sop_id AND k.agency IS NOT DISTINCT FROM x.agency "
-                "AND k.unit IS NOT DISTINCT FROM x.unit AND x.complete_ts >= k.first_month - INTERVAL 1 DAY "
-                "AND coalesce(least(x.enabled_ts, x.complete_ts), x.complete_ts) < k.last_month + INTERVAL 32 DAY))")
+        # completion (run_scope_lane_rows, a superset)
+        return f"({full} OR {alias}.rowid IN (SELECT row_id FROM run_scope_lane_rows))"
     if kind == "lane_keys":
         return f"({full} OR EXISTS (SELECT 1 FROM run_scope_lanes k WHERE {key} AND k.month = {alias}.month))"
     raise ValueError(kind)
@@ -334,13 +423,14 @@ def count(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> None:
     """Record per incremental SOP how many cases, lane keys and agencies were recomputed."""
     if not run_plan.incremental:
         return
-    for name, table in (("cases", "run_scope_cases"), ("lane_keys", "run_scope_lanes"),
+    for name, table in (("cases", "run_scope_cases"), ("open_rejudged", "run_scope_open"),
+                        ("lane_keys", "run_scope_lanes"),
                         ("agencies", "run_scope_agencies")):
         for sop_id, n in con.execute(f"SELECT sop_id, count(*) FROM {table} GROUP BY sop_id").fetchall():
             if sop_id in run_plan.sops and run_plan.sops[sop_id].kind == INCREMENTAL:
                 run_plan.sops[sop_id].counts[name] = int(n)
     for sop_id in run_plan.incremental:
-        for name in ("cases", "lane_keys", "agencies"):
+        for name in ("cases", "open_rejudged", "lane_keys", "agencies"):
             run_plan.sops[sop_id].counts.setdefault(name, 0)
 
 

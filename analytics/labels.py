@@ -17,6 +17,7 @@ ones) and leaves on the connection:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 
 import duckdb
 import pyarrow as pa
@@ -30,15 +31,38 @@ from sop_models.model import SopModel
 Labels = list[tuple[str, str, int, str | None, str | None, str | None]]
 
 
-def mapping(con: duckdb.DuckDBPyConnection, models: dict[str, SopModel]
+def label_counts(con: duckdb.DuckDBPyConnection, sop_ids: Sequence[str],
+                 watermarks: Mapping[str, int] | None = None) -> dict[str, dict[str, int]]:
+    """Per SOP the events of each label (``run_scope_events``). An SOP of ``watermarks``
+    (analysed incrementally from that import on, :mod:`analytics.incremental`: the same events
+    up to it as its last run, all of them judged by one version) adds the events imported
+    after it to the counts its last run stored in ``activity_labels``, instead of counting
+    over every event of the store."""
+    marks = {s: int(i) for s, i in (watermarks or {}).items() if s in sop_ids}
+    counts: dict[str, dict[str, int]] = {}
+    rows = con.execute(
+        "SELECT sop_id, activity, count(*) FROM run_scope_events WHERE sop_id IN (SELECT unnest(?)) "
+        "GROUP BY ALL", [[s for s in sop_ids if s not in marks]]).fetchall()
+    if marks:
+        rows += con.execute("""
+            WITH w AS (SELECT unnest(?::VARCHAR[]) AS sop_id, unnest(?::INTEGER[]) AS import_id)
+            SELECT sop_id, label, sum(n)::BIGINT FROM (
+                SELECT sop_id, label, events AS n FROM activity_labels WHERE sop_id IN (SELECT sop_id FROM w)
+                UNION ALL
+                SELECT e.sop_id, e.activity, count(*) FROM events e JOIN w ON w.sop_id = e.sop_id
+                WHERE e.import_id > w.import_id GROUP BY ALL)
+            GROUP BY ALL""", [list(marks), list(marks.values())]).fetchall()
+    for sop_id, label, n in sorted(rows):
+        counts.setdefault(sop_id, {})[label] = int(n)
+    return counts
+
+
+def mapping(con: duckdb.DuckDBPyConnection, models: dict[str, SopModel],
+            watermarks: Mapping[str, int] | None = None
             ) -> tuple[list[tuple[str, str, str | None, bool]], Labels]:
     """``run_labels`` rows and, per distinct label of the SOPs' events, (sop_id, label, events,
-    step_id, how, suggestions JSON)."""
-    counts: dict[str, dict[str, int]] = {}
-    for sop_id, label, n in con.execute(
-            "SELECT sop_id, activity, count(*) FROM run_scope_events WHERE sop_id IN (SELECT unnest(?)) "
-            "GROUP BY ALL ORDER BY ALL", [list(models)]).fetchall():
-        counts.setdefault(sop_id, {})[label] = int(n)
+    step_id, how, suggestions JSON). ``watermarks``: see :func:`label_counts`."""
+    counts = label_counts(con, list(models), watermarks)
     rows: list[tuple[str, str, str | None, bool]] = []
     labels: list[tuple[str, str, int, str | None, str | None, str | None]] = []
     for sop_id, model in models.items():
@@ -75,7 +99,7 @@ def write_labels(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, 
     ``case_kelengkapan`` on the connection (see the module docstring); ``incremental``: they
     hold only the run's scope (:mod:`analytics.incremental`, whose tables must exist)."""
     install_labels(con, rows, list(models))
-    sql_files.run(con, "intermediate/kelengkapan.sql", case_scope=scope_sql("cases", "c", incremental))
+    sql_files.run(con, "intermediate/kelengkapan.sql", cases=scope_sql("case_rows", "c", incremental))
     if labels:
         # one INSERT from an Arrow table: executemany costs ~1 ms a row, and a log with
         # thousands of distinct labels (free-text activities) has thousands of rows
@@ -104,5 +128,5 @@ def ensure_labels(con: duckdb.DuckDBPyConnection, models: dict[str, SopModel]) -
     if present and set(models) <= {r[0] for r in con.execute("SELECT sop_id FROM run_labels_sops").fetchall()}:
         return
     install_labels(con, mapping(con, models)[0], list(models))
-    sql_files.run(con, "intermediate/kelengkapan.sql", case_scope=scope_sql("cases", "c", False))
+    sql_files.run(con, "intermediate/kelengkapan.sql", cases=scope_sql("case_rows", "c", False))
     sql_files.run(con, "staging/run_events.sql", events=scope_sql("pass_events", "e", False))

@@ -229,10 +229,9 @@ def _analyze(
             t = time.perf_counter()
             run_id = int(fetch_one(con, "SELECT nextval('run_id_seq')")[0])
             started = datetime.now(UTC)
-            event_count, case_count, last_ts = fetch_one(
-                con,
-                "SELECT count(*), count(DISTINCT (sop_id, agency, case_id)), max(ts) FROM events "
-                "WHERE sop_id IN (SELECT unnest(?))", [chosen])
+            # the counts of events and cases come with the plan (incremental.count_events)
+            (last_ts,) = fetch_one(con, "SELECT max(ts) FROM events WHERE sop_id IN (SELECT unnest(?))",
+                                   [chosen])
             last_day = last_ts.date() if last_ts is not None else None
             latest = {s: registry.in_force(con, s, last_day) for s in chosen}
             judged_at, zone = resolve_as_of(con, chosen, {s: m.timezone for s, m in latest.items()}, as_of)
@@ -255,13 +254,16 @@ def _analyze(
                 con, chosen, latest, parameters=parameters, calendar_version=calendar_version,
                 calendar_first=all_first.date().isoformat() if all_first is not None else None,
                 schema_version=SCHEMA_VERSION, full=full)
+            event_count, case_count = incremental.count_events(con, run_plan)
             stage("calendar", t)
 
             timeouts, checked_variants, scoped = 0, {}, False
             for i, models in enumerate(passes):
                 t = time.perf_counter()
                 install_standards(con, models)
-                label_rows, found = labels.mapping(con, models)
+                # an incremental SOP's label counts: its last run's plus the new events'
+                label_rows, found = labels.mapping(con, models, {s: run_plan.sops[s].watermark
+                                                                for s in run_plan.incremental})
                 if i == 0:  # every SOP judged by one version is in the first pass
                     incremental.check_mapping(con, run_plan, found)
                     scoped = bool(run_plan.incremental)
@@ -306,6 +308,9 @@ def _analyze(
                 t = time.perf_counter()
                 open_cases.build_open_cases(con, run_id, models, as_of=judged_at,
                                             at_risk_share=config.at_risk_share)
+                if i == 0 and scoped:  # the open cases without new events: open_cases only
+                    open_cases.rejudge_open(con, run_id, {s: models[s] for s in run_plan.incremental},
+                                            judged_at, at_risk_share=config.at_risk_share)
                 stage("open_cases", t)
 
             t = time.perf_counter()

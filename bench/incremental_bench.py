@@ -75,14 +75,36 @@ def hold_back(db: Path, out: Path, share: float) -> tuple[list[tuple[str, str | 
         con.close()
 
 
+def _pantau() -> str:
+    """This checkout's ``pantau``, else the one beside the running interpreter (a shared venv
+    with this tree on PYTHONPATH)."""
+    own = ROOT / ".venv" / "bin" / "pantau"
+    return str(own if own.exists() else Path(sys.executable).parent / "pantau")
+
+
 def _analyze(db: Path, *extra: str) -> dict:
     env = {**os.environ, "PM4PY_SHOW_PROGRESS_BAR": "False"}
-    m = run_measured([str(ROOT / ".venv" / "bin" / "pantau"), "analyze", "--db", str(db), "--quiet", *extra],
-                     cwd=ROOT, env=env)
+    m = run_measured([_pantau(), "analyze", "--db", str(db), "--quiet", *extra], cwd=ROOT, env=env)
     if m.returncode:
         raise SystemExit(f"analyze failed: {m.stderr[-2000:]}")
     return {"wall": round(m.wall, 2), "cpu": round(m.cpu, 2), "peak_gb": round(m.peak_rss / 1e9, 2),
             "line": m.stdout.strip().splitlines()[-1], "load": load_average()}
+
+
+def _last_run(db: Path) -> dict:
+    """The stage seconds and what the store's last run recomputed (``runs``)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        stages, recomputed = con.execute("SELECT stage_seconds, recomputed FROM runs "
+                                         "ORDER BY run_id DESC LIMIT 1").fetchall()[0]
+    finally:
+        con.close()
+    sops = json.loads(recomputed or "{}").get("sops", {})
+    return {"stages": stages, "recomputed": {k: {n: v[n] for n in ("kind", "reason", "cases", "open_rejudged", "lane_keys",
+                                                                   "agencies", "variants_checked") if n in v}
+                                             for k, v in sops.items()}}
 
 
 def main() -> None:
@@ -93,27 +115,42 @@ def main() -> None:
     parser.add_argument("--share", type=float, default=0.004)
     parser.add_argument("--dir", type=Path)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--reuse", action="store_true",
+                        help="start from DIR/day.duckdb (analysed, the day imported) of an earlier --dir run")
+    parser.add_argument("--skip-full", action="store_true",
+                        help="with --reuse: compare with DIR/full.duckdb of an earlier run instead of a new --full")
     args = parser.parse_args()
     from analytics.incremental import differences
     from event_logs.ingest import ingest_file
 
     work = args.dir or Path(tempfile.mkdtemp(prefix="pantau-incremental-"))
     work.mkdir(parents=True, exist_ok=True)
-    db = work / "inc.duckdb"
-    if args.store:
-        shutil.copyfile(args.store, db)
+    db, day, full_db = work / "inc.duckdb", work / "day.duckdb", work / "full.duckdb"
+    if args.reuse:
+        facts, first = json.loads((work / "day.json").read_text())
+        shutil.copyfile(day, db)
     else:
-        from gen_logs import simulated_store
-        simulated_store(db, args.cases, args.seed)
-    files, facts = hold_back(db, work, args.share)
-    first = _analyze(db)
-    for sop_id, agency, path in files:
-        ingest_file(db, path, sop_id=sop_id, agency=agency)
-    full_db = work / "full.duckdb"
-    shutil.copyfile(db, full_db)
+        if args.store:
+            shutil.copyfile(args.store, db)
+        else:
+            from gen_logs import simulated_store
+            simulated_store(db, args.cases, args.seed)
+        files, facts = hold_back(db, work, args.share)
+        first = _analyze(db)
+        for sop_id, agency, path in files:
+            ingest_file(db, path, sop_id=sop_id, agency=agency)
+        shutil.copyfile(db, day)  # kept for --reuse
+        (work / "day.json").write_text(json.dumps([facts, first]))
+    if not (args.reuse and args.skip_full):
+        shutil.copyfile(day, full_db)
     inc = _analyze(db)
-    full = _analyze(full_db, "--full")
+    (work / "incremental.json").write_text(json.dumps(inc))  # readable before the --full ends
+    full = (json.loads((work / "full.json").read_text()) if args.reuse and args.skip_full
+            else _analyze(full_db, "--full"))
+    (work / "full.json").write_text(json.dumps(full))
     diff = differences(db, full_db)
+    inc.update(_last_run(db))
+    full.setdefault("stages", _last_run(full_db)["stages"])
     out = {"day": facts, "first_full": first, "incremental": inc, "full": full,
            "wall_ratio": round(inc["wall"] / full["wall"], 3), "cpu_ratio": round(inc["cpu"] / full["cpu"], 3),
            "differences": diff, "identical": not diff}

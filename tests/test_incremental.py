@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from datetime import UTC
 from pathlib import Path
 
 import duckdb
@@ -109,8 +110,11 @@ def test_new_events_recompute_only_their_cases_and_equal_a_full_run(stores, tmp_
     inc, full = _pair(stores, tmp_path)
     result = analyze(inc)
     assert result.kind == "incremental"
-    assert analyze(full, full=True).kind == "full"
+    whole = analyze(full, full=True)
+    assert whole.kind == "full"
     assert differences(inc, full) == {}
+    # counted from the last run's figures plus the day's, as a full run counts them
+    assert (result.event_count, result.case_count) == (whole.event_count, whole.case_count)
     kind, record = _runs(inc)[-1]
     assert kind == "incremental"
     sops = record["sops"]
@@ -120,7 +124,7 @@ def test_new_events_recompute_only_their_cases_and_equal_a_full_run(stores, tmp_
         opened = con.execute("SELECT count(*) FROM case_checks WHERE is_open").fetchall()[0][0]
     finally:
         con.close()
-    recomputed = sum(s["cases"] for s in sops.values())
+    recomputed = sum(s["cases"] + s["open_rejudged"] for s in sops.values())
     # the touched cases and the open ones, not all of them
     assert opened <= recomputed < total / 3
     assert all(s["kind"] == "incremental" for s in sops.values())
@@ -141,7 +145,9 @@ def test_a_second_run_without_new_events_only_rejudges_open_cases(stores, tmp_pa
         opened = con.execute("SELECT count(*) FROM case_checks WHERE is_open").fetchall()[0][0]
     finally:
         con.close()
-    assert sum(s["cases"] for s in record["sops"].values()) == opened
+    # no case has new events: only the open ones' open_cases rows are measured again
+    assert sum(s["cases"] for s in record["sops"].values()) == 0
+    assert sum(s["open_rejudged"] for s in record["sops"].values()) == opened
 
 
 def test_a_mapping_change_makes_that_sop_full(stores, tmp_path: Path) -> None:
@@ -215,3 +221,39 @@ def test_past_the_token_replay_bound_the_run_is_repeated_full(stores, tmp_path: 
     # an SOP whose variants stay within the bound together stays incremental
     assert "its variants pass the token-replay bound" in reasons
     assert set(reasons) <= {"its variants pass the token-replay bound", None}
+
+
+def test_a_label_first_seen_in_the_day_and_a_variant_gone(stores, tmp_path: Path) -> None:
+    # the day brings a label no earlier import had, on a case whose variant no other case has:
+    # the label's count comes from the day alone, and the case's old variant drops out
+    inc, full = _pair(stores, tmp_path)
+    con = open_store(inc)
+    try:
+        sop_id, agency, case_id, variant_id, last = con.execute("""
+            SELECT c.sop_id, c.agency, c.case_id, c.variant_id, max(e.ts)
+            FROM case_checks c JOIN variants v ON v.sop_id = c.sop_id AND v.variant_id = c.variant_id
+            JOIN events e ON e.sop_id = c.sop_id AND e.agency = c.agency AND e.case_id = c.case_id
+            WHERE v.case_count = 1 AND NOT c.is_open
+            GROUP BY ALL ORDER BY ALL LIMIT 1""").fetchall()[0]
+    finally:
+        con.close()
+    path = tmp_path / "day-new-label.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(HEADER)
+        writer.writerow([case_id, "Cek ulang berkas (label baru)", "complete",
+                         last.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "petugas-9", agency, None])
+    for db in (inc, full):
+        ingest_file(db, path, sop_id=sop_id, agency=agency)
+    analyze(inc)
+    analyze(full, full=True)
+    assert differences(inc, full) == {}
+    con = open_store(inc)
+    try:
+        assert con.execute("SELECT events FROM activity_labels WHERE sop_id = ? AND label = ?",
+                           [sop_id, "Cek ulang berkas (label baru)"]).fetchall() == [(1,)]
+        assert not con.execute("SELECT count(*) FROM variants WHERE sop_id = ? AND variant_id = ?",
+                               [sop_id, variant_id]).fetchall()[0][0]
+    finally:
+        con.close()
+    assert _runs(inc)[-1][1]["sops"][sop_id]["kind"] == "incremental"

@@ -5,8 +5,10 @@
 -- compare trimmed and case-insensitively; a case without the attribute has no row (not checked).
 -- inputs: cases, mutu_baku_sops, mutu_baku_kelengkapan
 -- output: case_kelengkapan
--- placeholders: case_scope
--- case_scope: the cases of the run (analytics.incremental.scope_sql; true in a full run).
+-- placeholders: cases
+-- cases: the cases of the run (analytics.incremental.scope_sql 'case_rows': the table cases in a
+-- full run; in an incremental one its full SOPs' rows and those of the recomputed cases, picked
+-- by a join before any attribute is parsed).
 
 CREATE OR REPLACE TEMP TABLE case_kelengkapan AS
 SELECT s.sop_id, s.agency, s.case_id, s.step_id, s.items,
@@ -20,9 +22,8 @@ FROM (
                                            '\s*[;|\n]\s*')
                END,
                lambda y: lower(trim(y))) AS submitted
-    FROM cases c
+    FROM {cases} c
     LEFT JOIN mutu_baku_kelengkapan k ON k.sop_id = c.sop_id
     WHERE c.sop_id IN (SELECT sop_id FROM mutu_baku_sops)
       AND json_type(c.attributes, '$.kelengkapan') IN ('ARRAY', 'VARCHAR')
-      AND {case_scope}
 ) s;

@@ -3,7 +3,10 @@
 -- of the Mutu Baku stage.
 -- inputs: case_checks, cases, mutu_baku_sops, mutu_baku_case_facts, mutu_baku_open_occ, mutu_baku_flow_next, mutu_baku_standards, calendar_info, open_cases_as_of, macro work_cum, macro mutu_baku_span, macro step_quantity, macro work_month_deadline, macro work_deadline
 -- output: open_cases
--- placeholders: run_id, at_risk_share
+-- placeholders: run_id, at_risk_share, case_rows
+-- case_rows: the case_checks rows read: this run's (cc.run_id = run_id), or in an incremental
+-- run's rejudging of the open cases without new events (analytics.open_cases.rejudge_open)
+-- the kept ones, true (the case facts hold only those cases).
 --
 -- Current step: the step started after the case's last completion and not completed (the
 -- latest such start), else the happy-path step after the last completed step. since_ts is
@@ -24,7 +27,7 @@ WITH open_case AS (
     SELECT f.*
     FROM case_checks cc
     JOIN mutu_baku_case_facts f ON f.sop_id = cc.sop_id AND f.agency = cc.agency AND f.case_id = cc.case_id
-    WHERE cc.run_id = {run_id} AND cc.is_open
+    WHERE {case_rows} AND cc.is_open
 ),
 in_progress AS (
     SELECT o.ck,
