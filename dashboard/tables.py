@@ -14,6 +14,7 @@ import pandas as pd
 from dashboard import fmt, theme
 from dashboard.catalog import Catalog, ModelInfo, agency_short
 from dashboard.i18n import t
+from pantau.units import ZONE_NAMES
 
 
 def _pct(values: pd.Series, lang: str, decimals: int = 1) -> list[str]:
@@ -333,7 +334,11 @@ def acceptances(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
 
 
 def imports(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
-    """Import history."""
+    """Import history; imports of SOPs in different zones share one column, so each time
+    names its zone (``2 Des 2026 14.31 WITA``)."""
+    zones = _zones(df, cat)
+    finished = [m if m == "–" else f"{m} {ZONE_NAMES.get(z, z)}"
+                for m, z in zip(_moments(df["finished"], lang, zones), zones, strict=True)]
     return pd.DataFrame({
         "#": df["import_id"],
         t("file", lang): df["file_name"],
@@ -343,7 +348,7 @@ def imports(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
         t("rows_loaded", lang): _num(df["rows_loaded"], lang),
         t("rows_quarantined", lang): _num(df["rows_quarantined"], lang),
         t("rows_duplicate", lang): _num(df["rows_duplicate"], lang),
-        t("imported_at", lang): _moments(df["finished"], lang, _zones(df, cat)),
+        t("imported_at", lang): finished,
     })
 
 

@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import app_path, fmt
 from dashboard.navigation import page_titles
+from pantau.units import ZONE_NAMES
 from sop_models import get_model, load_all
 
 PAGES = page_titles()  # url path -> (Indonesian title, English title)
@@ -188,6 +189,11 @@ def test_data_page_shows_imports_and_quarantine(monkeypatch, db) -> None:
     at = open_page(monkeypatch, db, "data")
     imports = q(db, "SELECT count(*) FROM imports")[0][0]
     assert len(at.dataframe[0].value) == imports
+    # one column holds imports of SOPs in several zones: each time names its SOP's zone
+    zones = dict(q(db, "SELECT DISTINCT sop_id, timezone FROM models"))
+    table = at.dataframe[0].value
+    for sop, moment in zip(table["SOP"], table["Waktu impor"], strict=True):
+        assert moment.endswith(" " + ZONE_NAMES[zones[sop]]), (sop, moment)
     if q(db, "SELECT count(*) FROM quarantine")[0][0]:
         # the newest import with quarantined rows: its kinds, then its first kind's reasons and rows
         (latest,) = q(db, "SELECT max(import_id) FROM quarantine")[0]
