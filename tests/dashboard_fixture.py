@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+from streamlit.testing.v1 import AppTest
+
+from dashboard import app_path
 from event_logs.store import init_store
 from sop_models.flow import happy_path
 
@@ -108,3 +112,25 @@ def quarantine_at_scale(path: str | Path, rows: int = 200_000, reasons: int = 10
     finally:
         con.close()
     return path
+
+
+def store_rows(db: str | Path, sql: str, params: list | None = None) -> list[tuple]:
+    """The rows of ``sql`` on ``db``, read through a read-only connection closed at once."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def open_page(monkeypatch, db: str | Path, page: str, params: dict | None = None) -> AppTest:
+    """Run the app on ``db`` in AppTest and open ``page`` (its file name under views/) with
+    ``params`` as URL parameters; fail on any exception or error element."""
+    monkeypatch.setenv("PANTAU_DB", str(db))
+    at = AppTest.from_file(str(app_path()), default_timeout=60)
+    at.query_params = dict(params or {})
+    if page != "ringkasan":
+        at.switch_page(f"views/{page}.py")
+    at.run()
+    assert [e.value for e in at.exception] == [] and [e.value for e in at.error] == []
+    return at

@@ -21,14 +21,13 @@ import shutil
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
 import typer.main
+from dashboard_fixture import open_page, store_rows
 from openpyxl import Workbook
 from registry_helpers import run_cli
-from streamlit.testing.v1 import AppTest
 
-from dashboard import app_path, fmt
+from dashboard import fmt
 from dashboard.catalog import agency_short
 from pantau_cli import app
 
@@ -78,13 +77,6 @@ def write_excel_log(path: Path) -> Path:
     return path
 
 
-def _q(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -111,34 +103,23 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_readme_commands_give_a_confirmed_model_and_an_analysis(store: Path) -> None:
-    (sop_id, status, origin, added_by, confirmed_by, revision), = _q(store, """
+    (sop_id, status, origin, added_by, confirmed_by, revision), = store_rows(store, """
         SELECT sop_id, status, origin, added_by, confirmed_by, revision FROM models
         WHERE agency = 'Dinas Kesehatan Kota Uji'""")
     assert (sop_id, status, origin, added_by, confirmed_by, revision) == (
         "kota-uji-integrasi", "confirmed", "document", "ina", "budi", "04")
     # every event of the Excel file is loaded, and every case analysed for this agency
-    assert _q(store, "SELECT count(*), count(DISTINCT case_id) FROM events") == [(5 * len(DAYS), len(DAYS))]
-    assert _q(store, "SELECT DISTINCT agency, sop_id FROM case_checks") == [(AGENCY, sop_id)]
-    breaches = _q(store, "SELECT case_id, step_id FROM step_checks WHERE status = 'breach' ORDER BY 1")
+    assert store_rows(store, "SELECT count(*), count(DISTINCT case_id) FROM events") == [(5 * len(DAYS), len(DAYS))]
+    assert store_rows(store, "SELECT DISTINCT agency, sop_id FROM case_checks") == [(AGENCY, sop_id)]
+    breaches = store_rows(store, "SELECT case_id, step_id FROM step_checks WHERE status = 'breach' ORDER BY 1")
     assert breaches == [(f"REG-{i + 1:03d}", "s02") for i in sorted(SLOW)]
-    assert _q(store, "SELECT count(*) FILTER (WHERE conformant), count(*) FILTER (WHERE is_open) "
+    assert store_rows(store, "SELECT count(*) FILTER (WHERE conformant), count(*) FILTER (WHERE is_open) "
                      "FROM case_checks") == [(len(DAYS), 0)]
 
 
-def _open(monkeypatch: pytest.MonkeyPatch, db: Path, page: str, params: dict | None = None) -> AppTest:
-    monkeypatch.setenv("PANTAU_DB", str(db))
-    at = AppTest.from_file(str(app_path()), default_timeout=60)
-    at.query_params = dict(params or {})
-    if page != "ringkasan":
-        at.switch_page(f"views/{page}.py")
-    at.run()
-    assert [e.value for e in at.exception] == []
-    assert [e.value for e in at.error] == []
-    return at
-
 
 def test_the_dashboard_shows_the_agencys_results(monkeypatch: pytest.MonkeyPatch, store: Path) -> None:
-    at = _open(monkeypatch, store, "ringkasan")
+    at = open_page(monkeypatch, store, "ringkasan")
     shown = {m.label: m.value for m in at.metric}
     assert shown["Kasus"] == fmt.number(len(DAYS))
     assert shown["Tepat Mutu Baku"] == fmt.percent((len(DAYS) - len(SLOW)) / len(DAYS))
@@ -149,7 +130,7 @@ def test_the_dashboard_shows_the_agencys_results(monkeypatch: pytest.MonkeyPatch
     assert at.selectbox(key="agency").options == [AGENCY]
 
     slow = f"REG-{min(SLOW) + 1:03d}"
-    at = _open(monkeypatch, store, "kasus", {"case": slow})
+    at = open_page(monkeypatch, store, "kasus", {"case": slow})
     assert any(agency_short(AGENCY) in m.value for m in at.markdown)
     assert {m.label: m.value for m in at.metric}["Pelanggaran"] == fmt.number(1)
 

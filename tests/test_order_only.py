@@ -13,13 +13,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
+from dashboard_fixture import open_page, store_rows
 from registry_helpers import cli
-from streamlit.testing.v1 import AppTest
 
 from analytics import analyze
-from dashboard import app_path
 from event_logs.ingest import ingest_file
 from pantau.errors import IngestError, MissingColumnError
 
@@ -59,20 +57,13 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def _q(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
 
 def test_a_table_without_a_timestamp_column_is_refused_with_a_hint_naming_no_timestamps(tmp_path: Path) -> None:
     path = _write(tmp_path, "log.csv", UNTIMED)
     with pytest.raises(MissingColumnError, match="no timestamp column") as info:
         ingest_file(tmp_path / "s.duckdb", path, sop_id=RS)
     assert "--no-timestamps" in (info.value.hint or "")
-    assert not (tmp_path / "s.duckdb").exists() or _q(tmp_path / "s.duckdb", "SELECT count(*) FROM events") == [(0,)]
+    assert not (tmp_path / "s.duckdb").exists() or store_rows(tmp_path / "s.duckdb", "SELECT count(*) FROM events") == [(0,)]
 
 
 def test_no_timestamps_loads_every_row_in_file_order_repeats_included(tmp_path: Path) -> None:
@@ -82,11 +73,11 @@ def test_no_timestamps_loads_every_row_in_file_order_repeats_included(tmp_path: 
     assert result.order_only
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_duplicate) == (
         len(rows), len(rows), 0, 0)
-    stored = _q(db, "SELECT case_id, activity, ts, source_row FROM events ORDER BY event_id")
+    stored = store_rows(db, "SELECT case_id, activity, ts, source_row FROM events ORDER BY event_id")
     assert [(c, a) for c, a, _, _ in stored] == rows
     assert [r for _, _, _, r in stored] == list(range(1, len(rows) + 1))
     assert {ts for _, _, ts, _ in stored} == {None}
-    assert _q(db, "SELECT count(*) FROM cases WHERE first_ts IS NULL AND last_ts IS NULL") == [(3,)]
+    assert store_rows(db, "SELECT count(*) FROM cases WHERE first_ts IS NULL AND last_ts IS NULL") == [(3,)]
 
 
 def test_no_timestamps_with_a_timestamp_column_is_refused(tmp_path: Path) -> None:
@@ -102,8 +93,8 @@ def test_rows_without_a_time_in_a_timed_log_are_still_quarantined(tmp_path: Path
     result = ingest_file(db, path, sop_id=RS)
     assert not result.order_only
     assert (result.rows_loaded, result.rows_quarantined) == (2, 1)
-    assert _q(db, "SELECT kind FROM quarantine") == [("missing_timestamp",)]
-    assert _q(db, "SELECT count(*) FROM events WHERE ts IS NULL") == [(0,)]
+    assert store_rows(db, "SELECT kind FROM quarantine") == [("missing_timestamp",)]
+    assert store_rows(db, "SELECT count(*) FROM events WHERE ts IS NULL") == [(0,)]
 
 
 @pytest.fixture(scope="module")
@@ -121,45 +112,45 @@ def order_only_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_every_step_of_an_untimed_case_is_not_measurable(order_only_db: Path) -> None:
-    rows = _q(order_only_db, f"""
+    rows = store_rows(order_only_db, f"""
         SELECT s.status, count(*), bool_or(r.is_violation), bool_or(r.is_late), bool_or(r.is_judged),
                count(s.elapsed), count(s.complete_day)
         FROM step_checks s JOIN ref_step_status r USING (status) WHERE s.sop_id = '{RS}' GROUP BY ALL""")
     assert rows == [("not_measurable", 21, False, False, False, 0, 0)]
     # the timed SOP in the same store is measured as always
-    assert _q(order_only_db, f"SELECT count(*) FROM step_checks WHERE sop_id = '{JKN}' "
+    assert store_rows(order_only_db, f"SELECT count(*) FROM step_checks WHERE sop_id = '{JKN}' "
                              "AND status = 'not_measurable'") == [(0,)]
     # the metric macros never count them: no violation, nothing judged
-    assert _q(order_only_db, f"""SELECT count(*) FILTER (WHERE is_violation), count(*) FILTER (WHERE is_judged)
+    assert store_rows(order_only_db, f"""SELECT count(*) FILTER (WHERE is_violation), count(*) FILTER (WHERE is_judged)
                                 FROM step_results WHERE sop_id = '{RS}'""") == [(0, 0)]
 
 
 def test_untimed_cases_are_neither_on_time_nor_late_and_have_no_throughput(order_only_db: Path) -> None:
-    rows = _q(order_only_db, f"""
+    rows = store_rows(order_only_db, f"""
         SELECT case_id, is_open, on_time, throughput_hours, first_day, service_std_breach
         FROM case_checks WHERE sop_id = '{RS}' ORDER BY case_id""")
     assert rows == [("R1", False, None, None, None, None), ("R2", False, None, None, None, None),
                     ("R3", True, None, None, None, None)]
-    assert _q(order_only_db, f"SELECT on_time_share(on_time) FROM case_results WHERE sop_id = '{RS}'") == [(None,)]
+    assert store_rows(order_only_db, f"SELECT on_time_share(on_time) FROM case_results WHERE sop_id = '{RS}'") == [(None,)]
     # no lane month holds a step without a time
-    assert _q(order_only_db, f"SELECT count(*) FROM lane_stats WHERE sop_id = '{RS}'") == [(0,)]
+    assert store_rows(order_only_db, f"SELECT count(*) FROM lane_stats WHERE sop_id = '{RS}'") == [(0,)]
 
 
 def test_conformance_runs_on_the_file_order(order_only_db: Path) -> None:
     """R2 follows the SOP exactly. R1's second s02 is a verification after the file came back,
     which the model's loop [s01, s02] would start with s01 again: its optimal alignment has one
     deviating move (fitness 1 - 1 / (9 events + 8 steps of the shortest run))."""
-    fitness = dict(_q(order_only_db, f"SELECT case_id, alignment_fitness FROM case_checks WHERE sop_id = '{RS}'"))
+    fitness = dict(store_rows(order_only_db, f"SELECT case_id, alignment_fitness FROM case_checks WHERE sop_id = '{RS}'"))
     assert fitness["R2"] == 1.0
     assert fitness["R1"] == pytest.approx(1 - 1 / 17)
-    assert _q(order_only_db, f"SELECT conformant FROM case_checks WHERE sop_id = '{RS}' AND case_id = 'R2'") == [(True,)]
+    assert store_rows(order_only_db, f"SELECT conformant FROM case_checks WHERE sop_id = '{RS}' AND case_id = 'R2'") == [(True,)]
 
 
 def test_an_untimed_open_case_is_not_measurable_even_when_the_run_has_an_as_of(order_only_db: Path) -> None:
-    assert _q(order_only_db, "SELECT as_of IS NOT NULL FROM runs") == [(True,)]  # the timed log sets it
-    rows = _q(order_only_db, "SELECT sop_id, case_id, current_step, status, used FROM open_cases ORDER BY ALL")
+    assert store_rows(order_only_db, "SELECT as_of IS NOT NULL FROM runs") == [(True,)]  # the timed log sets it
+    rows = store_rows(order_only_db, "SELECT sop_id, case_id, current_step, status, used FROM open_cases ORDER BY ALL")
     assert ("batam-dinkes-jaminan-rs", "R3", "s05", "not_measurable", None) in rows
-    labels = _q(order_only_db, "SELECT is_late FROM ref_open_status WHERE status = 'not_measurable'")
+    labels = store_rows(order_only_db, "SELECT is_late FROM ref_open_status WHERE status = 'not_measurable'")
     assert labels == [(False,)]
 
 
@@ -167,8 +158,8 @@ def test_an_untimed_store_alone_analyses_without_an_as_of(tmp_path: Path) -> Non
     db = tmp_path / "s.duckdb"
     ingest_file(db, _write(tmp_path, "log.csv", UNTIMED), sop_id=RS, no_timestamps=True)
     analyze(db)
-    assert _q(db, "SELECT as_of FROM runs") == [(None,)]
-    assert _q(db, "SELECT case_id, status FROM open_cases") == [("R3", "not_measurable")]
+    assert store_rows(db, "SELECT as_of FROM runs") == [(None,)]
+    assert store_rows(db, "SELECT case_id, status FROM open_cases") == [("R3", "not_measurable")]
 
 
 def test_the_cli_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -181,30 +172,21 @@ def test_the_cli_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "no timestamps: events in file order" in out
 
 
-def _page(monkeypatch: pytest.MonkeyPatch, db: Path, page: str, params: dict) -> AppTest:
-    monkeypatch.setenv("PANTAU_DB", str(db))
-    at = AppTest.from_file(str(app_path()), default_timeout=60)
-    at.query_params = dict(params)
-    at.switch_page(f"views/{page}.py")
-    at.run()
-    assert [e.value for e in at.exception] == [] and [e.value for e in at.error] == []
-    return at
-
 
 @pytest.mark.parametrize("page", ["ringkasan", "pelanggaran", "lane", "deviasi"])
 def test_every_page_counts_the_untimed_cases_and_a_period_does_not_hide_them_silently(
         monkeypatch: pytest.MonkeyPatch, order_only_db: Path, page: str) -> None:
-    captions = " ".join(c.value for c in _page(monkeypatch, order_only_db, page, {}).caption)
+    captions = " ".join(c.value for c in open_page(monkeypatch, order_only_db, page, {}).caption)
     assert "3 kasus dari log tanpa waktu" in captions and "tidak terukur" in captions
     # a period (the timed log's first day of two): the untimed cases have no day, and the page says so
-    at = _page(monkeypatch, order_only_db, page, {"period": ["2024-07-01", "2024-07-02"], "lang": "EN"})
+    at = open_page(monkeypatch, order_only_db, page, {"period": ["2024-07-01", "2024-07-02"], "lang": "EN"})
     captions = " ".join(c.value for c in at.caption)
     assert "3 cases from a log without times have no date, so the chosen period leaves them out" in captions
 
 
 def test_the_overview_share_on_time_counts_only_measured_cases(monkeypatch: pytest.MonkeyPatch,
                                                                 order_only_db: Path) -> None:
-    at = _page(monkeypatch, order_only_db, "ringkasan", {"sop": RS})
+    at = open_page(monkeypatch, order_only_db, "ringkasan", {"sop": RS})
     # two closed untimed cases, none measured: the on-time share's count is "0 of 0", not
     # "0 of 2" (the conformant share beside it does count both: "1 of 2")
     captions = [c.value for c in at.caption]
@@ -214,7 +196,7 @@ def test_the_overview_share_on_time_counts_only_measured_cases(monkeypatch: pyte
 
 def test_the_case_page_of_an_untimed_case_shows_its_steps_not_measurable(monkeypatch: pytest.MonkeyPatch,
                                                                           order_only_db: Path) -> None:
-    at = _page(monkeypatch, order_only_db, "kasus", {"case": "R1", "sop": RS, "agency": "Dinas Kesehatan Kota Batam"})
+    at = open_page(monkeypatch, order_only_db, "kasus", {"case": "R1", "sop": RS, "agency": "Dinas Kesehatan Kota Batam"})
     shown = " ".join(str(df.value.to_dict()) for df in at.dataframe)
     assert "Tidak terukur" in shown
     # the steps in the file's order: the second verification right after the first

@@ -18,12 +18,11 @@ import csv
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
+from dashboard_fixture import open_page, store_rows
 from registry_helpers import SOP_ID, STEPS, run_cli
-from streamlit.testing.v1 import AppTest
 
-from dashboard import app_path, fmt
+from dashboard import fmt
 
 EFFECTIVE_2 = "2024-06-01"
 NEW_STEP = ("s04", "Memverifikasi data pemohon", "Petugas Loket")
@@ -62,13 +61,6 @@ def write_log(path: Path) -> Path:
     return path
 
 
-def _q(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
@@ -87,47 +79,47 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
                  ["analyze", "--db", str(db), "-q"]):
         code, out, err = run_cli(args)
         assert code == 0, (args, out, err)
-    (v1,), (v2,) = _q(db, "SELECT model_sha256 FROM models WHERE sop_id = ? ORDER BY revision", [SOP_ID])
+    (v1,), (v2,) = store_rows(db, "SELECT model_sha256 FROM models WHERE sop_id = ? ORDER BY revision", [SOP_ID])
     return db, v1, v2
 
 
 def test_each_case_is_judged_by_the_version_in_force_when_it_started(store) -> None:
     db, v1, v2 = store
-    judged = dict(_q(db, "SELECT case_id, model_sha256 FROM case_checks WHERE sop_id = ?", [SOP_ID]))
+    judged = dict(store_rows(db, "SELECT case_id, model_sha256 FROM case_checks WHERE sop_id = ?", [SOP_ID]))
     expected = {c: v1 for c, _ in BEFORE} | {c: v2 for c, _ in AFTER} | {SPANNING[0]: v1}
     assert judged == expected
     # every per-case result row names the version its case was judged by
     for table in ("step_checks", "deviations"):
-        rows = _q(db, f"SELECT DISTINCT case_id, model_sha256 FROM {table} WHERE sop_id = ?", [SOP_ID])
+        rows = store_rows(db, f"SELECT DISTINCT case_id, model_sha256 FROM {table} WHERE sop_id = ?", [SOP_ID])
         assert all(expected[c] == sha for c, sha in rows), table
     # the run names the version shown for the SOP: the latest it used
-    assert _q(db, "SELECT model_sha256 FROM result_models WHERE sop_id = ?", [SOP_ID]) == [(v2,)]
+    assert store_rows(db, "SELECT model_sha256 FROM result_models WHERE sop_id = ?", [SOP_ID]) == [(v2,)]
 
 
 def test_the_new_waktu_judges_only_cases_started_after_its_effective_date(store) -> None:
     db = store[0]
-    s02 = {c: (status, std_max) for c, status, std_max in _q(
+    s02 = {c: (status, std_max) for c, status, std_max in store_rows(
         db, "SELECT case_id, status, std_max FROM step_checks WHERE sop_id = ? AND step_id = 's02'", [SOP_ID])}
     old = {c: ("ok", 2.0) for c, _ in BEFORE} | {SPANNING[0]: ("ok", 2.0)}
     new = {c: ("breach", 1.0) for c, _ in AFTER}
     assert s02 == old | new
-    on_time = dict(_q(db, "SELECT case_id, on_time FROM case_checks WHERE sop_id = ?", [SOP_ID]))
+    on_time = dict(store_rows(db, "SELECT case_id, on_time FROM case_checks WHERE sop_id = ?", [SOP_ID]))
     assert on_time == {c: s == "ok" for c, (s, _) in s02.items()}
 
 
 def test_a_step_added_by_the_new_revision_is_a_deviation_only_under_it(store) -> None:
     db, v1, v2 = store
-    devs = _q(db, "SELECT case_id, kind, step_id, model_sha256 FROM deviations WHERE sop_id = ? ORDER BY 1",
+    devs = store_rows(db, "SELECT case_id, kind, step_id, model_sha256 FROM deviations WHERE sop_id = ? ORDER BY 1",
               [SOP_ID])
     assert devs == [(c, "skipped_step", "s04", v2) for c, _ in AFTER]
-    conformant = dict(_q(db, "SELECT case_id, conformant FROM case_checks WHERE sop_id = ?", [SOP_ID]))
+    conformant = dict(store_rows(db, "SELECT case_id, conformant FROM case_checks WHERE sop_id = ?", [SOP_ID]))
     assert conformant == {c: c not in {a for a, _ in AFTER} for c in conformant}
     # one trace, two variants: a variant is a trace under one model version
-    variants = _q(db, "SELECT model_sha256, case_count, is_sop_path FROM variants WHERE sop_id = ? ORDER BY 2 DESC",
+    variants = store_rows(db, "SELECT model_sha256, case_count, is_sop_path FROM variants WHERE sop_id = ? ORDER BY 2 DESC",
                   [SOP_ID])
     assert sorted(variants) == sorted([(v1, len(BEFORE) + 1, True), (v2, len(AFTER), False)])
     # model quality per version: the fitness of the cases each version judged
-    quality = dict(_q(db, "SELECT model_sha256, fitness FROM model_quality WHERE sop_id = ?", [SOP_ID]))
+    quality = dict(store_rows(db, "SELECT model_sha256, fitness FROM model_quality WHERE sop_id = ?", [SOP_ID]))
     assert quality[v1] == 1.0 and quality[v2] < 1.0
 
 
@@ -135,33 +127,24 @@ def test_models_in_force_follows_the_effective_dates(store) -> None:
     db, v1, v2 = store
     for day, sha in (("2023-12-31", v1), ("2024-01-01", v1), ("2024-05-31", v1), (EFFECTIVE_2, v2),
                      ("2030-01-01", v2)):
-        assert _q(db, "SELECT model_sha256 FROM models_in_force(?::DATE) WHERE sop_id = ?", [day, SOP_ID]) == [(sha,)]
-    periods = _q(db, "SELECT model_sha256, in_force_from, in_force_until FROM model_periods WHERE sop_id = ? "
+        assert store_rows(db, "SELECT model_sha256 FROM models_in_force(?::DATE) WHERE sop_id = ?", [day, SOP_ID]) == [(sha,)]
+    periods = store_rows(db, "SELECT model_sha256, in_force_from, in_force_until FROM model_periods WHERE sop_id = ? "
                      "ORDER BY in_force_from NULLS FIRST", [SOP_ID])
     assert [(p[0], str(p[1]), str(p[2])) for p in periods] == [(v1, "None", EFFECTIVE_2), (v2, EFFECTIVE_2, "None")]
 
-
-def _open(monkeypatch: pytest.MonkeyPatch, db: Path, page: str, params: dict) -> AppTest:
-    monkeypatch.setenv("PANTAU_DB", str(db))
-    at = AppTest.from_file(str(app_path()), default_timeout=60)
-    at.query_params = dict(params)
-    at.switch_page(f"views/{page}.py")
-    at.run()
-    assert [e.value for e in at.exception] == [] and [e.value for e in at.error] == []
-    return at
 
 
 def test_the_case_page_says_which_version_judged_the_case(monkeypatch, store) -> None:
     db, v1, v2 = store
     for case, revision, sha in ((AFTER[0][0], "02", v2), (SPANNING[0], "01", v1)):
-        at = _open(monkeypatch, db, "kasus", {"case": case, "sop": SOP_ID})
+        at = open_page(monkeypatch, db, "kasus", {"case": case, "sop": SOP_ID})
         notes = [c.value for c in at.caption if "Dinilai dengan SOP" in c.value]
         assert notes and f"rev. {revision}" in notes[0] and sha[:12] in notes[0], (case, notes)
 
 
 def test_the_model_page_lists_the_revisions_and_the_cases_each_judged(monkeypatch, store) -> None:
     db, v1, v2 = store
-    at = _open(monkeypatch, db, "model", {"sop": SOP_ID})
+    at = open_page(monkeypatch, db, "model", {"sop": SOP_ID})
     table = next(d.value for d in at.dataframe if "Kasus dinilai" in d.value.columns)
     assert list(table["No. Revisi"]) == ["01", "02"]
     assert list(table["Kasus dinilai"]) == [fmt.number(len(BEFORE) + 1), fmt.number(len(AFTER))]
@@ -185,5 +168,5 @@ def test_per_agency_figures_stay_one_row_per_agency_and_sop(store) -> None:
     finally:
         con.close()
     assert len(rows) == 1 and int(rows["cases"].iloc[0]) == len(BEFORE) + len(AFTER) + 1
-    (p1, n1), (p2, n2) = _q(db, "SELECT precision, cases FROM model_quality ORDER BY model_sha256 = ?", [store[2]])
+    (p1, n1), (p2, n2) = store_rows(db, "SELECT precision, cases FROM model_quality ORDER BY model_sha256 = ?", [store[2]])
     assert rows["precision"].iloc[0] == pytest.approx((p1 * n1 + p2 * n2) / (n1 + n2))
