@@ -14,10 +14,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from dashboard_fixture import session_db
+from dashboard_fixture import open_page, session_db
 from streamlit.testing.v1 import AppTest
 
-from dashboard import app_path, catalog, charts, data, fmt, queries, tables
+from dashboard import catalog, charts, data, fmt, queries, tables
 from dashboard.filters import Filters
 from dashboard.process_map import process_map_dot
 
@@ -41,17 +41,6 @@ def con(sim: Path):
 def cat_of(con) -> catalog.Catalog:
     return catalog.build(*(queries.QUERIES[n](con, Filters()) for n in data.CATALOG_QUERIES))
 
-
-def open_page(monkeypatch, db: Path, page: str = "ringkasan", params: dict | None = None) -> AppTest:
-    monkeypatch.setenv("PANTAU_DB", str(db))
-    at = AppTest.from_file(str(app_path()), default_timeout=60)
-    at.query_params = dict(params or {})
-    if page != "ringkasan":
-        at.switch_page(f"views/{page}.py")
-    at.run()
-    assert [e.value for e in at.exception] == []
-    assert [e.value for e in at.error] == []
-    return at
 
 
 def figure(at: AppTest, i: int = 0) -> dict:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 from dashboard_fixture import build_results_db, session_db
+from dashboard_fixture import open_page as fixture_open_page
 from streamlit.testing.v1 import AppTest
 
 from dashboard import app_path, fmt
@@ -40,16 +41,9 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def open_page(monkeypatch: pytest.MonkeyPatch, db: Path, page: str = "ringkasan",
               params: dict | None = None) -> AppTest:
-    """Run the app on ``db`` and switch to ``page``; fail on any exception element."""
-    monkeypatch.setenv("PANTAU_DB", str(db))
-    at = AppTest.from_file(str(app_path()), default_timeout=60)
-    at.query_params = dict(params or {})
-    if page != "ringkasan":
-        # url paths equal the file names, so the page can be chosen before the first run
-        at.switch_page(f"views/{page}.py")
-    at.run()
-    assert [e.value for e in at.exception] == []
-    return at
+    """Run the app on ``db`` and switch to ``page``; fail on any exception element (error
+    elements are what some tests here look for)."""
+    return fixture_open_page(monkeypatch, db, page, params, errors_ok=True)
 
 
 def q(db: Path, sql: str, params: list | None = None):
