@@ -122,10 +122,16 @@ def open_at_risk(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 200,
 
 def run_facts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """The analysis runs behind the results in the filter: run id, as-of (the moment open
-    cases are judged at), when it finished, the calendar version; the latest first."""
-    sql, params = where(f, day="first_day")
+    cases are judged at), when it finished, the calendar version; the latest first. A run
+    that only re-judged open cases at a later as-of (an incremental run without their events)
+    wrote their ``open_cases`` rows, not their ``case_checks``: it is behind the results too."""
+    sql, params = where(f, alias="c", day="first_day")
     return frame(con, f"""
         SELECT r.run_id, r.as_of, r.finished, r.calendar_version, r.parameters
         FROM runs r
-        WHERE r.run_id IN (SELECT DISTINCT run_id FROM case_results {sql})
-        ORDER BY r.run_id DESC""", params)
+        WHERE r.run_id IN (
+            SELECT c.run_id FROM case_results c {sql}
+            UNION
+            SELECT o.run_id FROM open_results o
+            JOIN case_results c ON c.sop_id = o.sop_id AND c.agency = o.agency AND c.case_id = o.case_id {sql})
+        ORDER BY r.run_id DESC""", params + params)
