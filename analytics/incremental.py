@@ -33,7 +33,7 @@ Runs record their kind (``runs.kind``) and, per SOP, what they recomputed and th
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -434,12 +434,12 @@ def count(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> None:
             run_plan.sops[sop_id].counts.setdefault(name, 0)
 
 
-def differences(db_a: str | Path, db_b: str | Path, tables: Sequence[str] | None = None
-                ) -> dict[str, tuple[int, int]]:
-    """The result tables whose rows differ between two stores, run ids left out: per table
-    (rows only in ``db_a``, rows only in ``db_b``), by EXCEPT ALL both ways. Empty when an
-    incremental run gave what a full run gives (the check of tests/test_incremental.py and
-    bench/incremental_bench.py)."""
+def differences(db_a: str | Path, db_b: str | Path, tables: Sequence[str] | None = None,
+                ignored: Collection[str] = ("run_id",)) -> dict[str, tuple[int, int]]:
+    """The tables (by default the result tables) whose rows differ between two stores, the
+    ``ignored`` columns (run ids) left out: per table (rows only in ``db_a``, rows only in
+    ``db_b``), by EXCEPT ALL both ways. Empty when an incremental run gave what a full run
+    gives (the check of tests/test_incremental.py and bench/incremental_bench.py)."""
     from analytics.run import RESULT_TABLES
 
     out: dict[str, tuple[int, int]] = {}
@@ -449,8 +449,8 @@ def differences(db_a: str | Path, db_b: str | Path, tables: Sequence[str] | None
         for table in tables or RESULT_TABLES:
             cols = ", ".join(f'"{c}"' for (c,) in con.execute(
                 "SELECT column_name FROM information_schema.columns WHERE table_catalog = current_database() "
-                "AND table_schema = 'main' AND table_name = ? AND column_name <> 'run_id' "
-                "ORDER BY ordinal_position", [table]).fetchall())
+                "AND table_schema = 'main' AND table_name = ? ORDER BY ordinal_position", [table]).fetchall()
+                if c not in ignored)
             a, b = (con.execute(f"SELECT count(*) FROM (SELECT {cols} FROM {x} EXCEPT ALL SELECT {cols} FROM {y})")
                     .fetchall()[0][0] for x, y in ((table, f"other.{table}"), (f"other.{table}", table)))
             if a or b:

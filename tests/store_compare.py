@@ -23,6 +23,8 @@ from pathlib import Path
 
 import duckdb
 
+from analytics import incremental
+
 TABLES = ("events", "cases", "quarantine", "imports")
 # What two runs of one import may differ in; everything else must be equal.
 IGNORED = {"import_id", "started", "finished", "pantau_version"}
@@ -31,25 +33,7 @@ IGNORED = {"import_id", "started", "finished", "pantau_version"}
 def differences(a: Path, b: Path) -> dict[str, tuple[int, int]]:
     """Per table: (rows only in ``a``, rows only in ``b``), multisets; tables that agree are
     left out, so an empty dict means the stores hold the same rows."""
-    con = duckdb.connect()
-    try:
-        con.execute(f"ATTACH '{a}' AS a (READ_ONLY)")
-        con.execute(f"ATTACH '{b}' AS b (READ_ONLY)")
-        out = {}
-        for table in TABLES:
-            names = [r[0] for r in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_catalog = 'a' "
-                "AND table_name = ? ORDER BY ordinal_position", [table]).fetchall()]
-            cols = ", ".join(f'"{n}"' for n in names if n not in IGNORED)
-            only_a = con.execute(f"SELECT count(*) FROM (SELECT {cols} FROM a.{table} "
-                                 f"EXCEPT ALL SELECT {cols} FROM b.{table})").fetchall()[0][0]
-            only_b = con.execute(f"SELECT count(*) FROM (SELECT {cols} FROM b.{table} "
-                                 f"EXCEPT ALL SELECT {cols} FROM a.{table})").fetchall()[0][0]
-            if only_a or only_b:
-                out[table] = (int(only_a), int(only_b))
-        return out
-    finally:
-        con.close()
+    return incremental.differences(a, b, TABLES, ignored=IGNORED)
 
 
 def row_counts(db: Path) -> dict[str, int]:
