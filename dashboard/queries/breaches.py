@@ -71,7 +71,8 @@ def breach_counts(con: duckdb.DuckDBPyConnection, f: Filters, tolerance_min: flo
                violations::BIGINT AS violations, judged::BIGINT AS judged,
                breach_rate_of(violations, judged) AS breach_rate, tolerated::BIGINT AS tolerated,
                CASE WHEN pairs IS NOT NULL THEN {_STATUS_MAP} END AS statuses, step_lane
-        FROM grains""", [*rows_params, *params])
+        FROM grains
+        ORDER BY grain, sop_id, step_id, agency, lane""", [*rows_params, *params])
 
 
 def _grain(counts: pd.DataFrame, grain: str, keys: list[str]) -> pd.DataFrame:
