@@ -110,7 +110,7 @@ class TimedConnection:
 _worker_total = [0.0]  # CPU seconds of the worker's variant checks (check_conformance)
 
 
-def profile(db: str, top: int = 15, use_cprofile: bool = False) -> dict:
+def profile(db: str, top: int = 15, use_cprofile: bool = False, *, full: bool = False) -> dict:
     """Run analyze on ``db`` with timing hooks; the figures as a dict."""
     import event_logs.store as store
     from analytics import conformance, run
@@ -149,7 +149,7 @@ def profile(db: str, top: int = 15, use_cprofile: bool = False) -> dict:
     t0, c0 = time.perf_counter(), _cpu()
     if profiler:
         profiler.enable()
-    result = run.analyze(db)
+    result = run.analyze(db, full=full)
     if profiler:
         profiler.disable()
     wall, cpu = time.perf_counter() - t0, _cpu() - c0
@@ -186,8 +186,9 @@ def main() -> None:
     parser.add_argument("db")
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--full", action="store_true", help="a full run (default: what analyze would do)")
     args = parser.parse_args()
-    print(json.dumps(profile(args.db, args.top, args.cprofile)))
+    print(json.dumps(profile(args.db, args.top, args.cprofile, full=args.full)))
 
 
 if __name__ == "__main__":
