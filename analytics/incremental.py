@@ -32,8 +32,9 @@ Runs record their kind (``runs.kind``) and, per SOP, what they recomputed and th
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -334,6 +335,11 @@ def install_scope(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> None:
                                           f"AND {_TOUCHED.format(a='s')}"))
 
 
+def has_new_cases(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether an incremental SOP has a case with new events (``run_scope_cases``)."""
+    return bool(con.execute("SELECT count(*) FROM (SELECT 1 FROM run_scope_cases LIMIT 1)").fetchall()[0][0])
+
+
 def delete_replaced(con: duckdb.DuckDBPyConnection, run_plan: RunPlan, tables: Sequence[str]) -> None:
     """Delete the rows this run replaces: every row of a full SOP; of an incremental SOP the
     rows of the scope's cases in the per-case tables, and all of ``variants``,
@@ -363,9 +369,27 @@ def delete_lane_keys(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE run_scope_lane_units AS SELECT sop_id, agency, unit, "
                 "min(month) AS first_month, max(month) AS last_month FROM run_scope_lanes GROUP BY ALL")
     con.execute(_LANE_ROWS)
+    # the rows themselves, once: the lane statements then compute their local clocks on these
+    # only (reading step_checks through a rowid filter, they read every row's columns first)
+    con.execute("CREATE OR REPLACE TEMP TABLE run_scope_lane_steps AS SELECT * FROM step_checks "
+                "WHERE sop_id IN (SELECT sop_id FROM run_scope_full) "
+                "OR rowid IN (SELECT row_id FROM run_scope_lane_rows)")
     for table in ("lane_stats", "handovers"):
         con.execute(f"DELETE FROM {table} x USING run_scope_lanes k "
                     f"WHERE {_SAME_LANE_KEY.format(a='x')} AND k.month = x.month")
+
+
+@contextlib.contextmanager
+def lane_steps(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Within the block, ``step_checks`` means the rows an incremental run's lane statements
+    read (``run_scope_lane_steps``, after :func:`delete_lane_keys`): a temp view of that name
+    shadows the stored table, so the lane SQL runs unchanged on a few thousand rows instead
+    of filtering millions. Nothing may write ``step_checks`` meanwhile."""
+    con.execute("CREATE OR REPLACE TEMP VIEW step_checks AS SELECT * FROM run_scope_lane_steps")
+    try:
+        yield
+    finally:
+        con.execute("DROP VIEW IF EXISTS temp.main.step_checks")
 
 
 def install_agencies(con: duckdb.DuckDBPyConnection) -> None:
@@ -389,9 +413,7 @@ def scope_sql(kind: str, alias: str, incremental: bool) -> str:
 
     ``events``: the events a run reads (a relation); ``case_rows``: the rows of ``cases`` it
     reads (a relation); ``cases``: a row of a case table
-    ``alias``; ``lane_rows``: a ``step_checks`` row ``alias`` that may count in a recomputed
-    lane key (a superset: margins stand for the local clock);
-    ``lane_keys``: a ``lane_stats`` row ``alias`` of a recomputed key (both after
+    ``alias``; ``lane_keys``: a ``lane_stats`` row ``alias`` of a recomputed key (both after
     :func:`delete_lane_keys`).
     """
     if kind == "events":
@@ -410,10 +432,6 @@ def scope_sql(kind: str, alias: str, incremental: bool) -> str:
     if kind == "cases":
         return f"({full} OR EXISTS (SELECT 1 FROM run_scope_cases c WHERE {_SAME_CASE.format(a=alias)}))"
     key = _SAME_LANE_KEY.format(a=alias)
-    if kind == "lane_rows":
-        # a month key counts a row from the month of its local enabling to that of its local
-        # completion (run_scope_lane_rows, a superset)
-        return f"({full} OR {alias}.rowid IN (SELECT row_id FROM run_scope_lane_rows))"
     if kind == "lane_keys":
         return f"({full} OR EXISTS (SELECT 1 FROM run_scope_lanes k WHERE {key} AND k.month = {alias}.month))"
     raise ValueError(kind)
