@@ -185,18 +185,23 @@ def count_events(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> tuple[int
             "WHERE sop_id IN (SELECT unnest(?)) GROUP BY sop_id", [full]).fetchall():
         run_plan.marks[sop_id] = (int(events), int(cases), import_id)
     if inc:
-        new = {s: (int(n), int(c), i) for s, n, c, i in con.execute("""
+        # (the constant bound on import_id skips older imports' row groups by their min/max)
+        marks = [run_plan.sops[s].watermark for s in inc]
+        new = {s: (int(n), i) for s, n, i in con.execute("""
             WITH w AS (SELECT unnest(?::VARCHAR[]) AS sop_id, unnest(?::INTEGER[]) AS import_id)
-            SELECT e.sop_id, count(*),
-                   count(DISTINCT (e.agency, e.case_id)) FILTER (WHERE c.import_id > w.import_id),
-                   max(e.import_id)
+            SELECT e.sop_id, count(*), max(e.import_id)
             FROM events e JOIN w ON w.sop_id = e.sop_id AND e.import_id > w.import_id
-            LEFT JOIN cases c ON c.sop_id = e.sop_id AND c.agency IS NOT DISTINCT FROM e.agency
-                              AND c.case_id = e.case_id
-            GROUP BY e.sop_id""", [inc, [run_plan.sops[s].watermark for s in inc]]).fetchall()}
+            WHERE e.import_id > ?
+            GROUP BY e.sop_id""", [inc, marks, min(marks)]).fetchall()}
+        # a case is first created by the import that brought its first events (cases.import_id)
+        created = {s: int(c) for s, c in con.execute("""
+            WITH w AS (SELECT unnest(?::VARCHAR[]) AS sop_id, unnest(?::INTEGER[]) AS import_id)
+            SELECT c.sop_id, count(*) FROM cases c JOIN w ON w.sop_id = c.sop_id AND c.import_id > w.import_id
+            WHERE c.import_id > ? GROUP BY c.sop_id""", [inc, marks, min(marks)]).fetchall()}
         for sop_id in inc:
             p = run_plan.sops[sop_id]
-            n, c, i = new.get(sop_id, (0, 0, None))
+            n, i = new.get(sop_id, (0, None))
+            c = created.get(sop_id, 0)
             run_plan.marks[sop_id] = (p.prev_events + n, p.prev_cases + c, i or p.watermark)
     return (sum(m[0] for m in run_plan.marks.values()), sum(m[1] for m in run_plan.marks.values()))
 
@@ -292,10 +297,12 @@ def install_scope(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> None:
     # the cases with new events (every result row replaced) and the open ones without any
     # (their step_checks, case_checks and deviations are what the last run wrote, since the
     # as-of moves only open_cases: rejudge_open re-measures them)
-    con.execute("""
+    # (a constant lower bound on import_id: DuckDB skips older imports' row groups by min/max)
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE run_scope_cases AS
         SELECT DISTINCT e.sop_id, e.agency, e.case_id
-        FROM events e JOIN run_scope_incremental w ON w.sop_id = e.sop_id AND e.import_id > w.import_id;
+        FROM events e JOIN run_scope_incremental w ON w.sop_id = e.sop_id AND e.import_id > w.import_id
+        WHERE e.import_id > {min((m[1] for m in marks), default=0)};
         CREATE OR REPLACE TEMP TABLE run_scope_open AS
         SELECT c.sop_id, c.agency, c.case_id
         FROM case_checks c JOIN run_scope_incremental w ON w.sop_id = c.sop_id
