@@ -244,35 +244,41 @@ FROM (
 
 PER_CASE_TABLES = ("step_checks", "case_checks", "deviations", "open_cases")
 
-# The step_checks rows that may count in a recomputed lane key, found once (the lane
-# statements read them four times). A row counts in the local months from its enabling to its
-# completion; a local month lies within the session clock's months of the instant two days
-# before and two days after (no zone is two days off another), so [m0, m1] below holds every
-# month the row counts in (a superset). First the units' month ranges narrow the rows (plain
-# comparisons); then most rows, whose [m0, m1] is one month, meet the keys in an equality
-# join, and the rest one row per month of their range. By rowid: an EXISTS with ranges costs
-# 20-40x more on a million step occurrences.
+# The step_checks rows that may count in a recomputed lane key, copied once (the lane
+# statements read them four times, through lane_steps). A row counts in the local months from
+# its enabling to its completion; a local month lies within the session clock's months of the
+# instant two days before and two days after (no zone is two days off another), so [m0, m1]
+# below holds every month the row counts in (a superset). First the units' month ranges narrow
+# the rows (plain comparisons, the one pass over step_checks; every column taken along, since
+# finding them again by rowid reads the whole table); then most rows, whose [m0, m1] is one
+# month, meet the keys in an equality join, and the rest one row per month of their range (an
+# EXISTS with ranges costs 20-40x more on a million step occurrences).
 _LANE_ROWS = """
-CREATE OR REPLACE TEMP TABLE run_scope_lane_rows AS
-WITH r AS (
-    SELECT x.rowid AS row_id, x.sop_id, x.agency, x.unit,
-           date_trunc('month', coalesce(least(x.enabled_ts, x.complete_ts), x.complete_ts) - INTERVAL 2 DAY)::DATE AS m0,
-           date_trunc('month', x.complete_ts + INTERVAL 2 DAY)::DATE AS m1
-    FROM step_checks x SEMI JOIN run_scope_lane_units k
-        ON k.sop_id = x.sop_id AND k.agency IS NOT DISTINCT FROM x.agency
-       AND k.unit IS NOT DISTINCT FROM x.unit AND x.complete_ts >= k.first_month - INTERVAL 2 DAY
-       AND coalesce(least(x.enabled_ts, x.complete_ts), x.complete_ts) < k.last_month + INTERVAL 33 DAY
-),
-months AS (
-    SELECT row_id, sop_id, agency, unit, m0 AS month FROM r WHERE m0 = m1
+CREATE OR REPLACE TEMP TABLE run_scope_lane_candidates AS
+SELECT x.*, x.rowid AS lane_row_id,
+       date_trunc('month', coalesce(least(x.enabled_ts, x.complete_ts), x.complete_ts) - INTERVAL 2 DAY)::DATE AS lane_m0,
+       date_trunc('month', x.complete_ts + INTERVAL 2 DAY)::DATE AS lane_m1
+FROM step_checks x SEMI JOIN run_scope_lane_units k
+    ON k.sop_id = x.sop_id AND k.agency IS NOT DISTINCT FROM x.agency
+   AND k.unit IS NOT DISTINCT FROM x.unit AND x.complete_ts >= k.first_month - INTERVAL 2 DAY
+   AND coalesce(least(x.enabled_ts, x.complete_ts), x.complete_ts) < k.last_month + INTERVAL 33 DAY;
+CREATE OR REPLACE TEMP TABLE run_scope_lane_steps AS
+WITH months AS (
+    SELECT lane_row_id, sop_id, agency, unit, lane_m0 AS month FROM run_scope_lane_candidates
+    WHERE lane_m0 = lane_m1
     UNION ALL
-    SELECT row_id, sop_id, agency, unit,
-           unnest(generate_series(m0, m1, INTERVAL 1 MONTH))::DATE AS month
-    FROM r WHERE m0 < m1
+    SELECT lane_row_id, sop_id, agency, unit,
+           unnest(generate_series(lane_m0, lane_m1, INTERVAL 1 MONTH))::DATE AS month
+    FROM run_scope_lane_candidates WHERE lane_m0 < lane_m1
+),
+hits AS (
+    SELECT DISTINCT m.lane_row_id FROM months m SEMI JOIN run_scope_lanes k
+        ON k.sop_id = m.sop_id AND k.agency IS NOT DISTINCT FROM m.agency
+       AND k.unit IS NOT DISTINCT FROM m.unit AND k.month = m.month
 )
-SELECT DISTINCT m.row_id FROM months m SEMI JOIN run_scope_lanes k
-    ON k.sop_id = m.sop_id AND k.agency IS NOT DISTINCT FROM m.agency AND k.unit IS NOT DISTINCT FROM m.unit
-   AND k.month = m.month"""
+SELECT c.* EXCLUDE (lane_row_id, lane_m0, lane_m1)
+FROM run_scope_lane_candidates c SEMI JOIN hits h ON h.lane_row_id = c.lane_row_id;
+DROP TABLE run_scope_lane_candidates"""
 _TOUCHED = ("EXISTS (SELECT 1 FROM run_scope_cases c WHERE c.sop_id = {a}.sop_id "
             "AND c.agency IS NOT DISTINCT FROM {a}.agency AND c.case_id = {a}.case_id)")
 
@@ -376,11 +382,9 @@ def delete_lane_keys(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE run_scope_lane_units AS SELECT sop_id, agency, unit, "
                 "min(month) AS first_month, max(month) AS last_month FROM run_scope_lanes GROUP BY ALL")
     con.execute(_LANE_ROWS)
-    # the rows themselves, once: the lane statements then compute their local clocks on these
-    # only (reading step_checks through a rowid filter, they read every row's columns first)
-    con.execute("CREATE OR REPLACE TEMP TABLE run_scope_lane_steps AS SELECT * FROM step_checks "
-                "WHERE sop_id IN (SELECT sop_id FROM run_scope_full) "
-                "OR rowid IN (SELECT row_id FROM run_scope_lane_rows)")
+    if con.execute("SELECT count(*) FROM run_scope_full").fetchall()[0][0]:  # and every row of a full SOP
+        con.execute("INSERT INTO run_scope_lane_steps SELECT * FROM step_checks "
+                    "WHERE sop_id IN (SELECT sop_id FROM run_scope_full)")
     for table in ("lane_stats", "handovers"):
         con.execute(f"DELETE FROM {table} x USING run_scope_lanes k "
                     f"WHERE {_SAME_LANE_KEY.format(a='x')} AND k.month = x.month")
