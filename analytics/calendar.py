@@ -36,6 +36,7 @@ from analytics.calendars.overrides import (
     overrides_for,
     years_without_cuti_bersama,
 )
+from analytics.calendars.stored import record_sql, same_install
 from analytics.work_clock import install_clock
 from pantau.errors import CalendarError, did_you_mean
 from pantau.units import DAYS_PER_MONTH, ZONE_NAMES
@@ -162,11 +163,6 @@ def _version(parts: Any) -> str:
     return f"cal1-h{holidays_version()}-{digest[:12]}"
 
 
-def _sql_sha256() -> str:
-    """Checksum of the calendar's SQL (its tables and macros are stored with the calendar)."""
-    return hashlib.sha256(sql_files.sql_file("calendar/calendar.sql").text.encode("utf-8")).hexdigest()
-
-
 # --- install --------------------------------------------------------------------------------
 def _rows(spec: CalendarSpec, first: date, last: date, off: dict[date, str]) -> pd.DataFrame:
     import numpy as np
@@ -238,7 +234,7 @@ def install_calendar(
         planned.append((spec, ovs, _version(parts)))
     install_version = (planned[0][2] if len(planned) == 1 else
                        _version(sorted((spec.calendar_id, version) for spec, _, version in planned)))
-    if reuse and _same_install(con, install_version, first, last,
+    if reuse and same_install(con, install_version, first, last,
                                {spec.calendar_id: version for spec, _, version in planned}):
         install_clock(con)
         return install_version
@@ -298,35 +294,9 @@ def install_calendar(
         con.unregister("_pantau_calendar_rows")
         con.unregister("_pantau_calendar_meta")
     sql_files.run(con, "calendar/calendar.sql", days_per_month=DAYS_PER_MONTH)
-    _record_sql(con)
+    record_sql(con)
     install_clock(con)
     return install_version
-
-
-_SQL_KEY = "calendar_sql_sha256"  # schema_info: the calendar SQL the stored macros came from
-
-
-def _record_sql(con: duckdb.DuckDBPyConnection) -> None:
-    if _has_table(con, "schema_info"):  # a Pantau store (tests install into bare connections too)
-        con.execute("INSERT OR REPLACE INTO schema_info VALUES (?, ?)", [_SQL_KEY, _sql_sha256()])
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary",
-                            [name]).fetchall()[0][0])
-
-
-def _same_install(con: duckdb.DuckDBPyConnection, install_version: str, first: date, last: date,
-                  versions: dict[str, str]) -> bool:
-    """Whether the stored calendar is exactly the one :func:`install_calendar` would write."""
-    if not (_has_table(con, "calendar_info") and _has_table(con, "work_calendar")
-            and _has_table(con, "work_month_deadlines") and _has_table(con, "schema_info")):
-        return False
-    stored = con.execute("SELECT calendar_id, version, install_version, first_day, last_day "
-                         "FROM calendar_info").fetchall()
-    sql = con.execute("SELECT value FROM schema_info WHERE key = ?", [_SQL_KEY]).fetchall()
-    return (bool(sql) and sql[0][0] == _sql_sha256()
-            and sorted(stored) == sorted((c, v, install_version, first, last) for c, v in versions.items()))
 
 
 def calendar_version(con: duckdb.DuckDBPyConnection, calendar_id: str | None = None) -> str:
