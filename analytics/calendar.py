@@ -20,13 +20,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import available_timezones
 
 import duckdb
-import holidays
-import numpy as np
-import pandas as pd
 
 from analytics import sql_files
 from analytics.calendars.overrides import (
@@ -39,10 +36,17 @@ from analytics.calendars.overrides import (
     overrides_for,
     years_without_cuti_bersama,
 )
+from analytics.calendars.stored import record_sql, same_install
 from analytics.work_clock import install_clock
 from pantau.errors import CalendarError, did_you_mean
 from pantau.units import DAYS_PER_MONTH, ZONE_NAMES
 from sop_models.model import calendar_id_for
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# holidays, pandas and numpy are imported where a calendar is built, not on import: an analyze
+# run whose calendar is unchanged keeps the stored one and needs none of them (~1.5 s at start-up)
 
 __all__ = [
     "CalendarSpec", "Override", "add_working", "add_working_days",
@@ -145,13 +149,25 @@ def calendar_for(model: Any, overrides: Sequence[str] | None = None) -> Calendar
     return CalendarSpec.for_zone(model.timezone, overrides)
 
 
+@cache
+def holidays_version() -> str:
+    """The installed ``holidays`` package's version (part of every calendar version), read
+    from its metadata: the package itself is imported only to build a calendar."""
+    from importlib.metadata import version
+
+    return version("holidays")
+
+
 def _version(parts: Any) -> str:
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
-    return f"cal1-h{holidays.__version__}-{digest[:12]}"
+    return f"cal1-h{holidays_version()}-{digest[:12]}"
 
 
 # --- install --------------------------------------------------------------------------------
 def _rows(spec: CalendarSpec, first: date, last: date, off: dict[date, str]) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
     days = pd.date_range(first, last, freq="D")
     names = [off.get(d) for d in days.date]  # a loop over days, never over events
     working = np.isin(days.weekday, spec.workdays) & np.array([n is None for n in names])
@@ -182,12 +198,16 @@ def install_calendar(
     *,
     directory: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    reuse: bool = False,
 ) -> str:
     """Create/replace ``work_calendar``, ``calendar_info`` and the calendar macros.
 
     Covers ``[start - 31 days, end + 400 days]`` for each calendar and returns the version
     string of this install (also in ``calendar_info.install_version``; each calendar's own
-    version is in ``calendar_info.version``). Record it with every result.
+    version is in ``calendar_info.version``). Record it with every result. ``reuse``: when
+    the store already holds exactly this install (the same calendars, versions and days, from
+    the same calendar SQL), keep it and only build this connection's clock tables: nothing
+    is written and the holidays are not computed (``pantau analyze`` after a day's import).
     """
     unique: dict[str, CalendarSpec] = {}
     for spec in specs:
@@ -200,27 +220,39 @@ def install_calendar(
         raise CalendarError(f"calendar range ends ({end}) before it starts ({start})")
     first, last = start - MARGIN_BEFORE, end + MARGIN_AFTER
     years = range(first.year, last.year + 1)
-    no_cuti = years_without_cuti_bersama(years)
-    public: dict[tuple[str, str | None], dict[date, str]] = {}
-    frames: list[pd.DataFrame] = []
-    info: list[dict[str, Any]] = []
-    for i, spec in enumerate(unique.values(), 1):
+    planned = []
+    for spec in unique.values():
         where = (spec.country, spec.subdivision)
-        if where not in public:
-            public[where] = national_holidays(years, *where)
         ovs = (overrides_for(spec.overrides, directory) if spec.country == INDONESIA
                else [load_override(n, directory) for n in spec.overrides])
         ovs += [spec.days_off] if spec.days_off is not None else []
-        own = Override("spec", spec.calendar_id, "", dict(spec.extra_holidays),
-                       frozenset(spec.removed_holidays))
-        off = apply_overrides(public[where], [*ovs, own])
-        frames.append(_rows(spec, first, last, off))
-        parts = [CALENDAR_FORMAT, holidays.__version__, spec.timezone, spec.office_open,
+        parts = [CALENDAR_FORMAT, holidays_version(), spec.timezone, spec.office_open,
                  spec.office_close, sorted(spec.workdays), sorted(spec.extra_holidays),
                  sorted(spec.removed_holidays), [(o.name, o.sha256) for o in ovs]]
         if where != (INDONESIA, None):  # so every Indonesian calendar keeps its version
             parts.append(list(where))
-        version = _version(parts)
+        planned.append((spec, ovs, _version(parts)))
+    install_version = (planned[0][2] if len(planned) == 1 else
+                       _version(sorted((spec.calendar_id, version) for spec, _, version in planned)))
+    if reuse and same_install(con, install_version, first, last,
+                               {spec.calendar_id: version for spec, _, version in planned}):
+        install_clock(con)
+        return install_version
+    import holidays
+    import pandas as pd
+
+    no_cuti = years_without_cuti_bersama(years)
+    public: dict[tuple[str, str | None], dict[date, str]] = {}
+    frames: list[pd.DataFrame] = []
+    info: list[dict[str, Any]] = []
+    for i, (spec, ovs, version) in enumerate(planned, 1):
+        where = (spec.country, spec.subdivision)
+        if where not in public:
+            public[where] = national_holidays(years, *where)
+        own = Override("spec", spec.calendar_id, "", dict(spec.extra_holidays),
+                       frozenset(spec.removed_holidays))
+        off = apply_overrides(public[where], [*ovs, own])
+        frames.append(_rows(spec, first, last, off))
         info.append({
             "calendar_id": spec.calendar_id, "name": spec.name or spec.calendar_id,
             "timezone": spec.timezone, "office_open": spec.office_open,
@@ -230,14 +262,10 @@ def install_calendar(
             "first_day": first, "last_day": last, "holidays_version": holidays.__version__,
             "country": spec.country, "subdivision": spec.subdivision,
             "years_without_cuti_bersama": ",".join(map(str, no_cuti)) if spec.country == INDONESIA else "",
-            "version": version,
+            "version": version, "install_version": install_version,
         })
         if progress:
-            progress(i, len(unique))
-    install_version = (info[0]["version"] if len(info) == 1 else
-                       _version(sorted((r["calendar_id"], r["version"]) for r in info)))
-    for row in info:
-        row["install_version"] = install_version
+            progress(i, len(planned))
     con.register("_pantau_calendar_rows", pd.concat(frames, ignore_index=True))
     con.register("_pantau_calendar_meta", pd.DataFrame(info))
     try:
@@ -266,6 +294,7 @@ def install_calendar(
         con.unregister("_pantau_calendar_rows")
         con.unregister("_pantau_calendar_meta")
     sql_files.run(con, "calendar/calendar.sql", days_per_month=DAYS_PER_MONTH)
+    record_sql(con)
     install_clock(con)
     return install_version
 
@@ -435,8 +464,11 @@ def install_specs(
     specs: Sequence[CalendarSpec],
     first_ts: datetime | date | None,
     last_ts: datetime | date | None,
+    *,
+    reuse: bool = False,
 ) -> str:
-    """Install ``specs`` over the events' range (see :func:`install_for_models`)."""
+    """Install ``specs`` over the events' range (see :func:`install_for_models`; ``reuse``: as
+    in :func:`install_calendar`)."""
     def day(value: datetime | date | None) -> date:
         if value is None:
             return datetime.now(UTC).date()
@@ -446,4 +478,4 @@ def install_specs(
     # DuckDB 2 refuses con.register() while a caller's fetchone() result is still open
     # (analyze reads the event range with fetchone): a finished query releases it
     con.execute("SELECT 1").fetchall()
-    return install_calendar(con, specs, min(start, end), max(start, end))
+    return install_calendar(con, specs, min(start, end), max(start, end), reuse=reuse)

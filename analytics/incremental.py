@@ -32,8 +32,9 @@ Runs record their kind (``runs.kind``) and, per SOP, what they recomputed and th
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -184,18 +185,23 @@ def count_events(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> tuple[int
             "WHERE sop_id IN (SELECT unnest(?)) GROUP BY sop_id", [full]).fetchall():
         run_plan.marks[sop_id] = (int(events), int(cases), import_id)
     if inc:
-        new = {s: (int(n), int(c), i) for s, n, c, i in con.execute("""
+        # (the constant bound on import_id skips older imports' row groups by their min/max)
+        marks = [run_plan.sops[s].watermark for s in inc]
+        new = {s: (int(n), i) for s, n, i in con.execute("""
             WITH w AS (SELECT unnest(?::VARCHAR[]) AS sop_id, unnest(?::INTEGER[]) AS import_id)
-            SELECT e.sop_id, count(*),
-                   count(DISTINCT (e.agency, e.case_id)) FILTER (WHERE c.import_id > w.import_id),
-                   max(e.import_id)
+            SELECT e.sop_id, count(*), max(e.import_id)
             FROM events e JOIN w ON w.sop_id = e.sop_id AND e.import_id > w.import_id
-            LEFT JOIN cases c ON c.sop_id = e.sop_id AND c.agency IS NOT DISTINCT FROM e.agency
-                              AND c.case_id = e.case_id
-            GROUP BY e.sop_id""", [inc, [run_plan.sops[s].watermark for s in inc]]).fetchall()}
+            WHERE e.import_id > ?
+            GROUP BY e.sop_id""", [inc, marks, min(marks)]).fetchall()}
+        # a case is first created by the import that brought its first events (cases.import_id)
+        created = {s: int(c) for s, c in con.execute("""
+            WITH w AS (SELECT unnest(?::VARCHAR[]) AS sop_id, unnest(?::INTEGER[]) AS import_id)
+            SELECT c.sop_id, count(*) FROM cases c JOIN w ON w.sop_id = c.sop_id AND c.import_id > w.import_id
+            WHERE c.import_id > ? GROUP BY c.sop_id""", [inc, marks, min(marks)]).fetchall()}
         for sop_id in inc:
             p = run_plan.sops[sop_id]
-            n, c, i = new.get(sop_id, (0, 0, None))
+            n, i = new.get(sop_id, (0, None))
+            c = created.get(sop_id, 0)
             run_plan.marks[sop_id] = (p.prev_events + n, p.prev_cases + c, i or p.watermark)
     return (sum(m[0] for m in run_plan.marks.values()), sum(m[1] for m in run_plan.marks.values()))
 
@@ -238,35 +244,41 @@ FROM (
 
 PER_CASE_TABLES = ("step_checks", "case_checks", "deviations", "open_cases")
 
-# The step_checks rows that may count in a recomputed lane key, found once (the lane
-# statements read them four times). A row counts in the local months from its enabling to its
-# completion; a local month lies within the session clock's months of the instant two days
-# before and two days after (no zone is two days off another), so [m0, m1] below holds every
-# month the row counts in (a superset). First the units' month ranges narrow the rows (plain
-# comparisons); then most rows, whose [m0, m1] is one month, meet the keys in an equality
-# join, and the rest one row per month of their range. By rowid: an EXISTS with ranges costs
-# 20-40x more on a million step occurrences.
+# The step_checks rows that may count in a recomputed lane key, copied once (the lane
+# statements read them four times, through lane_steps). A row counts in the local months from
+# its enabling to its completion; a local month lies within the session clock's months of the
+# instant two days before and two days after (no zone is two days off another), so [m0, m1]
+# below holds every month the row counts in (a superset). First the units' month ranges narrow
+# the rows (plain comparisons, the one pass over step_checks; every column taken along, since
+# finding them again by rowid reads the whole table); then most rows, whose [m0, m1] is one
+# month, meet the keys in an equality join, and the rest one row per month of their range (an
+# EXISTS with ranges costs 20-40x more on a million step occurrences).
 _LANE_ROWS = """
-CREATE OR REPLACE TEMP TABLE run_scope_lane_rows AS
-WITH r AS (
-    SELECT x.rowid AS row_id, x.sop_id, x.agency, x.unit,
-           date_trunc('month', coalesce(least(x.enabled_ts, x.complete_ts), x.complete_ts) - INTERVAL 2 DAY)::DATE AS m0,
-           date_trunc('month', x.complete_ts + INTERVAL 2 DAY)::DATE AS m1
-    FROM step_checks x SEMI JOIN run_scope_lane_units k
-        ON k.sop_id = x.sop_id AND k.agency IS NOT DISTINCT FROM x.agency
-       AND k.unit IS NOT DISTINCT FROM x.unit AND x.complete_ts >= k.first_month - INTERVAL 2 DAY
-       AND coalesce(least(x.enabled_ts, x.complete_ts), x.complete_ts) < k.last_month + INTERVAL 33 DAY
-),
-months AS (
-    SELECT row_id, sop_id, agency, unit, m0 AS month FROM r WHERE m0 = m1
+CREATE OR REPLACE TEMP TABLE run_scope_lane_candidates AS
+SELECT x.*, x.rowid AS lane_row_id,
+       date_trunc('month', coalesce(least(x.enabled_ts, x.complete_ts), x.complete_ts) - INTERVAL 2 DAY)::DATE AS lane_m0,
+       date_trunc('month', x.complete_ts + INTERVAL 2 DAY)::DATE AS lane_m1
+FROM step_checks x SEMI JOIN run_scope_lane_units k
+    ON k.sop_id = x.sop_id AND k.agency IS NOT DISTINCT FROM x.agency
+   AND k.unit IS NOT DISTINCT FROM x.unit AND x.complete_ts >= k.first_month - INTERVAL 2 DAY
+   AND coalesce(least(x.enabled_ts, x.complete_ts), x.complete_ts) < k.last_month + INTERVAL 33 DAY;
+CREATE OR REPLACE TEMP TABLE run_scope_lane_steps AS
+WITH months AS (
+    SELECT lane_row_id, sop_id, agency, unit, lane_m0 AS month FROM run_scope_lane_candidates
+    WHERE lane_m0 = lane_m1
     UNION ALL
-    SELECT row_id, sop_id, agency, unit,
-           unnest(generate_series(m0, m1, INTERVAL 1 MONTH))::DATE AS month
-    FROM r WHERE m0 < m1
+    SELECT lane_row_id, sop_id, agency, unit,
+           unnest(generate_series(lane_m0, lane_m1, INTERVAL 1 MONTH))::DATE AS month
+    FROM run_scope_lane_candidates WHERE lane_m0 < lane_m1
+),
+hits AS (
+    SELECT DISTINCT m.lane_row_id FROM months m SEMI JOIN run_scope_lanes k
+        ON k.sop_id = m.sop_id AND k.agency IS NOT DISTINCT FROM m.agency
+       AND k.unit IS NOT DISTINCT FROM m.unit AND k.month = m.month
 )
-SELECT DISTINCT m.row_id FROM months m SEMI JOIN run_scope_lanes k
-    ON k.sop_id = m.sop_id AND k.agency IS NOT DISTINCT FROM m.agency AND k.unit IS NOT DISTINCT FROM m.unit
-   AND k.month = m.month"""
+SELECT c.* EXCLUDE (lane_row_id, lane_m0, lane_m1)
+FROM run_scope_lane_candidates c SEMI JOIN hits h ON h.lane_row_id = c.lane_row_id;
+DROP TABLE run_scope_lane_candidates"""
 _TOUCHED = ("EXISTS (SELECT 1 FROM run_scope_cases c WHERE c.sop_id = {a}.sop_id "
             "AND c.agency IS NOT DISTINCT FROM {a}.agency AND c.case_id = {a}.case_id)")
 
@@ -291,10 +303,12 @@ def install_scope(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> None:
     # the cases with new events (every result row replaced) and the open ones without any
     # (their step_checks, case_checks and deviations are what the last run wrote, since the
     # as-of moves only open_cases: rejudge_open re-measures them)
-    con.execute("""
+    # (a constant lower bound on import_id: DuckDB skips older imports' row groups by min/max)
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE run_scope_cases AS
         SELECT DISTINCT e.sop_id, e.agency, e.case_id
-        FROM events e JOIN run_scope_incremental w ON w.sop_id = e.sop_id AND e.import_id > w.import_id;
+        FROM events e JOIN run_scope_incremental w ON w.sop_id = e.sop_id AND e.import_id > w.import_id
+        WHERE e.import_id > {min((m[1] for m in marks), default=0)};
         CREATE OR REPLACE TEMP TABLE run_scope_open AS
         SELECT c.sop_id, c.agency, c.case_id
         FROM case_checks c JOIN run_scope_incremental w ON w.sop_id = c.sop_id
@@ -334,6 +348,11 @@ def install_scope(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> None:
                                           f"AND {_TOUCHED.format(a='s')}"))
 
 
+def has_new_cases(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether an incremental SOP has a case with new events (``run_scope_cases``)."""
+    return bool(con.execute("SELECT count(*) FROM (SELECT 1 FROM run_scope_cases LIMIT 1)").fetchall()[0][0])
+
+
 def delete_replaced(con: duckdb.DuckDBPyConnection, run_plan: RunPlan, tables: Sequence[str]) -> None:
     """Delete the rows this run replaces: every row of a full SOP; of an incremental SOP the
     rows of the scope's cases in the per-case tables, and all of ``variants``,
@@ -363,9 +382,25 @@ def delete_lane_keys(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE run_scope_lane_units AS SELECT sop_id, agency, unit, "
                 "min(month) AS first_month, max(month) AS last_month FROM run_scope_lanes GROUP BY ALL")
     con.execute(_LANE_ROWS)
+    if con.execute("SELECT count(*) FROM run_scope_full").fetchall()[0][0]:  # and every row of a full SOP
+        con.execute("INSERT INTO run_scope_lane_steps SELECT * FROM step_checks "
+                    "WHERE sop_id IN (SELECT sop_id FROM run_scope_full)")
     for table in ("lane_stats", "handovers"):
         con.execute(f"DELETE FROM {table} x USING run_scope_lanes k "
                     f"WHERE {_SAME_LANE_KEY.format(a='x')} AND k.month = x.month")
+
+
+@contextlib.contextmanager
+def lane_steps(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Within the block, ``step_checks`` means the rows an incremental run's lane statements
+    read (``run_scope_lane_steps``, after :func:`delete_lane_keys`): a temp view of that name
+    shadows the stored table, so the lane SQL runs unchanged on a few thousand rows instead
+    of filtering millions. Nothing may write ``step_checks`` meanwhile."""
+    con.execute("CREATE OR REPLACE TEMP VIEW step_checks AS SELECT * FROM run_scope_lane_steps")
+    try:
+        yield
+    finally:
+        con.execute("DROP VIEW IF EXISTS temp.main.step_checks")
 
 
 def install_agencies(con: duckdb.DuckDBPyConnection) -> None:
@@ -389,9 +424,7 @@ def scope_sql(kind: str, alias: str, incremental: bool) -> str:
 
     ``events``: the events a run reads (a relation); ``case_rows``: the rows of ``cases`` it
     reads (a relation); ``cases``: a row of a case table
-    ``alias``; ``lane_rows``: a ``step_checks`` row ``alias`` that may count in a recomputed
-    lane key (a superset: margins stand for the local clock);
-    ``lane_keys``: a ``lane_stats`` row ``alias`` of a recomputed key (both after
+    ``alias``; ``lane_keys``: a ``lane_stats`` row ``alias`` of a recomputed key (both after
     :func:`delete_lane_keys`).
     """
     if kind == "events":
@@ -410,10 +443,6 @@ def scope_sql(kind: str, alias: str, incremental: bool) -> str:
     if kind == "cases":
         return f"({full} OR EXISTS (SELECT 1 FROM run_scope_cases c WHERE {_SAME_CASE.format(a=alias)}))"
     key = _SAME_LANE_KEY.format(a=alias)
-    if kind == "lane_rows":
-        # a month key counts a row from the month of its local enabling to that of its local
-        # completion (run_scope_lane_rows, a superset)
-        return f"({full} OR {alias}.rowid IN (SELECT row_id FROM run_scope_lane_rows))"
     if kind == "lane_keys":
         return f"({full} OR EXISTS (SELECT 1 FROM run_scope_lanes k WHERE {key} AND k.month = {alias}.month))"
     raise ValueError(kind)

@@ -7,10 +7,12 @@ in ``docs/mutu-baku.md`` ("Lanes"). The caller owns the transaction.
 
 from __future__ import annotations
 
+import contextlib
+
 import duckdb
 
 from analytics import sql_files
-from analytics.incremental import scope_sql
+from analytics.incremental import lane_steps, scope_sql
 from analytics.standards import install_standards
 from analytics.work_clock import add_work_clock, ensure_clock
 from sop_models.model import SopModel
@@ -19,8 +21,12 @@ from sop_models.model import SopModel
 def _rows(alias: str, run_id: int, incremental: bool) -> str:
     if not incremental:
         return f"{alias}.run_id = {int(run_id)}"
-    return (f"{alias}.sop_id IN (SELECT sop_id FROM mutu_baku_sops) AND "
-            + scope_sql("lane_rows", alias, True))
+    # step_checks is the scope's rows here (incremental.lane_steps)
+    return f"{alias}.sop_id IN (SELECT sop_id FROM mutu_baku_sops)"
+
+
+def _lane_rows(con: duckdb.DuckDBPyConnection, incremental: bool) -> contextlib.AbstractContextManager:
+    return lane_steps(con) if incremental else contextlib.nullcontext()
 
 
 def build_lane_stats(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel], *,
@@ -28,14 +34,16 @@ def build_lane_stats(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[s
     """Insert ``lane_stats`` rows (SOP x agency x lane x local month) for run ``run_id``.
 
     ``incremental``: only the keys of ``run_scope_lanes`` (and every key of the SOPs analysed
-    full), from every current ``step_checks`` row (:mod:`analytics.incremental`). Returns the
+    full), from every current ``step_checks`` row that may count in them (``run_scope_lane_steps``,
+    :mod:`analytics.incremental`). Returns the
     number of rows written.
     """
     install_standards(con, models)
     ensure_clock(con)
     before = con.execute("SELECT count(*) FROM lane_stats").fetchall()[0][0]
-    sql_files.run(con, "results/lane_stats.sql", run_id=int(run_id), rows=_rows("s", run_id, incremental),
-                  keys=scope_sql("lane_keys", "u", incremental))
+    with _lane_rows(con, incremental):
+        sql_files.run(con, "results/lane_stats.sql", run_id=int(run_id), rows=_rows("s", run_id, incremental),
+                      keys=scope_sql("lane_keys", "u", incremental))
     return int(con.execute("SELECT count(*) FROM lane_stats").fetchall()[0][0] - before)
 
 
@@ -50,8 +58,9 @@ def build_handovers(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[st
     install_standards(con, models)
     ensure_clock(con)
     pairs = sql_files.render("intermediate/handover_pairs.sql", rows=_rows("sc", run_id, incremental))
-    con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_handover_pairs AS "
-                + add_work_clock(pairs, ["from_ts", "to_ts"]))
+    with _lane_rows(con, incremental):
+        con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_handover_pairs AS "
+                    + add_work_clock(pairs, ["from_ts", "to_ts"]))
     if incremental:  # the rows read were a superset: keep the pairs of the recomputed keys
         con.execute("DELETE FROM mutu_baku_handover_pairs p WHERE NOT "
                     + scope_sql("lane_keys", "p", True))

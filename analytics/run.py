@@ -247,7 +247,8 @@ def _analyze(
             all_first, all_last = calendar_span or fetch_one(con, "SELECT min(ts), max(ts) FROM events")
             every = {s: registry.in_force(con, s, last_day) for s in registry.sop_ids(con)}
             specs, own_calendars = agency_calendars.run_specs(con, every)
-            calendar_version = work_calendar.install_specs(con, specs, all_first, all_last)
+            # the stored calendar is kept when it is this install (no holidays, nothing written)
+            calendar_version = work_calendar.install_specs(con, specs, all_first, all_last, reuse=True)
             agency_calendars.install_run_agencies(con, own_calendars)
             parameters = json.dumps(asdict(config))
             run_plan = incremental.plan(
@@ -257,7 +258,7 @@ def _analyze(
             event_count, case_count = incremental.count_events(con, run_plan)
             stage("calendar", t)
 
-            timeouts, checked_variants, scoped = 0, {}, False
+            timeouts, checked_variants, scoped, checks = 0, {}, False, True
             for i, models in enumerate(passes):
                 t = time.perf_counter()
                 install_standards(con, models)
@@ -268,12 +269,15 @@ def _analyze(
                     incremental.check_mapping(con, run_plan, found)
                     scoped = bool(run_plan.incremental)
                     incremental.install_scope(con, run_plan)
+                    # pm4py (seconds to import) only when a case is to be checked
+                    checks = bool(run_plan.full) or incremental.has_new_cases(con)
                     incremental.delete_replaced(con, run_plan, RESULT_TABLES)
                 labels.write_labels(con, run_id, models, label_rows, found, incremental=scoped)
                 stage("labels", t)
 
                 try:
-                    pool.submit(conformance.warm_up)
+                    if checks:
+                        pool.submit(conformance.warm_up)
                     t = time.perf_counter()
                     work = conformance.prepare_conformance(con, run_id, list(models), models=models,
                                                            incremental=scoped)

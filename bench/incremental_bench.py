@@ -16,6 +16,10 @@ Usage::
 
     .venv/bin/python bench/incremental_bench.py --cases 50000 [--share 0.004] [--dir DIR]
     .venv/bin/python bench/incremental_bench.py --store /tmp/m1M.duckdb     # the 1M target
+    # the same in three short runs (a shared machine): the store and the day, then each side
+    .venv/bin/python bench/incremental_bench.py --store /tmp/m1M.duckdb --dir D --prepare-only
+    .venv/bin/python bench/incremental_bench.py --dir D --reuse --full-only
+    .venv/bin/python bench/incremental_bench.py --dir D --reuse --skip-full
 """
 
 from __future__ import annotations
@@ -119,6 +123,11 @@ def main() -> None:
                         help="start from DIR/day.duckdb (analysed, the day imported) of an earlier --dir run")
     parser.add_argument("--skip-full", action="store_true",
                         help="with --reuse: compare with DIR/full.duckdb of an earlier run instead of a new --full")
+    parser.add_argument("--prepare-only", action="store_true",
+                        help="stop once DIR/day.duckdb is written (the first full run and the day's import), "
+                             "so that each later run fits in a short turn of the shared machine")
+    parser.add_argument("--full-only", action="store_true",
+                        help="with --reuse: only the --full run on a copy of DIR/day.duckdb (DIR/full.duckdb, full.json)")
     args = parser.parse_args()
     from analytics.incremental import differences
     from event_logs.ingest import ingest_file
@@ -141,6 +150,16 @@ def main() -> None:
             ingest_file(db, path, sop_id=sop_id, agency=agency)
         shutil.copyfile(db, day)  # kept for --reuse
         (work / "day.json").write_text(json.dumps([facts, first]))
+        if args.prepare_only:
+            print(json.dumps({"day": facts, "first_full": first}, indent=2))
+            return
+    if args.reuse and args.full_only:
+        shutil.copyfile(day, full_db)
+        full = _analyze(full_db, "--full")
+        full["stages"] = _last_run(full_db)["stages"]
+        (work / "full.json").write_text(json.dumps(full))
+        print(json.dumps({"day": facts, "full": full}, indent=2))
+        return
     if not (args.reuse and args.skip_full):
         shutil.copyfile(day, full_db)
     inc = _analyze(db)

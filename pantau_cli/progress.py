@@ -6,16 +6,6 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-
 ProgressFn = Callable[[int, int], None]
 
 
@@ -25,6 +15,17 @@ def progress_bar(description: str, *, quiet: bool) -> Iterator[ProgressFn | None
     if quiet:
         yield None
         return
+    # imported here: every command's start-up would pay for rich.progress (~0.1-0.2 s)
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     console = Console(file=sys.stderr)
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),  # "?" while total is unknown

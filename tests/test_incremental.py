@@ -257,3 +257,51 @@ def test_a_label_first_seen_in_the_day_and_a_variant_gone(stores, tmp_path: Path
     finally:
         con.close()
     assert _runs(inc)[-1][1]["sops"][sop_id]["kind"] == "incremental"
+
+
+def _calendar_installs(db: Path) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT calendar_id, install_version, installed_at FROM calendar_info ORDER BY 1").fetchall()
+    finally:
+        con.close()
+
+
+def test_a_run_without_new_events_keeps_the_calendar_and_needs_no_pm4py(stores, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    db, _ = stores
+    again = tmp_path / "again.duckdb"
+    shutil.copyfile(db, again)
+    before = _calendar_installs(again)
+    # a fresh interpreter: this one has imported pm4py and holidays already
+    code = ("import sys; from analytics import analyze; r = analyze(sys.argv[1]); "
+            "print(r.kind, 'pm4py' in sys.modules, 'holidays' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(again)], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert out.stdout.split() == ["incremental", "False", "False"]
+    # the stored calendar is this run's install: kept as it was, not written again
+    assert _calendar_installs(again) == before
+
+
+def test_a_changed_calendar_is_installed_anew_and_makes_its_sop_full(stores, tmp_path: Path) -> None:
+    from analytics.calendars.agency import set_calendar
+
+    inc, full = _pair(stores, tmp_path)
+    con = open_store(inc, read_only=False)
+    try:
+        sop_id, agency = con.execute("SELECT sop_id, agency FROM cases ORDER BY ALL LIMIT 1").fetchall()[0]
+        set_calendar(con, agency, workdays="mon-sat")
+    finally:
+        con.close()
+    shutil.copyfile(inc, full)
+    before = {c: v for c, v, _ in _calendar_installs(inc)}
+    analyze(inc)
+    analyze(full, full=True)
+    assert differences(inc, full) == {}
+    after = {c: v for c, v, _ in _calendar_installs(inc)}
+    assert len(after) == len(before) + 1  # the agency's own calendar beside its SOP's
+    _, record = _runs(inc)[-1]
+    assert record["sops"][sop_id]["reason"] == "calendar changed"

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import holidays
 import yaml
 
 from pantau.errors import CalendarError, did_you_mean
@@ -139,6 +138,8 @@ def national_holidays(years: Iterable[int], country: str = INDONESIA,
     """Public holidays in ``years`` from the ``holidays`` package (date -> name): for
     Indonesia the national holidays and cuti bersama (categories public and government, in
     Bahasa Indonesia); for another country its public holidays (of ``subdivision`` too)."""
+    import holidays  # its import costs ~0.2 s: only where a calendar is built
+
     supported = holidays.list_supported_countries()
     if country not in supported:
         raise CalendarError(f"the holidays package knows no country '{country}'", field="country",
@@ -173,4 +174,6 @@ def holiday_dates(
 
 def years_without_cuti_bersama(years: Iterable[int]) -> list[int]:
     """Years for which the package knows no cuti bersama decree (add them by override file)."""
+    import holidays
+
     return [y for y in years if not holidays.Indonesia(years=y, categories=("government",))]
