@@ -9,7 +9,9 @@
 -- last_step = the step of the case's last complete event that maps to a step (ts, event_id
 -- order); last_complete_ts = the last completion of any activity (what enables the next step).
 -- calendar_id = the case's agency's own calendar when it has one (run_agency_calendars), else
--- the SOP's default calendar.
+-- the SOP's default calendar. last_start_ts = the latest start of a step (a start without a time
+-- counts as the latest): a case may have a step in progress only when it is at or after
+-- last_complete_ts (intermediate/open_occurrences.sql reads only those cases' events).
 SELECT
     g.* EXCLUDE (sop_calendar_id),
     coalesce(ac.calendar_id, g.sop_calendar_id) AS calendar_id,
@@ -27,7 +29,9 @@ FROM (
         max(e.ts) AS last_ts,
         max(e.ts) FILTER (WHERE e.lifecycle = 'complete') AS last_complete_ts,
         arg_max(e.step_id, {'ts': e.ts, 'id': e.event_id})
-            FILTER (WHERE e.lifecycle = 'complete' AND e.step_id IS NOT NULL) AS last_step
+            FILTER (WHERE e.lifecycle = 'complete' AND e.step_id IS NOT NULL) AS last_step,
+        max(coalesce(e.ts, 'infinity'::TIMESTAMPTZ))
+            FILTER (WHERE e.lifecycle = 'start' AND e.step_id IS NOT NULL) AS last_start_ts
     FROM run_events e
     JOIN mutu_baku_sops s ON s.sop_id = e.sop_id
     GROUP BY e.sop_id, e.agency, e.case_id
