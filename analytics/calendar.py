@@ -238,7 +238,6 @@ def install_calendar(
                                {spec.calendar_id: version for spec, _, version in planned}):
         install_clock(con)
         return install_version
-    import holidays
     import pandas as pd
 
     no_cuti = years_without_cuti_bersama(years)
@@ -259,7 +258,7 @@ def install_calendar(
             "office_close": spec.office_close, "day_minutes": spec.day_minutes,
             "workdays": ",".join(map(str, sorted(spec.workdays))),
             "overrides": ",".join(f"{o.name}@{o.sha256[:12]}" for o in ovs),
-            "first_day": first, "last_day": last, "holidays_version": holidays.__version__,
+            "first_day": first, "last_day": last, "holidays_version": holidays_version(),
             "country": spec.country, "subdivision": spec.subdivision,
             "years_without_cuti_bersama": ",".join(map(str, no_cuti)) if spec.country == INDONESIA else "",
             "version": version, "install_version": install_version,
