@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,7 @@ from pathlib import Path
 stop = Path(sys.argv[2])
 reads = failures = 0
 errors = []
+done_at = []
 print("ready", flush=True)
 deadline = time.monotonic() + 240
 while not stop.exists() and time.monotonic() < deadline:
@@ -89,10 +91,12 @@ while not stop.exists() and time.monotonic() < deadline:
         time.sleep(0.02)
         con.close()
         reads += 1
+        done_at.append(time.time())
     except Exception as exc:
         failures += 1
         errors.append(str(exc)[:300])
-print(json.dumps({"reads": reads, "failures": failures, "errors": errors[:3]}), flush=True)
+print(json.dumps({"reads": reads, "failures": failures, "errors": errors[:3], "done_at": done_at}),
+      flush=True)
 """
 
 
@@ -217,7 +221,9 @@ def test_analyze_while_a_reader_loops_in_another_process(simulated: Path, key_fi
     reader = run_python(READER_LOOP, str(simulated), str(stop), env=env)
     try:
         assert reader.stdout.readline().strip() == "ready"
+        started = time.time()
         runs = [_run(["analyze", "--db", str(simulated), "-q"], env) for _ in range(2)]
+        ended = time.time()
     finally:
         stop.touch()
     out, _err = reader.communicate(timeout=180)
@@ -226,4 +232,7 @@ def test_analyze_while_a_reader_loops_in_another_process(simulated: Path, key_fi
         assert done.returncode == 0 and "Error" not in done.stderr, done.stderr
         assert done.stdout.startswith("analysis run ")
     assert report["failures"] == 0, report
-    assert report["reads"] > 10, report
+    # How many reads fit depends on the machine's speed; what must hold is that reads went on
+    # while the analyze runs did, not only before or after them.
+    during = [t for t in report["done_at"] if started < t < ended]
+    assert len(during) >= 2, {k: v for k, v in report.items() if k != "done_at"}
