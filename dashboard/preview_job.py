@@ -58,14 +58,12 @@ def _csv_sample(path: Path, folder: Path) -> Path:
 def _sheet_rows(path: Path, limits: Any, rows: int) -> tuple[list[str], list[list[str | None]]]:
     """Header and the first ``rows`` non-empty rows of an .xlsx's first sheet, its declared
     inflated size checked first (a ZIP bomb is refused before anything is inflated)."""
-    import openpyxl
-
-    from event_logs.ingest.sheets import cell_text, check_inflated_size
+    from event_logs.ingest.sheets import cell_text, check_inflated_size, read_only_book
     from event_logs.ingest.source import unique_names
 
     check_inflated_size(path, limits)
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = read_only_book(path)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise IngestError(f"cannot read the Excel file ({type(exc).__name__})", file=path.name,
                           hint=_DAMAGED) from exc
