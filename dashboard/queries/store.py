@@ -75,10 +75,15 @@ def catalog_lanes(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 def vocabularies(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Every vocabulary row (``ref_*`` tables) in one long frame: vocabulary, key, and the
     columns some vocabularies have (NULL elsewhere)."""
+    tables = [table for table, _key in VOCABULARIES.values()]
+    found: dict[str, set[str]] = {table: set() for table in tables}
+    for table, column in con.execute(  # one catalog query for every vocabulary table
+            f"SELECT table_name, column_name FROM information_schema.columns "
+            f"WHERE table_name IN ({', '.join('?' for _ in tables)})", tables).fetchall():
+        found[table].add(column)
     parts = []
     for name, (table, key) in VOCABULARIES.items():
-        columns = {r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
+        columns = found[table]
         pick = ", ".join(f"{c}" if c in columns else f"NULL AS {c}" for c in (
             "label_id", "label_en", "description_id", "description_en", "color", "sort",
             "precedence", "is_violation", "is_late", "is_judged"))
