@@ -12,8 +12,8 @@ Measured, per page:
   first visitor after a new analysis run waits for), and through ``dashboard.data.load`` once
   warm (a cache hit);
 - the whole page rendered by Streamlit's AppTest (script + queries + figures), cold (cache
-  cleared) and warm, after one untimed run of every page (the process's imports done once,
-  as in a server that has shown any page);
+  cleared) and warm, after one untimed run of every page (the process's imports done once and
+  the scripts compiled once, as in a server that has shown any page);
 - with ``--browser``: the page's **first view** in headless Chromium — a fresh ``streamlit run``
   server per page, warmed by one session on the audit-log page (imports, the sidebar's shared
   queries), then a new browser session opens the page: the time from navigation start to the
@@ -108,6 +108,14 @@ def time_pages(db: Path) -> dict[str, dict[str, float]]:
     # every AppTest of this bench shares one scan, so a page's time is the page's
     components = BidiComponentManager()
     components.discover_and_register_components(start_file_watching=False)
+    # A server compiles each script once (its Runtime's one ScriptCache: app.py and every page,
+    # with Streamlit's "magic" AST pass); every AppTest makes new caches and recompiles both
+    # scripts on each run (~0.1 s). Every AppTest of this bench shares one cache, as a server does
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    scripts = ScriptCache()
+    app_test.ScriptCache = local_script_runner.ScriptCache = lambda: scripts
 
     def app(page: str, params: dict) -> AppTest:
         at = AppTest.from_file(str(app_path()), default_timeout=300)

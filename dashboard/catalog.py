@@ -12,6 +12,7 @@ one version's results with another's labels or standards. Pure: no Streamlit, no
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -27,6 +28,13 @@ _AGENCY_WORDS = {
     "Dinas Kesehatan": "Dinkes", "Dinas Sosial": "Dinsos", "Sekretariat Daerah": "Setda",
     "Kabupaten": "Kab.", "Provinsi": "Prov.",
 }
+
+
+@functools.lru_cache(maxsize=4096)
+def shorten(text: str, width: int) -> str:
+    """``text`` shortened to ``width`` characters at a word, ending in `` …``; remembered, since
+    the pages label the same few steps and SOPs on every row of a table."""
+    return textwrap.shorten(text, width, placeholder=" …")
 
 
 def agency_short(agency: str | None) -> str:
@@ -155,7 +163,7 @@ class Catalog:
         title = " ".join(m.title.split())
         if title.isupper():
             title = _ACRONYM.sub(lambda x: x.group(0).upper(), title.capitalize())
-        return textwrap.shorten(title, width, placeholder=" …")
+        return shorten(title, width)
 
     def sop_choice(self, sop_id: str, width: int = 50) -> str:
         """What an SOP picker shows: the agency and the title (ids mean nothing to a head)."""
@@ -191,7 +199,7 @@ class Catalog:
         step = m.step(step_id) if m else None
         if step is None:
             return step_id or "–"
-        return textwrap.shorten(step.name, width, placeholder=" …")
+        return shorten(step.name, width)
 
     def step_label(self, sop_id: str | None, step_id: str | None, width: int = 48,
                    model_sha256: str | None = None) -> str:

@@ -27,10 +27,18 @@ def _num(values: pd.Series, lang: str, decimals: int = 0) -> list[str]:
 
 def _moments(values: pd.Series, lang: str, zones: list[str] | str) -> list[str]:
     """Each instant in its SOP's zone (a list, one zone per row, or one zone for all)."""
-    stamps = pd.to_datetime(values, utc=True)
+    stamps = pd.Series(pd.to_datetime(values, utc=True).array)  # positions 0..n-1
     if isinstance(zones, str):
         zones = [zones] * len(stamps)
-    return [fmt.moment(v.tz_convert(z), lang) if not pd.isna(v) else "–" for v, z in zip(stamps, zones, strict=True)]
+    out = ["–"] * len(stamps)
+    by_zone: dict[str, list[int]] = {}
+    for i, zone in enumerate(zones):
+        by_zone.setdefault(zone, []).append(i)
+    for zone, rows in by_zone.items():  # one conversion per zone, not one per row
+        for i, v in zip(rows, stamps.iloc[rows].dt.tz_convert(zone), strict=True):
+            if not pd.isna(v):
+                out[i] = fmt.moment(v, lang)
+    return out
 
 
 def _zones(df: pd.DataFrame, cat: Catalog) -> list[str]:
@@ -85,16 +93,19 @@ def against_target(shown: pd.DataFrame, column: str, shares: pd.Series, targets:
 
 def open_cases(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
     """Open cases late or at risk, with the time remaining (negative: overdue)."""
+    zones = _zones(df, cat)
     return pd.DataFrame({
         t("case", lang): df["case_id"],
         t("agency", lang): [agency_short(a) for a in df["agency"]],
         t("unit", lang): df["unit"].fillna("–"),
         t("current_step", lang): [cat.step_label(s, x, 44) for s, x in zip(df["sop_id"], df["current_step"], strict=True)],
         t("lane", lang): df["current_lane"].fillna("–"),
-        t("since", lang): _moments(df["since_ts"], lang, _zones(df, cat)),
-        t("time_remaining", lang): [remaining_with_date(r, u, s, x, d, late, cat, lang) for r, u, s, x, d, late in
+        t("since", lang): _moments(df["since_ts"], lang, zones),
+        t("time_remaining", lang): [_with_date(_remaining(r, u, s, x, cat, lang), when, late, lang)
+                                    for r, u, s, x, when, late in
                                     zip(df["remaining"], df["std_unit"], df["sop_id"], df["current_step"],
-                                        df["deadline_ts"], df["status"] == "late", strict=True)],
+                                        _moments(df["deadline_ts"], lang, zones), df["status"] == "late",
+                                        strict=True)],
         t("overdue", lang): [fmt.hours(h, lang) if not pd.isna(h) and h > 0 else "–" for h in df["overdue_hours"]],
         t("status", lang): [cat.label("open_status", s, lang) for s in df["status"]],
     })
@@ -138,14 +149,11 @@ def units_style(shown: pd.DataFrame, lang: str) -> Any:
     """The league table styled: id-ID numbers and durations, the on-time share green when at or
     above its target and red below (the sort still uses the numbers)."""
     share, target = t("share_on_time", lang), t("target", lang)
-
-    def colour(row: pd.Series) -> list[str]:
-        met = meets_target(row[share], row[target])
-        css = "" if met is None else (f"background-color: {theme.GOOD}22; color: {theme.GOOD}" if met
-                                      else f"background-color: {theme.BAD}22; color: {theme.BAD}")
-        return [css if c == share else "" for c in row.index]
-
-    return shown.style.apply(colour, axis=1).format({
+    css = {True: f"background-color: {theme.GOOD}22; color: {theme.GOOD}",
+           False: f"background-color: {theme.BAD}22; color: {theme.BAD}", None: ""}
+    # the share column only, in one pass (a row-wise apply builds a Series per row)
+    fills = [css[meets_target(v, g)] for v, g in zip(shown[share], shown[target], strict=True)]
+    return shown.style.apply(lambda _col: fills, subset=[share]).format({
         share: lambda v: fmt.percent(None if pd.isna(v) else float(v), 1, lang),
         target: lambda v: fmt.percent(None if pd.isna(v) else float(v), 0, lang),
         t("median_throughput", lang): lambda v: fmt.hours(None if pd.isna(v) else float(v), lang),
@@ -158,10 +166,21 @@ def remaining_with_date(remaining: float | None, unit: str | None, sop_id: str, 
                         deadline: object, late: bool, cat: Catalog, lang: str) -> str:
     """``-4 hari 3 jam (terlambat sejak 27 Des 2024 16.00)`` / ``1 hari (tenggat 3 Jan 2025 16.00)``:
     the time left on an open case's step and the moment it is (or was) due, in the SOP's zone."""
-    amount = fmt.in_unit(remaining, unit, cat.step_calendar(sop_id, step_id), lang, day_minutes=cat.day_minutes(sop_id))
+    amount = _remaining(remaining, unit, sop_id, step_id, cat, lang)
     if deadline is None or pd.isna(deadline):
         return amount
-    when = fmt.moment(pd.Timestamp(deadline).tz_convert(cat.timezone(sop_id)), lang)
+    return _with_date(amount, fmt.moment(pd.Timestamp(deadline).tz_convert(cat.timezone(sop_id)), lang), late, lang)
+
+
+def _remaining(remaining: float | None, unit: str | None, sop_id: str, step_id: str | None, cat: Catalog,
+               lang: str) -> str:
+    return fmt.in_unit(remaining, unit, cat.step_calendar(sop_id, step_id), lang, day_minutes=cat.day_minutes(sop_id))
+
+
+def _with_date(amount: str, when: str, late: bool, lang: str) -> str:
+    """The amount and the deadline's moment (``–``: no deadline, the amount alone)."""
+    if when == "–":
+        return amount
     return f"{amount} ({t('late_since' if late else 'due_at', lang, moment=when)})"
 
 

@@ -75,10 +75,15 @@ def catalog_lanes(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 def vocabularies(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Every vocabulary row (``ref_*`` tables) in one long frame: vocabulary, key, and the
     columns some vocabularies have (NULL elsewhere)."""
+    tables = [table for table, _key in VOCABULARIES.values()]
+    found: dict[str, set[str]] = {table: set() for table in tables}
+    for table, column in con.execute(  # one catalog query for every vocabulary table
+            f"SELECT table_name, column_name FROM information_schema.columns "
+            f"WHERE table_name IN ({', '.join('?' for _ in tables)})", tables).fetchall():
+        found[table].add(column)
     parts = []
     for name, (table, key) in VOCABULARIES.items():
-        columns = {r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
+        columns = found[table]
         pick = ", ".join(f"{c}" if c in columns else f"NULL AS {c}" for c in (
             "label_id", "label_en", "description_id", "description_en", "color", "sort",
             "precedence", "is_violation", "is_late", "is_judged"))
@@ -134,12 +139,14 @@ def untimed_cases(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 
 def run_as_of(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Per SOP in view (the filter's agency, SOP and unit; any period): the run whose results
-    the pages show, the moment it judged open cases at (``runs.as_of``) and the SOP's zone."""
+    the pages show, the moment it judged open cases at (``runs.as_of``) and the SOP's zone.
+    The SOPs in view come from ``case_checks`` (``case_results`` has the same rows, after
+    folding in the accepted deviations, which a list of SOPs does not need)."""
     sql, params = where(Filters(f.agency, f.sop_id, f.unit))
     return frame(con, f"""
         SELECT r.sop_id, r.run_id, runs.as_of, m.timezone, r.model_sha256
         FROM result_models r
         JOIN runs USING (run_id)
         JOIN models m ON m.model_sha256 = r.model_sha256
-        WHERE r.sop_id IN (SELECT DISTINCT sop_id FROM case_results {sql})
+        WHERE r.sop_id IN (SELECT DISTINCT sop_id FROM case_checks {sql})
         ORDER BY r.sop_id""", params)
