@@ -16,13 +16,16 @@ analysed store against these rules.
 
 Two ways to the same shadows. A store written by this Pantau holds them already: every writable
 open (:func:`install`) writes the rules as views in the schema ``scoped`` (:data:`SCHEMA`),
-reading the scope from the connection's variable ``pantau_scope`` (:data:`VARIABLE`), plus a
-copy of the public views (``sql/views.sql``) there, since a stored view reads the tables of its
-own schema first. A scoped connection then only sets the variable and puts ``scoped`` first in
-its search path (three statements, not thirty ``CREATE TEMP VIEW``: each statement costs a
-connection ~0.3 ms, a tenth of a small page at 1M cases). A connection whose variable is not
-set sees nothing through them (every condition is NULL). A store whose ``scoped`` schema is
-missing or not this Pantau's (``schema_info.scoped_sha256``) gets the TEMP views as before.
+whose conditions call the macros of :data:`MACROS`, plus a copy of the public views
+(``sql/views.sql``) there, since a stored view reads the tables of its own schema first. A
+scoped connection then only defines those macros as TEMP macros with its scope's names as
+literals and puts ``scoped`` first in its search path (six statements, not thirty ``CREATE
+TEMP VIEW``: each costs a connection ~0.3 ms, a tenth of a small page at 1M cases). Macros, not
+a ``SET VARIABLE``: a macro is expanded into literals when a query is bound, so filters fold
+and push down as before; ``getvariable`` conditions made planning a query of the nested result
+views 2-3 times slower. A connection without the macros cannot read the stored shadows at all
+(the function does not exist). A store whose ``scoped`` schema is missing or not this
+Pantau's (``schema_info.scoped_sha256``) gets the TEMP views as before.
 """
 
 from __future__ import annotations
@@ -174,14 +177,14 @@ def _case_models(con: duckdb.DuckDBPyConnection, db: str, scope: Scope,
 
 
 SCHEMA = "scoped"            # the stored shadows' schema (install)
-VARIABLE = "pantau_scope"    # the connection variable the stored shadows read the scope from
-_V = f"getvariable('{VARIABLE}')"
+# the macros the stored shadows' conditions call (defined per connection: scope_macros_sql)
+MACROS = ("pantau_scope_agency", "pantau_scope_unit", "pantau_scope_whole_agency", "pantau_scope_model")
 _FILE_VIEW = FILE_TABLE      # scoped.<this>: the store's acceptance_log, unless the TEMP table shadows it
 
 
 @dataclass(frozen=True)
 class _Conditions:
-    """The SQL of a rule's conditions: literals of one scope (TEMP views) or the variable
+    """The SQL of a rule's conditions: literals of one scope (TEMP views) or the macros
     (stored views)."""
 
     rows: str        # a row of a BY_AGENCY_AND_UNIT table (its agency and unit)
@@ -201,17 +204,22 @@ def _literal_conditions(scope: Scope, case_models: tuple[str, ...]) -> _Conditio
         case_model=f"m.model_sha256 IN ({', '.join(_literal(m) for m in case_models) or 'NULL'})")
 
 
-def _variable_conditions() -> _Conditions:
-    def agency(column: str) -> str:
-        return f"({_V}.all_agencies OR list_contains({_V}.agencies, {column}))"
+def _macro_conditions() -> _Conditions:
+    agency, unit, whole, model = MACROS
+    return _Conditions(rows=f"{agency}(agency) AND {unit}(unit)", agency_rows=f"{agency}(agency) AND {whole}()",
+                       agencies=f"{agency}(agency)", a_agencies=f"{agency}(a.agency)", a_units=f"{unit}(a.unit)",
+                       case_model=f"{model}(m.model_sha256)")
 
-    def unit(column: str) -> str:
-        return f"({_V}.all_units OR list_contains({_V}.units, {column}))"
 
-    return _Conditions(rows=f"{agency('agency')} AND {unit('unit')}",
-                       agency_rows=f"{agency('agency')} AND {_V}.all_units", agencies=agency("agency"),
-                       a_agencies=agency("a.agency"), a_units=unit("a.unit"),
-                       case_model=f"list_contains({_V}.models, m.model_sha256)")
+def scope_macros_sql(scope: Scope, case_models: tuple[str, ...]) -> list[str]:
+    """The ``CREATE TEMP MACRO`` statements of :data:`MACROS` for ``scope`` (what the stored
+    shadows' conditions call): its agencies, units and case models as literals."""
+    agency, unit, whole, model = MACROS
+    return [f"CREATE OR REPLACE TEMP MACRO {agency}(x) AS "
+            + (_in("x", scope.agencies) if scope.agencies is not None else "true"),
+            f"CREATE OR REPLACE TEMP MACRO {unit}(x) AS " + (_in("x", scope.units) if scope.units else "true"),
+            f"CREATE OR REPLACE TEMP MACRO {whole}() AS {'false' if scope.units else 'true'}",
+            f"CREATE OR REPLACE TEMP MACRO {model}(x) AS " + _in("x", case_models)]
 
 
 def _rule_views(tables: dict[str, str], c: _Conditions, create: str, source) -> list[str]:
@@ -241,14 +249,14 @@ def _refuse_unknown(tables: dict[str, str]) -> None:
 
 def stored_sql(tables: dict[str, str]) -> str:
     """The statements that create the schema :data:`SCHEMA` of a store with ``tables``: a
-    shadow per rule reading :data:`VARIABLE`, then the public views over them."""
+    shadow per rule calling :data:`MACROS`, then the public views over them."""
     from event_logs.store import sql_text
 
     statements = [f"CREATE SCHEMA {SCHEMA}"]
     if "acceptance_log" in tables:
         # a read-only connection's TEMP table of the acceptances file is found before this view
         statements.append(f"CREATE VIEW {SCHEMA}.{_FILE_VIEW} AS SELECT * FROM main.acceptance_log")
-    statements += _rule_views(tables, _variable_conditions(), f"CREATE VIEW {SCHEMA}.",
+    statements += _rule_views(tables, _macro_conditions(), f"CREATE VIEW {SCHEMA}.",
                               lambda t: _FILE_VIEW if t == "acceptance_log" else f"main.{t}")
     views = sql_text("views.sql").replace("CREATE OR REPLACE VIEW ", f"CREATE OR REPLACE VIEW {SCHEMA}.")
     return ";\n".join(statements) + ";\n" + views.replace("CREATE OR REPLACE MACRO ",
@@ -289,7 +297,10 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
     if current:
         return
     con.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+    # a view is bound when created: the macros must exist (a scope that sees nothing; dropped after)
+    con.execute(";\n".join(scope_macros_sql(Scope(()), ())))
     con.execute(stored_sql(tables))
+    con.execute(";\n".join(f"DROP MACRO temp.main.{m}" for m in MACROS))
     con.execute("INSERT OR REPLACE INTO schema_info VALUES ('scoped_sha256', ?)", [expected])
 
 
@@ -311,27 +322,16 @@ def _store_facts(con: duckdb.DuckDBPyConnection, identity: tuple | None) -> tupl
     return facts
 
 
-def _list(values: tuple[str, ...]) -> str:
-    return "[" + ", ".join(_literal(v) for v in values) + "]::VARCHAR[]"
-
-
-def scope_variable_sql(scope: Scope, case_models: tuple[str, ...]) -> str:
-    """``SET VARIABLE`` of :data:`VARIABLE` for ``scope`` (what the stored shadows read)."""
-    return (f"SET VARIABLE {VARIABLE} = {{'all_agencies': {scope.agencies is None}, "
-            f"'agencies': {_list(scope.agencies or ())}, 'all_units': {not scope.units}, "
-            f"'units': {_list(scope.units)}, 'models': {_list(case_models)}}}")
-
-
 def scope_sql(con: duckdb.DuckDBPyConnection, scope: Scope, identity: tuple | None = None) -> str:
     """The statements that shadow ``con``'s tables for ``scope``: with the store's stored
-    shadows current, set the scope variable and search them first; else ``CREATE TEMP VIEW``
+    shadows current, define the scope's macros and search them first; else ``CREATE TEMP VIEW``
     each. :class:`AccessError` when the store has a table without a rule (fail closed)."""
     tables, db, stored = _store_facts(con, identity)
     _refuse_unknown(tables)
     case_models = _case_models(con, _ident(db), scope, identity) if "case_checks" in tables else ()
     if stored:
         # the overlay's TEMP acceptance_log (every row of the file) would be found first
-        return ";\n".join([scope_variable_sql(scope, case_models), f"SET search_path = '{SCHEMA}'",
+        return ";\n".join([*scope_macros_sql(scope, case_models), f"SET search_path = '{SCHEMA}'",
                             "DROP VIEW IF EXISTS temp.main.acceptance_log"])
     # a read-only connection reads the acceptances file into a TEMP table (event_logs.acceptances)
     overlaid = bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'temp' "

@@ -24,6 +24,7 @@ from event_logs.scoped import (
     THROUGH,
     apply_scope,
     open_scoped,
+    scope_macros_sql,
     store_tables,
 )
 from event_logs.store import open_store
@@ -118,15 +119,21 @@ def test_an_analysed_store_is_scoped_by_its_stored_shadows_else_by_temp_views(st
         con.close()
 
 
-def test_the_stored_shadows_show_nothing_without_the_scope_variable(analysed_db) -> None:
+def test_the_stored_shadows_show_nothing_without_the_scope_macros(analysed_db) -> None:
     con = open_store(analysed_db)
     try:
-        con.execute(f"SET search_path = '{SCHEMA}'")  # as a scoped connection, but no scope set
+        # as a scoped connection (the overlay's unscoped acceptance_log dropped), but no scope defined
+        con.execute(f"SET search_path = '{SCHEMA}'; DROP VIEW temp.main.acceptance_log")
         tables = store_tables(con)
-        for table in (*BY_AGENCY_AND_UNIT, *BY_AGENCY, *THROUGH):
+        for table in (*BY_AGENCY_AND_UNIT, *BY_AGENCY, *THROUGH, "case_results"):
             if table in tables and table != "runs":  # runs: every row, the totals blanked
-                assert _count(con, f"SELECT count(*) FROM {SCHEMA}.{table}") == 0, table
-        assert _count(con, "SELECT count(*) FROM case_results") == 0
+                with pytest.raises(duckdb.CatalogException, match="pantau_scope_"):
+                    con.execute(f"SELECT count(*) FROM {table}").fetchall()
+        # the macros of a scope that sees nothing: no rows
+        con.execute(";\n".join(scope_macros_sql(Scope(()), ())))
+        for table in (*BY_AGENCY_AND_UNIT, *BY_AGENCY, *THROUGH, "case_results"):
+            if table in tables and table != "runs":
+                assert _count(con, f"SELECT count(*) FROM {table}") == 0, table
     finally:
         con.close()
 
