@@ -115,7 +115,7 @@ def main() -> int:
         if not db.exists():
             tmp = db.with_name(db.name + ".building")
             tmp.unlink(missing_ok=True)
-            build_results_db(tmp, cases=args.cases, events=False)
+            build_results_db(tmp, cases=args.cases)
             tmp.rename(db)
     report = {"db": str(db), "size_mb": round(db.stat().st_size / 1e6), "pages": measure(db, args.repeats)}
     OUT.parent.mkdir(parents=True, exist_ok=True)

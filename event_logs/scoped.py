@@ -13,11 +13,26 @@ that hold no agency's rows are listed in :data:`GLOBAL` with the reason. A table
 refused (:class:`AccessError`): a table added to the store later must get a rule before a
 scoped user can open the store, and ``tests/test_access_scope.py`` checks every table of an
 analysed store against these rules.
+
+Two ways to the same shadows. A store written by this Pantau holds them already: every writable
+open (:func:`install`) writes the rules as views in the schema ``scoped`` (:data:`SCHEMA`),
+whose conditions call the macros of :data:`MACROS`, plus a copy of the public views
+(``sql/views.sql``) there, since a stored view reads the tables of its own schema first. A
+scoped connection then only defines those macros as TEMP macros with its scope's names as
+literals and puts ``scoped`` first in its search path (six statements, not thirty ``CREATE
+TEMP VIEW``: each costs a connection ~0.3 ms, a tenth of a small page at 1M cases). Macros, not
+a ``SET VARIABLE``: a macro is expanded into literals when a query is bound, so filters fold
+and push down as before; ``getvariable`` conditions made planning a query of the nested result
+views 2-3 times slower. A connection without the macros cannot read the stored shadows at all
+(the function does not exist). A store whose ``scoped`` schema is missing or not this
+Pantau's (``schema_info.scoped_sha256``) gets the TEMP views as before.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -31,7 +46,7 @@ from sop_models import load_all
 
 # tables with their own agency and unit columns
 BY_AGENCY_AND_UNIT = ("events", "cases", "step_checks", "case_checks", "deviations", "open_cases",
-                      "lane_stats", "handovers")
+                      "lane_stats", "handovers", "variant_counts")
 # tables with an agency but no unit column: a scope limited to units sees none of their rows
 # (an import or an agency's model quality covers every unit of the agency)
 BY_AGENCY = ("imports", "model_quality", "agency_calendars", "run_calendars")
@@ -39,10 +54,10 @@ BY_AGENCY = ("imports", "model_quality", "agency_calendars", "run_calendars")
 THROUGH = {
     # a model version is shown when it is the scope's agency's, or when a case in scope was
     # checked against it (an agency may run another agency's SOP); {agencies} is the scope's
-    # agency condition, units aside: an SOP covers every unit of its agency; {case_models} the
+    # agency condition, units aside: an SOP covers every unit of its agency; {case_model} that the
     # checksums the scope's cases were checked against, read once when the scope is applied
     # (as a subquery, every query naming a model table scanned case_checks again: ~90 ms at 1M)
-    "models": "SELECT * FROM {t} m WHERE {agencies} OR m.model_sha256 IN ({case_models})",
+    "models": "SELECT * FROM {t} m WHERE {agencies} OR {case_model}",
     **{part: "SELECT * FROM {t} x WHERE x.model_sha256 IN (SELECT model_sha256 FROM models)"
        for part in ("model_lanes", "model_steps", "model_flow_next", "model_loops", "model_four_eyes",
                     "model_artifacts")},
@@ -63,9 +78,10 @@ THROUGH = {
     # a case is (sop_id, agency, case_id): the same id in another agency is another case
     "sim_truth": ("SELECT * FROM {t} s WHERE EXISTS (SELECT 1 FROM cases c "
                   "WHERE c.sop_id = s.sop_id AND c.agency = s.agency AND c.case_id = s.case_id)"),
-    # a variant is shown when a case in scope follows it, counted over those cases only
+    # a variant is shown when a case in scope follows it, counted over those cases only (the
+    # counts per agency and unit that analyze writes: regrouping case_checks took 15-30 ms a read)
     "variants": ("SELECT v.* REPLACE (n.cases AS case_count) FROM {t} v JOIN "
-                 "(SELECT sop_id, variant_id, count(*) AS cases FROM case_checks GROUP BY ALL) n "
+                 "(SELECT sop_id, variant_id, sum(cases)::BIGINT AS cases FROM variant_counts GROUP BY ALL) n "
                  "USING (sop_id, variant_id)"),
     # run history stays readable (model checksums, calendar version); its totals cover every agency
     "runs": "SELECT * REPLACE (NULL::BIGINT AS event_count, NULL::BIGINT AS case_count) FROM {t}",
@@ -160,38 +176,172 @@ def _case_models(con: duckdb.DuckDBPyConnection, db: str, scope: Scope,
     return found
 
 
-def scope_sql(con: duckdb.DuckDBPyConnection, scope: Scope, identity: tuple | None = None) -> str:
-    """The ``CREATE TEMP VIEW`` statements that shadow ``con``'s tables for ``scope``.
-    :class:`AccessError` when the store has a table without a rule (fail closed)."""
-    tables = store_tables(con)
+SCHEMA = "scoped"            # the stored shadows' schema (install)
+# the macros the stored shadows' conditions call (defined per connection: scope_macros_sql)
+MACROS = ("pantau_scope_agency", "pantau_scope_unit", "pantau_scope_whole_agency", "pantau_scope_model")
+_FILE_VIEW = FILE_TABLE      # scoped.<this>: the store's acceptance_log, unless the TEMP table shadows it
+
+
+@dataclass(frozen=True)
+class _Conditions:
+    """The SQL of a rule's conditions: literals of one scope (TEMP views) or the macros
+    (stored views)."""
+
+    rows: str        # a row of a BY_AGENCY_AND_UNIT table (its agency and unit)
+    agency_rows: str  # a row of a BY_AGENCY table (a unit-limited scope: none)
+    agencies: str    # a row's agency, units aside
+    a_agencies: str  # a.agency in scope
+    a_units: str     # a.unit in scope
+    case_model: str  # m.model_sha256 is one the scope's cases were checked against
+
+
+def _literal_conditions(scope: Scope, case_models: tuple[str, ...]) -> _Conditions:
+    return _Conditions(
+        rows=row_filter(scope, units=True), agency_rows=row_filter(scope, units=False),
+        agencies=row_filter(Scope(scope.agencies), units=False),
+        a_agencies=_in("a.agency", scope.agencies) if scope.agencies is not None else "true",
+        a_units=_in("a.unit", scope.units) if scope.units else "true",
+        case_model=f"m.model_sha256 IN ({', '.join(_literal(m) for m in case_models) or 'NULL'})")
+
+
+def _macro_conditions() -> _Conditions:
+    agency, unit, whole, model = MACROS
+    return _Conditions(rows=f"{agency}(agency) AND {unit}(unit)", agency_rows=f"{agency}(agency) AND {whole}()",
+                       agencies=f"{agency}(agency)", a_agencies=f"{agency}(a.agency)", a_units=f"{unit}(a.unit)",
+                       case_model=f"{model}(m.model_sha256)")
+
+
+def scope_macros_sql(scope: Scope, case_models: tuple[str, ...]) -> list[str]:
+    """The ``CREATE TEMP MACRO`` statements of :data:`MACROS` for ``scope`` (what the stored
+    shadows' conditions call): its agencies, units and case models as literals."""
+    agency, unit, whole, model = MACROS
+    return [f"CREATE OR REPLACE TEMP MACRO {agency}(x) AS "
+            + (_in("x", scope.agencies) if scope.agencies is not None else "true"),
+            f"CREATE OR REPLACE TEMP MACRO {unit}(x) AS " + (_in("x", scope.units) if scope.units else "true"),
+            f"CREATE OR REPLACE TEMP MACRO {whole}() AS {'false' if scope.units else 'true'}",
+            f"CREATE OR REPLACE TEMP MACRO {model}(x) AS " + _in("x", case_models)]
+
+
+def _rule_views(tables: dict[str, str], c: _Conditions, create: str, source) -> list[str]:
+    """``create`` (``CREATE ... VIEW <prefix>``) + each rule of a table in ``tables``, in order
+    (each THROUGH rule reads the shadows made before it); ``source(table)`` is the real table."""
+    statements = []
+    for table in (*BY_AGENCY_AND_UNIT, *BY_AGENCY):
+        if table in tables:
+            condition = c.rows if table in BY_AGENCY_AND_UNIT else c.agency_rows
+            statements.append(f"{create}{table} AS SELECT * FROM {source(table)} WHERE {condition}")
+    for table, sql in THROUGH.items():
+        if table in tables:
+            body = sql.format(t=source(table), agencies=c.agencies, a_agencies=c.a_agencies, a_units=c.a_units,
+                              case_model=c.case_model)
+            statements.append(f"{create}{table} AS {body}")
+    return statements
+
+
+def _refuse_unknown(tables: dict[str, str]) -> None:
     unknown = sorted(t for t, kind in tables.items()
                      if kind == "BASE TABLE" and t not in RULES and t not in GLOBAL)
     if unknown:
         raise AccessError(f"the store has tables without an access rule: {', '.join(unknown)}",
                           hint="this Pantau is older than the store, or the table was added by hand; "
                                "only a user who sees every agency can open it")
-    db = _ident(con.execute("SELECT current_database()").fetchone()[0])
-    statements = []
-    for table in (*BY_AGENCY_AND_UNIT, *BY_AGENCY):
-        if table in tables:
-            condition = row_filter(scope, units=table in BY_AGENCY_AND_UNIT)
-            statements.append(f"CREATE OR REPLACE TEMP VIEW {table} AS "
-                              f"SELECT * FROM {db}.main.{table} WHERE {condition}")
-    agencies = row_filter(Scope(scope.agencies), units=False)
-    a_agencies = _in("a.agency", scope.agencies) if scope.agencies is not None else "true"
-    a_units = _in("a.unit", scope.units) if scope.units else "true"
+
+
+def stored_sql(tables: dict[str, str]) -> str:
+    """The statements that create the schema :data:`SCHEMA` of a store with ``tables``: a
+    shadow per rule calling :data:`MACROS`, then the public views over them."""
+    from event_logs.store import sql_text
+
+    statements = [f"CREATE SCHEMA {SCHEMA}"]
+    if "acceptance_log" in tables:
+        # a read-only connection's TEMP table of the acceptances file is found before this view
+        statements.append(f"CREATE VIEW {SCHEMA}.{_FILE_VIEW} AS SELECT * FROM main.acceptance_log")
+    statements += _rule_views(tables, _macro_conditions(), f"CREATE VIEW {SCHEMA}.",
+                              lambda t: _FILE_VIEW if t == "acceptance_log" else f"main.{t}")
+    views = sql_text("views.sql").replace("CREATE OR REPLACE VIEW ", f"CREATE OR REPLACE VIEW {SCHEMA}.")
+    return ";\n".join(statements) + ";\n" + views.replace("CREATE OR REPLACE MACRO ",
+                                                           f"CREATE OR REPLACE MACRO {SCHEMA}.")
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# what the stored shadows were made from: their statements and the columns of every table and
+# view with a rule (a view binds its columns when created: a table altered since needs them
+# anew; the global tables, which analyze adds after its writable open, are read unshadowed)
+_FACTS_SQL = (
+    "SELECT current_database(), (SELECT value FROM schema_info WHERE key = 'scoped_sha256'), "
+    "(SELECT list(view_name) FROM duckdb_views() WHERE database_name = current_database() "
+    f"AND schema_name = '{SCHEMA}'), "
+    "(SELECT string_agg(table_name || '.' || column_name || ' ' || data_type, ', ' "
+    "ORDER BY table_name, column_index) FROM duckdb_columns() WHERE database_name = current_database() "
+    "AND schema_name = 'main' AND list_contains($rules, table_name))")
+
+
+def _read_facts(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, str], str, bool, str]:
+    """The store's tables, its database name, whether its stored shadows are this Pantau's for
+    the tables as they are, and the checksum they should have."""
+    tables = store_tables(con)
+    db, stored, names, columns = con.execute(_FACTS_SQL, {"rules": list(RULES)}).fetchall()[0]
+    expected = _sha(stored_sql(tables) + "\n" + (columns or ""))
+    # every rule's view must be there (a view dropped by hand would let the table be read whole)
+    complete = {t for t in RULES if t in tables} <= set(names or ())
+    return tables, db, complete and stored == expected, expected
+
+
+def install(con: duckdb.DuckDBPyConnection) -> None:
+    """Write the stored shadows (:func:`stored_sql`) of the writable store ``con`` and their
+    checksum (``schema_info.scoped_sha256``) unless they are current; in the caller's transaction."""
+    tables, _db, current, expected = _read_facts(con)
+    if current:
+        return
+    con.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+    # a view is bound when created: the macros must exist (a scope that sees nothing; dropped after)
+    con.execute(";\n".join(scope_macros_sql(Scope(()), ())))
+    con.execute(stored_sql(tables))
+    con.execute(";\n".join(f"DROP MACRO temp.main.{m}" for m in MACROS))
+    con.execute("INSERT OR REPLACE INTO schema_info VALUES ('scoped_sha256', ?)", [expected])
+
+
+# file identity -> (tables, database name, stored shadows current): the catalogue of an unchanged
+# file is the same for the next connection (two queries and a checksum saved per page view)
+_FACTS: dict[tuple, tuple[dict[str, str], str, bool]] = {}
+
+
+def _store_facts(con: duckdb.DuckDBPyConnection, identity: tuple | None) -> tuple[dict[str, str], str, bool]:
+    if identity is not None and identity in _FACTS:
+        return _FACTS[identity]
+    tables, db, current, _expected = _read_facts(con)
+    facts = (tables, db, current)
+    if identity is not None:
+        with _case_models_lock:
+            if len(_FACTS) >= _CASE_MODELS_MAX:
+                _FACTS.clear()
+            _FACTS[identity] = facts
+    return facts
+
+
+def scope_sql(con: duckdb.DuckDBPyConnection, scope: Scope, identity: tuple | None = None) -> str:
+    """The statements that shadow ``con``'s tables for ``scope``: with the store's stored
+    shadows current, define the scope's macros and search them first; else ``CREATE TEMP VIEW``
+    each. :class:`AccessError` when the store has a table without a rule (fail closed)."""
+    tables, db, stored = _store_facts(con, identity)
+    _refuse_unknown(tables)
+    case_models = _case_models(con, _ident(db), scope, identity) if "case_checks" in tables else ()
+    if stored:
+        # the overlay's TEMP acceptance_log (every row of the file) would be found first
+        return ";\n".join([*scope_macros_sql(scope, case_models), f"SET search_path = '{SCHEMA}'",
+                            "DROP VIEW IF EXISTS temp.main.acceptance_log"])
     # a read-only connection reads the acceptances file into a TEMP table (event_logs.acceptances)
     overlaid = bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'temp' "
                                 "AND table_name = ?", [FILE_TABLE]).fetchall()[0][0])
-    case_models = _case_models(con, db, scope, identity) if "case_checks" in tables else ()
-    models_in = ", ".join(_literal(m) for m in case_models) or "NULL"
-    for table, sql in THROUGH.items():  # in order: each reads the shadows made before it
-        if table in tables:
-            source = f"temp.main.{FILE_TABLE}" if table == "acceptance_log" and overlaid else f"{db}.main.{table}"
-            body = sql.format(t=source, agencies=agencies, a_agencies=a_agencies, a_units=a_units,
-                              case_models=models_in)
-            statements.append(f"CREATE OR REPLACE TEMP VIEW {table} AS {body}")
-    return ";\n".join(statements)
+
+    def source(table: str) -> str:
+        return f"temp.main.{FILE_TABLE}" if table == "acceptance_log" and overlaid else f"{_ident(db)}.main.{table}"
+
+    return ";\n".join(_rule_views(tables, _literal_conditions(scope, case_models),
+                                   "CREATE OR REPLACE TEMP VIEW ", source))
 
 
 def apply_scope(con: duckdb.DuckDBPyConnection, scope: Scope,

@@ -189,8 +189,9 @@ def _refresh_contract(con: duckdb.DuckDBPyConnection, path: str) -> None:
     """The parts of the schema kept from files on every writable open, in one transaction:
     the vocabularies (``ref_*`` from their CSV), the public views and metric macros
     (``sql/views.sql``), the bundled SOP models (new versions registered) and the copy of the
-    acceptances file beside the store (``acceptance_log``)."""
-    from event_logs import acceptances, registry, vocabulary
+    acceptances file beside the store (``acceptance_log``), and the stored access shadows
+    (:func:`event_logs.scoped.install`, last: they read every table)."""
+    from event_logs import acceptances, registry, scoped, vocabulary
 
     with transaction(con):
         vocabulary.sync(con)
@@ -199,6 +200,7 @@ def _refresh_contract(con: duckdb.DuckDBPyConnection, path: str) -> None:
         registry.sync_bundled(con)
         if path != "<db>":
             acceptances.sync(con, path)
+        scoped.install(con)
 
 
 def _current_views(con: duckdb.DuckDBPyConnection) -> None:

@@ -19,10 +19,12 @@ from event_logs.scoped import (
     BY_AGENCY_AND_UNIT,
     GLOBAL,
     RULES,
+    SCHEMA,
     SCOPED_VIEWS,
     THROUGH,
     apply_scope,
     open_scoped,
+    scope_macros_sql,
     store_tables,
 )
 from event_logs.store import open_store
@@ -39,6 +41,23 @@ def _con(db, scope: Scope) -> duckdb.DuckDBPyConnection:
 
 def _count(con, sql: str, params: list | None = None) -> int:
     return con.execute(sql, params or []).fetchone()[0]
+
+
+def _search_path(con) -> str:
+    return con.execute("SELECT current_setting('search_path')").fetchone()[0]
+
+
+def _without_stored_shadows(source, target):
+    """A copy of the store ``source`` whose stored shadows are gone: scoped by TEMP views."""
+    target.write_bytes(source.read_bytes())
+    con = duckdb.connect(str(target))  # not open_store: a writable open writes them again
+    con.execute(f"DROP SCHEMA {SCHEMA} CASCADE")
+    con.close()
+    return target
+
+
+# both ways to the shadows (event_logs.scoped): the stored views and the TEMP views
+WAYS = ["stored", "temp"]
 
 
 @pytest.fixture(scope="module")
@@ -77,9 +96,76 @@ def with_calendars(analysed_db, tmp_path_factory: pytest.TempPathFactory):
     return copy
 
 
+@pytest.fixture(scope="module")
+def stores(analysed_db, with_calendars, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """(way, store) -> the file: the analysed store (and the one with calendars) as written,
+    read through the stored shadows, and copies without them, read through TEMP views."""
+    folder = tmp_path_factory.mktemp("temp-way")
+    return {("stored", "plain"): analysed_db, ("stored", "calendars"): with_calendars,
+            ("temp", "plain"): _without_stored_shadows(analysed_db, folder / "plain.duckdb"),
+            ("temp", "calendars"): _without_stored_shadows(with_calendars, folder / "calendars.duckdb")}
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_an_analysed_store_is_scoped_by_its_stored_shadows_else_by_temp_views(stores, way) -> None:
+    con = _con(stores[way, "plain"], Scope.of([BATAM]))
+    try:
+        temp = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
+        if way == "stored":
+            assert _search_path(con) == SCHEMA and not temp & set(RULES)
+        else:
+            assert _search_path(con) != SCHEMA and set(BY_AGENCY_AND_UNIT) | set(THROUGH) <= temp
+    finally:
+        con.close()
+
+
+def test_the_stored_shadows_show_nothing_without_the_scope_macros(analysed_db) -> None:
+    con = open_store(analysed_db)
+    try:
+        # as a scoped connection (the overlay's unscoped acceptance_log dropped), but no scope defined
+        con.execute(f"SET search_path = '{SCHEMA}'; DROP VIEW temp.main.acceptance_log")
+        tables = store_tables(con)
+        for table in (*BY_AGENCY_AND_UNIT, *BY_AGENCY, *THROUGH, "case_results"):
+            if table in tables and table != "runs":  # runs: every row, the totals blanked
+                with pytest.raises(duckdb.CatalogException, match="pantau_scope_"):
+                    con.execute(f"SELECT count(*) FROM {table}").fetchall()
+        # the macros of a scope that sees nothing: no rows
+        con.execute(";\n".join(scope_macros_sql(Scope(()), ())))
+        for table in (*BY_AGENCY_AND_UNIT, *BY_AGENCY, *THROUGH, "case_results"):
+            if table in tables and table != "runs":
+                assert _count(con, f"SELECT count(*) FROM {table}") == 0, table
+    finally:
+        con.close()
+
+
+def test_stored_shadows_not_current_are_not_used(analysed_db, tmp_path) -> None:
+    # a rule's view dropped by hand, or a table altered after they were written: TEMP views
+    for n, change in enumerate((f"DROP VIEW {SCHEMA}.case_checks", "ALTER TABLE cases ADD COLUMN extra INTEGER")):
+        copy = tmp_path / f"changed{n}.duckdb"
+        copy.write_bytes(analysed_db.read_bytes())
+        raw = duckdb.connect(str(copy))
+        raw.execute(change)
+        raw.close()
+        con = _con(copy, Scope.of([BATAM]))
+        try:
+            assert _search_path(con) != SCHEMA, change
+            assert {r[0] for r in con.execute("SELECT DISTINCT agency FROM case_checks").fetchall()} == {BATAM}
+        finally:
+            con.close()
+        open_store(copy, read_only=False).close()  # a writable open writes them anew
+        con = _con(copy, Scope.of([BATAM]))
+        try:
+            assert _search_path(con) == SCHEMA, change
+            assert {r[0] for r in con.execute("SELECT DISTINCT agency FROM case_checks").fetchall()} == {BATAM}
+        finally:
+            con.close()
+
+
+@pytest.mark.parametrize("way", WAYS)
 @pytest.mark.parametrize("scope_kind", ["agency", "unit"])
-def test_each_table_shows_only_the_scope(with_calendars, unit, scope_kind) -> None:
+def test_each_table_shows_only_the_scope(stores, unit, scope_kind, way) -> None:
     scope = Scope.of([BATAM], [unit] if scope_kind == "unit" else [])
+    with_calendars = stores[way, "calendars"]
     full, scoped = open_store(with_calendars), _con(with_calendars, scope)
     try:
         for table in BY_AGENCY_AND_UNIT:
@@ -200,7 +286,9 @@ def _all_queries(con) -> dict[str, pd.DataFrame]:
     return out
 
 
-def test_every_dashboard_query_returns_the_scope_and_nothing_else(analysed_db) -> None:
+@pytest.mark.parametrize("way", WAYS)
+def test_every_dashboard_query_returns_the_scope_and_nothing_else(stores, way) -> None:
+    analysed_db = stores[way, "plain"]
     scoped, full = _con(analysed_db, Scope.of([BATAM])), open_store(analysed_db)
     try:
         results = _all_queries(scoped)
@@ -258,8 +346,9 @@ def test_the_cache_keeps_scopes_apart_and_unscoped_reads_are_refused(analysed_db
         assert _count(con, "SELECT count(DISTINCT agency) FROM case_checks") == everything > 1
 
 
-def test_names_with_quotes_cannot_break_out_of_the_filter(analysed_db) -> None:
-    con = _con(analysed_db, Scope.of(["x' OR true OR agency = '"]))
+@pytest.mark.parametrize("way", WAYS)
+def test_names_with_quotes_cannot_break_out_of_the_filter(stores, way) -> None:
+    con = _con(stores[way, "plain"], Scope.of(["x' OR true OR agency = '"], ["u' OR true OR unit = '"]))
     try:
         assert _count(con, "SELECT count(*) FROM case_checks") == 0
     finally:
