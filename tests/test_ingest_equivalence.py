@@ -13,6 +13,13 @@ Two rules are computed in a cheaper way than their plain statement:
   space or the value is not ASCII (``rows.trim_sql``).
 * the events' own attributes: the plain form is a JSON merge patch that drops null members;
   the fast one writes the object without them (``staging.event_attributes_json``).
+* full-row copies: the plain form groups every good row by all its values; the fast one
+  groups by a hash of them and compares values only where hashes are shared
+  (``staging.distinct_rows_sql``).
+* a case's first/last time: the plain form reads them from the stored events of every case
+  the file touches; the fast one only for cases stored before, a new case's from the file's
+  rows (``pipeline.SPAN_FROM_STORED_CASES_ONLY``). Files that add earlier and later events
+  to stored cases, and copies of stored events, are among the imports.
 
 Each test imports the same files twice, once with the plain forms swapped in, and finds the
 same events, cases, quarantine and imports rows (EXCEPT ALL both ways, tests/store_compare.py).
@@ -32,7 +39,7 @@ import pytest
 from conftest_ingest import ROOT, key_file, query  # noqa: F401
 from store_compare import differences, row_counts
 
-from event_logs.ingest import ingest_file, rows, staging, timestamps
+from event_logs.ingest import ingest_file, pipeline, rows, staging, timestamps
 from event_logs.ingest.pii import HOLDS_RE, sql_re
 from event_logs.ingest.source import literal
 from event_logs.ingest.timestamps import DAY_FIRST_FORMATS, timestamp_sql
@@ -67,6 +74,38 @@ def plain_event_attributes(attrs: list[staging.AttributeColumn]) -> str:
         return "NULL::JSON"
     pairs = ", ".join(f"{literal(a.key)}, {a.sql()}" for a in own)
     return f"nullif(json_merge_patch('{{}}', json_object({pairs}))::VARCHAR, '{{}}')::JSON"
+
+
+def plain_distinct_rows(fields: staging.Fields) -> str:
+    """The plain form: every good row grouped by all its values."""
+    exprs = ", ".join(f"{expr} AS k_{name}" for name, expr in fields.row().items())
+    return (f"SELECT source_row FROM (SELECT min(source_row) AS source_row, {exprs} FROM ingest_rows "
+            f"WHERE {fields.ok()} GROUP BY ALL)")
+
+
+def write_around(path: Path, bench: Path, cases: int = 40) -> Path:
+    """Events of the first ``cases`` cases of ``bench`` a day before and a day after their own
+    (a stored case's span widens both ways), each written twice (copies in the file), plus
+    each case's first row again (a copy of a stored event) and new cases."""
+    with bench.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        first: dict[str, list[str]] = {}
+        for row in reader:
+            if row[0] and "31/31" not in row[2] and row[0] not in first and len(first) < cases:
+                first[row[0]] = row
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle, lineterminator="\n")
+        out.writerow(header)
+        for n, (case, row) in enumerate(first.items()):
+            out.writerow(row)  # stored already
+            for day, step in (("2023-06-01 08:00:00", corpus.STEPS[0]), ("2026-01-05 09:30:00", corpus.STEPS[-1])):
+                again = [case, step, day, *row[3:]]
+                out.writerow(again)
+                out.writerow(again)
+            out.writerow([f"NEW-{n:03d}", corpus.STEPS[0], "2024-02-01 10:00:00", *row[3:]])
+            out.writerow([f"NEW-{n:03d}", corpus.STEPS[1], "2024-02-03 10:00:00", *row[3:]])
+    return path
 
 
 def _times(i: int) -> str:
@@ -127,9 +166,12 @@ def files(tmp_path: Path) -> list[Path]:
     bench = tmp_path / "bench.csv"
     from sop_models.loader import get_model
 
-    generate(bench, 3000, [s.name for s in get_model(SOP).steps])
+    labels = [s.name for s in get_model(SOP).steps]
+    generate(bench, 3000, labels)
+    longer = tmp_path / "bench_longer.csv"  # the same rows and more: its cases were stored
+    generate(longer, 4200, labels)
     return [write_mixed(tmp_path / "mixed.csv"), bench, write_multiline(tmp_path / "multiline.csv"),
-            *(corpus.HERE / n for n in CORPUS_FILES)]
+            *(corpus.HERE / n for n in CORPUS_FILES), longer, write_around(tmp_path / "around.csv", bench)]
 
 
 def test_fast_checks_store_what_the_plain_checks_store(tmp_path: Path, key_file: Path, files: list[Path],
@@ -141,12 +183,21 @@ def test_fast_checks_store_what_the_plain_checks_store(tmp_path: Path, key_file:
     monkeypatch.setattr(staging, "event_attributes_json", plain_event_attributes)
     monkeypatch.setattr(rows, "trim_sql", lambda expr: f"trim({expr})")
     monkeypatch.setattr(rows, "PARALLEL_CSV", False)
+    monkeypatch.setattr(staging, "distinct_rows_sql", plain_distinct_rows)
+    monkeypatch.setattr(pipeline, "SPAN_FROM_STORED_CASES_ONLY", False)
     _import_all(plain, files)
     counted = row_counts(fast)
     assert counted["imports"] == len(files) and counted["events"] > 3000 and counted["quarantine"] > 100
     kinds = query(fast, "SELECT count(DISTINCT json_keys(attributes)) FILTER (WHERE len(json_keys(attributes)) > 1), "
                         "count(*) FILTER (WHERE len(json_keys(attributes)) = 1) FROM events")[0]
     assert kinds[0] > 1 and kinds[1] > 1000  # objects of several members and of one
+    spans = query(fast, "SELECT count(*) FILTER (WHERE c.first_ts < TIMESTAMPTZ '2023-12-31' "
+                        "AND c.last_ts > TIMESTAMPTZ '2026-01-01'), count(*) FILTER (WHERE e.n IS NULL "
+                        "OR c.first_ts IS DISTINCT FROM e.f OR c.last_ts IS DISTINCT FROM e.l) FROM cases c "
+                        "LEFT JOIN (SELECT sop_id, agency, case_id, min(ts) AS f, max(ts) AS l, count(*) AS n "
+                        "FROM events GROUP BY ALL) e USING (sop_id, agency, case_id)")[0]
+    assert spans == (40, 0)  # stored cases widened both ways; every span is its events'
+    assert query(fast, "SELECT rows_loaded, rows_duplicate FROM imports WHERE file_name = 'around.csv'") == [(160, 120)]
     assert differences(fast, plain) == {}
 
 
