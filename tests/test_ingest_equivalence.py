@@ -16,6 +16,9 @@ Two rules are computed in a cheaper way than their plain statement:
 * full-row copies: the plain form groups every good row by all its values; the fast one
   groups by a hash of them and compares values only where hashes are shared
   (``staging.distinct_rows_sql``).
+* attribute column kinds (int/dot/comma/text): the plain form casts every value to each
+  numeric type before the regexes; the fast one runs the regexes only on columns whose every
+  value starts with a sign or digit (``staging.attribute_kinds``).
 * a case's first/last time: the plain form reads them from the stored events of every case
   the file touches; the fast one only for cases stored before, a new case's from the file's
   rows (``pipeline.SPAN_FROM_STORED_CASES_ONLY``). Files that add earlier and later events
@@ -81,6 +84,25 @@ def plain_distinct_rows(fields: staging.Fields) -> str:
     exprs = ", ".join(f"{expr} AS k_{name}" for name, expr in fields.row().items())
     return (f"SELECT source_row FROM (SELECT min(source_row) AS source_row, {exprs} FROM ingest_rows "
             f"WHERE {fields.ok()} GROUP BY ALL)")
+
+
+def plain_attribute_kinds(con: duckdb.DuckDBPyConnection, counts: dict[int, tuple[int, int, int]]) -> dict[int, str]:
+    """The plain form: a numeric kind is a candidate where every value casts to it, then its regex decides."""
+    if not counts:
+        return {}
+    casts = [f"count(c{i}), count(try_cast(c{i} AS BIGINT)), count(try_cast(c{i} AS DOUBLE)), "
+             f"count(try_cast(replace(replace(c{i}, '.', ''), ',', '.') AS DOUBLE)), "
+             f"count(*) FILTER (WHERE contains(c{i}, ','))" for i in counts]
+    row = con.execute(f"SELECT {', '.join(casts)} FROM ingest_rows").fetchall()[0]
+    totals, checks = {}, []
+    for n, i in enumerate(counts):
+        total, bigints, doubles, commas, with_comma = row[5 * n: 5 * n + 5]
+        totals[i] = total
+        checks += [(i, k) for k, hits in (("int", bigints), ("dot", doubles), ("comma", commas))
+                   if total and hits == total and (k != "comma" or with_comma)]
+    sql = ", ".join(f"count(*) FILTER (WHERE regexp_full_match(c{i}, '{staging._KIND_RE[k]}'))" for i, k in checks)
+    full = dict(zip(checks, con.execute(f"SELECT {sql} FROM ingest_rows").fetchall()[0], strict=True)) if checks else {}
+    return {i: next((k for k in ("int", "dot", "comma") if full.get((i, k)) == totals[i]), "text") for i in counts}
 
 
 def write_around(path: Path, bench: Path, cases: int = 40) -> Path:
@@ -185,6 +207,7 @@ def test_fast_checks_store_what_the_plain_checks_store(tmp_path: Path, key_file:
     monkeypatch.setattr(rows, "PARALLEL_CSV", False)
     monkeypatch.setattr(staging, "distinct_rows_sql", plain_distinct_rows)
     monkeypatch.setattr(pipeline, "SPAN_FROM_STORED_CASES_ONLY", False)
+    monkeypatch.setattr(staging, "attribute_kinds", plain_attribute_kinds)
     _import_all(plain, files)
     counted = row_counts(fast)
     assert counted["imports"] == len(files) and counted["events"] > 3000 and counted["quarantine"] > 100
@@ -230,3 +253,30 @@ def test_trim_is_skipped_only_where_it_changes_nothing() -> None:
     finally:
         con.close()
     assert total > 1_000_000 and differ == 0
+
+
+NUMBERS = ["0", "7", "-3", "+12", "007", "1.5", "-0.25", "1.234", "1.234,5", "12,5", "1.234.567", "1.234.567,89",
+           "123456789012345", "1234567890123456", "1e5", "inf", "nan", "0x10", "1_000", "1,2,3", ".5", "5.",
+           "+", "-", "12 3", "٣", "1.5e3", "3171011203850012", "-1.234,00", "00,5"]
+
+
+def test_attribute_kinds_are_the_plain_kinds() -> None:
+    """Every column of one or two of these values (and a NULL) gets the kind the plain form gives."""
+    import itertools
+
+    columns = [list(c) for n in (1, 2) for c in itertools.combinations([*NUMBERS, "abc"], n)]
+    names = [f"c{i}" for i in range(len(columns))]
+    cells = [[c[r] if r < len(c) else None for c in columns] for r in range(3)]
+    con = duckdb.connect()
+    try:
+        con.execute(f"CREATE TABLE ingest_rows ({', '.join(f'{n} VARCHAR' for n in names)})")
+        con.executemany(f"INSERT INTO ingest_rows VALUES ({', '.join('?' for _ in names)})", cells)
+        parts = [p for n in names for p in staging.numeric_counts(n)]
+        row = con.execute(f"SELECT {', '.join(parts)} FROM ingest_rows").fetchall()[0]
+        counts = {i: tuple(row[3 * i: 3 * i + 3]) for i in range(len(names))}
+        fast = staging.attribute_kinds(con, counts)
+        plain = plain_attribute_kinds(con, counts)
+    finally:
+        con.close()
+    assert len(fast) == len(columns) > 400 and set(fast.values()) == {"int", "dot", "comma", "text"}
+    assert fast == plain
