@@ -77,7 +77,7 @@ for name in ("file_sha256", "load_secret", "_model_in_store", "open_store", "ope
              "cut_unbalanced_quotes", "check_quotes", "scrub_json_cells", "_label_table",
              "_write_quarantine", "_write_events", "_upsert_cases", "_commit"):
     _timed(pipeline, name)
-for name in ("fill_case_agency", "row_stats", "create_keep"):
+for name in ("fill_case_agency", "row_stats", "create_skip"):
     _timed(pipeline.staging, name)
 _timed(csvfile, "scan_bytes")
 """

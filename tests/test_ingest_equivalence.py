@@ -13,9 +13,9 @@ Two rules are computed in a cheaper way than their plain statement:
   space or the value is not ASCII (``rows.trim_sql``).
 * the events' own attributes: the plain form is a JSON merge patch that drops null members;
   the fast one writes the object without them (``staging.event_attributes_json``).
-* full-row copies: the plain form groups every good row by all its values; the fast one
+* full-row copies: the plain form numbers every good row among those equal in all its values; the fast one
   groups by a hash of them and compares values only where hashes are shared
-  (``staging.distinct_rows_sql``).
+  (``staging.copies_sql``).
 * attribute column kinds (int/dot/comma/text): the plain form casts every value to each
   numeric type before the regexes; the fast one runs the regexes only on columns whose every
   value starts with a sign or digit (``staging.attribute_kinds``).
@@ -79,11 +79,12 @@ def plain_event_attributes(attrs: list[staging.AttributeColumn]) -> str:
     return f"nullif(json_merge_patch('{{}}', json_object({pairs}))::VARCHAR, '{{}}')::JSON"
 
 
-def plain_distinct_rows(fields: staging.Fields) -> str:
-    """The plain form: every good row grouped by all its values."""
+def plain_copies(fields: staging.Fields) -> str:
+    """The plain form: every good row numbered among the rows equal to it in all its values."""
     exprs = ", ".join(f"{expr} AS k_{name}" for name, expr in fields.row().items())
-    return (f"SELECT source_row FROM (SELECT min(source_row) AS source_row, {exprs} FROM ingest_rows "
-            f"WHERE {fields.ok()} GROUP BY ALL)")
+    keys = ", ".join(f"k_{name}" for name in fields.row())
+    return (f"SELECT source_row FROM (SELECT source_row, row_number() OVER (PARTITION BY {keys} ORDER BY source_row) "
+            f"AS nth FROM (SELECT source_row, {exprs} FROM ingest_rows WHERE {fields.ok()})) WHERE nth > 1")
 
 
 def plain_attribute_kinds(con: duckdb.DuckDBPyConnection, counts: dict[int, tuple[int, int, int]]) -> dict[int, str]:
@@ -205,7 +206,7 @@ def test_fast_checks_store_what_the_plain_checks_store(tmp_path: Path, key_file:
     monkeypatch.setattr(staging, "event_attributes_json", plain_event_attributes)
     monkeypatch.setattr(rows, "trim_sql", lambda expr: f"trim({expr})")
     monkeypatch.setattr(rows, "PARALLEL_CSV", False)
-    monkeypatch.setattr(staging, "distinct_rows_sql", plain_distinct_rows)
+    monkeypatch.setattr(staging, "copies_sql", plain_copies)
     monkeypatch.setattr(pipeline, "SPAN_FROM_STORED_CASES_ONLY", False)
     monkeypatch.setattr(staging, "attribute_kinds", plain_attribute_kinds)
     _import_all(plain, files)

@@ -110,8 +110,8 @@ def _label_table(con: duckdb.DuckDBPyConnection, fields: Fields, model: SopModel
     """Match the distinct labels of the rows to load, for the import's report (the mapping
     itself is applied at analysis time: events keep the label the file gave)."""
     activity = fields.value("activity")
-    counts = dict(con.execute(f"SELECT {activity}, count(*) FROM ingest_rows "
-                              "SEMI JOIN ingest_keep USING (source_row) GROUP BY ALL").fetchall())
+    counts = dict(con.execute(f"SELECT {activity}, count(*) FROM {staging.loaded_rows_sql(fields)} "
+                              "GROUP BY ALL").fetchall())
     return match_labels(counts, model, activity_map)
 
 
@@ -140,7 +140,7 @@ def _write_events(con: duckdb.DuckDBPyConnection, fields: Fields, import_id: int
         SELECT {first - 1} + r.source_row, {v('case_id')}, $sop, {v('activity')},
                {v('lifecycle')}, ts, {v('resource')}, {v('agency')}, {v('unit')}, {import_id},
                r.source_row, {staging.event_attributes_json(attrs)}
-        FROM ingest_rows r SEMI JOIN ingest_keep USING (source_row)""", {"sop": sop_id}).fetchall()[0][0]
+        FROM {staging.loaded_rows_sql(fields)}""", {"sop": sop_id}).fetchall()[0][0]
     return int(n)
 
 
@@ -267,7 +267,7 @@ def _stage(con: duckdb.DuckDBPyConnection, file_path: Path, fmt: str, *, model: 
         details["json_keys_dropped"] = json_keys
     if control:
         details["control_rows"] = stats.control_rows
-    to_load = staging.create_keep(con, fields, model.id, order_only=order_only)
+    to_load = staging.create_skip(con, fields, model.id, order_only=order_only)
     labels = _label_table(con, fields, model, opts.activity_map)
     return _Staged(rows, plan, fields, stats, to_load, labels, details)
 

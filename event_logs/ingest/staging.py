@@ -7,8 +7,8 @@
                  with its plausibility (``ts_check``), the normalised ``lifecycle``, and the
                  masked text of a bad timestamp or lifecycle for the quarantine reason.
                  No column of it ever holds a raw personal value.
-``ingest_keep``  source_row of the rows to load: fine, first of their full-row copies, not
-                 already stored for this SOP (a narrow table: no strings copied).
+``ingest_skip``  source_row of the good rows not to load: full-row copies of an earlier row,
+                 events already stored for this SOP (a narrow, short table: no strings copied).
 
 Problems and fields are SQL expressions over ``ingest_rows`` (:class:`Fields`), evaluated
 where used; copying strings into more tables is what costs time at a million rows.
@@ -279,35 +279,35 @@ def event_attributes_json(attrs: list[AttributeColumn]) -> str:
     return f"nullif('{{' || concat_ws(',', {members}) || '}}', '{{}}')::JSON"
 
 
-def distinct_rows_sql(fields: Fields) -> str:
-    """The source_row of the first of each group of full-row copies (equal in every column of
-    :meth:`Fields.row`, NULLs equal) among the good rows.
+def copies_sql(fields: Fields) -> str:
+    """The source_row of every good row that is a full-row copy of an earlier good row (equal
+    in every column of :meth:`Fields.row`, NULLs equal).
 
     Grouped by a hash of the row first: a row whose hash no other row has is a copy of no
-    row, and only the rows sharing a hash (the copies, and any hash collision) are grouped
-    by their full values, so a collision never merges two different rows. Grouping every
+    row, and only the rows sharing a hash (the copies, and any hash collision) are compared
+    by their full values, so a collision never makes two different rows copies. Grouping every
     row by all its strings cost ~0.7 s at a million rows.
     """
     row = fields.row()
     exprs = ", ".join(f"{expr} AS k_{name}" for name, expr in row.items())
+    keys = ", ".join(f"k_{name}" for name in row)
     return f"""
         WITH g AS MATERIALIZED (SELECT source_row, hash({', '.join(row.values())}) AS h
                                 FROM ingest_rows WHERE {fields.ok()}),
              shared AS (SELECT h FROM g GROUP BY h HAVING count(*) > 1)
-        SELECT source_row FROM g ANTI JOIN shared USING (h)
-        UNION ALL
-        SELECT min(source_row) AS source_row FROM (
-            SELECT source_row, {exprs} FROM ingest_rows
-            WHERE source_row IN (SELECT source_row FROM g SEMI JOIN shared USING (h)))
-        GROUP BY {', '.join(f'k_{name}' for name in row)}"""
+        SELECT source_row FROM (
+            SELECT source_row, row_number() OVER (PARTITION BY {keys} ORDER BY source_row) AS nth
+            FROM (SELECT source_row, {exprs} FROM ingest_rows
+                  WHERE source_row IN (SELECT source_row FROM g SEMI JOIN shared USING (h))))
+        WHERE nth > 1"""
 
 
-def create_keep(con: duckdb.DuckDBPyConnection, fields: Fields, sop_id: str, *, order_only: bool = False) -> int:
-    """``ingest_keep``: the first row of each group of full-row copies (equal in every kept
-    column, NULLs equal: :func:`distinct_rows_sql`) among the good rows, minus events already
-    stored for this SOP (overlapping exports of the same register load each event once). Rows
-    equal in the event's fields but not in another column are distinct events (two payments of
-    one case on one day).
+def create_skip(con: duckdb.DuckDBPyConnection, fields: Fields, sop_id: str, *, order_only: bool = False) -> int:
+    """``ingest_skip``: the good rows not to load, so the rows to load are the good rows
+    without them (a short table: a few % of the file in the usual case). Skipped are the full-
+    row copies of an earlier row (:func:`copies_sql`) and events already stored for this SOP
+    (overlapping exports of the same register load each event once). Rows equal in the event's
+    fields but not in another column are distinct events (two payments of one case on one day).
 
     A stored event is matched by its fields: of n rows of the file sharing them, the first m
     are taken as stored when the store holds m such events (a multiset difference), so two
@@ -317,27 +317,35 @@ def create_keep(con: duckdb.DuckDBPyConnection, fields: Fields, sop_id: str, *, 
     ``order_only`` (a log without times): no row of the file is a copy of another, for a row
     repeated without a time to tell them apart is the activity done again (rework); the
     events already stored are still subtracted as a multiset."""
-    grouped = (f"SELECT source_row FROM ingest_rows WHERE {fields.ok()}" if order_only else
-               distinct_rows_sql(fields))
+    copies = "SELECT NULL::BIGINT AS source_row WHERE false" if order_only else copies_sql(fields)
     stored = con.execute("SELECT count(*) FROM events WHERE sop_id = ?", [sop_id]).fetchall()[0][0]
     if not stored:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE ingest_keep AS {grouped}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE ingest_skip AS {copies}")
     else:
         keys = ", ".join(f"k_{n}" for n in EVENT_KEYS)
         exprs = ", ".join(f"{fields.value(n)} AS k_{n}" for n in EVENT_KEYS)
         same = " AND ".join(f"s.{n} IS NOT DISTINCT FROM r.k_{n}" for n in EVENT_KEYS)
         con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE ingest_keep AS
-            WITH d AS ({grouped}),
+            CREATE OR REPLACE TEMP TABLE ingest_skip AS
+            WITH c AS MATERIALIZED ({copies}),
                  r AS (SELECT source_row, {keys},
                               row_number() OVER (PARTITION BY {keys} ORDER BY source_row) AS nth
-                       FROM (SELECT source_row, {exprs} FROM ingest_rows SEMI JOIN d USING (source_row))),
+                       FROM (SELECT source_row, {exprs} FROM ingest_rows WHERE {fields.ok()})
+                       ANTI JOIN c USING (source_row)),
                  s AS (SELECT {', '.join(EVENT_KEYS)}, count(*) AS n FROM events e
                        WHERE e.sop_id = {lit(sop_id)}
                          AND e.case_id IN (SELECT k_case_id FROM r) GROUP BY ALL)
-            SELECT r.source_row FROM r LEFT JOIN s ON {same}
-            WHERE r.nth > coalesce(s.n, 0)""")
-    return int(con.execute("SELECT count(*) FROM ingest_keep").fetchall()[0][0])
+            SELECT source_row FROM c
+            UNION ALL
+            SELECT r.source_row FROM r JOIN s ON {same} WHERE r.nth <= s.n""")
+    good, skipped = con.execute(f"SELECT (SELECT count(*) FROM ingest_rows WHERE {fields.ok()}), "
+                                "(SELECT count(*) FROM ingest_skip)").fetchall()[0]
+    return int(good) - int(skipped)
+
+
+def loaded_rows_sql(fields: Fields) -> str:
+    """``FROM`` and ``WHERE`` of the rows to load: the good rows not in ``ingest_skip``."""
+    return f"ingest_rows r ANTI JOIN ingest_skip USING (source_row) WHERE {fields.ok()}"
 
 
 def quarantine_raw_sql(plan: ColumnPlan, has_extra: bool) -> str:
