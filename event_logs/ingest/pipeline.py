@@ -15,6 +15,7 @@ import duckdb
 
 from event_logs.ingest import staging
 from event_logs.ingest.columns import ColumnPlan, demote_field, is_weak, plan_columns
+from event_logs.ingest.csvfile import ByteFacts, ByteScan
 from event_logs.ingest.messages import db_error, db_error_hint, no_timestamps_error
 from event_logs.ingest.pii import load_secret
 from event_logs.ingest.readers import (
@@ -52,13 +53,23 @@ PROBLEM_KINDS = ("unbalanced quote", "too many fields", "missing case_id", "miss
                  "unknown lifecycle")
 
 
-def file_sha256(path: Path) -> str:
-    """sha256 of the file's bytes (hex)."""
+def file_sha256(path: Path, scan: ByteScan | None = None) -> str:
+    """sha256 of the file's bytes (hex); ``scan`` is fed the same chunks (a CSV file's byte
+    scan, in the same pass: the file is read once, in the hashing thread)."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
+            if scan is not None:
+                scan.feed(chunk)
     return digest.hexdigest()
+
+
+def _hash_and_scan(path: Path, fmt: str) -> tuple[str, ByteFacts | None]:
+    """The file's sha256 and, for a CSV file, its byte scan (:func:`csvfile.scan_bytes`)."""
+    scan = ByteScan() if fmt == "csv" else None
+    digest = file_sha256(path, scan)
+    return digest, scan.finish(path) if scan is not None else None
 
 
 def _earlier(con: duckdb.DuckDBPyConnection, digest: str) -> IngestResult | None:
@@ -224,11 +235,12 @@ class _Options:
 
 
 def _stage(con: duckdb.DuckDBPyConnection, file_path: Path, fmt: str, *, model: SopModel, zone: str,
-           agency: str, key: bytes, opts: _Options, limits: IngestSettings) -> _Staged:
+           agency: str, key: bytes, opts: _Options, limits: IngestSettings,
+           facts: ByteFacts | None = None) -> _Staged:
     """Read, hash, parse and check the file into temporary tables; nothing is written yet."""
     file = str(file_path)
     window = Window.around(datetime.now(UTC).date(), limits.earliest_year, limits.latest_years_ahead)
-    source = open_source(con, file_path, fmt, opts.sheet, limits)
+    source = open_source(con, file_path, fmt, opts.sheet, limits, facts)
     if source.memory_bytes:  # the Arrow table counts against the process's memory too
         con.execute(f"SET memory_limit = '{max(256, MEMORY_MB - source.memory_bytes // MB)}MB'")
     try:
@@ -375,9 +387,10 @@ def ingest_file(
     limits = settings or load_settings(store=db_path).ingest
     fmt = detect_format(file_path)
     # the file's hash is needed once the store is open: computed meanwhile (hashlib releases
-    # the GIL), so reading 200 MB overlaps loading the model and opening the store
+    # the GIL), so reading 200 MB overlaps loading the model and opening the store; a CSV
+    # file's byte scan is made in the same pass
     hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pantau-sha256")
-    hashing = hasher.submit(file_sha256, file_path)
+    hashing = hasher.submit(_hash_and_scan, file_path, fmt)
     hasher.shutdown(wait=False)
     key = load_secret()
     report = progress or (lambda _done, _total: None)
@@ -394,7 +407,7 @@ def ingest_file(
         if given is not None:  # a model file from elsewhere (tests): registered first
             with transaction(con):
                 register_model(con, given, Path(given.path).read_text(encoding="utf-8"), origin="file")
-        digest = hashing.result()
+        digest, facts = hashing.result()
         earlier = _earlier(con, digest)
         if earlier is not None:
             if file_map:  # the mapping is news even when the file is not
@@ -409,7 +422,7 @@ def ingest_file(
         opts = _Options(mapping, list(pii_columns), keep_names, list(keep_columns), sheet,
                         {**explicit_map(con, sop_id), **file_map}, no_timestamps)
         st = _stage(con, file_path, fmt, model=model, zone=zone, agency=agency, key=key, opts=opts,
-                    limits=limits)
+                    limits=limits, facts=facts)
         report(0, st.rows)
         options = {"timezone": zone, "keep_names": keep_names, "keep_columns": opts.keep_columns,
                    "activity_map": str(activity_map) if activity_map else None}
