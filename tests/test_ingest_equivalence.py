@@ -225,6 +225,20 @@ def test_fast_checks_store_what_the_plain_checks_store(tmp_path: Path, key_file:
     assert differences(fast, plain) == {}
 
 
+def test_rows_whose_hashes_collide_are_told_apart_by_their_values(tmp_path: Path, key_file: Path, files: list[Path],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hash of three values makes almost every row collide: the copies found are still exactly
+    the plain form's (the values decide, the hash only narrows where to look)."""
+    fast, plain = tmp_path / "fast.duckdb", tmp_path / "plain.duckdb"
+    chosen = [f for f in files if f.name in ("bench.csv", "mixed.csv", "bench_longer.csv", "around.csv")]
+    monkeypatch.setattr(staging, "row_hash_sql", lambda values: f"hash({values[0]}) % 3")
+    _import_all(fast, chosen)
+    monkeypatch.setattr(staging, "copies_sql", plain_copies)
+    _import_all(plain, chosen)
+    assert query(fast, "SELECT sum(rows_duplicate) FROM imports")[0][0] > 100
+    assert differences(fast, plain) == {}
+
+
 def test_every_time_text_reads_as_with_the_whole_list_of_formats(monkeypatch: pytest.MonkeyPatch) -> None:
     values = [_times(i) for i in range(400)]
     values += [v.replace(" ", "  ") for v in values] + [v + " " for v in values] + ["", "/", "1/2/3", "1.2.3 4.5"]

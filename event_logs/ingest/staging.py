@@ -279,6 +279,12 @@ def event_attributes_json(attrs: list[AttributeColumn]) -> str:
     return f"nullif('{{' || concat_ws(',', {members}) || '}}', '{{}}')::JSON"
 
 
+def row_hash_sql(values: list[str]) -> str:
+    """The hash that sorts rows into candidate groups of copies (equal rows hash equal; rows
+    that collide are told apart by their values)."""
+    return f"hash({', '.join(values)})"
+
+
 def copies_sql(fields: Fields) -> str:
     """The source_row of every good row that is a full-row copy of an earlier good row (equal
     in every column of :meth:`Fields.row`, NULLs equal).
@@ -292,7 +298,7 @@ def copies_sql(fields: Fields) -> str:
     exprs = ", ".join(f"{expr} AS k_{name}" for name, expr in row.items())
     keys = ", ".join(f"k_{name}" for name in row)
     return f"""
-        WITH g AS MATERIALIZED (SELECT source_row, hash({', '.join(row.values())}) AS h
+        WITH g AS MATERIALIZED (SELECT source_row, {row_hash_sql(list(row.values()))} AS h
                                 FROM ingest_rows WHERE {fields.ok()}),
              shared AS (SELECT h FROM g GROUP BY h HAVING count(*) > 1)
         SELECT source_row FROM (
