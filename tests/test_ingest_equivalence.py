@@ -107,20 +107,26 @@ def plain_attribute_kinds(con: duckdb.DuckDBPyConnection, counts: dict[int, tupl
 
 
 def write_around(path: Path, bench: Path, cases: int = 40) -> Path:
-    """Events of the first ``cases`` cases of ``bench`` a day before and a day after their own
-    (a stored case's span widens both ways), each written twice (copies in the file), plus
-    each case's first row again (a copy of a stored event) and new cases."""
+    """Events of the first ``cases`` cases of ``bench`` before and after their own (a stored
+    case's span widens both ways), each written twice (copies in the file), plus each case's
+    first row again (a copy of a stored event) and new cases; then ``cases`` more stored cases
+    with one later event only, and ``cases`` more with one earlier event only (the span keeps
+    the stored first, resp. last, time)."""
     with bench.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader)
         first: dict[str, list[str]] = {}
         for row in reader:
-            if row[0] and "31/31" not in row[2] and row[0] not in first and len(first) < cases:
+            if row[0] and "31/31" not in row[2] and row[0] not in first and len(first) < 3 * cases:
                 first[row[0]] = row
     with path.open("w", encoding="utf-8", newline="") as handle:
         out = csv.writer(handle, lineterminator="\n")
         out.writerow(header)
         for n, (case, row) in enumerate(first.items()):
+            if n >= cases:
+                day = "2026-02-01 10:00:00" if n < 2 * cases else "2023-07-01 10:00:00"
+                out.writerow([case, corpus.STEPS[1], day, *row[3:]])
+                continue
             out.writerow(row)  # stored already
             for day, step in (("2023-06-01 08:00:00", corpus.STEPS[0]), ("2026-01-05 09:30:00", corpus.STEPS[-1])):
                 again = [case, step, day, *row[3:]]
@@ -221,7 +227,7 @@ def test_fast_checks_store_what_the_plain_checks_store(tmp_path: Path, key_file:
                         "LEFT JOIN (SELECT sop_id, agency, case_id, min(ts) AS f, max(ts) AS l, count(*) AS n "
                         "FROM events GROUP BY ALL) e USING (sop_id, agency, case_id)")[0]
     assert spans == (40, 0)  # stored cases widened both ways; every span is its events'
-    assert query(fast, "SELECT rows_loaded, rows_duplicate FROM imports WHERE file_name = 'around.csv'") == [(160, 120)]
+    assert query(fast, "SELECT rows_loaded, rows_duplicate FROM imports WHERE file_name = 'around.csv'") == [(240, 120)]
     assert differences(fast, plain) == {}
 
 
