@@ -6,6 +6,7 @@ Usage::
     .venv/bin/python bench/ingest_bench.py --xes-mb 1024     # a 1 GB (uncompressed) .xes.gz instead
     .venv/bin/python bench/ingest_bench.py --profile         # also wall and CPU seconds per stage
     .venv/bin/python bench/ingest_bench.py --profile --tree /path/to/main   # the same with main's code (A/B)
+    .venv/bin/python bench/ingest_bench.py --init            # into a store made first (untimed), the daily case
 
 Writes a realistic log (~10 events per case; columns no_registrasi, kegiatan, tanggal in
 mixed formats, status, petugas, kelurahan, nik, nama, jumlah_wbs, keterangan; a few % bad
@@ -77,7 +78,7 @@ for name in ("file_sha256", "load_secret", "_model_in_store", "open_store", "ope
              "cut_unbalanced_quotes", "check_quotes", "scrub_json_cells", "_label_table",
              "_write_quarantine", "_write_events", "_upsert_cases", "_commit"):
     _timed(pipeline, name)
-for name in ("fill_case_agency", "row_stats", "create_keep"):
+for name in ("fill_case_agency", "row_stats", "create_skip"):
     _timed(pipeline.staging, name)
 _timed(csvfile, "scan_bytes")
 """
@@ -166,6 +167,9 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None, help="work directory (default: a temp dir)")
     parser.add_argument("--xes-mb", type=int, default=0, help="bench an .xes.gz of this many MB instead")
     parser.add_argument("--profile", action="store_true", help="also time each stage of the import")
+    parser.add_argument("--init", action="store_true",
+                        help="create the store first (pantau init), untimed: the daily case of an import "
+                             "into an existing store; without it the timed import creates the store")
     parser.add_argument("--tree", type=Path, default=ROOT,
                         help="import with the code of this checkout (A/B against another branch; no --profile)")
     args = parser.parse_args()
@@ -195,6 +199,9 @@ def main() -> None:
         env["PYTHONPATH"] = str(args.tree)
         child = CHILD.replace("c0 = os", PROFILE + "c0 = os", 1) if args.profile else \
             CHILD.replace("c0 = os", "STAGES = []\nc0 = os", 1)
+        if args.init:
+            subprocess.run([sys.executable, "-c", "import sys; from event_logs.store import init_store; "
+                            "init_store(sys.argv[1])", str(db)], cwd=args.tree, env=env, check=True)
         load = Path("/proc/loadavg").read_text().split()[:3]
         proc = subprocess.run([sys.executable, "-c", child, str(db), str(csv_path), args.sop],
                               cwd=args.tree, env=env, capture_output=True, text=True, check=False)
@@ -206,7 +213,8 @@ def main() -> None:
         rate = args.rows / result["seconds"]
         print(result["summary"])
         print(f"quarantine reasons: {result['reasons']}; unmapped: {result['unmapped']}")
-        print(f"load average at start {load}; code of {args.tree}")
+        print(f"load average at start {load}; code of {args.tree}; "
+              f"{'into a store made before (--init)' if args.init else 'the import creates the store'}")
         print(f"ingest: {result['seconds']:.2f} s (CPU {result['cpu']:.2f} s), {rate:,.0f} rows/s (target >= {INGEST_MIN_ROWS_PER_S:,}); "
               f"peak RSS {result['peak_rss'] / 2**20:,.0f} MiB (target <= {INGEST_MAX_BYTES / 1e9:.0f} GB); "
               f"database {db.stat().st_size / 1e6:.0f} MB")

@@ -80,10 +80,13 @@ def _typed(value: str, sql_type: str) -> Any:
 
 def sync(con: duckdb.DuckDBPyConnection) -> None:
     """Write every ``ref_*`` table again from its CSV file (in the caller's transaction)."""
+    found: dict[str, dict[str, str]] = {}
+    for table, column, sql_type in con.execute(  # one catalog query for all (each costs ~10 ms)
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_name IN ?", [[t for t, _ in VOCABULARIES.values()]]).fetchall():
+        found.setdefault(table, {})[column] = sql_type
     for name, (table, _key) in VOCABULARIES.items():
-        types = dict(con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = 'main' AND table_name = ?", [table]).fetchall())
+        types = found.get(table, {})
         if not types:
             continue  # a store older than the migration that creates it
         data = rows(name)
@@ -92,7 +95,7 @@ def sync(con: duckdb.DuckDBPyConnection) -> None:
         if unknown:
             raise StoreError(f"vocabulary {name}.csv has columns {unknown} that {table} lacks")
         con.execute(f"DELETE FROM {table}")
-        if data:
-            con.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
-                [[_typed(r[c], types[c]) for c in columns] for r in data])
+        if data:  # one statement (executemany runs one per row)
+            one = f"({', '.join('?' for _ in columns)})"
+            con.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join(one for _ in data)}",
+                        [_typed(r[c], types[c]) for r in data for c in columns])

@@ -42,7 +42,7 @@ def model_paths(directory: Path | None = None) -> list[Path]:
     return sorted((directory or MODELS_DIR).glob("*.yaml"))
 
 
-class _ModelLoader(yaml.SafeLoader):
+class _UniqueKeys:
     """YAML 1.2 booleans only (in YAML 1.1 a bare ``no:`` key, the printed step number, is
     False), and a key given twice in one mapping is an error: PyYAML would silently keep the
     last value, so a curator's second ``waktu:`` would replace the first unnoticed."""
@@ -50,23 +50,33 @@ class _ModelLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, yaml.Node] = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[attr-defined]
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     "while reading a mapping", seen[key].start_mark,
                     f"key '{key}' is given twice (first on line {seen[key].start_mark.line + 1})",
                     key_node.start_mark)
             seen[key] = key_node
-        return super().construct_mapping(node, deep=deep)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
 
 
-_ModelLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_ModelLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+def model_loader(base: type) -> type:
+    """The model files' loader on ``base`` (a PyYAML SafeLoader): the rules of :class:`_UniqueKeys`."""
+    loader = type(f"ModelLoader_{base.__name__}", (_UniqueKeys, base), {})
+    loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    loader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    )
+    return loader
+
+
+# libyaml's parser where PyYAML has it (the constructor and resolvers stay Python's): the
+# bundled models are read by every new store and every import's first look at its model, and
+# the pure-Python parser took ~0.5 s for them (tests/test_model_yaml.py: the same mappings).
+_ModelLoader = model_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def read_yaml_text(text: str, file: str) -> dict[str, Any]:

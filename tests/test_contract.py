@@ -96,7 +96,8 @@ def test_every_status_and_kind_column_of_the_schema_is_checked(analysed_db: Path
         columns = {(t, c) for t, c in con.execute(
             "SELECT table_name, column_name FROM information_schema.columns "
             "WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name NOT LIKE 'ref_%' "
-            "AND table_name NOT IN (SELECT view_name FROM duckdb_views() WHERE database_name = current_database()) "
+            "AND table_name NOT IN (SELECT view_name FROM duckdb_views() WHERE database_name = current_database() "
+            "AND schema_name = 'main') "
             "AND (column_name IN ('status', 'kind') OR column_name LIKE '%\\_status' ESCAPE '\\')").fetchall()}
     finally:
         con.close()

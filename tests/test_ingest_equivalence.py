@@ -13,6 +13,16 @@ Two rules are computed in a cheaper way than their plain statement:
   space or the value is not ASCII (``rows.trim_sql``).
 * the events' own attributes: the plain form is a JSON merge patch that drops null members;
   the fast one writes the object without them (``staging.event_attributes_json``).
+* full-row copies: the plain form numbers every good row among those equal in all its values; the fast one
+  groups by a hash of them and compares values only where hashes are shared
+  (``staging.copies_sql``).
+* attribute column kinds (int/dot/comma/text): the plain form casts every value to each
+  numeric type before the regexes; the fast one runs the regexes only on columns whose every
+  value starts with a sign or digit (``staging.attribute_kinds``).
+* a case's first/last time: the plain form reads them from the stored events of every case
+  the file touches; the fast one only for cases stored before, a new case's from the file's
+  rows (``pipeline.SPAN_FROM_STORED_CASES_ONLY``). Files that add earlier and later events
+  to stored cases, and copies of stored events, are among the imports.
 
 Each test imports the same files twice, once with the plain forms swapped in, and finds the
 same events, cases, quarantine and imports rows (EXCEPT ALL both ways, tests/store_compare.py).
@@ -32,7 +42,7 @@ import pytest
 from conftest_ingest import ROOT, key_file, query  # noqa: F401
 from store_compare import differences, row_counts
 
-from event_logs.ingest import ingest_file, rows, staging, timestamps
+from event_logs.ingest import ingest_file, pipeline, rows, staging, timestamps
 from event_logs.ingest.pii import HOLDS_RE, sql_re
 from event_logs.ingest.source import literal
 from event_logs.ingest.timestamps import DAY_FIRST_FORMATS, timestamp_sql
@@ -67,6 +77,64 @@ def plain_event_attributes(attrs: list[staging.AttributeColumn]) -> str:
         return "NULL::JSON"
     pairs = ", ".join(f"{literal(a.key)}, {a.sql()}" for a in own)
     return f"nullif(json_merge_patch('{{}}', json_object({pairs}))::VARCHAR, '{{}}')::JSON"
+
+
+def plain_copies(fields: staging.Fields) -> str:
+    """The plain form: every good row numbered among the rows equal to it in all its values."""
+    exprs = ", ".join(f"{expr} AS k_{name}" for name, expr in fields.row().items())
+    keys = ", ".join(f"k_{name}" for name in fields.row())
+    return (f"SELECT source_row FROM (SELECT source_row, row_number() OVER (PARTITION BY {keys} ORDER BY source_row) "
+            f"AS nth FROM (SELECT source_row, {exprs} FROM ingest_rows WHERE {fields.ok()})) WHERE nth > 1")
+
+
+def plain_attribute_kinds(con: duckdb.DuckDBPyConnection, counts: dict[int, tuple[int, int, int]]) -> dict[int, str]:
+    """The plain form: a numeric kind is a candidate where every value casts to it, then its regex decides."""
+    if not counts:
+        return {}
+    casts = [f"count(c{i}), count(try_cast(c{i} AS BIGINT)), count(try_cast(c{i} AS DOUBLE)), "
+             f"count(try_cast(replace(replace(c{i}, '.', ''), ',', '.') AS DOUBLE)), "
+             f"count(*) FILTER (WHERE contains(c{i}, ','))" for i in counts]
+    row = con.execute(f"SELECT {', '.join(casts)} FROM ingest_rows").fetchall()[0]
+    totals, checks = {}, []
+    for n, i in enumerate(counts):
+        total, bigints, doubles, commas, with_comma = row[5 * n: 5 * n + 5]
+        totals[i] = total
+        checks += [(i, k) for k, hits in (("int", bigints), ("dot", doubles), ("comma", commas))
+                   if total and hits == total and (k != "comma" or with_comma)]
+    sql = ", ".join(f"count(*) FILTER (WHERE regexp_full_match(c{i}, '{staging._KIND_RE[k]}'))" for i, k in checks)
+    full = dict(zip(checks, con.execute(f"SELECT {sql} FROM ingest_rows").fetchall()[0], strict=True)) if checks else {}
+    return {i: next((k for k in ("int", "dot", "comma") if full.get((i, k)) == totals[i]), "text") for i in counts}
+
+
+def write_around(path: Path, bench: Path, cases: int = 40) -> Path:
+    """Events of the first ``cases`` cases of ``bench`` before and after their own (a stored
+    case's span widens both ways), each written twice (copies in the file), plus each case's
+    first row again (a copy of a stored event) and new cases; then ``cases`` more stored cases
+    with one later event only, and ``cases`` more with one earlier event only (the span keeps
+    the stored first, resp. last, time)."""
+    with bench.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        first: dict[str, list[str]] = {}
+        for row in reader:
+            if row[0] and "31/31" not in row[2] and row[0] not in first and len(first) < 3 * cases:
+                first[row[0]] = row
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle, lineterminator="\n")
+        out.writerow(header)
+        for n, (case, row) in enumerate(first.items()):
+            if n >= cases:
+                day = "2026-02-01 10:00:00" if n < 2 * cases else "2023-07-01 10:00:00"
+                out.writerow([case, corpus.STEPS[1], day, *row[3:]])
+                continue
+            out.writerow(row)  # stored already
+            for day, step in (("2023-06-01 08:00:00", corpus.STEPS[0]), ("2026-01-05 09:30:00", corpus.STEPS[-1])):
+                again = [case, step, day, *row[3:]]
+                out.writerow(again)
+                out.writerow(again)
+            out.writerow([f"NEW-{n:03d}", corpus.STEPS[0], "2024-02-01 10:00:00", *row[3:]])
+            out.writerow([f"NEW-{n:03d}", corpus.STEPS[1], "2024-02-03 10:00:00", *row[3:]])
+    return path
 
 
 def _times(i: int) -> str:
@@ -127,9 +195,12 @@ def files(tmp_path: Path) -> list[Path]:
     bench = tmp_path / "bench.csv"
     from sop_models.loader import get_model
 
-    generate(bench, 3000, [s.name for s in get_model(SOP).steps])
+    labels = [s.name for s in get_model(SOP).steps]
+    generate(bench, 3000, labels)
+    longer = tmp_path / "bench_longer.csv"  # the same rows and more: its cases were stored
+    generate(longer, 4200, labels)
     return [write_mixed(tmp_path / "mixed.csv"), bench, write_multiline(tmp_path / "multiline.csv"),
-            *(corpus.HERE / n for n in CORPUS_FILES)]
+            *(corpus.HERE / n for n in CORPUS_FILES), longer, write_around(tmp_path / "around.csv", bench)]
 
 
 def test_fast_checks_store_what_the_plain_checks_store(tmp_path: Path, key_file: Path, files: list[Path],
@@ -141,12 +212,36 @@ def test_fast_checks_store_what_the_plain_checks_store(tmp_path: Path, key_file:
     monkeypatch.setattr(staging, "event_attributes_json", plain_event_attributes)
     monkeypatch.setattr(rows, "trim_sql", lambda expr: f"trim({expr})")
     monkeypatch.setattr(rows, "PARALLEL_CSV", False)
+    monkeypatch.setattr(staging, "copies_sql", plain_copies)
+    monkeypatch.setattr(pipeline, "SPAN_FROM_STORED_CASES_ONLY", False)
+    monkeypatch.setattr(staging, "attribute_kinds", plain_attribute_kinds)
     _import_all(plain, files)
     counted = row_counts(fast)
     assert counted["imports"] == len(files) and counted["events"] > 3000 and counted["quarantine"] > 100
     kinds = query(fast, "SELECT count(DISTINCT json_keys(attributes)) FILTER (WHERE len(json_keys(attributes)) > 1), "
                         "count(*) FILTER (WHERE len(json_keys(attributes)) = 1) FROM events")[0]
     assert kinds[0] > 1 and kinds[1] > 1000  # objects of several members and of one
+    spans = query(fast, "SELECT count(*) FILTER (WHERE c.first_ts < TIMESTAMPTZ '2023-12-31' "
+                        "AND c.last_ts > TIMESTAMPTZ '2026-01-01'), count(*) FILTER (WHERE e.n IS NULL "
+                        "OR c.first_ts IS DISTINCT FROM e.f OR c.last_ts IS DISTINCT FROM e.l) FROM cases c "
+                        "LEFT JOIN (SELECT sop_id, agency, case_id, min(ts) AS f, max(ts) AS l, count(*) AS n "
+                        "FROM events GROUP BY ALL) e USING (sop_id, agency, case_id)")[0]
+    assert spans == (40, 0)  # stored cases widened both ways; every span is its events'
+    assert query(fast, "SELECT rows_loaded, rows_duplicate FROM imports WHERE file_name = 'around.csv'") == [(240, 120)]
+    assert differences(fast, plain) == {}
+
+
+def test_rows_whose_hashes_collide_are_told_apart_by_their_values(tmp_path: Path, key_file: Path, files: list[Path],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hash of three values makes almost every row collide: the copies found are still exactly
+    the plain form's (the values decide, the hash only narrows where to look)."""
+    fast, plain = tmp_path / "fast.duckdb", tmp_path / "plain.duckdb"
+    chosen = [f for f in files if f.name in ("bench.csv", "mixed.csv", "bench_longer.csv", "around.csv")]
+    monkeypatch.setattr(staging, "row_hash_sql", lambda values: f"hash({values[0]}) % 3")
+    _import_all(fast, chosen)
+    monkeypatch.setattr(staging, "copies_sql", plain_copies)
+    _import_all(plain, chosen)
+    assert query(fast, "SELECT sum(rows_duplicate) FROM imports")[0][0] > 100
     assert differences(fast, plain) == {}
 
 
@@ -179,3 +274,30 @@ def test_trim_is_skipped_only_where_it_changes_nothing() -> None:
     finally:
         con.close()
     assert total > 1_000_000 and differ == 0
+
+
+NUMBERS = ["0", "7", "-3", "+12", "007", "1.5", "-0.25", "1.234", "1.234,5", "12,5", "1.234.567", "1.234.567,89",
+           "123456789012345", "1234567890123456", "1e5", "inf", "nan", "0x10", "1_000", "1,2,3", ".5", "5.",
+           "+", "-", "12 3", "٣", "1.5e3", "3171011203850012", "-1.234,00", "00,5"]
+
+
+def test_attribute_kinds_are_the_plain_kinds() -> None:
+    """Every column of one or two of these values (and a NULL) gets the kind the plain form gives."""
+    import itertools
+
+    columns = [list(c) for n in (1, 2) for c in itertools.combinations([*NUMBERS, "abc"], n)]
+    names = [f"c{i}" for i in range(len(columns))]
+    cells = [[c[r] if r < len(c) else None for c in columns] for r in range(3)]
+    con = duckdb.connect()
+    try:
+        con.execute(f"CREATE TABLE ingest_rows ({', '.join(f'{n} VARCHAR' for n in names)})")
+        con.executemany(f"INSERT INTO ingest_rows VALUES ({', '.join('?' for _ in names)})", cells)
+        parts = [p for n in names for p in staging.numeric_counts(n)]
+        row = con.execute(f"SELECT {', '.join(parts)} FROM ingest_rows").fetchall()[0]
+        counts = {i: tuple(row[3 * i: 3 * i + 3]) for i in range(len(names))}
+        fast = staging.attribute_kinds(con, counts)
+        plain = plain_attribute_kinds(con, counts)
+    finally:
+        con.close()
+    assert len(fast) == len(columns) > 400 and set(fast.values()) == {"int", "dot", "comma", "text"}
+    assert fast == plain

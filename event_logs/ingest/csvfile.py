@@ -42,39 +42,58 @@ class ByteFacts:
     last_unended: bool = False  # the last line has no line end
 
 
+class ByteScan:
+    """The pass of :func:`scan_bytes`, fed chunk by chunk (so the pass that hashes a file can
+    scan it too: :func:`event_logs.ingest.pipeline.file_sha256`)."""
+
+    def __init__(self) -> None:
+        self.facts = ByteFacts()
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+        self._saw_lf = self._saw_cr = False
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        """Look at the next chunk of the file."""
+        facts = self.facts
+        if facts.utf8 and not (chunk.isascii() and not self._decoder.getstate()[0]):
+            try:
+                self._decoder.decode(chunk)
+            except UnicodeDecodeError:
+                facts.utf8 = False
+        facts.control = facts.control or len(chunk.translate(None, _CONTROL_BYTES)) != len(chunk)
+        lf = chunk.count(b"\n")
+        facts.line_ends += lf
+        self._saw_lf = self._saw_lf or bool(lf)
+        self._saw_cr = self._saw_cr or b"\r" in chunk
+        if chunk:
+            self._tail = chunk[-2:]
+
+    def finish(self, path: Path) -> ByteFacts:
+        """The facts, once every chunk of ``path`` was fed (a CR-only file is read again)."""
+        facts = self.facts
+        facts.last_unended = bool(self._tail) and not self._tail.endswith((b"\n", b"\r"))
+        if facts.utf8:
+            try:
+                self._decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                facts.utf8 = False
+        facts.cr_only = self._saw_cr and not self._saw_lf
+        if facts.cr_only:
+            facts.line_ends = _count(path, b"\r")
+        facts.blank_lines = _count_blank(path, b"\r") if facts.cr_only else None
+        return facts
+
+
 def scan_bytes(path: Path) -> ByteFacts:
     """UTF-8 validity, control bytes, CR-only line ends, in one pass; blank lines of a CR-only
     file too. Those of an LF file are counted after reading, and only when the file has more
     lines than header and rows (:func:`count_blank_lines`): a search for empty lines in every
     chunk costs more than the rest of the scan."""
-    facts = ByteFacts()
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
-    saw_lf = saw_cr = False
-    tail = b""
+    scan = ByteScan()
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
-            if facts.utf8 and not (chunk.isascii() and not decoder.getstate()[0]):
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    facts.utf8 = False
-            facts.control = facts.control or len(chunk.translate(None, _CONTROL_BYTES)) != len(chunk)
-            lf = chunk.count(b"\n")
-            facts.line_ends += lf
-            saw_lf = saw_lf or bool(lf)
-            saw_cr = saw_cr or b"\r" in chunk
-            tail = chunk[-2:]
-    facts.last_unended = bool(tail) and not tail.endswith((b"\n", b"\r"))
-    if facts.utf8:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            facts.utf8 = False
-    facts.cr_only = saw_cr and not saw_lf
-    if facts.cr_only:
-        facts.line_ends = _count(path, b"\r")
-    facts.blank_lines = _count_blank(path, b"\r") if facts.cr_only else None
-    return facts
+            scan.feed(chunk)
+    return scan.finish(path)
 
 
 def _count(path: Path, byte: bytes) -> int:
@@ -212,15 +231,16 @@ def _read_csv_sql(path: Path, delimiter: str, safe: list[str], *, parallel: bool
             f"auto_detect=false, columns={columns})")
 
 
-def open_csv(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
+def open_csv(con: duckdb.DuckDBPyConnection, path: Path, facts: ByteFacts | None = None) -> Source:
     """A CSV file (delimiter , ; or tab; UTF-8, cp1252 or mixed per line; UTF-16 with BOM)
-    read by DuckDB's ``read_csv``."""
+    read by DuckDB's ``read_csv``. ``facts``: the file's :func:`scan_bytes`, when a pass over
+    its bytes made them already."""
     with path.open("rb") as handle:
         head = handle.read(4096)
     if not head.strip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n"):
         raise IngestError("the file is empty", file=str(path))
     utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))  # Excel's "Unicode text" export
-    facts = scan_bytes(path)
+    facts = facts or scan_bytes(path)
     cleanup: list[Callable[[], None]] = []
     details: dict[str, object] = {"encoding": "utf-8"}
     path_read = path

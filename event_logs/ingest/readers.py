@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from event_logs.ingest.csvfile import check_quotes, cut_unbalanced_quotes, open_csv
+from event_logs.ingest.csvfile import ByteFacts, check_quotes, cut_unbalanced_quotes, open_csv
 from event_logs.ingest.pii import is_id_column, is_personal_column
 from event_logs.ingest.sheets import MB, open_xls, open_xlsx, register_arrow
 from event_logs.ingest.source import Source, literal, quote_ident
@@ -104,13 +104,14 @@ def open_xes(con: duckdb.DuckDBPyConnection, path: Path, limits: IngestSettings)
 
 
 def open_source(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, sheet: str | None,
-                limits: IngestSettings | None = None) -> Source:
-    """Open ``path`` as format ``fmt`` on ``con``, within ``limits`` (the ``[ingest]`` caps)."""
+                limits: IngestSettings | None = None, facts: ByteFacts | None = None) -> Source:
+    """Open ``path`` as format ``fmt`` on ``con``, within ``limits`` (the ``[ingest]`` caps);
+    ``facts``: a CSV file's byte scan when already made."""
     limits = limits or IngestSettings()
     if sheet is not None and fmt not in ("xlsx", "xls"):
         raise IngestError("--sheet only applies to Excel files", file=str(path))
     if fmt == "csv":
-        return open_csv(con, path)
+        return open_csv(con, path, facts)
     if fmt == "parquet":
         return open_parquet(con, path, limits)
     if fmt == "xlsx":

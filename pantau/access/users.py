@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,14 @@ ALL_AGENCIES = "*"
 MIN_PASSWORD = 8
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
 _HASHER = PasswordHasher()  # argon2id, the library's current recommended parameters
-# verified against when the user does not exist, so an unknown name takes as long as a known one
-_DUMMY_HASH = _HASHER.hash("pantau: no such user")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the user does not exist, so an unknown name takes as long as a
+    known one. Made on first use, not on import: every writable store open imports this
+    module (acceptances) and one argon2id hash costs ~0.5 s of CPU."""
+    return _HASHER.hash("pantau: no such user")
 
 
 @dataclass(frozen=True)
@@ -106,12 +113,13 @@ def hash_password(password: str) -> str:
 
 def password_matches(user: User | None, password: str) -> bool:
     """True when ``password`` is the user's; takes as long for an unknown user or no hash."""
-    digest = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    dummy = _dummy_hash()
+    digest = user.password_hash if user is not None and user.password_hash else dummy
     try:
         ok = _HASHER.verify(digest, password)
     except (VerificationError, InvalidHashError):
         return False
-    return ok and digest is not _DUMMY_HASH
+    return ok and digest is not dummy
 
 
 def _now() -> str:
