@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,7 @@ from event_logs.store import open_store
 deadline = time.monotonic() + float(sys.argv[2])
 reads = failures = 0
 errors = []
+done_at = []
 print("ready", flush=True)
 while time.monotonic() < deadline:
     try:
@@ -44,10 +46,11 @@ while time.monotonic() < deadline:
         time.sleep(0.02)  # a page's queries take a moment
         con.close()
         reads += 1
+        done_at.append(time.time())
     except Exception as exc:
         failures += 1
         errors.append(str(exc)[:200])
-print(json.dumps({"reads": reads, "failures": failures, "errors": errors[:3]}), flush=True)
+print(json.dumps({"reads": reads, "failures": failures, "errors": errors[:3], "done_at": done_at}), flush=True)
 """
 
 
@@ -132,13 +135,18 @@ def test_analyze_while_a_reader_loops(tmp_path: Path) -> None:
     reader = run_python(READER_LOOP, str(db), "25", env=env)
     try:
         assert reader.stdout.readline().strip() == "ready"
+        started = time.time()
         for _ in range(2):
             assert analyze(db).event_count > 0
+        ended = time.time()
         out, _err = reader.communicate(timeout=120)
     finally:
         reader.kill()
         reader.wait()
     report = json.loads(out.strip().splitlines()[-1])
     assert report["failures"] == 0, report
-    assert report["reads"] > 10, report
+    # how many reads fit depends on the machine's speed: what must hold is that reads went on
+    # while analyze ran, not only after it
+    during = [t for t in report["done_at"] if started < t < ended]
+    assert len(during) >= 1, {k: v for k, v in report.items() if k != "done_at"}
     assert ROOT.exists()
