@@ -169,11 +169,17 @@ def _case_models(con: duckdb.DuckDBPyConnection, db: str, scope: Scope,
                        f"WHERE {condition} AND model_sha256 IS NOT NULL").fetchall()
     found = tuple(sorted(r[0] for r in rows))
     if identity is not None:
-        with _case_models_lock:
-            if len(_CASE_MODELS) >= _CASE_MODELS_MAX:
-                _CASE_MODELS.clear()
-            _CASE_MODELS[key] = found
+        _remember(_CASE_MODELS, key, found)
     return found
+
+
+def _remember(cache: dict, key: tuple, value: object) -> None:
+    """Keep ``value`` in one of this module's per-file-identity caches, bounded by
+    :data:`_CASE_MODELS_MAX` (cleared when full: a new store state makes old keys useless)."""
+    with _case_models_lock:
+        if len(cache) >= _CASE_MODELS_MAX:
+            cache.clear()
+        cache[key] = value
 
 
 SCHEMA = "scoped"            # the stored shadows' schema (install)
@@ -315,10 +321,7 @@ def _store_facts(con: duckdb.DuckDBPyConnection, identity: tuple | None) -> tupl
     tables, db, current, _expected = _read_facts(con)
     facts = (tables, db, current)
     if identity is not None:
-        with _case_models_lock:
-            if len(_FACTS) >= _CASE_MODELS_MAX:
-                _FACTS.clear()
-            _FACTS[identity] = facts
+        _remember(_FACTS, identity, facts)
     return facts
 
 
