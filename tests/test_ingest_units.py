@@ -121,3 +121,29 @@ def test_source_row_counts_data_rows(tmp_path: Path, sop: Sop) -> None:
     ingest_file(db, path, **sop.kw())
     rows = query(db, "SELECT source_row, case_id FROM events ORDER BY source_row")
     assert rows == [(i, f"R{i}") for i in range(1, 51)]
+
+
+def _plain_control(chunk: bytes) -> bool:
+    """The plain form of the byte scan's control test: delete the control bytes, compare lengths."""
+    from event_logs.ingest.csvfile import _CONTROL_BYTES
+
+    return len(chunk.translate(None, _CONTROL_BYTES)) != len(chunk)
+
+
+@settings(max_examples=200, deadline=None)
+@given(chunk=st.binary(min_size=0, max_size=300)
+       | st.lists(st.sampled_from([b"\n", b"\r\n", b"\t", b"a,b", b"\x00", b"\x7f", b"\x1f", b"\x0b", b"\xc3\xa9", b" "]),
+                  max_size=60).map(b"".join))
+def test_count_bytes_is_the_plain_count(chunk: bytes) -> None:
+    """The NumPy pass counts line feeds and finds control bytes as bytes.count and translate do."""
+    from event_logs.ingest.csvfile import count_bytes
+
+    assert count_bytes(chunk) == (chunk.count(b"\n"), _plain_control(chunk))
+
+
+def test_count_bytes_sees_every_control_byte_alone() -> None:
+    from event_logs.ingest.csvfile import count_bytes
+
+    for byte in range(256):
+        chunk = b"ab\ncd" + bytes([byte]) + b"\r\n\t"
+        assert count_bytes(chunk) == (chunk.count(b"\n"), _plain_control(chunk)), byte
