@@ -279,7 +279,7 @@ def _stage(con: duckdb.DuckDBPyConnection, file_path: Path, fmt: str, *, model: 
         details["json_keys_dropped"] = json_keys
     if control:
         details["control_rows"] = stats.control_rows
-    to_load = staging.create_skip(con, fields, model.id, order_only=order_only)
+    to_load = staging.create_skip(con, fields, model.id, good=rows - stats.bad, order_only=order_only)
     labels = _label_table(con, fields, model, opts.activity_map)
     return _Staged(rows, plan, fields, stats, to_load, labels, details)
 

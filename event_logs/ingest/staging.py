@@ -308,7 +308,8 @@ def copies_sql(fields: Fields) -> str:
         WHERE nth > 1"""
 
 
-def create_skip(con: duckdb.DuckDBPyConnection, fields: Fields, sop_id: str, *, order_only: bool = False) -> int:
+def create_skip(con: duckdb.DuckDBPyConnection, fields: Fields, sop_id: str, *, good: int,
+                order_only: bool = False) -> int:
     """``ingest_skip``: the good rows not to load, so the rows to load are the good rows
     without them (a short table: a few % of the file in the usual case). Skipped are the full-
     row copies of an earlier row (:func:`copies_sql`) and events already stored for this SOP
@@ -318,7 +319,8 @@ def create_skip(con: duckdb.DuckDBPyConnection, fields: Fields, sop_id: str, *, 
     A stored event is matched by its fields: of n rows of the file sharing them, the first m
     are taken as stored when the store holds m such events (a multiset difference), so two
     distinct events with equal fields load twice, and again export loads them no more. Returns
-    how many rows will be loaded.
+    how many rows will be loaded: of the ``good`` rows (the rows without problems, counted by
+    :func:`row_stats`), those not skipped.
 
     ``order_only`` (a log without times): no row of the file is a copy of another, for a row
     repeated without a time to tell them apart is the activity done again (rework); the
@@ -344,9 +346,8 @@ def create_skip(con: duckdb.DuckDBPyConnection, fields: Fields, sop_id: str, *, 
             SELECT source_row FROM c
             UNION ALL
             SELECT r.source_row FROM r JOIN s ON {same} WHERE r.nth <= s.n""")
-    good, skipped = con.execute(f"SELECT (SELECT count(*) FROM ingest_rows WHERE {fields.ok()}), "
-                                "(SELECT count(*) FROM ingest_skip)").fetchall()[0]
-    return int(good) - int(skipped)
+    skipped = con.execute("SELECT count(*) FROM ingest_skip").fetchall()[0][0]
+    return good - int(skipped)
 
 
 def loaded_rows_sql(fields: Fields) -> str:
