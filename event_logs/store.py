@@ -17,6 +17,8 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from importlib.resources import files
 from pathlib import Path
 
@@ -237,11 +239,7 @@ def open_store(path: str | Path, read_only: bool = True, *, wait_seconds: float 
             hint="create one with 'pantau init --db FILE', 'pantau simulate' or 'pantau demo'",
         )
     if not read_only:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create the database's folder ({exc.strerror or exc})",
-                             file=str(path), hint="choose a writable place with --db") from exc
+        _make_folder(path)
     if wait_seconds is None:
         wait_seconds = 0.0 if read_only else WRITE_WAIT_SECONDS
     con = _connect_waiting(path, read_only, wait_seconds, notice)
@@ -274,6 +272,70 @@ def open_store(path: str | Path, read_only: bool = True, *, wait_seconds: float 
         return con
     migrate(con, path=str(path))
     return con
+
+
+def _make_folder(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the database's folder ({exc.strerror or exc})",
+                         file=str(path), hint="choose a writable place with --db") from exc
+
+
+class PendingSchema:
+    """The schema of a store being made in a thread, on a second connection to the same
+    database (:func:`open_store_early`). ``new``: the store is made by this open (so it holds
+    no import yet). :meth:`ready` waits for it and raises what the migration raised;
+    :meth:`wait` only waits (before the connection closes, whatever happened)."""
+
+    def __init__(self, future: Future | None = None, cursor: duckdb.DuckDBPyConnection | None = None) -> None:
+        self.new = future is not None
+        self._future, self._cursor = future, cursor
+
+    def ready(self) -> None:
+        """Wait until the schema is made; raises the migration's error."""
+        if self._future is not None:
+            self._future.result()
+
+    def wait(self) -> None:
+        """Wait until the thread is done (its error, if any, is :meth:`ready`'s to raise)."""
+        if self._future is not None:
+            futures_wait([self._future])
+            if self._cursor is not None:
+                self._cursor.close()
+                self._cursor = None
+
+
+def open_store_early(path: str | Path, *, notice: Notice | None = None
+                     ) -> tuple[duckdb.DuckDBPyConnection, PendingSchema]:
+    """:func:`open_store` for writing, returning before a new store's schema is made.
+
+    A store file that does not exist yet is created and its migrations and contract refresh
+    (:func:`migrate`, one transaction, as always) run in a thread on a second connection to
+    the same database, while the caller works on its own connection's temporary tables (an
+    import reads and checks its file meanwhile: the ~0.6 s of a new store's schema, mostly
+    single-threaded, no longer waits in line). The caller must call ``pending.ready()``
+    before it reads or writes a table of the store, and ``pending.wait()`` before it closes
+    the connection. An existing store is opened (and migrated) as by :func:`open_store`.
+    """
+    path = Path(path)
+    if path.exists():
+        return open_store(path, read_only=False, notice=notice), PendingSchema()
+    _make_folder(path)
+    con = _connect_waiting(path, False, WRITE_WAIT_SECONDS, notice)
+    try:
+        if schema_version(con) != 0:  # made by another process since the look above
+            migrate(con, path=str(path))
+            return con, PendingSchema()
+        cursor = con.cursor()
+        cursor.execute("SET enable_progress_bar = false")
+    except BaseException:
+        con.close()
+        raise
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pantau-schema")
+    future = pool.submit(migrate, cursor, path=str(path))
+    pool.shutdown(wait=False)
+    return con, PendingSchema(future, cursor)
 
 
 def init_store(path: str | Path, *, notice: Notice | None = None) -> int:

@@ -36,7 +36,15 @@ from event_logs.mapping import (
     set_mapping,
 )
 from event_logs.registry import latest, register_model
-from event_logs.store import Notice, next_event_id, next_import_id, open_store, transaction
+from event_logs.store import (
+    Notice,
+    PendingSchema,
+    next_event_id,
+    next_import_id,
+    open_store,
+    open_store_early,
+    transaction,
+)
 from pantau import __version__
 from pantau.config import IngestSettings, load_settings
 from pantau.errors import IngestError, StoreError
@@ -230,14 +238,16 @@ class _Options:
     keep_names: bool
     keep_columns: list[str]
     sheet: str | None
-    activity_map: dict[str, str | None]  # the store's mapping and the --activity-map file's rows
+    file_map: dict[str, str | None]  # the --activity-map file's rows (over the store's mapping)
     no_timestamps: bool = False          # --no-timestamps: the log records no times (order only)
 
 
 def _stage(con: duckdb.DuckDBPyConnection, file_path: Path, fmt: str, *, model: SopModel, zone: str,
            agency: str, key: bytes, opts: _Options, limits: IngestSettings,
-           facts: ByteFacts | None = None) -> _Staged:
-    """Read, hash, parse and check the file into temporary tables; nothing is written yet."""
+           facts: ByteFacts | None = None, pending: PendingSchema | None = None) -> _Staged:
+    """Read, hash, parse and check the file into temporary tables; nothing is written yet.
+    ``pending``: a new store's schema, made meanwhile; waited for before the first read of
+    a store table (the stored events, the activity map)."""
     file = str(file_path)
     window = Window.around(datetime.now(UTC).date(), limits.earliest_year, limits.latest_years_ahead)
     source = open_source(con, file_path, fmt, opts.sheet, limits, facts)
@@ -279,8 +289,10 @@ def _stage(con: duckdb.DuckDBPyConnection, file_path: Path, fmt: str, *, model: 
         details["json_keys_dropped"] = json_keys
     if control:
         details["control_rows"] = stats.control_rows
+    if pending is not None:
+        pending.ready()
     to_load = staging.create_skip(con, fields, model.id, good=rows - stats.bad, order_only=order_only)
-    labels = _label_table(con, fields, model, opts.activity_map)
+    labels = _label_table(con, fields, model, {**explicit_map(con, model.id), **opts.file_map})
     return _Staged(rows, plan, fields, stats, to_load, labels, details)
 
 
@@ -402,13 +414,15 @@ def ingest_file(
     file_map = load_activity_map(Path(activity_map), model) if activity_map else {}
     agency = agency or model.agency
 
-    con = open_store(db_path, read_only=False, notice=notice)
+    # a new store's schema is made in a thread while the file is read (store.open_store_early)
+    con, pending = open_store_early(db_path, notice=notice)
     try:
         if given is not None:  # a model file from elsewhere (tests): registered first
+            pending.ready()
             with transaction(con):
                 register_model(con, given, Path(given.path).read_text(encoding="utf-8"), origin="file")
         digest, facts = hashing.result()
-        earlier = _earlier(con, digest)
+        earlier = None if pending.new else _earlier(con, digest)  # a store made now holds no import
         if earlier is not None:
             if file_map:  # the mapping is news even when the file is not
                 with transaction(con):
@@ -419,10 +433,10 @@ def ingest_file(
         con.execute("SET preserve_insertion_order = true")
         con.execute("SET TimeZone = 'UTC'")  # Parquet TIMESTAMPTZ columns print as +00
         zone = resolve_zone(con, tz or model.timezone, source="--tz" if tz else f"SOP {model.id}")
-        opts = _Options(mapping, list(pii_columns), keep_names, list(keep_columns), sheet,
-                        {**explicit_map(con, sop_id), **file_map}, no_timestamps)
+        opts = _Options(mapping, list(pii_columns), keep_names, list(keep_columns), sheet, dict(file_map),
+                        no_timestamps)
         st = _stage(con, file_path, fmt, model=model, zone=zone, agency=agency, key=key, opts=opts,
-                    limits=limits, facts=facts)
+                    limits=limits, facts=facts, pending=pending)
         report(0, st.rows)
         options = {"timezone": zone, "keep_names": keep_names, "keep_columns": opts.keep_columns,
                    "activity_map": str(activity_map) if activity_map else None}
@@ -434,6 +448,7 @@ def ingest_file(
         raise StoreError(f"the import failed and was rolled back: {db_error(exc)}",
                          file=str(file_path), hint=db_error_hint(exc)) from exc
     finally:
+        pending.wait()  # the schema's thread uses the database too
         con.close()
     return IngestResult(
         import_id=import_id, file_name=file_path.name, sha256=digest, format=fmt,
