@@ -66,7 +66,9 @@ def _cpu():
     t = os.times()
     return t.user + t.system
 def _timed(module, name, label=None):
-    inner = getattr(module, name)
+    inner = getattr(module, name, None)
+    if inner is None:  # a stage the tree's code does not have (A/B across versions)
+        return
     def wrapper(*args, **kwargs):
         w, c = time.perf_counter(), _cpu()
         try:
@@ -74,13 +76,17 @@ def _timed(module, name, label=None):
         finally:
             STAGES.append([label or name, time.perf_counter() - w, _cpu() - c])
     setattr(module, name, wrapper)
-for name in ("file_sha256", "load_secret", "_model_in_store", "open_store", "open_source", "create_rows",
+for name in ("file_sha256", "load_secret", "_model_in_store", "open_store", "open_store_early", "open_source",
+             "create_rows",
              "cut_unbalanced_quotes", "check_quotes", "scrub_json_cells", "_label_table",
              "_write_quarantine", "_write_events", "_upsert_cases", "_commit"):
     _timed(pipeline, name)
 for name in ("fill_case_agency", "row_stats", "create_skip"):
     _timed(pipeline.staging, name)
 _timed(csvfile, "scan_bytes")
+from event_logs import store
+if hasattr(store, "PendingSchema"):  # the wait for a new store's schema, made in a thread
+    _timed(store.PendingSchema, "ready", "schema_wait")
 """
 
 
@@ -171,7 +177,7 @@ def main() -> None:
                         help="create the store first (pantau init), untimed: the daily case of an import "
                              "into an existing store; without it the timed import creates the store")
     parser.add_argument("--tree", type=Path, default=ROOT,
-                        help="import with the code of this checkout (A/B against another branch; no --profile)")
+                        help="import with the code of this checkout (A/B against another branch)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from sop_models.loader import get_model
