@@ -31,6 +31,7 @@ from typing import Any
 import duckdb
 
 from analytics.as_of import describe, resolve_as_of
+from analytics.bottleneck_days import write_bottleneck_days
 from analytics.incremental import NotIncremental
 from analytics.variant_counts import write_variant_counts
 from pantau import __version__
@@ -39,7 +40,7 @@ from pantau.errors import AnalysisError, did_you_mean
 
 RESULT_TABLES = (
     "step_checks", "case_checks", "deviations", "variants", "lane_stats", "handovers",
-    "model_quality", "open_cases", "activity_labels", "run_calendars", "variant_counts",
+    "model_quality", "open_cases", "activity_labels", "run_calendars", "variant_counts", "bottleneck_days",
 )
 STAGES = ("prepare", "calendar", "labels", "mutu_baku", "conformance", "cases", "lanes", "open_cases")
 # [analysis] memory_limit caps DuckDB's buffers during a run (pm4py's Python objects come on
@@ -336,6 +337,7 @@ def _analyze(
             lanes.build_handovers(con, run_id, shown, incremental=scoped)
             stage("lanes", t)
             write_variant_counts(con, run_id, list(run_plan.sops))
+            write_bottleneck_days(con, run_id, list(run_plan.sops))
 
             incremental.count(con, run_plan)
             for sop_id in run_plan.incremental:

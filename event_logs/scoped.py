@@ -53,7 +53,7 @@ from sop_models import load_all
 
 # tables with their own agency and unit columns
 BY_AGENCY_AND_UNIT = ("events", "cases", "step_checks", "case_checks", "deviations", "open_cases",
-                      "lane_stats", "handovers", "variant_counts")
+                      "lane_stats", "handovers", "variant_counts", "bottleneck_days")
 # tables with an agency but no unit column: a scope limited to units sees none of their rows
 # (an import or an agency's model quality covers every unit of the agency)
 BY_AGENCY = ("imports", "model_quality", "agency_calendars", "run_calendars")

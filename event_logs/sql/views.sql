@@ -206,20 +206,31 @@ CREATE OR REPLACE MACRO on_time_target_source(sop, agency_name) AS CASE
 -- from the moment each fell due to its completion), the cases and occurrences that did, and
 -- the step's rank within its SOP and agency (1 = the bottleneck: the most working hours beyond
 -- the standard; ties by step id). Over the step completions of local days first_day..last_day
--- and one service unit; a NULL argument does not limit.
+-- and one service unit; a NULL argument does not limit. Read from bottleneck_days (migration
+-- 16: those step_checks rows summed per unit and day, what analyze writes with them); a case
+-- with such completions on several days of the period is in each day's cases and in each
+-- day's repeat_cases: counted once.
 CREATE OR REPLACE MACRO bottlenecks_between(first_day, last_day, unit_name) AS TABLE
+WITH days AS (
+    SELECT * FROM bottleneck_days
+    WHERE (first_day IS NULL OR complete_day >= first_day)
+      AND (last_day IS NULL OR complete_day <= last_day)
+      AND (unit_name IS NULL OR unit = unit_name)),
+repeats AS (
+    SELECT sop_id, agency, lane, step_id, count(*) - count(DISTINCT case_id) AS counted_again
+    FROM (SELECT sop_id, agency, lane, step_id, unnest(repeat_cases) AS case_id
+          FROM days WHERE repeat_cases IS NOT NULL)
+    GROUP BY ALL)
 SELECT *, row_number() OVER (PARTITION BY sop_id, agency ORDER BY excess_hours DESC, step_id) AS rank
 FROM (
-    SELECT sop_id, agency, lane, step_id,
-           count(DISTINCT case_id) AS cases,
-           count(*) AS occurrences,
-           sum(excess_wm) / 60.0 AS excess_hours
-    FROM step_results
-    WHERE excess_wm > 0
-      AND (first_day IS NULL OR complete_day >= first_day)
-      AND (last_day IS NULL OR complete_day <= last_day)
-      AND (unit_name IS NULL OR unit = unit_name)
-    GROUP BY sop_id, agency, lane, step_id
+    SELECT d.sop_id, d.agency, d.lane, d.step_id,
+           (sum(d.cases) - coalesce(any_value(r.counted_again), 0))::BIGINT AS cases,
+           sum(d.occurrences)::BIGINT AS occurrences,
+           sum(d.excess_wm) / 60.0 AS excess_hours
+    FROM days d
+    LEFT JOIN repeats r ON r.sop_id = d.sop_id AND r.agency IS NOT DISTINCT FROM d.agency
+        AND r.lane IS NOT DISTINCT FROM d.lane AND r.step_id IS NOT DISTINCT FROM d.step_id
+    GROUP BY d.sop_id, d.agency, d.lane, d.step_id
 );
 
 -- Every step that added working time beyond its standard, over all the stored results; the
