@@ -16,7 +16,11 @@ For an incremental SOP the run recomputes, and replaces only:
   ``open_cases`` row (``run_scope_open``; :func:`analytics.open_cases.rejudge_open`), since
   nothing else depends on the as-of;
 - the ``lane_stats`` and ``handovers`` rows of the (SOP, agency, unit, local month) keys that the
-  old or the new step occurrences of the touched cases reach (``run_scope_lanes``);
+  touched cases' changed step occurrences reach: their old ``step_checks`` rows that are not
+  among the new ones and the new ones that were not among the old (compared on every column but
+  ``run_id``; ``run_scope_lanes``). Those rows are all the lane statements read, so a key whose
+  rows are the same multiset as before gets the same rows again: most of a day's cases only
+  add occurrences in the last month, their older ones come out as before;
 - ``variants`` (case counts over every case) and ``model_quality`` of every agency, with
   pm4py's precision recomputed only for an SOP x agency whose multiset of variants changed
   (``run_scope_agencies``); the others keep the precision they had.
@@ -236,28 +240,39 @@ FROM (
     SELECT s.sop_id, s.agency, s.unit,
            work_clock_local(s.enabled_ts, z.offset_us, m.timezone) AS enabled_local,
            work_clock_local(s.complete_ts, z.offset_us, m.timezone) AS complete_local
-    FROM step_checks s
+    FROM run_scope_lane_diff s
     JOIN mutu_baku_sops m ON m.sop_id = s.sop_id
     LEFT JOIN work_clock_zone z ON z.calendar_id = m.calendar_id
-    WHERE {where}
 )"""
+# The touched cases' step occurrences that changed: the old rows (run_prev_steps) not among
+# this run's and this run's not among the old, run ids left out (EXCEPT ALL: a row counted twice
+# before and once now is a change; NULLs compare equal). {new} is this run's rows of the scope.
+_LANE_DIFF = """
+CREATE OR REPLACE TEMP TABLE run_scope_lane_diff AS
+(SELECT * FROM run_prev_steps EXCEPT ALL {new})
+UNION ALL
+({new} EXCEPT ALL SELECT * FROM run_prev_steps)"""
 
 PER_CASE_TABLES = ("step_checks", "case_checks", "deviations", "open_cases")
 
 # The step_checks rows that may count in a recomputed lane key, copied once (the lane
 # statements read them four times, through lane_steps). A row counts in the local months from
-# its enabling to its completion; a local month lies within the session clock's months of the
-# instant two days before and two days after (no zone is two days off another), so [m0, m1]
-# below holds every month the row counts in (a superset). First the units' month ranges narrow
-# the rows (plain comparisons, the one pass over step_checks; every column taken along, since
-# finding them again by rowid reads the whole table); then most rows, whose [m0, m1] is one
-# month, meet the keys in an equality join, and the rest one row per month of their range (an
-# EXISTS with ranges costs 20-40x more on a million step occurrences).
+# its enabling to its completion; a local month lies within the UTC months of the instant two
+# days before and two days after (no zone is two days off UTC), so [m0, m1] below holds every
+# month the row counts in (a superset). (The months are taken of a plain TIMESTAMP: date_trunc
+# of a TIMESTAMPTZ goes through ICU's zone rules, ~1.5 CPU s per million rows.) First the units'
+# month ranges narrow the rows (plain comparisons, the one pass over step_checks); then most
+# rows, whose [m0, m1] is one month, meet the keys in an equality join, and the rest one row
+# per month of their range (an EXISTS with ranges costs 20-40x more on a million step
+# occurrences). Both read only the columns they compare; the rows found are fetched by rowid at
+# the end (DuckDB 2 fetches only those: cheaper than taking every column of every candidate
+# through the join).
 _LANE_ROWS = """
 CREATE OR REPLACE TEMP TABLE run_scope_lane_candidates AS
-SELECT x.*, x.rowid AS lane_row_id,
-       date_trunc('month', coalesce(least(x.enabled_ts, x.complete_ts), x.complete_ts) - INTERVAL 2 DAY)::DATE AS lane_m0,
-       date_trunc('month', x.complete_ts + INTERVAL 2 DAY)::DATE AS lane_m1
+SELECT x.rowid AS lane_row_id, x.sop_id, x.agency, x.unit,
+       date_trunc('month', make_timestamp(epoch_us(coalesce(least(x.enabled_ts, x.complete_ts), x.complete_ts)))
+                  - INTERVAL 2 DAY)::DATE AS lane_m0,
+       date_trunc('month', make_timestamp(epoch_us(x.complete_ts)) + INTERVAL 2 DAY)::DATE AS lane_m1
 FROM step_checks x SEMI JOIN run_scope_lane_units k
     ON k.sop_id = x.sop_id AND k.agency IS NOT DISTINCT FROM x.agency
    AND k.unit IS NOT DISTINCT FROM x.unit AND x.complete_ts >= k.first_month - INTERVAL 2 DAY
@@ -276,8 +291,7 @@ hits AS (
         ON k.sop_id = m.sop_id AND k.agency IS NOT DISTINCT FROM m.agency
        AND k.unit IS NOT DISTINCT FROM m.unit AND k.month = m.month
 )
-SELECT c.* EXCLUDE (lane_row_id, lane_m0, lane_m1)
-FROM run_scope_lane_candidates c SEMI JOIN hits h ON h.lane_row_id = c.lane_row_id;
+SELECT x.* FROM step_checks x WHERE x.rowid IN (SELECT lane_row_id FROM hits);
 DROP TABLE run_scope_lane_candidates"""
 _TOUCHED = ("EXISTS (SELECT 1 FROM run_scope_cases c WHERE c.sop_id = {a}.sop_id "
             "AND c.agency IS NOT DISTINCT FROM {a}.agency AND c.case_id = {a}.case_id)")
@@ -288,8 +302,8 @@ def install_scope(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> None:
     they are replaced: ``run_scope_full(sop_id)``, ``run_scope_incremental(sop_id)``,
     ``run_scope_cases(sop_id, agency, case_id)``, ``run_scope_case_events`` and
     ``run_scope_case_rows`` (the events and the ``cases`` rows of those cases),
-    ``run_prev_case_variant``, ``run_prev_variants``, ``run_prev_quality`` and the first part
-    of ``run_scope_lanes`` (the keys of the cases' old step occurrences).
+    ``run_prev_case_variant``, ``run_prev_variants``, ``run_prev_quality`` and ``run_prev_steps``
+    (the cases' old step occurrences, for :func:`delete_lane_keys`).
     Needs the calendar and :func:`analytics.standards.install_standards`."""
     con.execute("CREATE OR REPLACE TEMP TABLE run_scope_full AS SELECT unnest(?::VARCHAR[]) AS sop_id",
                 [run_plan.full])
@@ -315,13 +329,14 @@ def install_scope(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> None:
         WHERE c.is_open
         EXCEPT
         SELECT * FROM run_scope_cases""")
-    # both sets' events in one pass over the store's events, then split
+    # both sets' events in one pass over the store's key columns, then fetched by rowid and split
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE run_scope_both_events AS
-        SELECT e.* FROM events e
-        WHERE e.sop_id IN (SELECT sop_id FROM run_scope_incremental)
-          AND EXISTS (SELECT 1 FROM (SELECT * FROM run_scope_cases UNION ALL SELECT * FROM run_scope_open) c
-                      WHERE {_SAME_CASE.format(a='e')});
+        SELECT x.* FROM events x WHERE x.rowid IN (
+            SELECT e.rowid FROM events e
+            WHERE e.sop_id IN (SELECT sop_id FROM run_scope_incremental)
+              AND EXISTS (SELECT 1 FROM (SELECT * FROM run_scope_cases UNION ALL SELECT * FROM run_scope_open) c
+                          WHERE {_SAME_CASE.format(a='e')}));
         CREATE OR REPLACE TEMP TABLE run_scope_case_events AS
         SELECT e.* FROM run_scope_both_events e SEMI JOIN run_scope_cases c ON {_SAME_CASE.format(a='e')};
         CREATE OR REPLACE TEMP TABLE run_scope_open_events AS
@@ -331,7 +346,8 @@ def install_scope(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> None:
     # would otherwise be pushed below the join and parse every case's JSON
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE run_scope_case_rows AS
-        SELECT x.* FROM cases x SEMI JOIN run_scope_cases c ON {_SAME_CASE.format(a='x')}""")
+        SELECT x.* FROM cases x WHERE x.rowid IN (
+            SELECT y.rowid FROM cases y SEMI JOIN run_scope_cases c ON {_SAME_CASE.format(a='y')})""")
     in_scope = f"EXISTS (SELECT 1 FROM run_scope_cases c WHERE {_SAME_CASE.format(a='x')})"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE run_prev_case_variant AS
@@ -340,12 +356,13 @@ def install_scope(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> None:
         SELECT * FROM variants WHERE sop_id IN (SELECT sop_id FROM run_scope_incremental);
         CREATE OR REPLACE TEMP TABLE run_prev_quality AS
         SELECT * FROM model_quality WHERE sop_id IN (SELECT sop_id FROM run_scope_incremental)""")
-    # lane keys only from the cases with new events: an open case without any gets the same
-    # step_checks rows again (they do not depend on the as-of, only open_cases does), so its
-    # step occurrences move no lane key, however many months they span
-    con.execute("CREATE OR REPLACE TEMP TABLE run_scope_lanes AS "
-                + _LANE_KEYS.format(where=f"s.sop_id IN (SELECT sop_id FROM run_scope_incremental) "
-                                          f"AND {_TOUCHED.format(a='s')}"))
+    # the step occurrences of the cases with new events as the last run wrote them, for the
+    # lane keys (delete_lane_keys: only those of changed rows). An open case without new events
+    # gets no step_checks rows anew (they do not depend on the as-of, only open_cases does), so
+    # it moves no lane key, however many months its occurrences span
+    # (found by their key columns, then fetched by rowid: 0.4 CPU s at 1M cases, not 1.6)
+    con.execute("CREATE OR REPLACE TEMP TABLE run_prev_steps AS SELECT x.* EXCLUDE (run_id) FROM step_checks x "
+                f"WHERE x.rowid IN (SELECT y.rowid FROM step_checks y SEMI JOIN run_scope_cases c ON {_SAME_CASE.format(a='y')})")
 
 
 def has_new_cases(con: duckdb.DuckDBPyConnection) -> bool:
@@ -373,12 +390,13 @@ def delete_replaced(con: duckdb.DuckDBPyConnection, run_plan: RunPlan, tables: S
 
 
 def delete_lane_keys(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
-    """Add the keys of this run's new step occurrences to ``run_scope_lanes`` and delete the
-    incremental SOPs' ``lane_stats`` and ``handovers`` rows of every key in it."""
-    con.execute("INSERT INTO run_scope_lanes " + _LANE_KEYS.format(
-        where=f"s.run_id = {int(run_id)} AND s.sop_id IN (SELECT sop_id FROM run_scope_incremental) "
-              f"AND {_TOUCHED.format(a='s')}"))
-    con.execute("CREATE OR REPLACE TEMP TABLE run_scope_lanes AS SELECT DISTINCT * FROM run_scope_lanes")
+    """``run_scope_lanes``: the keys of the touched cases' changed step occurrences (the module
+    docstring); delete the incremental SOPs' ``lane_stats`` and ``handovers`` rows of every key
+    in it. (This run's rows of an incremental SOP are those of its touched cases.)"""
+    con.execute(_LANE_DIFF.format(new=f"SELECT s.* EXCLUDE (run_id) FROM step_checks s WHERE s.run_id = {int(run_id)} "
+                                      "AND s.sop_id IN (SELECT sop_id FROM run_scope_incremental)"))
+    con.execute("CREATE OR REPLACE TEMP TABLE run_scope_lanes AS " + _LANE_KEYS)
+    con.execute("DROP TABLE run_scope_lane_diff")
     con.execute("CREATE OR REPLACE TEMP TABLE run_scope_lane_units AS SELECT sop_id, agency, unit, "
                 "min(month) AS first_month, max(month) AS last_month FROM run_scope_lanes GROUP BY ALL")
     con.execute(_LANE_ROWS)

@@ -259,6 +259,44 @@ def test_a_label_first_seen_in_the_day_and_a_variant_gone(stores, tmp_path: Path
     assert _runs(inc)[-1][1]["sops"][sop_id]["kind"] == "incremental"
 
 
+def test_a_unit_first_given_by_the_day_moves_the_cases_old_lane_rows(stores, tmp_path: Path) -> None:
+    # stored cases without a unit take the unit of their new events (cases.unit): all their old
+    # step occurrences leave the no-unit lane keys of earlier months, which must be recomputed
+    # although no new occurrence reaches them (the lane keys of the changed rows, old side)
+    db, files = stores
+    base = tmp_path / "base.duckdb"
+    shutil.copyfile(db, base)
+    day: set[tuple[str, str]] = set()
+    for sop_id, path in files:
+        with path.open(newline="", encoding="utf-8") as f:
+            day |= {(sop_id, row["case_id"]) for row in csv.DictReader(f) if row["unit"]}
+    con = duckdb.connect(str(base))
+    try:
+        con.execute("CREATE TEMP TABLE blank AS SELECT c.sop_id, c.case_id FROM cases c "
+                    "JOIN (SELECT unnest(?::VARCHAR[]) AS sop_id, unnest(?::VARCHAR[]) AS case_id) d "
+                    "USING (sop_id, case_id) ORDER BY ALL LIMIT 12",
+                    [[d[0] for d in sorted(day)], [d[1] for d in sorted(day)]])
+        for table in ("events", "cases"):
+            con.execute(f"UPDATE {table} t SET unit = NULL FROM blank b WHERE b.sop_id = t.sop_id AND b.case_id = t.case_id")
+    finally:
+        con.close()
+    analyze(base, full=True)
+    con = open_store(base)
+    try:  # the blanked cases' old occurrences count in no-unit lane rows of several months
+        assert con.execute("SELECT count(DISTINCT month) FROM lane_stats WHERE unit IS NULL").fetchall()[0][0] > 1
+    finally:
+        con.close()
+    inc, full = _pair((base, files), tmp_path)
+    assert analyze(inc).kind == "incremental"
+    analyze(full, full=True)
+    assert differences(inc, full) == {}
+    con = open_store(inc)
+    try:
+        assert not con.execute("SELECT count(*) FROM lane_stats WHERE unit IS NULL").fetchall()[0][0]
+    finally:
+        con.close()
+
+
 def _calendar_installs(db: Path) -> list[tuple]:
     con = duckdb.connect(str(db), read_only=True)
     try:
