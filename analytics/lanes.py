@@ -12,7 +12,8 @@ import contextlib
 import duckdb
 
 from analytics import sql_files
-from analytics.incremental import lane_steps, scope_sql
+from analytics.incremental import scope_sql
+from analytics.lane_scope import lane_steps
 from analytics.standards import install_standards
 from analytics.work_clock import add_work_clock, ensure_clock
 from sop_models.model import SopModel
@@ -21,7 +22,7 @@ from sop_models.model import SopModel
 def _rows(alias: str, run_id: int, incremental: bool) -> str:
     if not incremental:
         return f"{alias}.run_id = {int(run_id)}"
-    # step_checks is the scope's rows here (incremental.lane_steps)
+    # step_checks is the scope's rows here (lane_scope.lane_steps)
     return f"{alias}.sop_id IN (SELECT sop_id FROM mutu_baku_sops)"
 
 

@@ -193,7 +193,16 @@ def _analyze(
 ) -> RunResult:
     """One attempt of :func:`analyze` (``full``: True, or the SOPs to analyse full and why)."""
     from analytics import calendar as work_calendar
-    from analytics import conformance, incremental, labels, lanes, mutu_baku, open_cases, revisions
+    from analytics import (
+        conformance,
+        incremental,
+        labels,
+        lane_scope,
+        lanes,
+        mutu_baku,
+        open_cases,
+        revisions,
+    )
     from analytics.calendars import agency as agency_calendars
     from analytics.standards import install_standards
     from event_logs import registry
@@ -332,7 +341,7 @@ def _analyze(
             # lane rows come from step_checks, each with the lane of the version it was judged
             # by; a handover's sending lane is read from the version shown
             if scoped:
-                incremental.delete_lane_keys(con, run_id)
+                lane_scope.delete_lane_keys(con, run_id)
             lanes.build_lane_stats(con, run_id, shown, incremental=scoped)
             lanes.build_handovers(con, run_id, shown, incremental=scoped)
             stage("lanes", t)
