@@ -112,6 +112,18 @@ def test_overview_tables_give_every_header_its_width(monkeypatch, sim) -> None:
     assert widths["Instansi"] >= min(7 * longest, tables.TEXT_COLUMN_PX)
 
 
+def test_the_overviews_share_target_and_late_cases_fit_a_1440_px_page(monkeypatch, sim) -> None:
+    # the trial at 1440 px: "Tepat Mutu Baku" cut at the table's edge, its target and the late
+    # open cases out of sight to the right
+    at = open_page(monkeypatch, sim)
+    frame = at.dataframe[0]
+    config = json.loads(frame.proto.columns or "{}")
+    names = list(frame.value.columns)
+    lead = names[:names.index("Terbuka & terlambat") + 1]
+    assert {"Tepat Mutu Baku", "Target"} <= set(lead)
+    assert sum(config[n]["width"] for n in lead) <= tables.OVERVIEW_LEAD_PX, {n: config[n]["width"] for n in lead}
+
+
 # --- Pelanggaran -----------------------------------------------------------------------------
 
 def test_lane_breach_chart_is_readable(con) -> None:
