@@ -64,20 +64,22 @@ def step_table(steps: pd.DataFrame, model: ModelInfo, cat: Catalog, lang: str) -
     """Each step occurrence with its Mutu Baku: standard, time taken, status, overrun."""
     complete = _local(steps["complete_ts"], model.timezone)
     day_minutes = model.day_minutes
+    # the step's verdict beside it (status, standard, time taken, overrun), then who and when:
+    # at 1440 px the verdict was scrolled out of sight
     out = pd.DataFrame({
         t("step", lang): [cat.step_label(model.sop_id, s, 60, model.model_sha256) for s in steps["step_id"]],
-        t("occurrence", lang): [str(int(o)) for o in steps["occurrence"]],
-        t("lane", lang): steps["lane"],
-        t("resource", lang): steps["resource"].fillna("–"),
-        t("completed", lang): [fmt.moment(x, lang) if not pd.isna(x) else "–" for x in complete],
+        t("status", lang): [cat.label("step_status", s, lang) for s in steps["status"]],
         t("standard", lang): [fmt.standard(v, u, c, lang) if not pd.isna(v) else "–"
                               for v, u, c in zip(steps["std_max"], steps["std_unit"], steps["std_calendar"], strict=True)],
         t("time_taken", lang): [fmt.in_unit(e, u, c, lang, day_minutes=day_minutes) for e, u, c
                                 in zip(steps["elapsed"], steps["std_unit"], steps["std_calendar"], strict=True)],
-        t("status", lang): [cat.label("step_status", s, lang) for s in steps["status"]],
         t("overrun", lang): [fmt.in_unit(o, u, c, lang, day_minutes=day_minutes) if s == "breach" else "–"
                              for o, u, c, s in zip(steps["overrun"], steps["std_unit"], steps["std_calendar"],
                                                    steps["status"], strict=True)],
+        t("occurrence", lang): [str(int(o)) for o in steps["occurrence"]],
+        t("lane", lang): steps["lane"],
+        t("resource", lang): steps["resource"].fillna("–"),
+        t("completed", lang): [fmt.moment(x, lang) if not pd.isna(x) else "–" for x in complete],
     })
     return out
 

@@ -103,7 +103,7 @@ with ui.guard():
         else:  # a case of a log without times: its order is known, its times are not
             st.info(ui.tr("timeline_untimed"))
         st.subheader(ui.tr("mutu_baku_per_step"))
-        st.dataframe(case_view.step_table(steps, m, cat, L), hide_index=True)
+        ui.table(case_view.step_table(steps, m, cat, L))
 
     deviations = ui.load("case_deviations", Filters(), **one)
     trace = ui.load("case_trace", Filters(), **one)
