@@ -16,6 +16,15 @@ from collections.abc import Iterator
 
 import duckdb
 
+# The step_checks columns the lane statements read (sql/results/lane_stats.sql,
+# sql/intermediate/handover_pairs.sql): only these are fetched for a recomputed key's rows, a
+# third of the row (the fetch and the copy of ~500k rows at 1M cases were most of the lane
+# stage). A lane statement reading another column fails to bind in an incremental run
+# (tests/test_incremental.py), never reads a wrong value.
+LANE_COLUMNS = ("sop_id", "agency", "unit", "lane", "case_id", "status", "waiting_wm", "processing_wm",
+                "enabled_ts", "start_ts", "complete_ts", "prev_step_id", "prev_complete_ts")
+_LANE_SELECT = ", ".join(f"x.{c}" for c in LANE_COLUMNS)
+
 SAME_LANE_KEY = "k.sop_id = {a}.sop_id AND k.agency IS NOT DISTINCT FROM {a}.agency AND k.unit IS NOT DISTINCT FROM {a}.unit"
 
 # The (SOP, agency, unit, local month) keys a step_checks row counts in: the months from its
@@ -78,7 +87,7 @@ hits AS (
         ON k.sop_id = m.sop_id AND k.agency IS NOT DISTINCT FROM m.agency
        AND k.unit IS NOT DISTINCT FROM m.unit AND k.month = m.month
 )
-SELECT x.* FROM step_checks x WHERE x.rowid IN (SELECT lane_row_id FROM hits);
+SELECT {columns} FROM step_checks x WHERE x.rowid IN (SELECT lane_row_id FROM hits);
 DROP TABLE run_scope_lane_candidates"""
 def delete_lane_keys(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
     """``run_scope_lanes``: the keys of the touched cases' changed step occurrences (the module
@@ -90,9 +99,9 @@ def delete_lane_keys(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
     con.execute("DROP TABLE run_scope_lane_diff")
     con.execute("CREATE OR REPLACE TEMP TABLE run_scope_lane_units AS SELECT sop_id, agency, unit, "
                 "min(month) AS first_month, max(month) AS last_month FROM run_scope_lanes GROUP BY ALL")
-    con.execute(_LANE_ROWS)
+    con.execute(_LANE_ROWS.replace("{columns}", _LANE_SELECT))
     if con.execute("SELECT count(*) FROM run_scope_full").fetchall()[0][0]:  # and every row of a full SOP
-        con.execute("INSERT INTO run_scope_lane_steps SELECT * FROM step_checks "
+        con.execute(f"INSERT INTO run_scope_lane_steps SELECT {_LANE_SELECT} FROM step_checks x "
                     "WHERE sop_id IN (SELECT sop_id FROM run_scope_full)")
     for table in ("lane_stats", "handovers"):
         con.execute(f"DELETE FROM {table} x USING run_scope_lanes k "

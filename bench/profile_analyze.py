@@ -70,9 +70,11 @@ def _label(sql: str) -> str:
 class TimedConnection:
     """A DuckDB connection whose ``execute``/``executemany`` calls are timed; the rest passes through."""
 
-    def __init__(self, con: Any, log: list[tuple[str, str, float, float, float]]) -> None:
+    def __init__(self, con: Any, log: list[tuple[str, str, float, float, float]],
+                 explain: re.Pattern[str] | None = None) -> None:
         self._con = con
         self._log = log
+        self._explain = explain
 
     def _timed(self, method: str, sql: str, *args: Any) -> Any:
         caller = sys._getframe(2).f_code
@@ -81,7 +83,13 @@ class TimedConnection:
         result = None
         for i, part in enumerate(parts):
             t, c, w = time.perf_counter(), _cpu(), _worker_cpu()
-            result = getattr(self._con, method)(part, *args)
+            if self._explain is not None and method == "execute" and self._explain.search(part):
+                # EXPLAIN ANALYZE runs the statement too (its plan with per-operator times)
+                plan = self._con.execute("EXPLAIN ANALYZE " + part, *args).fetchall()
+                print(f"== {where}: {_label(part)}\n" + "\n".join(str(r[-1]) for r in plan), file=sys.stderr)
+                result = None
+            else:
+                result = getattr(self._con, method)(part, *args)
             label = _label(sql) + (f" [statement {i + 1}: {_label(part)[:60]}]" if len(parts) > 1 else "")
             worker = _worker_cpu() - w
             self._log.append((where, label, time.perf_counter() - t, _cpu() - c - worker, worker))
@@ -116,8 +124,10 @@ class TimedConnection:
 _worker_total = [0.0]  # CPU seconds of the worker's variant checks (check_conformance)
 
 
-def profile(db: str, top: int = 15, use_cprofile: bool = False, *, full: bool = False) -> dict:
-    """Run analyze on ``db`` with timing hooks; the figures as a dict."""
+def profile(db: str, top: int = 15, use_cprofile: bool = False, *, full: bool = False,
+            explain: str | None = None) -> dict:
+    """Run analyze on ``db`` with timing hooks; the figures as a dict. Statements matching the
+    regular expression ``explain`` run under EXPLAIN ANALYZE, their plans printed to stderr."""
     import event_logs.store as store
     from analytics import conformance, run
 
@@ -133,7 +143,7 @@ def profile(db: str, top: int = 15, use_cprofile: bool = False, *, full: bool = 
         con = open_store(*args, **kwargs)
         log.append(("store.open_store", "open_store (connect, migrate, refresh the contract)",
                     time.perf_counter() - t, _cpu() - c, 0.0))
-        return TimedConnection(con, log)
+        return TimedConnection(con, log, re.compile(explain) if explain else None)
 
     def captured(*args: Any, **kwargs: Any) -> Any:
         stats = write_conformance(*args, **kwargs)  # the stats of all three parts
@@ -199,8 +209,10 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--cprofile", action="store_true")
     parser.add_argument("--full", action="store_true", help="a full run (default: what analyze would do)")
+    parser.add_argument("--explain", metavar="REGEX",
+                        help="run the statements matching REGEX under EXPLAIN ANALYZE (plans on stderr)")
     args = parser.parse_args()
-    print(json.dumps(profile(args.db, args.top, args.cprofile, full=args.full)))
+    print(json.dumps(profile(args.db, args.top, args.cprofile, full=args.full, explain=args.explain)))
 
 
 if __name__ == "__main__":
