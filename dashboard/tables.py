@@ -368,7 +368,7 @@ def imports(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
         "#": df["import_id"],
         t("file", lang): df["file_name"],
         t("format", lang): df["format"],
-        t("sop", lang): df["sop_id"],
+        t("sop", lang): [cat.sop_tag(s) for s in df["sop_id"]],  # a head's name for it, not its id
         t("rows_read", lang): _num(df["rows_read"], lang),
         t("rows_loaded", lang): _num(df["rows_loaded"], lang),
         t("rows_quarantined", lang): _num(df["rows_quarantined"], lang),

@@ -186,8 +186,11 @@ def test_data_page_shows_imports_and_quarantine(monkeypatch, db) -> None:
     # one column holds imports of SOPs in several zones: each time names its SOP's zone
     zones = dict(q(db, "SELECT DISTINCT sop_id, timezone FROM models"))
     table = at.dataframe[0].value
-    for sop, moment in zip(table["SOP"], table["Waktu impor"], strict=True):
-        assert moment.endswith(" " + ZONE_NAMES[zones[sop]]), (sop, moment)
+    sop_of = dict(q(db, "SELECT import_id, sop_id FROM imports"))
+    for number, moment in zip(table["#"], table["Waktu impor"], strict=True):
+        assert moment.endswith(" " + ZONE_NAMES[zones[sop_of[number]]]), (number, moment)
+    # the SOP named as elsewhere on the pages (place and title), not by its id
+    assert not set(table["SOP"]) & set(sop_of.values()), list(table["SOP"])
     if q(db, "SELECT count(*) FROM quarantine")[0][0]:
         # the newest import with quarantined rows: its kinds, then its first kind's reasons and rows
         (latest,) = q(db, "SELECT max(import_id) FROM quarantine")[0]
