@@ -160,3 +160,37 @@ def test_the_pages_figures_through_a_scope_equal_the_unscoped_ones_filtered_to_i
     finally:
         full.close()
         scoped.close()
+
+
+def test_a_page_view_after_an_acceptance_sees_it_though_the_ids_are_kept_between_views(accepted, tmp_path) -> None:
+    # open_scoped keeps a scope's acceptance ids per store file, acceptances file and query: an
+    # acceptance written to the acceptances file alone (the dashboard's read-only store
+    # untouched) must show on the next page view
+    from event_logs.scoped import file_identity, open_scoped
+
+    db = tmp_path / "store.duckdb"
+    shutil.copyfile(accepted["stored"], db)
+    for suffix in ("", ".head"):
+        shutil.copyfile(f"{acceptances.file_for(accepted['stored'])}{suffix}", f"{acceptances.file_for(db)}{suffix}")
+    scope = Scope.of([BATAM])
+    expected = {accepted["ids"][name] for name in EXPECTED["batam"]}
+
+    def seen() -> set[int]:
+        con = open_scoped(db, scope)
+        try:
+            return {r[0] for r in _rows(con, "SELECT acceptance_id FROM acceptances")}
+        finally:
+            con.close()
+
+    assert seen() == seen() == expected  # the second view from the kept ids
+    before = file_identity(db)
+    con = open_store(db, read_only=True)
+    try:
+        sop, case_id, kind = _rows(con, "SELECT sop_id, case_id, kind FROM deviations WHERE agency = ? "
+                                        "ORDER BY ALL DESC LIMIT 1", [BATAM])[0]
+        new = acceptances.accept(con, db, Target(sop_id=sop, kind=kind, case_id=case_id, agency=BATAM),
+                                 reason="diterima auditor", by="auditor", role="inspektorat")
+    finally:
+        con.close()
+    assert file_identity(db) == before  # only the acceptances file changed
+    assert seen() == expected | {new}
