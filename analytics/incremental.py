@@ -16,8 +16,8 @@ For an incremental SOP the run recomputes, and replaces only:
   ``open_cases`` row (``run_scope_open``; :func:`analytics.open_cases.rejudge_open`), since
   nothing else depends on the as-of;
 - the ``lane_stats`` and ``handovers`` rows of the (SOP, agency, unit, local month) keys that the
-  touched cases' changed step occurrences reach (:mod:`analytics.lane_scope`): their old ``step_checks`` rows that are not
-  among the new ones and the new ones that were not among the old (compared on every column but
+  touched cases' changed step occurrences reach (:mod:`analytics.lane_scope`): their old
+  ``step_checks`` rows that are not among the new ones and the new ones that were not among the old (compared on every column but
   ``run_id``; ``run_scope_lanes``). Those rows are all the lane statements read, so a key whose
   rows are the same multiset as before gets the same rows again: most of a day's cases only
   add occurrences in the last month, their older ones come out as before;
@@ -309,7 +309,8 @@ def delete_replaced(con: duckdb.DuckDBPyConnection, run_plan: RunPlan, tables: S
     """Delete the rows this run replaces: every row of a full SOP; of an incremental SOP the
     rows of the scope's cases in the per-case tables, and all of ``variants``,
     ``model_quality`` and ``activity_labels`` (rebuilt whole from the snapshots). The lane
-    tables are done by :func:`analytics.lane_scope.delete_lane_keys` once the new step occurrences are known."""
+    tables are done by :func:`analytics.lane_scope.delete_lane_keys` once the new step
+    occurrences are known."""
     sops = list(run_plan.sops)
     for table in tables:
         if table in ("lane_stats", "handovers"):

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 import duckdb
 
 # The step_checks columns the lane statements read (sql/results/lane_stats.sql,
-# sql/intermediate/handover_pairs.sql): only these are fetched for a recomputed key's rows, a
-# third of the row (the fetch and the copy of ~500k rows at 1M cases were most of the lane
+# sql/intermediate/handover_pairs.sql): only these are fetched for a recomputed key's rows, 13
+# of the 33 columns (the fetch and the copy of ~500k rows at 1M cases were most of the lane
 # stage). A lane statement reading another column fails to bind in an incremental run
 # (tests/test_incremental.py), never reads a wrong value.
 LANE_COLUMNS = ("sop_id", "agency", "unit", "lane", "case_id", "status", "waiting_wm", "processing_wm",

@@ -36,7 +36,7 @@ def build_lane_stats(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[s
 
     ``incremental``: only the keys of ``run_scope_lanes`` (and every key of the SOPs analysed
     full), from every current ``step_checks`` row that may count in them (``run_scope_lane_steps``,
-    :mod:`analytics.incremental`). Returns the
+    :mod:`analytics.lane_scope`). Returns the
     number of rows written.
     """
     install_standards(con, models)

@@ -50,8 +50,7 @@ def overview(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.io.formats.style.S
     share within Mutu Baku is green when it meets the SOP's target (column ``target``), red
     below it."""
     on_time = t("share_on_time", lang)
-    # What a head reads first comes first, within the width of a 1440 px page's main column
-    # (OVERVIEW_LEAD_PX): cases, the share within Mutu Baku against its target, the open cases
+    # What a head reads first comes first, within a 1440 px page's main column (MAIN_COLUMN_PX): cases, the share within Mutu Baku against its target, the open cases
     # late; the rest scrolls sideways, the agency pinned.
     out = pd.DataFrame({
         t("agency", lang): [agency_short(a) for a in df["agency"]],
@@ -114,9 +113,9 @@ def open_cases(df: pd.DataFrame, cat: Catalog, lang: str) -> pd.DataFrame:
     })
 
 
-# The main column of a 1440 px page beside the sidebar (measured in Chromium: 980 px): the
-# overview's leading columns fit in it.
-OVERVIEW_LEAD_PX = 980
+# The main column of a 1440 px page beside the sidebar (measured in Chromium): a table's leading
+# columns, what a head reads first, fit in it.
+MAIN_COLUMN_PX = 980
 TEXT_COLUMN_PX = 260  # the widest a text column is set to (longer values end in "…", hover shows them)
 
 

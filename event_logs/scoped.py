@@ -366,8 +366,8 @@ def scope_sql(con: duckdb.DuckDBPyConnection, scope: Scope,
     stored shadows current, define the scope's macros and search them first; else ``CREATE TEMP
     VIEW`` each. The first step (the statements returned first) shows no acceptance; then comes
     the query of the ids of the acceptances in scope (:data:`ACCEPTANCES_IN_SCOPE`, over the
-    shadows the first step made); the second step, given those ids, shows their entries. :class:`AccessError` when the store has a table
-    without a rule (fail closed)."""
+    shadows the first step made); the second step, given those ids, shows their entries.
+    :class:`AccessError` when the store has a table without a rule (fail closed)."""
     tables, db, stored = _store_facts(con, identity)
     _refuse_unknown(tables)
     case_models = _case_models(con, _ident(db), scope, identity) if "case_checks" in tables else ()

@@ -121,13 +121,13 @@ def test_the_overviews_share_target_and_late_cases_fit_a_1440_px_page(monkeypatc
     names = list(frame.value.columns)
     lead = names[:names.index("Terbuka & terlambat") + 1]
     assert {"Tepat Mutu Baku", "Target"} <= set(lead)
-    assert sum(config[n]["width"] for n in lead) <= tables.OVERVIEW_LEAD_PX, {n: config[n]["width"] for n in lead}
+    assert sum(config[n]["width"] for n in lead) <= tables.MAIN_COLUMN_PX, {n: config[n]["width"] for n in lead}
 
 
-def test_a_cases_step_verdicts_fit_a_1440_px_page(monkeypatch, sim) -> None:
+def test_a_cases_step_verdicts_fit_a_1440_px_page(monkeypatch, sim, con) -> None:
     # the trial at 1440 px: Kasus' "Mutu Baku per langkah" showed step, occurrence, lane, officer
     # and time, and its status, time taken and overrun lay out of sight to the right
-    case_id, sop_id, agency = duckdb.connect(str(sim), read_only=True).execute(
+    case_id, sop_id, agency = con.execute(
         "SELECT case_id, sop_id, agency FROM case_checks WHERE breach_count > 0 ORDER BY case_id LIMIT 1").fetchone()
     at = open_page(monkeypatch, sim, "kasus", {"case": case_id, "sop": sop_id, "agency": agency})
     frame = at.dataframe[0]
@@ -136,7 +136,7 @@ def test_a_cases_step_verdicts_fit_a_1440_px_page(monkeypatch, sim) -> None:
     lead = names[:names.index("Kelebihan") + 1] if "Kelebihan" in names else names
     assert {"Langkah", "Status", "Waktu dipakai", "Kelebihan"} <= set(lead), names
     assert all(isinstance(config.get(n, {}).get("width"), int) for n in lead), config
-    assert sum(config[n]["width"] for n in lead) <= tables.OVERVIEW_LEAD_PX, {n: config[n]["width"] for n in lead}
+    assert sum(config[n]["width"] for n in lead) <= tables.MAIN_COLUMN_PX, {n: config[n]["width"] for n in lead}
     assert set(frame.value["Status"]) - {"Sesuai"}  # the breach shown among the leading columns
 
 
