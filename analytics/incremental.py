@@ -300,6 +300,14 @@ def install_scope(con: duckdb.DuckDBPyConnection, run_plan: RunPlan) -> None:
                 f"WHERE x.rowid IN (SELECT y.rowid FROM step_checks y SEMI JOIN run_scope_cases c ON {_SAME_CASE.format(a='y')})")
 
 
+def has_new_events(run_plan: RunPlan) -> bool:
+    """Whether a case is likely to be checked, known before the scope is built: an SOP is
+    analysed full, or an incremental one has events imported after its watermark (its mark,
+    from :func:`count_events`, moved past it)."""
+    return bool(run_plan.full) or any(
+        run_plan.marks.get(s, (0, 0, None))[2] != run_plan.sops[s].watermark for s in run_plan.incremental)
+
+
 def has_new_cases(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether an incremental SOP has a case with new events (``run_scope_cases``)."""
     return bool(con.execute("SELECT count(*) FROM (SELECT 1 FROM run_scope_cases LIMIT 1)").fetchall()[0][0])

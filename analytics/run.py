@@ -231,9 +231,10 @@ def _analyze(
                     progress(done, len(STAGES))
 
         # pm4py's work (pure Python, one core) runs in a worker thread while DuckDB works on
-        # both cores (it releases the GIL while it executes): first its import, then the
-        # per-variant checks, which overlap the Mutu Baku stage. (Started after the calendar,
-        # whose Python part would otherwise wait for the import's GIL.)
+        # both cores (it releases the GIL while it executes): first its import, overlapping the
+        # labels and the incremental scope, then the per-variant checks, which overlap the
+        # Mutu Baku stage. (Started after the calendar, whose Python part would otherwise wait
+        # for the import's GIL.)
         stop = threading.Event()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pantau-pm4py") as pool, \
                 transaction(con):
@@ -267,6 +268,10 @@ def _analyze(
                 calendar_first=all_first.date().isoformat() if all_first is not None else None,
                 schema_version=SCHEMA_VERSION, full=full)
             event_count, case_count = incremental.count_events(con, run_plan)
+            # pm4py's import overlaps the labels and the scope when new events make a check likely
+            warming = incremental.has_new_events(run_plan)
+            if warming:
+                pool.submit(conformance.warm_up)
             stage("calendar", t)
 
             timeouts, checked_variants, scoped, checks = 0, {}, False, True
@@ -287,8 +292,9 @@ def _analyze(
                 stage("labels", t)
 
                 try:
-                    if checks:
+                    if checks and not warming:
                         pool.submit(conformance.warm_up)
+                        warming = True
                     t = time.perf_counter()
                     work = conformance.prepare_conformance(con, run_id, list(models), models=models,
                                                            incremental=scoped)
