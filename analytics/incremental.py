@@ -21,6 +21,8 @@ For an incremental SOP the run recomputes, and replaces only:
   ``run_id``; ``run_scope_lanes``). Those rows are all the lane statements read, so a key whose
   rows are the same multiset as before gets the same rows again: most of a day's cases only
   add occurrences in the last month, their older ones come out as before;
+- the ``bottleneck_days`` rows of the days the touched cases' rows beyond the standard were or
+  are on (:func:`analytics.bottleneck_days.write_bottleneck_days`);
 - ``variants`` (case counts over every case) and ``model_quality`` of every agency, with
   pm4py's precision recomputed only for an SOP x agency whose multiset of variants changed
   (``run_scope_agencies``); the others keep the precision they had.
@@ -318,10 +320,11 @@ def delete_replaced(con: duckdb.DuckDBPyConnection, run_plan: RunPlan, tables: S
     rows of the scope's cases in the per-case tables, and all of ``variants``,
     ``model_quality`` and ``activity_labels`` (rebuilt whole from the snapshots). The lane
     tables are done by :func:`analytics.lane_scope.delete_lane_keys` once the new step
-    occurrences are known."""
+    occurrences are known, ``bottleneck_days`` by its writer
+    (:func:`analytics.bottleneck_days.write_bottleneck_days`: the days those rows are on)."""
     sops = list(run_plan.sops)
     for table in tables:
-        if table in ("lane_stats", "handovers"):
+        if table in ("lane_stats", "handovers", "bottleneck_days"):
             con.execute(f"DELETE FROM {table} WHERE sop_id IN (SELECT unnest(?))", [run_plan.full])
         elif table in PER_CASE_TABLES:
             con.execute(f"DELETE FROM {table} WHERE sop_id IN (SELECT unnest(?))", [run_plan.full])

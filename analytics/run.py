@@ -352,7 +352,7 @@ def _analyze(
             lanes.build_handovers(con, run_id, shown, incremental=scoped)
             stage("lanes", t)
             write_variant_counts(con, run_id, list(run_plan.sops))
-            write_bottleneck_days(con, run_id, list(run_plan.sops))
+            write_bottleneck_days(con, run_id, list(run_plan.sops), run_plan.incremental if scoped else ())
 
             incremental.count(con, run_plan)
             for sop_id in run_plan.incremental:
