@@ -18,10 +18,27 @@ from analytics.standards import install_standards
 from analytics.work_clock import add_work_clock, ensure_clock
 from sop_models.model import SopModel
 
+# Past this many step rows a full run's lane statements run once per share of the (SOP, agency,
+# unit) keys (every output row is of one such key): their aggregates and sorts spilled past 50
+# GB at 10M cases (89.7M step rows), more than the machine's free disk. A share holds about
+# this many rows when the units are many; one unit's rows are never split.
+LANE_CHUNK_ROWS = 15_000_000
 
-def _rows(alias: str, run_id: int, incremental: bool) -> str:
+
+def lane_chunks(con: duckdb.DuckDBPyConnection, run_id: int, incremental: bool) -> int:
+    """How many shares of the (SOP, agency, unit) keys the lane statements run in (one in an
+    incremental run: its rows are the recomputed keys')."""
+    if incremental:
+        return 1
+    (n,) = con.execute("SELECT count(*) FROM step_checks WHERE run_id = ?", [int(run_id)]).fetchall()[0]
+    return max(1, -(-int(n) // LANE_CHUNK_ROWS))
+
+
+def _rows(alias: str, run_id: int, incremental: bool, chunk: tuple[int, int] = (0, 1)) -> str:
     if not incremental:
-        return f"{alias}.run_id = {int(run_id)}"
+        part, parts = chunk
+        share = f" AND hash({alias}.sop_id, {alias}.agency, {alias}.unit) % {int(parts)} = {int(part)}"
+        return f"{alias}.run_id = {int(run_id)}" + (share if parts > 1 else "")
     # step_checks is the scope's rows here (lane_scope.lane_steps)
     return f"{alias}.sop_id IN (SELECT sop_id FROM mutu_baku_sops)"
 
@@ -42,9 +59,12 @@ def build_lane_stats(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[s
     install_standards(con, models)
     ensure_clock(con)
     before = con.execute("SELECT count(*) FROM lane_stats").fetchall()[0][0]
+    parts = lane_chunks(con, run_id, incremental)
     with _lane_rows(con, incremental):
-        sql_files.run(con, "results/lane_stats.sql", run_id=int(run_id), rows=_rows("s", run_id, incremental),
-                      keys=scope_sql("lane_keys", "u", incremental))
+        for part in range(parts):
+            sql_files.run(con, "results/lane_stats.sql", run_id=int(run_id),
+                          rows=_rows("s", run_id, incremental, (part, parts)),
+                          keys=scope_sql("lane_keys", "u", incremental))
     return int(con.execute("SELECT count(*) FROM lane_stats").fetchall()[0][0] - before)
 
 
@@ -58,16 +78,19 @@ def build_handovers(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[st
     """
     install_standards(con, models)
     ensure_clock(con)
-    pairs = sql_files.render("intermediate/handover_pairs.sql", rows=_rows("sc", run_id, incremental))
-    with _lane_rows(con, incremental):
-        con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_handover_pairs AS "
-                    + add_work_clock(pairs, ["from_ts", "to_ts"]))
-    if incremental:  # the rows read were a superset: keep the pairs of the recomputed keys
-        con.execute("DELETE FROM mutu_baku_handover_pairs p WHERE NOT "
-                    + scope_sql("lane_keys", "p", True))
     before = con.execute("SELECT count(*) FROM handovers").fetchall()[0][0]
-    try:
-        sql_files.run(con, "results/handovers.sql", run_id=int(run_id))
-    finally:
-        con.execute("DROP TABLE IF EXISTS mutu_baku_handover_pairs")
+    parts = lane_chunks(con, run_id, incremental)
+    for part in range(parts):
+        pairs = sql_files.render("intermediate/handover_pairs.sql",
+                                 rows=_rows("sc", run_id, incremental, (part, parts)))
+        with _lane_rows(con, incremental):
+            con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_handover_pairs AS "
+                        + add_work_clock(pairs, ["from_ts", "to_ts"]))
+        if incremental:  # the rows read were a superset: keep the pairs of the recomputed keys
+            con.execute("DELETE FROM mutu_baku_handover_pairs p WHERE NOT "
+                        + scope_sql("lane_keys", "p", True))
+        try:
+            sql_files.run(con, "results/handovers.sql", run_id=int(run_id))
+        finally:
+            con.execute("DROP TABLE IF EXISTS mutu_baku_handover_pairs")
     return int(con.execute("SELECT count(*) FROM handovers").fetchall()[0][0] - before)
