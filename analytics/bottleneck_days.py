@@ -29,11 +29,12 @@ SELECT $run_id, sop_id, agency, unit, lane, step_id, complete_day, count(*), sum
 FROM days {keys} GROUP BY sop_id, agency, unit, lane, step_id, complete_day"""
 _BEYOND = "SELECT * FROM step_checks WHERE excess_wm > 0 AND sop_id IN (SELECT unnest($sops))"
 
-_SAME_DAY = " AND ".join(f"k.{c} IS NOT DISTINCT FROM {{a}}.{c}" for c in ("agency", "unit", "lane", "step_id",
-                                                                          "complete_day"))
-_SAME_DAY = "k.sop_id = {a}.sop_id AND " + _SAME_DAY
-_SAME_STEP = " AND ".join(f"k.{c} IS NOT DISTINCT FROM {{a}}.{c}" for c in ("agency", "lane", "step_id"))
-_SAME_STEP = "k.sop_id = {a}.sop_id AND k.case_id = {a}.case_id AND " + _SAME_STEP
+# a row of day k (its key), and a case's rows of step k (on any day, in any unit); NULLs match
+_SAME_DAY = ("k.sop_id = {a}.sop_id AND k.agency IS NOT DISTINCT FROM {a}.agency "
+             "AND k.unit IS NOT DISTINCT FROM {a}.unit AND k.lane IS NOT DISTINCT FROM {a}.lane "
+             "AND k.step_id IS NOT DISTINCT FROM {a}.step_id AND k.complete_day IS NOT DISTINCT FROM {a}.complete_day")
+_SAME_STEP = ("k.sop_id = {a}.sop_id AND k.case_id = {a}.case_id AND k.agency IS NOT DISTINCT FROM {a}.agency "
+              "AND k.lane IS NOT DISTINCT FROM {a}.lane AND k.step_id IS NOT DISTINCT FROM {a}.step_id")
 
 # An incremental run's days to rewrite: those of the touched cases' rows beyond the standard,
 # as the last run wrote them (run_prev_steps, analytics.incremental.install_scope) and as this
@@ -62,12 +63,12 @@ def write_bottleneck_days(con: duckdb.DuckDBPyConnection, run_id: int, sop_ids: 
     :func:`analytics.incremental.install_scope`) gets only the days its touched cases' rows
     were or are on rewritten, from all the step rows of those days' cases, so it holds what a
     full run writes."""
-    full = [s for s in sop_ids if s not in set(incremental)]
+    scoped = [s for s in sop_ids if s in set(incremental)]
+    full = [s for s in sop_ids if s not in scoped]
     if full:
         con.execute("DELETE FROM bottleneck_days WHERE sop_id IN (SELECT unnest(?))", [full])
         con.execute(f"INSERT INTO bottleneck_days {_ROWS.format(rows=_BEYOND, keys='')}",
                     {"run_id": run_id, "sops": full})
-    scoped = [s for s in sop_ids if s in set(incremental)]
     if scoped:
         con.execute(_DAYS, {"run_id": run_id, "sops": scoped})
         con.execute(f"DELETE FROM bottleneck_days x USING run_scope_bottleneck_days k WHERE {_SAME_DAY.format(a='x')}")
