@@ -90,6 +90,11 @@ def _missing(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> list[str
     return out
 
 
+def literal(text: str) -> str:
+    """``text`` as a SQL string literal, for a value a file's placeholder takes inline."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def render(name: str, **values: Any) -> str:
     """The text of ``name`` with its placeholders filled (for fragments embedded elsewhere)."""
     return sql_file(name).render(**values)

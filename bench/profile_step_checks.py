@@ -9,7 +9,8 @@ Runs ``analytics.run.analyze(COPY, full=True)`` up to the step statement
 (``analytics/sql/results/step_checks.sql``, run by ``analytics.mutu_baku.build_step_checks``),
 with pm4py's worker left idle so that nothing else runs meanwhile, then:
 
-- times the statement as the run executes it (wall and process CPU, user + system);
+- times the statements as the run executes them, one per SOP (wall and process CPU, user +
+  system; ``statement`` their sum);
 - ``--explain``: ``EXPLAIN ANALYZE`` of it (printed to stderr, operator timings and rows);
 - ``--floor``: the same final ``SELECT`` inserted into a temp table of ``step_checks``' columns,
   and a plain copy of the written rows into ``step_checks`` (what writing them costs alone);
@@ -50,7 +51,7 @@ def _timed(con: Any, sql: str) -> dict[str, float]:
 
 def profile(db: str, *, explain: bool = False, floor: bool = False) -> dict[str, Any]:
     """Measure the step statement of a full run on ``db`` (see the module docstring)."""
-    from analytics import conformance, run, sql_files
+    from analytics import conformance, mutu_baku, run, sql_files
 
     out: dict[str, Any] = {"db": db, "load": list(os.getloadavg()), "code": sql_files.__file__}
     original = sql_files.run
@@ -59,22 +60,31 @@ def profile(db: str, *, explain: bool = False, floor: bool = False) -> dict[str,
         if name != "results/step_checks.sql":
             original(con, name, **values)
             return
+        # one statement per SOP (analytics.mutu_baku.build_step_checks): each timed, summed below
         sql = sql_files.render(name, **values)
         if explain:
             plan = con.execute("EXPLAIN ANALYZE " + sql).fetchall()
             print(plan[0][1], file=sys.stderr)
-            con.execute("DELETE FROM step_checks WHERE run_id = ?", [values["run_id"]])
-        out["statement"] = _timed(con, sql)
-        out["rows"] = con.execute("SELECT count(*) FROM step_checks WHERE run_id = ?",
-                                  [values["run_id"]]).fetchall()[0][0]
+            con.execute(f"DELETE FROM step_checks WHERE run_id = ? AND sop_id = {values['sop_id']}",
+                        [values["run_id"]])
+        out.setdefault("statements", []).append({"sop_id": values["sop_id"].strip("'"), **_timed(con, sql)})
         if floor:
             select = sql.split("INSERT INTO step_checks BY NAME", 1)[1]
-            con.execute("CREATE TEMP TABLE floor_checks AS SELECT * FROM step_checks LIMIT 0")
-            out["into_temp"] = _timed(con, "INSERT INTO floor_checks BY NAME " + select)
-            con.execute("DELETE FROM step_checks WHERE run_id = ?", [values["run_id"]])
+            con.execute("CREATE TEMP TABLE IF NOT EXISTS floor_checks AS SELECT * FROM step_checks LIMIT 0")
+            into_temp = _timed(con, "INSERT INTO floor_checks BY NAME " + select)
+            out["into_temp"] = {k: round(out.get("into_temp", {}).get(k, 0.0) + v, 3) for k, v in into_temp.items()}
+
+    def build_step_checks(con: Any, run_id: int, *args: Any, **kwargs: Any) -> int:
+        original_build(con, run_id, *args, **kwargs)
+        out["statement"] = {k: round(sum(s[k] for s in out["statements"]), 3) for k in ("wall", "cpu")}
+        out["rows"] = con.execute("SELECT count(*) FROM step_checks WHERE run_id = ?", [run_id]).fetchall()[0][0]
+        if floor:
+            con.execute("DELETE FROM step_checks WHERE run_id = ?", [run_id])
             out["write_only"] = _timed(con, "INSERT INTO step_checks SELECT * FROM floor_checks")
         raise _Done
 
+    original_build = mutu_baku.build_step_checks
+    mutu_baku.build_step_checks = build_step_checks
     sql_files.run = measured
     conformance.warm_up = lambda: None  # pm4py's import and checks would share the cores
     conformance.check_conformance = lambda *a, **k: ([], 0.0)
