@@ -2,7 +2,8 @@
 
 Work is split by where it is cheap:
 
-- DuckDB computes each case's trace and its variant (``sql/conformance_variants.sql``);
+- DuckDB computes each case's trace and its variant (``sql/intermediate/case_variants.sql``,
+  ``sql/conformance_variants.sql``);
   the case -> variant mapping never leaves DuckDB.
 - :mod:`analytics.alignment` aligns each *distinct variant* once against the SOP's Petri
   net (a full alignment, or a prefix alignment for a variant that stops where the flow
@@ -34,6 +35,7 @@ import pyarrow as pa
 
 from analytics import conformance_rules as rules
 from analytics import conformance_scope as scope
+from analytics import sql_files
 from analytics.alignment import Aligner
 from analytics.incremental import NotIncremental
 from analytics.labels import ensure_labels
@@ -294,6 +296,10 @@ def prepare_conformance(
     install_standards(con, {s: models[s] for s in sop_ids})
     ensure_labels(con, {s: models[s] for s in sop_ids})
     _load_model_tables(con, run_id, sop_ids, models)
+    for i, sop_id in enumerate(sorted(sop_ids)):  # one statement per SOP (mutu_baku.sop_ids)
+        traces = sql_files.render("intermediate/case_variants.sql", sop_id=sql_files.literal(sop_id))
+        con.execute(("INSERT INTO conformance_case_variant " if i else
+                     "CREATE OR REPLACE TEMP TABLE conformance_case_variant AS ") + traces)
     _run_script(con, "conformance_variants.sql")
     rows = [(s, v, seq, int(n)) for s, v, seq, n in con.execute(
         "SELECT sop_id, variant_id, seq, case_count FROM conformance_variant_counts "

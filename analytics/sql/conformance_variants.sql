@@ -1,43 +1,5 @@
--- Conformance, step 1: each case's control-flow trace and its variant (run by analytics.conformance).
--- Inputs (temp tables filled by the caller): conformance_sops(sop_id), mutu_baku_sops (the
--- model version of each SOP in this pass: analytics.standards), run_events (the
--- analysed events with their step: analytics.labels; events of steps done once per period,
--- not part of a case's flow, and of labels out of scope are not in it).
--- Trace = the case's 'complete' events ordered by ts, then event_id; symbol = step_id, or
--- '?:' || activity when the activity maps to no step. Symbols are joined with chr(31)
--- (unit separator); a case without complete events has the empty trace ''.
--- variant_id = md5(sop_id || chr(30) || model_sha256 || chr(30) || trace): a variant is a trace
--- under one model version (mutu_baku_sops: the version this pass installed), stable across
--- runs and databases.
--- Why list_sort over structs instead of an ordered aggregate: one unordered list per case,
--- sorted in place by (ts, event_id), is ~3x faster than string_agg/list(... ORDER BY ...)
--- on 10M events, and gives the trace and its event ids from the same sort.
--- A case is (sop_id, agency, case_id): the same id in two agencies is two cases, two traces.
--- agency/unit come from the events (the same values the importer writes into cases).
-
-CREATE OR REPLACE TEMP TABLE conformance_case_variant AS
-WITH traced AS (
-    SELECT
-        e.sop_id,
-        e.agency,
-        e.case_id,
-        any_value(e.unit) AS unit,
-        list_sort(list({'ts': e.ts, 'event_id': e.event_id, 'symbol': coalesce(e.step_id, '?:' || e.activity)})
-            FILTER (WHERE e.lifecycle = 'complete')) AS trace
-    FROM run_events e
-    WHERE e.sop_id IN (SELECT sop_id FROM conformance_sops)
-    GROUP BY e.sop_id, e.agency, e.case_id
-)
-SELECT
-    sop_id,
-    agency,
-    case_id,
-    unit,
-    coalesce(array_to_string(list_transform(trace, lambda x: x.symbol), chr(31)), '') AS seq,
-    md5(sop_id || chr(30) || (SELECT s.model_sha256 FROM mutu_baku_sops s WHERE s.sop_id = traced.sop_id)
-        || chr(30) || seq) AS variant_id,
-    coalesce(list_transform(trace, lambda x: x.event_id), []::BIGINT[]) AS event_ids
-FROM traced;
+-- Conformance, step 1: the distinct variants of the cases' traces (run by analytics.conformance
+-- after conformance_case_variant: intermediate/case_variants.sql, one statement per SOP).
 
 CREATE OR REPLACE TEMP TABLE conformance_variant_counts AS
 SELECT sop_id, variant_id, any_value(seq) AS seq, count(*) AS case_count
