@@ -39,7 +39,7 @@ from analytics import sql_files
 from analytics.alignment import Aligner
 from analytics.incremental import NotIncremental
 from analytics.labels import ensure_labels
-from analytics.standards import install_standards
+from analytics.standards import install_standards, sop_filters
 from analytics.state_space import build as build_state_space
 from pantau.config import AnalysisSettings
 from pantau.errors import AnalysisError
@@ -296,8 +296,8 @@ def prepare_conformance(
     install_standards(con, {s: models[s] for s in sop_ids})
     ensure_labels(con, {s: models[s] for s in sop_ids})
     _load_model_tables(con, run_id, sop_ids, models)
-    for i, sop_id in enumerate(sorted(sop_ids)):  # one statement per SOP (mutu_baku.sop_ids)
-        traces = sql_files.render("intermediate/case_variants.sql", sop_id=sql_files.literal(sop_id))
+    for i, sop_filter in enumerate(sop_filters(con, ["e.sop_id"], split=not incremental)):
+        traces = sql_files.render("intermediate/case_variants.sql", sop_filter=sop_filter)
         con.execute(("INSERT INTO conformance_case_variant " if i else
                      "CREATE OR REPLACE TEMP TABLE conformance_case_variant AS ") + traces)
     _run_script(con, "conformance_variants.sql")

@@ -22,7 +22,7 @@ import duckdb
 from analytics import sql_files
 from analytics.incremental import scope_sql
 from analytics.labels import ensure_labels
-from analytics.standards import OUTPUT_KEYS, install_standards
+from analytics.standards import OUTPUT_KEYS, install_standards, sop_filters
 from analytics.work_clock import add_work_clock, ensure_clock
 from event_logs import vocabulary
 from event_logs.lifecycle import OCCURRENCE, TRANSITIONS
@@ -78,11 +78,9 @@ _EVENTS = f"""
 ENDED = ", ".join(f"'{t}'" for t, part in TRANSITIONS.items() if part == "ends")
 
 
-def _events(incremental: bool, sop_id: str) -> str:
-    # one SOP's events: the filter on both sides lets DuckDB skip the other SOPs' row groups
-    sop = sql_files.literal(sop_id)
+def _events(incremental: bool, sop_filter: str) -> str:
     return (_EVENTS.replace("FROM events e", f"FROM {scope_sql('events', 'e', incremental)} e", 1)
-            + f" AND e.sop_id = {sop} AND f.sop_id = {sop}")
+            + f" AND {sop_filter}")
 
 
 # An integer case key keeps the window sorts cheap (about half the time of sorting on the
@@ -93,22 +91,15 @@ _HASH_KEY = "hash(e.sop_id, e.agency, e.case_id)"
 _TEXT_KEY = "e.sop_id || chr(31) || e.agency || chr(31) || e.case_id"
 
 
-def sop_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The SOPs of the installed pass (``mutu_baku_sops``), in id order: statements over the
-    events run once per SOP, a share of them whose sorts and hash tables stay in memory where
-    one statement over every SOP's events spills (a case belongs to one SOP)."""
-    return [r[0] for r in con.execute("SELECT sop_id FROM mutu_baku_sops ORDER BY sop_id").fetchall()]
-
-
-def _build_case_facts(con: duckdb.DuckDBPyConnection) -> None:
+def _build_case_facts(con: duckdb.DuckDBPyConnection, *, split: bool) -> None:
     for key in (_HASH_KEY, _TEXT_KEY):
         facts = add_work_clock(sql_files.render("intermediate/case_facts.sql", case_key=key),
                                ["first_ts", "last_ts", "last_complete_ts"])
-        for i, sop_id in enumerate(sop_ids(con)):
+        for i, sop_filter in enumerate(sop_filters(con, ["sop_id"], split=split)):
             # the filter reaches the events through the grouping: other SOPs' row groups are skipped
-            one = f"SELECT * FROM ({facts}) WHERE sop_id = {sql_files.literal(sop_id)}"
             con.execute(("INSERT INTO mutu_baku_case_facts " if i else
-                         "CREATE OR REPLACE TEMP TABLE mutu_baku_case_facts AS ") + one)
+                         "CREATE OR REPLACE TEMP TABLE mutu_baku_case_facts AS ")
+                        + f"SELECT * FROM ({facts}) WHERE {sop_filter}")
         n, distinct = con.execute(
             "SELECT count(*), count(DISTINCT ck) FROM mutu_baku_case_facts").fetchall()[0]
         if n == distinct:
@@ -125,7 +116,8 @@ def _build_case_facts(con: duckdb.DuckDBPyConnection) -> None:
                                  "(analytics.calendar.install_for_models)")
 
 
-def prepare(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel]) -> None:
+def prepare(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopModel], *,
+            split: bool = False) -> None:
     """Build the per-case temp tables the Mutu Baku stages share (no result rows).
 
     ``mutu_baku_case_facts`` (one row per case: span, last completion, last completed step)
@@ -146,7 +138,7 @@ def prepare(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopMo
         CREATE OR REPLACE TEMP TABLE mutu_baku_label_keys AS
         SELECT l.sop_id, l.label, k.sk, l.in_case
         FROM run_labels l LEFT JOIN mutu_baku_step_keys k ON k.sop_id = l.sop_id AND k.step_id = l.step_id""")
-    _build_case_facts(con)
+    _build_case_facts(con, split=split)
     con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_open_occ AS "
                 + add_work_clock(sql_files.render("intermediate/open_occurrences.sql", ended=ENDED), ["start_ts"]))
     con.execute("CREATE OR REPLACE TEMP TABLE mutu_baku_state AS SELECT ?::INTEGER AS run_id", [run_id])
@@ -201,7 +193,7 @@ def build_step_checks(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[
     the number of rows written. Occurrences started but never completed are not
     written here; :func:`analytics.open_cases.build_open_cases` reports them.
     """
-    prepare(con, run_id, models)
+    prepare(con, run_id, models, split=not incremental)
     # XES suspend -> resume inside an occurrence: a small table, empty for most logs. A store
     # without any suspend skips the query (it joins every event to its case: ~1 s CPU at 17.6M
     # events; the check stops at the first suspend, 2 ms)
@@ -221,13 +213,14 @@ def build_step_checks(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[
     keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
     con.execute("SET preserve_insertion_order = false")
     try:
-        # one statement per SOP (sop_ids): 1M cases, 18.8 s against 22.9 s for one statement;
-        # under a cap of a tenth of the events' size, as at 10M, 18.8 against 32.7
-        for sop_id in sop_ids(con):
+        # a full run: one statement per SOP (sop_filters; 1M cases, 18.8 s against 22.9 s for
+        # one; under a cap of a tenth of the events' size, as at 10M, 18.8 against 32.7)
+        for events_filter, facts_filter in zip(sop_filters(con, ["e.sop_id", "f.sop_id"], split=not incremental),
+                                               sop_filters(con, ["sop_id"], split=not incremental), strict=True):
             occurrences = sql_files.render("intermediate/occurrences.sql",
-                                           clocked_events=add_work_clock(_events(incremental, sop_id), ["ts"]))
+                                           clocked_events=add_work_clock(_events(incremental, events_filter), ["ts"]))
             sql_files.run(con, "results/step_checks.sql", occurrences=occurrences,
-                          sop_id=sql_files.literal(sop_id), **values)
+                          sop_filter=facts_filter, **values)
     finally:
         con.execute(f"SET preserve_insertion_order = {'true' if keep else 'false'}")
     return int(con.execute("SELECT count(*) FROM step_checks").fetchall()[0][0] - before)

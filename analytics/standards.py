@@ -32,7 +32,7 @@ Tables (temp, on the caller's connection, replaced on each call):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import duckdb
@@ -130,3 +130,19 @@ def install_labels(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, st
         con.unregister("_pantau_run_labels")
     con.execute("CREATE OR REPLACE TEMP TABLE run_labels_sops AS SELECT unnest(?::VARCHAR[]) AS sop_id",
                 [sop_ids])
+
+
+def sop_filters(con: duckdb.DuckDBPyConnection, columns: Sequence[str], *, split: bool) -> list[str]:
+    """SQL predicates that share the pass's SOPs among statements over its events: with
+    ``split``, one per SOP of ``mutu_baku_sops`` (each ``column = 'sop'`` for every column of
+    ``columns``), else the one predicate ``true``.
+
+    A statement per SOP (a case belongs to one) keeps its sorts and hash tables a share of the
+    events' in memory where one over every SOP spills, and its SOP filter lets DuckDB skip the
+    other SOPs' row groups: a full run splits. An incremental run's events are a day's and the
+    open cases' (:mod:`analytics.incremental`), where five statements cost five times a
+    statement's fixed part for nothing (a day at 1M cases: ~0.7 s more, measured)."""
+    if not split:
+        return ["true"]
+    sops = [r[0] for r in con.execute("SELECT sop_id FROM mutu_baku_sops ORDER BY sop_id").fetchall()]
+    return [" AND ".join(f"{c} = {sql_files.literal(s)}" for c in columns) for s in sops]

@@ -65,9 +65,8 @@ def profile(db: str, *, explain: bool = False, floor: bool = False) -> dict[str,
         if explain:
             plan = con.execute("EXPLAIN ANALYZE " + sql).fetchall()
             print(plan[0][1], file=sys.stderr)
-            con.execute(f"DELETE FROM step_checks WHERE run_id = ? AND sop_id = {values['sop_id']}",
-                        [values["run_id"]])
-        out.setdefault("statements", []).append({"sop_id": values["sop_id"].strip("'"), **_timed(con, sql)})
+            con.execute(f"DELETE FROM step_checks WHERE run_id = ? AND {values['sop_filter']}", [values["run_id"]])
+        out.setdefault("statements", []).append({"sop_filter": values["sop_filter"], **_timed(con, sql)})
         if floor:
             select = sql.split("INSERT INTO step_checks BY NAME", 1)[1]
             con.execute("CREATE TEMP TABLE IF NOT EXISTS floor_checks AS SELECT * FROM step_checks LIMIT 0")

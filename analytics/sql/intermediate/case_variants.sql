@@ -1,10 +1,10 @@
--- Each case's control-flow trace and its variant, for one SOP (a relation, no trailing ';':
--- analytics.conformance stores it as the temp table conformance_case_variant, one
--- statement per SOP of the pass: a share of the events, whose aggregate stays in memory).
--- inputs: run_events, mutu_baku_sops
+-- Each case's control-flow trace and its variant (a relation, no trailing ';':
+-- analytics.conformance stores it as the temp table conformance_case_variant; in a full run
+-- one statement per SOP, whose aggregate stays in memory: analytics.mutu_baku.sop_filters).
+-- inputs: run_events, mutu_baku_sops, conformance_sops
 -- output: (relation)
--- placeholders: sop_id
---   sop_id: the SOP, a SQL literal.
+-- placeholders: sop_filter
+--   sop_filter: a predicate on e.sop_id, the SOPs of this statement (true: all of conformance_sops).
 -- Trace = the case's 'complete' events ordered by ts, then event_id; symbol = step_id, or
 -- '?:' || activity when the activity maps to no step. Symbols are joined with chr(31)
 -- (unit separator); a case without complete events has the empty trace ''.
@@ -25,7 +25,7 @@ WITH traced AS (
         list_sort(list({'ts': e.ts, 'event_id': e.event_id, 'symbol': coalesce(e.step_id, '?:' || e.activity)})
             FILTER (WHERE e.lifecycle = 'complete')) AS trace
     FROM run_events e
-    WHERE e.sop_id = {sop_id}
+    WHERE e.sop_id IN (SELECT sop_id FROM conformance_sops) AND {sop_filter}
     GROUP BY e.sop_id, e.agency, e.case_id
 )
 SELECT

@@ -4,10 +4,11 @@
 -- rules/mutu_baku.sql and the working calendar's tables and macros.
 -- inputs: mutu_baku_case_facts, mutu_baku_suspended, mutu_baku_sops, mutu_baku_standards, mutu_baku_loop_steps, mutu_baku_step_keys, work_clock_zone, work_clock_day, calendar_info, work_month_deadlines, work_calendar_open, macro mutu_baku_span, macro mutu_baku_to_wm, macro step_quantity, macro day_of_month_target, macro work_clock_local, macro calendar_add
 -- output: step_checks
--- placeholders: run_id, sop_id, occurrences, working_deadline, working_deadline_join, step_status, days_per_month, due_clock
--- (sop_id: the SOP this statement judges, a SQL literal: one statement per SOP;
--- occurrences: intermediate/occurrences.sql over that SOP's events; step_status: the status
--- rule, generated from ref_step_status in precedence order by analytics.mutu_baku.status_sql)
+-- placeholders: run_id, sop_filter, occurrences, working_deadline, working_deadline_join, step_status, days_per_month, due_clock
+-- (sop_filter: a predicate on the case facts' sop_id, the SOPs this statement judges: a full
+-- run has one statement per SOP, analytics.mutu_baku.sop_filters; occurrences:
+-- intermediate/occurrences.sql over their events; step_status: the status rule, generated
+-- from ref_step_status in precedence order by analytics.mutu_baku.status_sql)
 --
 -- pause     = a new iteration of a loop that returned the file to the applicant (returns_to):
 --             the agency's clock restarts when it picks the file up again, i.e. at the
@@ -31,8 +32,8 @@
 -- excess    = working minutes from the moment the step fell due (the earliest bound it broke:
 --             its maximum, or its day-of-month deadline) to its completion; 0 when within
 --             both (due_clock: the working-clock reading of due_ts, analytics.work_clock)
--- The whole chain of an SOP runs as one statement: nothing of the size of its events is
--- materialised except step_checks itself.
+-- The whole chain runs as one statement (per SOP in a full run): nothing of the size of the
+-- events is materialised except step_checks itself.
 
 INSERT INTO step_checks BY NAME
 WITH raw AS (
@@ -50,7 +51,7 @@ paused AS (
         coalesce(su.suspended_wm, 0.0) AS suspended_wm,
         coalesce(su.suspended_s, 0.0) AS suspended_s
     FROM raw r
-    JOIN (SELECT * FROM mutu_baku_case_facts WHERE sop_id = {sop_id}) f ON f.ck = r.ck
+    JOIN (SELECT * FROM mutu_baku_case_facts WHERE {sop_filter}) f ON f.ck = r.ck
     JOIN mutu_baku_step_keys k ON k.sk = r.sk
     LEFT JOIN mutu_baku_step_keys kp ON kp.sk = r.ps_sk
     LEFT JOIN mutu_baku_step_keys kn ON kn.sk = r.ns_sk
