@@ -1,6 +1,6 @@
 -- Each case's control-flow trace and its variant (a relation, no trailing ';':
 -- analytics.conformance stores it as the temp table conformance_case_variant; in a full run
--- one statement per SOP, whose aggregate stays in memory: analytics.mutu_baku.sop_filters).
+-- one statement per SOP, whose aggregate stays in memory: analytics.standards.sop_filters).
 -- inputs: run_events, mutu_baku_sops, conformance_sops
 -- output: (relation)
 -- placeholders: sop_filter

@@ -6,7 +6,7 @@
 -- output: step_checks
 -- placeholders: run_id, sop_filter, occurrences, working_deadline, working_deadline_join, step_status, days_per_month, due_clock
 -- (sop_filter: a predicate on the case facts' sop_id, the SOPs this statement judges: a full
--- run has one statement per SOP, analytics.mutu_baku.sop_filters; occurrences:
+-- run has one statement per SOP, analytics.standards.sop_filters; occurrences:
 -- intermediate/occurrences.sql over their events; step_status: the status rule, generated
 -- from ref_step_status in precedence order by analytics.mutu_baku.status_sql)
 --
