@@ -63,8 +63,8 @@ def write_bottleneck_days(con: duckdb.DuckDBPyConnection, run_id: int, sop_ids: 
     :func:`analytics.incremental.install_scope`) gets only the days its touched cases' rows
     were or are on rewritten, from all the step rows of those days' cases, so it holds what a
     full run writes."""
-    scoped = [s for s in sop_ids if s in set(incremental)]
-    full = [s for s in sop_ids if s not in scoped]
+    scoped = [s for s in sop_ids if s in incremental]
+    full = [s for s in sop_ids if s not in incremental]
     if full:
         con.execute("DELETE FROM bottleneck_days WHERE sop_id IN (SELECT unnest(?))", [full])
         con.execute(f"INSERT INTO bottleneck_days {_ROWS.format(rows=_BEYOND, keys='')}",

@@ -122,7 +122,8 @@ def prepare(con: duckdb.DuckDBPyConnection, run_id: int, models: dict[str, SopMo
 
     ``mutu_baku_case_facts`` (one row per case: span, last completion, last completed step)
     and ``mutu_baku_open_occ`` (steps in progress), plus the model tables of
-    :func:`analytics.standards.install_standards`.
+    :func:`analytics.standards.install_standards`. ``split``: the case facts in one statement
+    per SOP (:func:`analytics.standards.sop_filters`; a full run's).
     """
     if not models:
         raise AnalysisError("no SOP to check", hint="pass models={sop_id: SopModel}")
